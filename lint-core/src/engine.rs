@@ -1,0 +1,582 @@
+//! The pipeline: discover files, parse each once in parallel, build the workspace index,
+//! extract SQL, run the rules, apply suppressions, and return sorted diagnostics.
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Finding, Label, Severity};
+use crate::model::RustFile;
+use crate::rule::{Level, Rule, RuleContext, RuleMeta};
+use crate::schema::{self, Schema};
+use crate::source::{FileKind, SourceFile};
+use crate::span::Span;
+use crate::sql::{SqlOrigin, SqlSite, SqlText};
+use crate::{engine_rules, suppress};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Files above this size are reported and skipped: generated blobs, not code to review.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Parsing recurses; generated code can nest deeply. Threads get room for it.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// One file after parsing: its text, its Rust model (if it parsed) and its SQL.
+#[derive(Debug)]
+pub struct AnalyzedFile {
+    pub source: Arc<SourceFile>,
+    pub rust: Option<RustFile>,
+    pub sql_sites: Vec<SqlSite>,
+    /// SQL sinks whose text could not be known statically (a parameter, a call result).
+    pub unresolved_sql: usize,
+}
+
+impl AnalyzedFile {
+    pub fn is_migration(&self) -> bool {
+        self.sql_sites.iter().any(SqlSite::is_migration)
+    }
+}
+
+/// What every rule may ask about the whole workspace.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub schema: Schema,
+    /// String consts and statics by name, where the name is unambiguous.
+    consts: HashMap<String, Option<String>>,
+    vocabulary: Vec<String>,
+}
+
+impl Workspace {
+    pub fn new(root: PathBuf, config: Config, schema: Schema) -> Workspace {
+        let vocabulary = config
+            .tenant_columns
+            .iter()
+            .chain(&config.tenant_aliases)
+            .chain(&config.tenant_headers)
+            .map(|n| to_snake(n))
+            .collect();
+        Workspace {
+            root,
+            config,
+            schema,
+            consts: HashMap::new(),
+            vocabulary,
+        }
+    }
+
+    pub fn const_string(&self, name: &str) -> Option<&str> {
+        self.consts.get(name)?.as_deref()
+    }
+
+    /// Whether a name (binding, field, header, column) denotes the tenant identifier:
+    /// `tenant_id`, `tenantId`, `X-Tenant-Id`, `current_tenant_id`, configured aliases.
+    pub fn is_tenant_name(&self, name: &str) -> bool {
+        let snake = to_snake(name);
+        let flat = normalize_name(name);
+        self.vocabulary
+            .iter()
+            .any(|v| flat == normalize_name(v) || snake.ends_with(&format!("_{v}")))
+    }
+
+    /// Whether a column is one of the configured tenant columns.
+    pub fn is_tenant_column(&self, column: &str) -> bool {
+        self.config
+            .tenant_columns
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(column))
+    }
+
+    /// Whether a table holds per-tenant rows: listed in `tenant-tables`, or created with a tenant
+    /// column, and not listed in `global-tables`. With no schema and no list, every table is.
+    pub fn is_tenant_table(&self, name: &str) -> bool {
+        if self.config.is_global_table(name) {
+            return false;
+        }
+        if self
+            .config
+            .tenant_tables
+            .iter()
+            .any(|t| crate::config::table_name_eq(t, name))
+        {
+            return true;
+        }
+        if self.schema.is_empty() && self.config.tenant_tables.is_empty() {
+            return true;
+        }
+        self.schema
+            .table(name)
+            .is_some_and(|t| t.columns.iter().any(|c| self.is_tenant_column(c)))
+    }
+
+    /// Tenant-scoped tables with where each was inferred from, for `cargo tenantlint config`.
+    pub fn tenant_tables(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .schema
+            .tables
+            .values()
+            .filter(|t| self.is_tenant_table(&t.name))
+            .map(|t| {
+                let at = t
+                    .file
+                    .as_ref()
+                    .map(|f| f.line_of(t.declared_at.start))
+                    .unwrap_or(0);
+                (t.name.clone(), format!("{}:{}", t.declared_in, at))
+            })
+            .collect();
+        for t in &self.config.tenant_tables {
+            if !out.iter().any(|(n, _)| crate::config::table_name_eq(n, t)) {
+                out.push((t.clone(), "tenant-tables in the configuration".into()));
+            }
+        }
+        out
+    }
+}
+
+/// `X-Tenant-Id`, `tenantId`, `tenant_id` → `tenantid`.
+fn normalize_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.strip_prefix("x-").unwrap_or(&lower);
+    lower
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+/// `currentTenantId` → `current_tenant_id`, `X-Org-Id` → `x_org_id`.
+pub fn to_snake(name: &str) -> String {
+    let mut snake = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '-' || c == ' ' {
+            snake.push('_');
+        } else if c.is_ascii_uppercase() && prev_lower {
+            snake.push('_');
+            snake.push(c.to_ascii_lowercase());
+        } else {
+            snake.push(c.to_ascii_lowercase());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    snake
+}
+
+/// What to lint and how.
+pub struct LintOptions {
+    /// Files and folders to lint.
+    pub paths: Vec<PathBuf>,
+    /// Paths in output are relative to this folder.
+    pub root: PathBuf,
+    pub config: Config,
+    /// 0 lets rayon decide.
+    pub threads: usize,
+    pub inline_suppressions: bool,
+    /// Run only these rules (the fixture harness runs one rule per fixture folder).
+    pub only_rules: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub rust_files: usize,
+    pub sql_files: usize,
+    /// SQL statements parsed and analysed.
+    pub sql_statements: usize,
+    /// Statements built at run time (with spliced values) among those analysed.
+    pub sql_dynamic: usize,
+    /// SQL sinks whose text is not known statically, so not analysed.
+    pub sql_unresolved: usize,
+    /// Statements sqlparser rejected.
+    pub sql_unparsable: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+pub struct Report {
+    pub root: PathBuf,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    pub workspace: Workspace,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.summary.errors > 0
+    }
+}
+
+/// Every rule the engine knows: the engine's own diagnostics, then the catalog.
+pub fn all_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
+    engine_rules::ALL
+        .iter()
+        .copied()
+        .chain(rules.iter().map(|r| r.meta()))
+        .collect()
+}
+
+pub fn lint(opts: LintOptions, rules: &[&dyn Rule]) -> Report {
+    let started = Instant::now();
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(STACK_BYTES);
+    if opts.threads > 0 {
+        builder = builder.num_threads(opts.threads);
+    }
+    let run = move || lint_in_pool(opts, rules, started);
+    match builder.build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Report {
+    let LintOptions {
+        paths,
+        root,
+        config,
+        inline_suppressions,
+        only_rules,
+        ..
+    } = opts;
+    let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
+    let mut engine_diags: Vec<Diagnostic> = walk_errors
+        .into_iter()
+        .map(|(path, message)| *io_diagnostic(&root, &path, message))
+        .collect();
+
+    let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> =
+        found.par_iter().map(|p| load(&root, p)).collect();
+    let mut files = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        match l {
+            Ok(f) => files.push(f),
+            Err(d) => engine_diags.push(*d),
+        }
+    }
+
+    let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
+    migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
+    let schema = Schema::from_migrations(migrations);
+    let mut workspace = Workspace::new(root.clone(), config, schema);
+    workspace.consts = collect_consts(&files);
+
+    files.par_iter_mut().for_each(|f| {
+        if let Some(rust) = &f.rust {
+            let (sites, unresolved) = crate::sql_sites::extract(&f.source, rust, &workspace);
+            f.sql_sites = sites;
+            f.unresolved_sql = unresolved;
+        }
+    });
+
+    let metas = all_metas(rules);
+    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
+        .par_iter()
+        .map(|f| {
+            check_file(
+                f,
+                &workspace,
+                rules,
+                &metas,
+                only_rules.as_deref(),
+                inline_suppressions,
+            )
+        })
+        .collect();
+
+    let mut summary = Summary {
+        files: files.len(),
+        rust_files: files
+            .iter()
+            .filter(|f| f.source.kind == FileKind::Rust)
+            .count(),
+        sql_files: files
+            .iter()
+            .filter(|f| f.source.kind == FileKind::Sql)
+            .count(),
+        ..Summary::default()
+    };
+    for f in &files {
+        for site in &f.sql_sites {
+            summary.sql_statements += site.statements.len();
+            summary.sql_unparsable += site.errors.len();
+            if site.text.has_holes() {
+                summary.sql_dynamic += site.statements.len();
+            }
+        }
+        summary.sql_unresolved += f.unresolved_sql;
+    }
+    let mut diagnostics = Vec::new();
+    for (d, suppressed) in per_file {
+        diagnostics.extend(d);
+        summary.suppressed += suppressed;
+    }
+    diagnostics.extend(engine_diags.into_iter().filter(|d| {
+        only_rules
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|r| r == d.rule))
+    }));
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    for d in &diagnostics {
+        match d.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Note => summary.notes += 1,
+        }
+    }
+    summary.elapsed = started.elapsed();
+    Report {
+        root,
+        diagnostics,
+        summary,
+        workspace,
+    }
+}
+
+fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
+    let rel = rel_path(root, path);
+    Box::new(Diagnostic {
+        rule: engine_rules::IoError::META.id,
+        severity: Severity::Warning,
+        message,
+        file: Arc::new(SourceFile::new(
+            path.to_owned(),
+            rel,
+            FileKind::Rust,
+            String::new(),
+        )),
+        primary: Label {
+            span: Span::default(),
+            message: String::new(),
+        },
+        secondary: Vec::new(),
+        help: Some("the file was skipped; the other files were linted".into()),
+    })
+}
+
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
+    let bytes = match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return Err(io_diagnostic(
+                root,
+                path,
+                format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20),
+            ))
+        }
+        Ok(_) => std::fs::read(path)
+            .map_err(|e| io_diagnostic(root, path, format!("cannot read file: {e}")))?,
+        Err(e) => return Err(io_diagnostic(root, path, format!("cannot read file: {e}"))),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io_diagnostic(
+            root,
+            path,
+            format!(
+                "file is not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    let rel = rel_path(root, path);
+    let is_sql = path.extension().is_some_and(|e| e == "sql");
+    if is_sql {
+        let migration = schema::is_migration_path(&rel);
+        let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Sql, text));
+        let mut t = SqlText::default();
+        t.push_literal(&source.text, 0, true);
+        let dialect = crate::config::SqlDialect::default();
+        let site = SqlSite::new(
+            SqlOrigin::File { migration },
+            Span::new(0, source.text.len()),
+            t,
+            dialect,
+        );
+        return Ok(AnalyzedFile {
+            source,
+            rust: None,
+            sql_sites: vec![site],
+            unresolved_sql: 0,
+        });
+    }
+    let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
+    let rust = crate::parse::parse_rust(&source.text);
+    match rust {
+        Ok(rust) => Ok(AnalyzedFile {
+            source,
+            rust: Some(rust),
+            sql_sites: Vec::new(),
+            unresolved_sql: 0,
+        }),
+        Err((message, span)) => Err(Box::new(Diagnostic {
+            rule: engine_rules::ParseError::META.id,
+            severity: Severity::Warning,
+            message: format!("cannot parse this file: {message}"),
+            file: source,
+            primary: Label {
+                span,
+                message: message.clone(),
+            },
+            secondary: Vec::new(),
+            help: Some("the rest of the workspace was still linted; this file was not".into()),
+        })),
+    }
+}
+
+fn collect_consts(files: &[AnalyzedFile]) -> HashMap<String, Option<String>> {
+    let mut consts: HashMap<String, Option<String>> = HashMap::new();
+    for f in files {
+        let Some(rust) = &f.rust else { continue };
+        for c in &rust.consts {
+            let Some(value) = rust.static_str(c.value) else {
+                continue;
+            };
+            consts
+                .entry(c.name.name.clone())
+                .and_modify(|v| {
+                    if v.as_deref() != Some(value.as_str()) {
+                        *v = None;
+                    }
+                })
+                .or_insert(Some(value));
+        }
+    }
+    consts
+}
+
+/// Runs the enabled rules on one file and applies its suppressions. Returns the diagnostics
+/// and how many were suppressed.
+fn check_file(
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    rules: &[&dyn Rule],
+    metas: &[&'static RuleMeta],
+    only: Option<&[String]>,
+    inline_suppressions: bool,
+) -> (Vec<Diagnostic>, usize) {
+    let rel = &file.source.rel_path;
+    let level_of = |meta: &RuleMeta| -> Level {
+        if only.is_some_and(|o| !o.iter().any(|r| r == meta.id)) {
+            return Level::Allow;
+        }
+        ws.config
+            .rule_setting(meta.id, rel)
+            .level
+            .unwrap_or(meta.default_level())
+    };
+    let make = |meta: &'static RuleMeta, f: Finding| -> Option<Diagnostic> {
+        Some(Diagnostic {
+            rule: meta.id,
+            severity: level_of(meta).severity()?,
+            message: f.message,
+            file: file.source.clone(),
+            primary: f.primary,
+            secondary: f.secondary,
+            help: f.help,
+        })
+    };
+
+    let mut diags = Vec::new();
+    let mut ran: Vec<&str> = Vec::new();
+    for rule in rules {
+        let meta = rule.meta();
+        if level_of(meta) == Level::Allow {
+            continue;
+        }
+        ran.push(meta.id);
+        let setting = ws.config.rule_setting(meta.id, rel);
+        let mut cx = RuleContext::new(file, ws, &setting.options);
+        rule.check(&mut cx);
+        diags.extend(
+            cx.into_findings()
+                .into_iter()
+                .filter_map(|f| make(rule.meta(), f)),
+        );
+    }
+    for site in &file.sql_sites {
+        for e in &site.errors {
+            let span = site.text.file_span(
+                &file.source.text,
+                e.start,
+                e.end.min(e.start + 200).max(e.start + 1),
+            );
+            let finding = Finding::new(
+                format!("sqlparser cannot parse this statement, so it was not analysed: {}", e.message),
+                span,
+            )
+            .help("if this is valid SQL for your database, set `sql-dialect` or allow `sql-parse-error` for this file");
+            diags.extend(make(&engine_rules::SqlParseError::META, finding));
+        }
+    }
+
+    // One finding per rule, place and message: a const used by several calls is one bug.
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.rule, d.primary.span, d.message.clone())));
+
+    if !inline_suppressions {
+        return (diags, 0);
+    }
+    let (suppressions, bad) = suppress::parse(&file.source);
+    let mut used = vec![false; suppressions.len()];
+    let mut suppressed = 0;
+    diags.retain(|d| {
+        let line = file.source.line_of(d.primary.span.start);
+        match suppressions.iter().position(|s| s.covers(d.rule, line)) {
+            Some(i) => {
+                used[i] = true;
+                suppressed += 1;
+                false
+            }
+            None => true,
+        }
+    });
+    let mut extra = Vec::new();
+    for b in bad {
+        extra.extend(make(
+            &engine_rules::InvalidSuppression::META,
+            Finding::new(b.message, b.span),
+        ));
+    }
+    for (s, used) in suppressions.iter().zip(used) {
+        for r in &s.rules {
+            if !metas.iter().any(|m| m.id == r) {
+                extra.extend(make(
+                    &engine_rules::InvalidSuppression::META,
+                    Finding::new(format!("suppression names unknown rule `{r}`"), s.span)
+                        .help("`cargo tenantlint rules` lists the rule names"),
+                ));
+            }
+        }
+        if s.reason.is_none() {
+            extra.extend(make(
+                &engine_rules::InvalidSuppression::META,
+                Finding::new("suppression without a reason", s.span).help(
+                    "say why after the rule list: `// tenantlint: allow(rule) -- why this is safe`",
+                ),
+            ));
+        }
+        if !used && s.rules.iter().all(|r| ran.contains(&r.as_str())) {
+            extra.extend(make(
+                &engine_rules::UnusedSuppression::META,
+                Finding::new(
+                    format!(
+                        "suppression of `{}` matches no finding",
+                        s.rules.join("`, `")
+                    ),
+                    s.span,
+                )
+                .help("remove it: the code it excused is gone or fixed"),
+            ));
+        }
+    }
+    diags.extend(extra);
+    (diags, suppressed)
+}

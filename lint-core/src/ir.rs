@@ -1,0 +1,443 @@
+//! A small, owned lowering of the Rust syntax tree: what the rules need and nothing else.
+//!
+//! syn's tree is dropped right after lowering (its spans live in a thread-local table that we
+//! reset per file), so every node here carries our own byte [`Span`]. Expressions and patterns
+//! live in per-file arenas and refer to each other by id, which keeps facts cheap to share.
+
+use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExprId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PatId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnId(pub u32);
+
+/// An identifier with where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A path such as `sqlx::query` or `Column::OrgId`, by segment names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path {
+    pub segments: Vec<String>,
+    /// Generic arguments written on any segment (`query_as::<_, User>`, `Path<(Uuid, i32)>`).
+    pub generics: Vec<Ty>,
+}
+
+impl Path {
+    pub fn last(&self) -> &str {
+        self.segments.last().map_or("", String::as_str)
+    }
+
+    /// Whether the path ends with the given segments (`["sqlx", "query"]` matches
+    /// `sqlx::query` and `::sqlx::query`; `["query"]` matches both and plain `query`).
+    pub fn ends_with(&self, tail: &[&str]) -> bool {
+        self.segments.len() >= tail.len()
+            && self.segments[self.segments.len() - tail.len()..]
+                .iter()
+                .zip(tail)
+                .all(|(a, b)| a == b)
+    }
+
+    pub fn is_ident(&self, name: &str) -> bool {
+        self.segments.len() == 1 && self.segments[0] == name
+    }
+
+    pub fn joined(&self) -> String {
+        self.segments.join("::")
+    }
+}
+
+/// A type, reduced to paths, references and tuples.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Path(Path),
+    Ref(Box<Ty>),
+    Tuple(Vec<Ty>),
+    Slice(Box<Ty>),
+    /// `impl Trait`, `dyn Trait`, function pointers, `_`...: only the text is kept.
+    Other(String),
+}
+
+impl Ty {
+    /// The last path segment, looking through references (`&Path<T>` → `Path`).
+    pub fn name(&self) -> &str {
+        match self {
+            Ty::Path(p) => p.last(),
+            Ty::Ref(t) => t.name(),
+            _ => "",
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Ty::Path(p) => Some(p),
+            Ty::Ref(t) => t.path(),
+            _ => None,
+        }
+    }
+
+    /// The generic arguments of the outermost path type.
+    pub fn args(&self) -> &[Ty] {
+        self.path().map_or(&[], |p| p.generics.as_slice())
+    }
+
+    /// Whether this type or any type argument inside it is named `name`.
+    pub fn mentions(&self, name: &str) -> bool {
+        match self {
+            Ty::Path(p) => {
+                p.segments.iter().any(|s| s == name) || p.generics.iter().any(|t| t.mentions(name))
+            }
+            Ty::Ref(t) | Ty::Slice(t) => t.mentions(name),
+            Ty::Tuple(ts) => ts.iter().any(|t| t.mentions(name)),
+            Ty::Other(text) => text.contains(name),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lit {
+    /// A string literal (plain, raw or byte string) with its decoded value.
+    Str(StrLit),
+    Int(String),
+    Float(String),
+    Bool(bool),
+    Char(char),
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrLit {
+    pub value: String,
+    /// Byte offset in the file where the literal's content (after the opening quote) starts.
+    pub content_start: u32,
+    /// For raw strings, every value byte sits at `content_start + i`. For others, escapes
+    /// make the mapping uneven: see [`crate::sql::map_literal_offset`].
+    pub raw: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub span: Span,
+    pub kind: ExprKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Lit(Lit),
+    Path(Path),
+    Field {
+        base: ExprId,
+        member: Ident,
+    },
+    Index {
+        base: ExprId,
+        index: ExprId,
+    },
+    Call {
+        func: ExprId,
+        args: Vec<ExprId>,
+    },
+    MethodCall {
+        receiver: ExprId,
+        method: Ident,
+        turbofish: Vec<Ty>,
+        args: Vec<ExprId>,
+    },
+    Macro(MacroCall),
+    Binary {
+        op: BinOp,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
+    Unary {
+        op: UnOp,
+        expr: ExprId,
+    },
+    /// `&x`, `&mut x`: transparent for most questions.
+    Ref(ExprId),
+    /// `x?`
+    Try(ExprId),
+    /// `x.await`
+    Await(ExprId),
+    Cast {
+        expr: ExprId,
+        ty: Ty,
+    },
+    Tuple(Vec<ExprId>),
+    Array(Vec<ExprId>),
+    Struct {
+        path: Path,
+        fields: Vec<(Ident, ExprId)>,
+        rest: Option<ExprId>,
+    },
+    Closure {
+        params: Vec<PatId>,
+        body: ExprId,
+    },
+    Block(Block),
+    If {
+        cond: ExprId,
+        then: Block,
+        otherwise: Option<ExprId>,
+    },
+    /// The `let PAT = EXPR` of an `if let` / `while let` / let chain.
+    Let {
+        pat: PatId,
+        expr: ExprId,
+    },
+    Match {
+        scrutinee: ExprId,
+        arms: Vec<Arm>,
+    },
+    Loop {
+        /// `for PAT in ITER`: the pattern.
+        pat: Option<PatId>,
+        /// The `while` condition or the `for` iterator.
+        head: Option<ExprId>,
+        body: Block,
+    },
+    Return(Option<ExprId>),
+    Break(Option<ExprId>),
+    Continue,
+    Assign {
+        lhs: ExprId,
+        rhs: ExprId,
+        /// `Some("+")` for `+=`.
+        compound: Option<BinOp>,
+    },
+    Range {
+        start: Option<ExprId>,
+        end: Option<ExprId>,
+    },
+    /// Anything the rules have no use for (inline asm, verbatim tokens...).
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    And,
+    Or,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+    Deref,
+}
+
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub pat: PatId,
+    pub guard: Option<ExprId>,
+    pub body: ExprId,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub span: Span,
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let {
+        pat: PatId,
+        ty: Option<Ty>,
+        init: Option<ExprId>,
+        /// The diverging block of `let ... else`.
+        otherwise: Option<Block>,
+        span: Span,
+    },
+    /// An expression statement; `semi` tells whether it ends with `;`.
+    Expr { expr: ExprId, semi: bool },
+    /// A nested item (fn, const, struct...): lowered into the file's item lists.
+    Item,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pat {
+    pub span: Span,
+    pub kind: PatKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum PatKind {
+    /// A binding: `x`, `mut x`, `ref x`, `x @ ..`.
+    Ident {
+        name: String,
+        sub: Option<PatId>,
+    },
+    Tuple(Vec<PatId>),
+    /// `Path((a, b))`, `Some(x)`.
+    TupleStruct {
+        path: Path,
+        elems: Vec<PatId>,
+    },
+    /// `Claims { org_id, .. }`, `Json(Body { tenant_id: t, .. })`.
+    Struct {
+        path: Path,
+        fields: Vec<(Ident, PatId)>,
+    },
+    Ref(PatId),
+    Or(Vec<PatId>),
+    Lit(Lit),
+    /// A path pattern (`None`, `Role::Admin`).
+    Path(Path),
+    Wild,
+    Rest,
+    Other,
+}
+
+/// A macro invocation with its tokens parsed as far as the macro's shape allows.
+#[derive(Clone, Debug)]
+pub struct MacroCall {
+    pub path: Path,
+    pub args: MacroArgs,
+    /// The span of the tokens between the delimiters.
+    pub tokens_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum MacroArgs {
+    /// Comma-separated arguments: `format!`, `query!`, `concat!`, log and tracing macros.
+    List(Vec<MacroArg>),
+    /// A block of statements (project macros that wrap code, such as `db_run! { ... }`).
+    Stmts(Block),
+    /// Tokens we could not read: kept as text.
+    Tokens(String),
+}
+
+/// One argument of a list-shaped macro. tracing's field syntax is kept apart:
+/// `api_key = %key` has `name = Some("api_key")` and `sigil = Some('%')`.
+#[derive(Clone, Debug)]
+pub struct MacroArg {
+    pub name: Option<Ident>,
+    pub sigil: Option<char>,
+    pub expr: ExprId,
+    pub span: Span,
+}
+
+/// An attribute, by path and raw token text (`get`, `"/orgs/<org_id>"`).
+#[derive(Clone, Debug)]
+pub struct Attr {
+    pub path: Path,
+    pub tokens: String,
+    pub span: Span,
+    /// String literals among the attribute's tokens, decoded, with their spans.
+    pub strings: Vec<(String, Span)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub pat: PatId,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+/// The `impl` block a function sits in.
+#[derive(Clone, Debug)]
+pub struct ImplInfo {
+    pub trait_path: Option<Path>,
+    pub self_ty: Ty,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: Ident,
+    pub span: Span,
+    pub attrs: Vec<Attr>,
+    pub is_async: bool,
+    /// `self` is a parameter too, with type `Self`.
+    pub params: Vec<Param>,
+    pub ret: Option<Ty>,
+    pub owner: Option<ImplInfo>,
+    pub body: Block,
+}
+
+impl Function {
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.path.last() == name)
+    }
+}
+
+/// A `const` or `static` item.
+#[derive(Clone, Debug)]
+pub struct ConstItem {
+    pub name: Ident,
+    pub ty: Ty,
+    pub value: ExprId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: Ident,
+    pub ty: Ty,
+    pub attrs: Vec<Attr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: Ident,
+    pub attrs: Vec<Attr>,
+    /// Named fields; tuple fields are named `0`, `1`...
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+impl StructDef {
+    pub fn derives(&self, name: &str) -> bool {
+        self.attrs.iter().any(|a| {
+            a.path.is_ident("derive") && a.tokens.split([',', ' ', ':']).any(|t| t == name)
+        })
+    }
+}
+
+/// An `impl` block header: `impl Debug for ApiKey`, `impl<S> FromRequestParts<S> for Tenant`.
+#[derive(Clone, Debug)]
+pub struct ImplBlock {
+    pub trait_path: Option<Path>,
+    pub self_ty: Ty,
+    pub span: Span,
+    pub functions: Vec<FnId>,
+}
+
+/// A macro invocation in item position (`diesel::table! { ... }`), kept as tokens.
+#[derive(Clone, Debug)]
+pub struct ItemMacro {
+    pub path: Path,
+    pub tokens: String,
+    pub span: Span,
+}
+
+/// A `use` leaf: `use sqlx::query as q;` is `path = [sqlx, query]`, `alias = Some(q)`.
+#[derive(Clone, Debug)]
+pub struct UseItem {
+    pub path: Vec<String>,
+    pub alias: Option<String>,
+    pub glob: bool,
+}

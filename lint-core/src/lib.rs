@@ -1,0 +1,30 @@
+//! The cargo-tenantlint engine. It knows how to find, read and parse files, what facts a file
+//! holds, how to configure, suppress and render diagnostics; it knows no rule.
+//! `docs/architecture.md` explains the pipeline.
+
+pub mod config;
+pub mod diagnostic;
+pub mod discovery;
+pub mod engine;
+pub mod engine_rules;
+pub mod flow;
+pub mod format;
+pub mod ir;
+mod lower;
+pub mod model;
+pub mod parse;
+pub mod render;
+pub mod rule;
+pub mod schema;
+pub mod source;
+pub mod span;
+pub mod sql;
+pub mod sql_sites;
+pub mod sql_util;
+pub mod suppress;
+
+pub use sqlparser;
+
+/// Where each rule's documentation page lives.
+pub const DOCS_BASE_URL: &str =
+    "https://github.com/cargo-tenantlint/cargo-tenantlint/blob/main/docs/rules";

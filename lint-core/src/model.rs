@@ -1,0 +1,256 @@
+//! The per-file model every rule reads: the lowered items and expression arenas of a Rust file,
+//! plus flat indexes built in the same pass (every call and macro, in source order).
+
+use crate::ir::*;
+use crate::span::Span;
+
+#[derive(Debug, Default)]
+pub struct RustFile {
+    pub exprs: Vec<Expr>,
+    pub pats: Vec<Pat>,
+    pub functions: Vec<Function>,
+    pub consts: Vec<ConstItem>,
+    pub structs: Vec<StructDef>,
+    pub impls: Vec<ImplBlock>,
+    pub item_macros: Vec<ItemMacro>,
+    pub uses: Vec<UseItem>,
+    /// Every call, method call and macro invocation with the function that contains it,
+    /// in source order.
+    pub calls: Vec<(ExprId, Option<FnId>)>,
+}
+
+impl RustFile {
+    pub fn expr(&self, id: ExprId) -> &Expr {
+        &self.exprs[id.0 as usize]
+    }
+
+    pub fn pat(&self, id: PatId) -> &Pat {
+        &self.pats[id.0 as usize]
+    }
+
+    pub fn function(&self, id: FnId) -> &Function {
+        &self.functions[id.0 as usize]
+    }
+
+    pub fn function_ids(&self) -> impl Iterator<Item = FnId> {
+        (0..self.functions.len() as u32).map(FnId)
+    }
+
+    /// Looks through `&`, `( )`, `.await`, `?`, `.clone()`-like wrappers that do not change a value.
+    pub fn strip(&self, mut id: ExprId) -> ExprId {
+        loop {
+            match &self.expr(id).kind {
+                ExprKind::Ref(inner) | ExprKind::Await(inner) | ExprKind::Try(inner) => id = *inner,
+                ExprKind::Unary {
+                    op: UnOp::Deref,
+                    expr,
+                } => id = *expr,
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } if args.is_empty() && TRANSPARENT_METHODS.contains(&method.name.as_str()) => {
+                    id = *receiver
+                }
+                _ => return id,
+            }
+        }
+    }
+
+    /// The decoded value of a string literal expression.
+    pub fn str_lit(&self, id: ExprId) -> Option<&StrLit> {
+        match &self.expr(self.strip(id)).kind {
+            ExprKind::Lit(Lit::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The single identifier an expression names (`x` in `x`, `&x`, `x.clone()`).
+    pub fn as_ident(&self, id: ExprId) -> Option<&str> {
+        match &self.expr(self.strip(id)).kind {
+            ExprKind::Path(p) if p.segments.len() == 1 => Some(&p.segments[0]),
+            _ => None,
+        }
+    }
+
+    /// Every name a pattern binds, with the binding's span.
+    pub fn bindings(&self, pat: PatId, out: &mut Vec<(String, Span)>) {
+        let p = self.pat(pat);
+        match &p.kind {
+            PatKind::Ident { name, sub } => {
+                out.push((name.clone(), p.span));
+                if let Some(sub) = sub {
+                    self.bindings(*sub, out);
+                }
+            }
+            PatKind::Tuple(elems) | PatKind::TupleStruct { elems, .. } | PatKind::Or(elems) => {
+                for e in elems {
+                    self.bindings(*e, out);
+                }
+            }
+            PatKind::Struct { fields, .. } => {
+                for (_, f) in fields {
+                    self.bindings(*f, out);
+                }
+            }
+            PatKind::Ref(inner) => self.bindings(*inner, out),
+            PatKind::Lit(_) | PatKind::Path(_) | PatKind::Wild | PatKind::Rest | PatKind::Other => {
+            }
+        }
+    }
+
+    /// The function a byte offset falls in (the innermost one).
+    pub fn function_at(&self, offset: u32) -> Option<FnId> {
+        self.function_ids()
+            .filter(|&f| {
+                let s = self.function(f).span;
+                s.start <= offset && offset < s.end
+            })
+            .min_by_key(|&f| self.function(f).span.len())
+    }
+
+    /// Calls each expression id reachable from `root`, parents before children.
+    pub fn walk_expr(&self, root: ExprId, f: &mut dyn FnMut(ExprId)) {
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            f(id);
+            let before = stack.len();
+            self.children(id, &mut stack);
+            stack[before..].reverse();
+        }
+    }
+
+    /// Calls each expression id of a block, in source order, parents before children.
+    pub fn walk_block(&self, block: &Block, f: &mut dyn FnMut(ExprId)) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let {
+                    init, otherwise, ..
+                } => {
+                    if let Some(init) = init {
+                        self.walk_expr(*init, f);
+                    }
+                    if let Some(b) = otherwise {
+                        self.walk_block(b, f);
+                    }
+                }
+                Stmt::Expr { expr, .. } => self.walk_expr(*expr, f),
+                Stmt::Item => {}
+            }
+        }
+    }
+
+    /// Pushes the direct sub-expressions of `id` (including those inside nested blocks'
+    /// statements and macro arguments).
+    pub fn children(&self, id: ExprId, out: &mut Vec<ExprId>) {
+        fn block(b: &Block, out: &mut Vec<ExprId>) {
+            for stmt in &b.stmts {
+                match stmt {
+                    Stmt::Let {
+                        init, otherwise, ..
+                    } => {
+                        out.extend(init);
+                        if let Some(o) = otherwise {
+                            block(o, out);
+                        }
+                    }
+                    Stmt::Expr { expr, .. } => out.push(*expr),
+                    Stmt::Item => {}
+                }
+            }
+        }
+        match &self.expr(id).kind {
+            ExprKind::Lit(_) | ExprKind::Path(_) | ExprKind::Continue | ExprKind::Other => {}
+            ExprKind::Field { base, .. } => out.push(*base),
+            ExprKind::Index { base, index } => out.extend([*base, *index]),
+            ExprKind::Call { func, args } => {
+                out.push(*func);
+                out.extend(args);
+            }
+            ExprKind::MethodCall { receiver, args, .. } => {
+                out.push(*receiver);
+                out.extend(args);
+            }
+            ExprKind::Macro(m) => match &m.args {
+                MacroArgs::List(args) => out.extend(args.iter().map(|a| a.expr)),
+                MacroArgs::Stmts(b) => block(b, out),
+                MacroArgs::Tokens(_) => {}
+            },
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
+                out.extend([*lhs, *rhs])
+            }
+            ExprKind::Unary { expr, .. }
+            | ExprKind::Ref(expr)
+            | ExprKind::Try(expr)
+            | ExprKind::Await(expr)
+            | ExprKind::Cast { expr, .. }
+            | ExprKind::Let { expr, .. } => out.push(*expr),
+            ExprKind::Tuple(items) | ExprKind::Array(items) => out.extend(items),
+            ExprKind::Struct { fields, rest, .. } => {
+                out.extend(fields.iter().map(|(_, e)| *e));
+                out.extend(rest);
+            }
+            ExprKind::Closure { body, .. } => out.push(*body),
+            ExprKind::Block(b) => block(b, out),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                out.push(*cond);
+                block(then, out);
+                out.extend(otherwise);
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                out.push(*scrutinee);
+                for arm in arms {
+                    out.extend(arm.guard);
+                    out.push(arm.body);
+                }
+            }
+            ExprKind::Loop { head, body, .. } => {
+                out.extend(head);
+                block(body, out);
+            }
+            ExprKind::Return(e) | ExprKind::Break(e) => out.extend(e),
+            ExprKind::Range { start, end } => {
+                out.extend(start);
+                out.extend(end);
+            }
+        }
+    }
+}
+
+/// Methods that pass a value through unchanged for the purpose of tracking where it came from.
+pub const TRANSPARENT_METHODS: &[&str] = &[
+    "clone",
+    "to_owned",
+    "to_string",
+    "as_str",
+    "as_ref",
+    "as_deref",
+    "borrow",
+    "into",
+    "unwrap",
+    "expect",
+    "into_inner",
+    "to_str",
+    "as_bytes",
+    "deref",
+];
+
+impl RustFile {
+    /// The value of a string known from this file alone: a literal or a `concat!` of literals.
+    pub fn static_str(&self, id: ExprId) -> Option<String> {
+        match &self.expr(self.strip(id)).kind {
+            ExprKind::Lit(Lit::Str(s)) => Some(s.value.clone()),
+            ExprKind::Macro(MacroCall {
+                path,
+                args: MacroArgs::List(args),
+                ..
+            }) if path.last() == "concat" => args.iter().map(|a| self.static_str(a.expr)).collect(),
+            _ => None,
+        }
+    }
+}

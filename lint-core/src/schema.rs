@@ -1,0 +1,208 @@
+//! The database schema, folded from the workspace's migrations in order.
+
+use crate::engine::AnalyzedFile;
+use crate::span::Span;
+use serde::Serialize;
+use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Spanned, Statement};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// The name as written, schema qualifier included.
+    pub name: String,
+    pub columns: Vec<String>,
+    /// Where the table is created: the migration's path and the span of its name.
+    pub declared_in: String,
+    #[serde(skip)]
+    pub declared_at: Span,
+    #[serde(skip)]
+    pub file: Option<Arc<crate::source::SourceFile>>,
+}
+
+impl Table {
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+}
+
+/// Tables by lower-case unqualified name.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+}
+
+/// The key a table is stored under: lower case, without schema qualifier or quotes.
+pub fn table_key(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches(['"', '`', '[', ']'])
+        .to_ascii_lowercase()
+}
+
+pub fn object_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| {
+            p.as_ident()
+                .map_or_else(|| p.to_string(), |i| i.value.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+impl Schema {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(&table_key(name))
+    }
+
+    /// Folds migrations, given in the order they apply.
+    pub fn from_migrations<'a>(migrations: impl IntoIterator<Item = &'a AnalyzedFile>) -> Schema {
+        let mut schema = Schema::default();
+        for file in migrations {
+            for site in &file.sql_sites {
+                for stmt in &site.statements {
+                    schema.apply(file, site, stmt);
+                }
+            }
+        }
+        schema
+    }
+
+    fn apply(
+        &mut self,
+        file: &AnalyzedFile,
+        site: &crate::sql::SqlSite,
+        stmt: &crate::sql::ParsedStatement,
+    ) {
+        match &stmt.statement {
+            Statement::CreateTable(ct) => {
+                let name = object_name(&ct.name);
+                let declared_at = site.span_of(&file.source.text, stmt, ct.name.span());
+                self.tables.insert(
+                    table_key(&name),
+                    Table {
+                        name,
+                        columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
+                        declared_in: file.source.rel_path.clone(),
+                        declared_at,
+                        file: Some(file.source.clone()),
+                    },
+                );
+            }
+            Statement::AlterTable {
+                name, operations, ..
+            } => {
+                let key = table_key(&object_name(name));
+                for op in operations {
+                    let Some(table) = self.tables.get_mut(&key) else {
+                        return;
+                    };
+                    match op {
+                        AlterTableOperation::AddColumn { column_def, .. } => {
+                            table.columns.push(column_def.name.value.clone())
+                        }
+                        AlterTableOperation::DropColumn { column_names, .. } => {
+                            table.columns.retain(|c| {
+                                !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
+                            })
+                        }
+                        AlterTableOperation::RenameColumn {
+                            old_column_name,
+                            new_column_name,
+                        } => {
+                            for c in &mut table.columns {
+                                if c.eq_ignore_ascii_case(&old_column_name.value) {
+                                    *c = new_column_name.value.clone();
+                                }
+                            }
+                        }
+                        AlterTableOperation::RenameTable { table_name } => {
+                            let new_name = match table_name {
+                                sqlparser::ast::RenameTableNameKind::As(n)
+                                | sqlparser::ast::RenameTableNameKind::To(n) => object_name(n),
+                            };
+                            if let Some(mut t) = self.tables.remove(&key) {
+                                t.name = new_name.clone();
+                                self.tables.insert(table_key(&new_name), t);
+                            }
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Statement::Drop {
+                object_type: ObjectType::Table,
+                names,
+                ..
+            } => {
+                for n in names {
+                    self.tables.remove(&table_key(&object_name(n)));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a path is a migration: under a `migrations` folder, and not a down migration.
+pub fn is_migration_path(rel_path: &str) -> bool {
+    let lower = rel_path.to_ascii_lowercase();
+    let in_folder = lower
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|c| c == "migrations" || c == "migration" || c == "schema");
+    in_folder && !lower.ends_with("down.sql") && !lower.ends_with(".down.sql")
+}
+
+/// Orders migration paths the way migration tools apply them: by path, numbers compared by value
+/// (`V2__x.sql` before `V10__y.sql`).
+pub fn migration_order(a: &str, b: &str) -> std::cmp::Ordering {
+    natural_key(a).cmp(&natural_key(b))
+}
+
+fn natural_key(s: &str) -> Vec<(u8, u128, String)> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut n = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(d);
+                chars.next();
+            }
+            out.push((0, n.parse().unwrap_or(u128::MAX), String::new()));
+        } else {
+            let mut t = String::new();
+            while let Some(&d) = chars.peek().filter(|d| !d.is_ascii_digit()) {
+                t.push(d);
+                chars.next();
+            }
+            out.push((1, 0, t));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_sort_numerically() {
+        let mut v = vec!["m/V10__b.sql", "m/V2__a.sql", "m/V1__z.sql"];
+        v.sort_by(|a, b| migration_order(a, b));
+        assert_eq!(v, ["m/V1__z.sql", "m/V2__a.sql", "m/V10__b.sql"]);
+        assert!(is_migration_path("migrations/2024_init.sql"));
+        assert!(is_migration_path("db/migrations/2024-01-01_x/up.sql"));
+        assert!(!is_migration_path("migrations/2024-01-01_x/down.sql"));
+        assert!(!is_migration_path("queries/users.sql"));
+    }
+}

@@ -1,0 +1,489 @@
+//! SQL text as the database will see it, where each piece of it came from, and its parse.
+//!
+//! Embedded SQL is rebuilt from literals, `concat!`, consts, `include_str!`, local bindings and
+//! `format!` templates. Each piece remembers its origin so that an offset in the SQL maps back
+//! to the file, through escapes and raw strings. Runtime values spliced into the text become
+//! holes: identifiers named `__tl_hole_N`, which parse in any position.
+
+use crate::config::SqlDialect;
+use crate::ir::{ExprId, FnId};
+use crate::span::{LineIndex, Span};
+use sqlparser::ast::Statement;
+use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Location, Token, Tokenizer};
+
+/// The identifier a runtime value spliced into SQL text stands as.
+pub const HOLE_PREFIX: &str = "__tl_hole_";
+
+#[derive(Clone, Debug)]
+pub enum PieceOrigin {
+    /// Text from a string literal in this file.
+    Literal { content_start: u32, raw: bool },
+    /// Text from elsewhere (a const in another file, an included file): maps to one span here.
+    Elsewhere(Span),
+    /// A runtime value spliced in (a `format!` argument, a pushed expression).
+    Hole { expr: Option<ExprId>, span: Span },
+}
+
+#[derive(Clone, Debug)]
+pub struct SqlPiece {
+    pub start: u32,
+    pub end: u32,
+    pub origin: PieceOrigin,
+}
+
+/// SQL text with the origin of each of its pieces.
+#[derive(Clone, Debug, Default)]
+pub struct SqlText {
+    pub text: String,
+    pub pieces: Vec<SqlPiece>,
+}
+
+impl SqlText {
+    pub fn push_literal(&mut self, value: &str, content_start: u32, raw: bool) {
+        self.push(value, PieceOrigin::Literal { content_start, raw });
+    }
+
+    pub fn push_elsewhere(&mut self, value: &str, span: Span) {
+        self.push(value, PieceOrigin::Elsewhere(span));
+    }
+
+    /// Appends a hole for a runtime value and returns its index.
+    pub fn push_hole(&mut self, expr: Option<ExprId>, span: Span) -> usize {
+        let index = self.holes().count();
+        self.push(
+            &format!("{HOLE_PREFIX}{index}"),
+            PieceOrigin::Hole { expr, span },
+        );
+        index
+    }
+
+    fn push(&mut self, value: &str, origin: PieceOrigin) {
+        let start = self.text.len() as u32;
+        self.text.push_str(value);
+        self.pieces.push(SqlPiece {
+            start,
+            end: self.text.len() as u32,
+            origin,
+        });
+    }
+
+    pub fn append(&mut self, other: SqlText) {
+        let base = self.text.len() as u32;
+        self.text.push_str(&other.text);
+        let hole_base = self.holes().count();
+        for mut p in other.pieces {
+            p.start += base;
+            p.end += base;
+            self.pieces.push(p);
+        }
+        // Renumbering holes keeps their names unique after concatenation.
+        if hole_base > 0 {
+            self.renumber_holes();
+        }
+    }
+
+    fn renumber_holes(&mut self) {
+        let mut rebuilt = SqlText::default();
+        for p in std::mem::take(&mut self.pieces) {
+            let value = &self.text[p.start as usize..p.end as usize];
+            match p.origin {
+                PieceOrigin::Hole { expr, span } => {
+                    rebuilt.push_hole(expr, span);
+                }
+                origin => rebuilt.push(value, origin),
+            }
+        }
+        *self = rebuilt;
+    }
+
+    pub fn holes(&self) -> impl Iterator<Item = (&SqlPiece, Option<ExprId>, Span)> {
+        self.pieces.iter().filter_map(|p| match p.origin {
+            PieceOrigin::Hole { expr, span } => Some((p, expr, span)),
+            _ => None,
+        })
+    }
+
+    pub fn has_holes(&self) -> bool {
+        self.holes().next().is_some()
+    }
+
+    /// The file span of a range of the SQL text.
+    pub fn file_span(&self, file_text: &str, start: u32, end: u32) -> Span {
+        let a = self.map_offset(file_text, start, false);
+        let b = self.map_offset(file_text, end, true);
+        if b > a {
+            Span::new(a as usize, b as usize)
+        } else {
+            Span::new(a as usize, a as usize + 1)
+        }
+    }
+
+    fn map_offset(&self, file_text: &str, offset: u32, is_end: bool) -> u32 {
+        let piece = self
+            .pieces
+            .iter()
+            .find(|p| {
+                if is_end {
+                    p.start < offset && offset <= p.end
+                } else {
+                    p.start <= offset && offset < p.end
+                }
+            })
+            .or(self.pieces.last());
+        let Some(piece) = piece else { return 0 };
+        match &piece.origin {
+            PieceOrigin::Literal { content_start, raw } => {
+                let within = offset.clamp(piece.start, piece.end) - piece.start;
+                map_literal_offset(file_text, *content_start, *raw, within)
+            }
+            PieceOrigin::Elsewhere(span) | PieceOrigin::Hole { span, .. } => {
+                if is_end {
+                    span.end
+                } else {
+                    span.start
+                }
+            }
+        }
+    }
+}
+
+/// Maps a byte offset in a string literal's decoded value to the file offset of the source
+/// character that produced it.
+pub fn map_literal_offset(
+    file_text: &str,
+    content_start: u32,
+    raw: bool,
+    value_offset: u32,
+) -> u32 {
+    if raw {
+        return content_start + value_offset;
+    }
+    let src = file_text.get(content_start as usize..).unwrap_or("");
+    let mut chars = src.char_indices().peekable();
+    let mut decoded = 0u32;
+    while let Some((i, c)) = chars.next() {
+        if decoded >= value_offset {
+            return content_start + i as u32;
+        }
+        if c == '"' {
+            return content_start + i as u32;
+        }
+        if c != '\\' {
+            decoded += c.len_utf8() as u32;
+            continue;
+        }
+        match chars.next() {
+            Some((_, 'x')) => {
+                chars.next();
+                chars.next();
+                decoded += 1;
+            }
+            Some((_, 'u')) => {
+                let mut value = String::new();
+                for (_, c) in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    if c.is_ascii_hexdigit() {
+                        value.push(c);
+                    }
+                }
+                let ch = u32::from_str_radix(&value, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .unwrap_or('?');
+                decoded += ch.len_utf8() as u32;
+            }
+            // A line continuation swallows the newline and the next line's indentation.
+            Some((_, '\n')) | Some((_, '\r')) => {
+                while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(_) => decoded += 1,
+            None => break,
+        }
+    }
+    content_start + src.len() as u32
+}
+
+/// Where a piece of SQL was handed to the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SqlOrigin {
+    /// A macro such as `sqlx::query!`.
+    Macro(String),
+    /// A function such as `sqlx::query` or `diesel::sql_query`.
+    Function(String),
+    /// A method such as tokio-postgres `client.execute`.
+    Method(String),
+    /// A `.sql` file: a migration or a file of named queries.
+    File { migration: bool },
+}
+
+/// One statement of a site, parsed, with the offset of its text in the site's SQL.
+#[derive(Debug)]
+pub struct ParsedStatement {
+    pub statement: Statement,
+    /// Where the statement's text starts in [`SqlSite::text`].
+    pub start: u32,
+    pub end: u32,
+    lines: LineIndex,
+    chunk: String,
+}
+
+impl ParsedStatement {
+    /// The offset in the site's SQL text of a sqlparser location inside this statement.
+    pub fn offset_of(&self, loc: Location) -> u32 {
+        if loc.line == 0 {
+            return self.start;
+        }
+        self.start
+            + self.lines.offset_of(
+                &self.chunk,
+                loc.line as usize,
+                loc.column.saturating_sub(1) as usize,
+            ) as u32
+    }
+
+    pub fn text(&self) -> &str {
+        &self.chunk
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlParseError {
+    pub message: String,
+    /// The range of the SQL text that did not parse.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// SQL that reaches the database, parsed statement by statement.
+#[derive(Debug)]
+pub struct SqlSite {
+    pub origin: SqlOrigin,
+    /// The call or macro that hands the SQL over (the whole statement range for `.sql` files).
+    pub call_span: Span,
+    pub call: Option<ExprId>,
+    pub function: Option<FnId>,
+    pub text: SqlText,
+    pub dialect: SqlDialect,
+    pub statements: Vec<ParsedStatement>,
+    pub errors: Vec<SqlParseError>,
+    /// Bound values in order: `query!` arguments, `.bind(..)` calls, tokio-postgres params.
+    pub binds: Vec<ExprId>,
+}
+
+impl SqlSite {
+    pub fn new(origin: SqlOrigin, call_span: Span, text: SqlText, dialect: SqlDialect) -> SqlSite {
+        let (statements, errors) = parse_statements(&text.text, dialect);
+        SqlSite {
+            origin,
+            call_span,
+            call: None,
+            function: None,
+            text,
+            dialect,
+            statements,
+            errors,
+            binds: Vec::new(),
+        }
+    }
+
+    /// The file span of a sqlparser span inside one of this site's statements.
+    pub fn span_of(
+        &self,
+        file_text: &str,
+        stmt: &ParsedStatement,
+        span: sqlparser::tokenizer::Span,
+    ) -> Span {
+        let start = stmt.offset_of(span.start);
+        let end = stmt.offset_of(span.end).max(start);
+        self.text.file_span(file_text, start, end)
+    }
+
+    /// The file span of a statement's whole text.
+    pub fn statement_span(&self, file_text: &str, stmt: &ParsedStatement) -> Span {
+        self.text.file_span(file_text, stmt.start, stmt.end)
+    }
+
+    /// A secondary label on the call that runs the SQL, when the primary span is elsewhere
+    /// (in a const, or in another part of the statement).
+    pub fn call_label(&self, primary: Span) -> Option<(Span, String)> {
+        self.call?;
+        (!self.call_span.contains(primary))
+            .then(|| (self.call_span, "the SQL is executed here".to_string()))
+    }
+
+    pub fn is_migration(&self) -> bool {
+        matches!(self.origin, SqlOrigin::File { migration: true })
+    }
+}
+
+pub fn dialect(d: SqlDialect) -> Box<dyn Dialect> {
+    match d {
+        SqlDialect::Postgres => Box::new(PostgreSqlDialect {}),
+        SqlDialect::Mysql => Box::new(MySqlDialect {}),
+        SqlDialect::Sqlite => Box::new(SQLiteDialect {}),
+        SqlDialect::Generic => Box::new(GenericDialect {}),
+    }
+}
+
+/// Splits at top-level semicolons and parses each statement alone, so that one statement
+/// sqlparser rejects (a PL/pgSQL body, a vendor extension) costs only itself.
+pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<SqlParseError>) {
+    let dialect = dialect(d);
+    let mut statements = Vec::new();
+    let mut errors = Vec::new();
+    let tokens = match Tokenizer::new(&*dialect, sql).tokenize_with_location() {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(SqlParseError {
+                message: e.message.clone(),
+                start: 0,
+                end: sql.len() as u32,
+            });
+            return (statements, errors);
+        }
+    };
+    let lines = LineIndex::new(sql);
+    let offset = |loc: Location| {
+        lines.offset_of(
+            sql,
+            loc.line as usize,
+            loc.column.saturating_sub(1) as usize,
+        )
+    };
+    let mut chunk_start: Option<usize> = None;
+    let mut chunks = Vec::new();
+    for t in &tokens {
+        match &t.token {
+            Token::SemiColon => {
+                if let Some(start) = chunk_start.take() {
+                    chunks.push((start, offset(t.span.start)));
+                }
+            }
+            Token::Whitespace(_) | Token::EOF => {}
+            _ => {
+                chunk_start.get_or_insert_with(|| offset(t.span.start));
+            }
+        }
+    }
+    if let Some(start) = chunk_start {
+        chunks.push((start, sql.len()));
+    }
+    for (start, end) in chunks {
+        let chunk = &sql[start..end];
+        match Parser::new(&*dialect)
+            .try_with_sql(chunk)
+            .and_then(|mut p| p.parse_statements())
+        {
+            Ok(parsed) => {
+                for statement in parsed {
+                    statements.push(ParsedStatement {
+                        statement,
+                        start: start as u32,
+                        end: end as u32,
+                        lines: LineIndex::new(chunk),
+                        chunk: chunk.to_string(),
+                    });
+                }
+            }
+            Err(e) => errors.push(SqlParseError {
+                message: e.to_string(),
+                start: start as u32,
+                end: end as u32,
+            }),
+        }
+    }
+    (statements, errors)
+}
+
+/// Whether a string reads as SQL: it starts (after comments) with a statement keyword.
+pub fn looks_like_sql(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let rest = rest.trim_start_matches('(');
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    const KEYWORDS: &[&str] = &[
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "WITH",
+        "SET",
+        "CREATE",
+        "ALTER",
+        "DROP",
+        "TRUNCATE",
+        "GRANT",
+        "REVOKE",
+        "MERGE",
+        "UPSERT",
+        "REPLACE",
+        "VALUES",
+        "COPY",
+        "CALL",
+        "DO",
+        "EXPLAIN",
+        "SHOW",
+        "RESET",
+        "LOCK",
+        "REFRESH",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "PRAGMA",
+        "LISTEN",
+        "NOTIFY",
+        "DECLARE",
+    ];
+    KEYWORDS.contains(&word.as_str())
+        && rest.len() > word.len()
+        && (word != "SET" || rest.contains('=') || rest.to_ascii_uppercase().contains(" TO "))
+        || (word == "BEGIN" || word == "COMMIT" || word == "ROLLBACK") && rest.len() == word.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_map_back_to_source() {
+        // The value "a\nb" comes from the source text `"a\nb"`: 4 source bytes for 3 value bytes.
+        let file = r#"let s = "a\nbc";"#;
+        let content_start = file.find('"').unwrap() as u32 + 1;
+        let b = map_literal_offset(file, content_start, false, 2);
+        assert_eq!(&file[b as usize..b as usize + 1], "b");
+    }
+
+    #[test]
+    fn one_bad_statement_costs_only_itself() {
+        let (ok, bad) = parse_statements("SELECT 1; SELEC oops; SELECT 2", SqlDialect::Postgres);
+        assert_eq!(ok.len(), 2);
+        assert_eq!(bad.len(), 1);
+    }
+
+    #[test]
+    fn sql_detection() {
+        assert!(looks_like_sql("  -- hi\n select * from t"));
+        assert!(looks_like_sql("SET LOCAL app.tenant = 'x'"));
+        assert!(!looks_like_sql("selected items"));
+        assert!(!looks_like_sql("hello world"));
+    }
+}

@@ -1,0 +1,472 @@
+//! Finds the SQL a Rust file hands to a database and rebuilds its text.
+
+use crate::config::SqlDialect;
+use crate::engine::Workspace;
+use crate::ir::*;
+use crate::model::RustFile;
+use crate::source::SourceFile;
+use crate::sql::{looks_like_sql, SqlOrigin, SqlSite, SqlText};
+use std::path::Path as FsPath;
+
+/// sqlx macros: (name, index of the SQL argument, whether that argument is a file path).
+const SQLX_MACROS: &[(&str, usize, bool)] = &[
+    ("query", 0, false),
+    ("query_unchecked", 0, false),
+    ("query_scalar", 0, false),
+    ("query_scalar_unchecked", 0, false),
+    ("query_as", 1, false),
+    ("query_as_unchecked", 1, false),
+    ("query_file", 0, true),
+    ("query_file_unchecked", 0, true),
+    ("query_file_scalar", 0, true),
+    ("query_file_scalar_unchecked", 0, true),
+    ("query_file_as", 1, true),
+    ("query_file_as_unchecked", 1, true),
+];
+
+/// Functions that take SQL text: (name, index of the SQL argument).
+const SQL_FUNCTIONS: &[(&str, usize)] = &[
+    ("query", 0),
+    ("query_as", 0),
+    ("query_scalar", 0),
+    ("query_with", 0),
+    ("query_as_with", 0),
+    ("query_scalar_with", 0),
+    ("raw_sql", 0),
+    ("sql_query", 0),
+    ("from_string", 1),
+    ("from_sql_and_values", 1),
+];
+
+/// Methods whose first argument is SQL text on tokio-postgres / deadpool / bb8 clients,
+/// sqlx executors, rusqlite connections and mysql connections.
+const SQL_METHODS: &[&str] = &[
+    "query",
+    "query_one",
+    "query_opt",
+    "query_raw",
+    "execute",
+    "prepare",
+    "prepare_cached",
+    "simple_query",
+    "batch_execute",
+    "execute_batch",
+    "query_row",
+    "query_map",
+    "fetch_one",
+    "fetch_all",
+    "fetch_optional",
+    "exec",
+    "exec_drop",
+    "exec_first",
+    "exec_map",
+    "exec_iter",
+    "query_drop",
+    "query_first",
+    "query_iter",
+];
+
+/// How deep const and binding resolution may recurse.
+const MAX_RESOLVE_DEPTH: u32 = 8;
+
+/// The SQL sites of a file, and how many sinks had text that is not known statically.
+pub(crate) fn extract(
+    source: &SourceFile,
+    file: &RustFile,
+    ws: &Workspace,
+) -> (Vec<SqlSite>, usize) {
+    let dialect = file_dialect(file, ws);
+    let mut sites = Vec::new();
+    let mut unresolved = 0;
+    let resolver = Resolver { source, file, ws };
+    for &(id, function) in &file.calls {
+        let expr = file.expr(id);
+        let found = match &expr.kind {
+            ExprKind::Macro(m) => resolver.macro_site(m, function, &mut unresolved),
+            ExprKind::Call { func, args } => match &file.expr(*func).kind {
+                ExprKind::Path(p) => resolver.function_site(p, args, function, &mut unresolved),
+                _ => None,
+            },
+            ExprKind::MethodCall { method, args, .. }
+                if SQL_METHODS.contains(&method.name.as_str()) =>
+            {
+                resolver
+                    .text_arg(args.first().copied(), function)
+                    .filter(|t| looks_like_sql(&t.text))
+                    .map(|t| {
+                        (
+                            SqlOrigin::Method(method.name.clone()),
+                            t,
+                            method_params(file, args),
+                        )
+                    })
+            }
+            _ => None,
+        };
+        if let Some((origin, text, binds)) = found {
+            let mut site = SqlSite::new(origin, expr.span, text, dialect);
+            site.call = Some(id);
+            site.function = function;
+            site.binds = binds;
+            sites.push(site);
+        }
+    }
+    attach_chained_binds(file, &mut sites);
+    (sites, unresolved)
+}
+
+/// The dialect of a file's SQL: the configured one, else what its imports say.
+fn file_dialect(file: &RustFile, ws: &Workspace) -> SqlDialect {
+    if let Some(d) = ws.config.sql_dialect {
+        return d;
+    }
+    let uses = |krate: &str| {
+        file.uses
+            .iter()
+            .any(|u| u.path.first().is_some_and(|p| p == krate))
+    };
+    if uses("rusqlite") {
+        SqlDialect::Sqlite
+    } else if uses("mysql") || uses("mysql_async") {
+        SqlDialect::Mysql
+    } else {
+        SqlDialect::Postgres
+    }
+}
+
+/// tokio-postgres `&[&a, &b]`, rusqlite `params![a, b]` / `(a, b)`, mysql `(a, b)`.
+fn method_params(file: &RustFile, args: &[ExprId]) -> Vec<ExprId> {
+    let Some(&params) = args.get(1) else {
+        return Vec::new();
+    };
+    match &file.expr(file.strip(params)).kind {
+        ExprKind::Array(items) | ExprKind::Tuple(items) => items.clone(),
+        ExprKind::Macro(m) => match &m.args {
+            MacroArgs::List(list) => list.iter().map(|a| a.expr).collect(),
+            _ => Vec::new(),
+        },
+        _ => vec![params],
+    }
+}
+
+/// `sqlx::query(..).bind(a).bind(b)`: binds written after the call, in order.
+fn attach_chained_binds(file: &RustFile, sites: &mut [SqlSite]) {
+    for &(id, _) in &file.calls {
+        let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &file.expr(id).kind
+        else {
+            continue;
+        };
+        if method.name != "bind" || args.len() != 1 {
+            continue;
+        }
+        let mut root = *receiver;
+        while let ExprKind::MethodCall {
+            receiver, method, ..
+        } = &file.expr(root).kind
+        {
+            if method.name != "bind" {
+                break;
+            }
+            root = *receiver;
+        }
+        if let Some(site) = sites.iter_mut().find(|s| s.call == Some(root)) {
+            site.binds.push(args[0]);
+        }
+    }
+    for site in sites.iter_mut() {
+        site.binds.sort_by_key(|b| file.expr(*b).span.start);
+    }
+}
+
+pub(crate) struct Resolver<'a> {
+    pub source: &'a SourceFile,
+    pub file: &'a RustFile,
+    pub ws: &'a Workspace,
+}
+
+type Found = (SqlOrigin, SqlText, Vec<ExprId>);
+
+impl Resolver<'_> {
+    fn macro_site(
+        &self,
+        m: &MacroCall,
+        function: Option<FnId>,
+        unresolved: &mut usize,
+    ) -> Option<Found> {
+        let name = m.path.last();
+        let &(_, index, is_file) = SQLX_MACROS.iter().find(|(n, _, _)| *n == name)?;
+        if m.path.segments.len() > 1 && !m.path.segments.iter().any(|s| s == "sqlx") {
+            return None;
+        }
+        let MacroArgs::List(args) = &m.args else {
+            return None;
+        };
+        let arg = args.get(index)?;
+        let binds = args[index + 1..].iter().map(|a| a.expr).collect();
+        let text = if is_file {
+            let rel = self.file.str_lit(arg.expr)?;
+            let path = crate_dir(&self.source.path).join(&rel.value);
+            let Ok(contents) = std::fs::read_to_string(path) else {
+                *unresolved += 1;
+                return None;
+            };
+            let mut t = SqlText::default();
+            t.push_elsewhere(&contents, self.file.expr(arg.expr).span);
+            t
+        } else {
+            let Some(t) = self.text(arg.expr, function, 0) else {
+                *unresolved += 1;
+                return None;
+            };
+            if m.path.segments.len() == 1 && !looks_like_sql(&t.text) {
+                return None;
+            }
+            t
+        };
+        Some((SqlOrigin::Macro(m.path.joined()), text, binds))
+    }
+
+    fn function_site(
+        &self,
+        p: &Path,
+        args: &[ExprId],
+        function: Option<FnId>,
+        unresolved: &mut usize,
+    ) -> Option<Found> {
+        let &(name, index) = SQL_FUNCTIONS.iter().find(|(n, _)| *n == p.last())?;
+        let qualified = p
+            .segments
+            .iter()
+            .any(|s| s == "sqlx" || s == "diesel" || s == "Statement");
+        let imported = self.file.uses.iter().any(|u| {
+            u.path.last().is_some_and(|l| l == name)
+                && u.path
+                    .first()
+                    .is_some_and(|k| k == "sqlx" || k == "diesel" || k == "sea_orm")
+        });
+        if p.segments.len() > 1 && !qualified {
+            return None;
+        }
+        let Some(text) = self.text_arg(args.get(index).copied(), function) else {
+            if qualified || imported {
+                *unresolved += 1;
+            }
+            return None;
+        };
+        if !(qualified || imported || looks_like_sql(&text.text)) {
+            return None;
+        }
+        Some((SqlOrigin::Function(p.joined()), text, Vec::new()))
+    }
+
+    fn text_arg(&self, arg: Option<ExprId>, function: Option<FnId>) -> Option<SqlText> {
+        self.text(arg?, function, 0)
+    }
+
+    /// Rebuilds the text of a string-valued expression. `None` when it is not known statically
+    /// (a parameter, a call): such SQL is dynamic and not analysed.
+    pub fn text(&self, id: ExprId, function: Option<FnId>, depth: u32) -> Option<SqlText> {
+        if depth > MAX_RESOLVE_DEPTH {
+            return None;
+        }
+        let file = self.file;
+        let expr = file.expr(file.strip(id));
+        match &expr.kind {
+            ExprKind::Lit(Lit::Str(s)) => {
+                let mut t = SqlText::default();
+                t.push_literal(&s.value, s.content_start, s.raw);
+                Some(t)
+            }
+            ExprKind::Macro(m) => self.macro_text(m, expr.span, function, depth),
+            ExprKind::Path(p) if p.segments.len() == 1 => {
+                let name = &p.segments[0];
+                if let Some(init) =
+                    function.and_then(|f| crate::flow::reaching_let(file, f, name, expr.span.start))
+                {
+                    return self.text(init, function, depth + 1);
+                }
+                self.const_text(name, expr.span)
+            }
+            ExprKind::Path(p) => self.const_text(p.last(), expr.span),
+            ExprKind::Call { func, args } => match &file.expr(*func).kind {
+                // String::from("..."), String::from(CONST)
+                ExprKind::Path(p) if p.ends_with(&["String", "from"]) && args.len() == 1 => {
+                    self.text(args[0], function, depth + 1)
+                }
+                _ => None,
+            },
+            ExprKind::Binary {
+                op: BinOp::Add,
+                lhs,
+                rhs,
+            } => {
+                let mut t = self.text(*lhs, function, depth + 1)?;
+                let r = self
+                    .text(*rhs, function, depth + 1)
+                    .unwrap_or_else(|| hole(Some(*rhs), file.expr(*rhs).span));
+                t.append(r);
+                Some(t)
+            }
+            _ => None,
+        }
+    }
+
+    fn const_text(&self, name: &str, use_span: crate::span::Span) -> Option<SqlText> {
+        // A const of this file keeps its literal's offsets; one from elsewhere maps to the use.
+        if let Some(c) = self.file.consts.iter().find(|c| c.name.name == name) {
+            return self.text(c.value, None, MAX_RESOLVE_DEPTH - 2);
+        }
+        let value = self.ws.const_string(name)?;
+        let mut t = SqlText::default();
+        t.push_elsewhere(value, use_span);
+        Some(t)
+    }
+
+    fn macro_text(
+        &self,
+        m: &MacroCall,
+        span: crate::span::Span,
+        function: Option<FnId>,
+        depth: u32,
+    ) -> Option<SqlText> {
+        let MacroArgs::List(args) = &m.args else {
+            return None;
+        };
+        match m.path.last() {
+            "concat" => {
+                let mut t = SqlText::default();
+                for a in args {
+                    t.append(self.text(a.expr, function, depth + 1)?);
+                }
+                Some(t)
+            }
+            "include_str" => {
+                let rel = self.file.str_lit(args.first()?.expr)?;
+                let dir = self.source.path.parent()?;
+                let contents = std::fs::read_to_string(dir.join(&rel.value)).ok()?;
+                let mut t = SqlText::default();
+                t.push_elsewhere(&contents, span);
+                Some(t)
+            }
+            "format" => self.format_text(args, function, depth),
+            _ => None,
+        }
+    }
+
+    /// A `format!` template with its holes: known consts and literal arguments are inlined,
+    /// anything else becomes a hole standing for an opaque value.
+    fn format_text(
+        &self,
+        args: &[MacroArg],
+        function: Option<FnId>,
+        depth: u32,
+    ) -> Option<SqlText> {
+        let template = self.file.str_lit(args.first()?.expr)?;
+        let positional: Vec<&MacroArg> = args[1..].iter().filter(|a| a.name.is_none()).collect();
+        let mut t = SqlText::default();
+        let mut next_implicit = 0;
+        for piece in crate::format::parse_template(&template.value) {
+            match piece {
+                crate::format::Piece::Text { value, start } => {
+                    let file_start = crate::sql::map_literal_offset(
+                        &self.source.text,
+                        template.content_start,
+                        template.raw,
+                        start as u32,
+                    );
+                    // `{{` in the template is `{` in the text: map the piece to its first source byte.
+                    if value.is_empty() {
+                        continue;
+                    }
+                    if template.raw || !value.contains(['{', '}']) {
+                        t.push_literal(&value, file_start, template.raw);
+                    } else {
+                        t.push_elsewhere(
+                            &value,
+                            crate::span::Span::new(file_start as usize, file_start as usize + 1),
+                        );
+                    }
+                }
+                crate::format::Piece::Hole { arg, start, end } => {
+                    let expr = match arg {
+                        crate::format::HoleArg::Next => {
+                            let e = positional.get(next_implicit).map(|a| a.expr);
+                            next_implicit += 1;
+                            e
+                        }
+                        crate::format::HoleArg::Index(i) => positional.get(i).map(|a| a.expr),
+                        crate::format::HoleArg::Named(ref n) => args[1..]
+                            .iter()
+                            .find(|a| a.name.as_ref().is_some_and(|x| &x.name == n))
+                            .map(|a| a.expr),
+                    };
+                    let hole_span = match expr {
+                        Some(e) => self.file.expr(e).span,
+                        None => {
+                            let a = crate::sql::map_literal_offset(
+                                &self.source.text,
+                                template.content_start,
+                                template.raw,
+                                start as u32,
+                            );
+                            let b = crate::sql::map_literal_offset(
+                                &self.source.text,
+                                template.content_start,
+                                template.raw,
+                                end as u32,
+                            );
+                            crate::span::Span::new(a as usize, b as usize)
+                        }
+                    };
+                    // A const or literal argument is part of the text, not a runtime value.
+                    let inlined =
+                        expr.and_then(|e| match &self.file.expr(self.file.strip(e)).kind {
+                            ExprKind::Lit(Lit::Str(_)) => self.text(e, function, depth + 1),
+                            ExprKind::Path(p)
+                                if p.segments.last().is_some_and(|s| is_const_name(s)) =>
+                            {
+                                self.text(e, function, depth + 1)
+                            }
+                            _ => None,
+                        });
+                    match inlined {
+                        Some(text) => {
+                            let mut elsewhere = SqlText::default();
+                            elsewhere.push_elsewhere(&text.text, hole_span);
+                            t.append(elsewhere);
+                        }
+                        None => {
+                            t.push_hole(expr, hole_span);
+                        }
+                    }
+                }
+            }
+        }
+        Some(t)
+    }
+}
+
+fn hole(expr: Option<ExprId>, span: crate::span::Span) -> SqlText {
+    let mut t = SqlText::default();
+    t.push_hole(expr, span);
+    t
+}
+
+fn is_const_name(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_uppercase()) && !s.chars().any(|c| c.is_ascii_lowercase())
+}
+
+/// The directory of the crate a source file belongs to (its nearest `Cargo.toml`), which is
+/// what `query_file!` paths are relative to.
+fn crate_dir(file: &FsPath) -> &FsPath {
+    let parent = file.parent().unwrap_or(file);
+    parent
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .unwrap_or(parent)
+}

@@ -1,0 +1,1 @@
+pub mod tenant_setting_not_local;
