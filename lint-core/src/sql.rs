@@ -164,7 +164,8 @@ pub fn map_literal_offset(
     let mut chars = src.char_indices().peekable();
     let mut decoded = 0u32;
     while let Some((i, c)) = chars.next() {
-        if decoded >= value_offset {
+        let continuation = c == '\\' && src[i + 1..].starts_with(['\n', '\r']);
+        if decoded >= value_offset && !continuation {
             return content_start + i as u32;
         }
         if c == '"' {
