@@ -106,11 +106,7 @@ fn session_wide_set(set: &Set) -> Option<String> {
                 return None;
             }
             let name = variable_name(variable);
-            let custom = name.contains('.');
-            let runtime_scoping =
-                matches!(name.to_ascii_lowercase().as_str(), "search_path" | "role")
-                    && values.iter().any(is_runtime_value);
-            (custom || runtime_scoping).then_some(name)
+            carries_tenant_context(&name, values.iter().any(is_runtime_value)).then_some(name)
         }
         Set::SetRole {
             context_modifier,
@@ -122,6 +118,14 @@ fn session_wide_set(set: &Set) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Custom settings (`app.tenant_id`: a dotted name) are how RLS policies receive the tenant;
+/// `search_path` and `role` scope a schema- or role-per-tenant setup when set from a runtime value.
+/// Anything else (`statement_timeout`, pg_dump's `search_path = ''`) carries no tenant.
+fn carries_tenant_context(name: &str, runtime_value: bool) -> bool {
+    name.contains('.')
+        || runtime_value && matches!(name.to_ascii_lowercase().as_str(), "search_path" | "role")
 }
 
 fn variable_name(name: &ObjectName) -> String {
@@ -139,8 +143,15 @@ impl<F: FnMut(&Expr, &str)> sqlparser::ast::Visitor for SetConfigVisitor<F> {
             if function_name(f) == "set_config" {
                 let args = function_args(f);
                 if args.len() == 3 && bool_literal(args[2]) == Some(false) {
-                    let name = string_literal(args[0]).unwrap_or("...").to_string();
-                    (self.0)(expr, &name);
+                    let name = string_literal(args[0]);
+                    let tenant_context = match name {
+                        Some(name) => carries_tenant_context(name, is_runtime_value(args[1])),
+                        // A setting name chosen at run time: assume the worst.
+                        None => true,
+                    };
+                    if tenant_context {
+                        (self.0)(expr, name.unwrap_or("..."));
+                    }
                 }
             }
         }
