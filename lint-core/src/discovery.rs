@@ -28,6 +28,8 @@ pub fn discover(
             .git_exclude(true)
             .require_git(false)
             .follow_links(true)
+            // Following links must not walk into /proc or another mount.
+            .same_file_system(true)
             .filter_entry(|e| {
                 let name = e.file_name();
                 !(e.file_type().is_some_and(|t| t.is_dir()) && (name == "target" || name == ".git"))
