@@ -2,10 +2,10 @@
 //! catalog and the renderers. No analysis happens here.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lint_core::baseline::Baseline;
+use lint_core::baseline::{Baseline, Entry};
 use lint_core::config::{Config, ConfigError, KnownRule};
 use lint_core::diff::ChangedLines;
-use lint_core::engine::{self, LintOptions};
+use lint_core::engine::{self, LintOptions, Report};
 use lint_core::render;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -319,54 +319,13 @@ fn check(
         },
         tenantlint_rules::ALL,
     );
-    if let Some(base) = &args.diff {
-        match ChangedLines::since(&report.root, base) {
-            Ok(changed) => changed.narrow(&mut report),
-            Err(e) => {
-                writeln!(err, "error: --diff {base}: {e}")?;
-                return Ok(EXIT_ERROR);
-            }
-        }
-    }
-    if let Some(path) = &args.write_baseline {
-        let written = Baseline::from_report(&report);
-        if let Err(e) = written.write(&cwd.join(path)) {
+    let stale = match gate(&args, baseline.as_ref(), &mut report, cwd, err)? {
+        Ok(stale) => stale,
+        Err(e) => {
             writeln!(err, "error: {e}")?;
             return Ok(EXIT_ERROR);
         }
-        written.apply(&mut report);
-        writeln!(
-            err,
-            "wrote {} findings to the baseline {}",
-            report.summary.baselined,
-            path.display()
-        )?;
-    }
-    let stale = baseline
-        .as_ref()
-        .map(|b| b.apply(&mut report))
-        .unwrap_or_default();
-    for entry in &stale {
-        writeln!(
-            err,
-            "{}: stale baseline entry: {} in {} ({} no longer found): {}",
-            if args.baseline_strict {
-                "error"
-            } else {
-                "warning"
-            },
-            entry.rule,
-            entry.path,
-            entry.count,
-            entry.message
-        )?;
-    }
-    if !stale.is_empty() {
-        writeln!(
-            err,
-            "the code these entries accepted was fixed or changed; shrink the baseline with --write-baseline"
-        )?;
-    }
+    };
     let metas = engine::all_metas(tenantlint_rules::ALL);
     let ci = render::CiContext {
         metas: &metas,
@@ -401,6 +360,57 @@ fn check(
         || (args.deny_warnings && report.summary.warnings > 0)
         || (args.baseline_strict && !stale.is_empty());
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Applies `--write-baseline`, `--baseline` and `--diff` to the report, in that order: the
+/// baseline sees every finding (so entries for unchanged code are not stale), the diff then
+/// narrows what is reported. Returns the stale baseline entries, or a usage error.
+fn gate(
+    args: &CheckArgs,
+    baseline: Option<&Baseline>,
+    report: &mut Report,
+    cwd: &Path,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<Vec<Entry>, String>> {
+    if let Some(path) = &args.write_baseline {
+        let written = Baseline::from_report(report);
+        if let Err(e) = written.write(&cwd.join(path)) {
+            return Ok(Err(e));
+        }
+        written.apply(report);
+        writeln!(
+            err,
+            "wrote {} findings to the baseline {}",
+            report.summary.baselined,
+            path.display()
+        )?;
+    }
+    let stale = baseline.map(|b| b.apply(report)).unwrap_or_default();
+    let level = if args.baseline_strict {
+        "error"
+    } else {
+        "warning"
+    };
+    for entry in &stale {
+        writeln!(
+            err,
+            "{level}: stale baseline entry: {} in {} ({} no longer found): {}",
+            entry.rule, entry.path, entry.count, entry.message
+        )?;
+    }
+    if !stale.is_empty() {
+        writeln!(
+            err,
+            "the code these entries accepted was fixed or changed; shrink the baseline with --write-baseline"
+        )?;
+    }
+    if let Some(base) = &args.diff {
+        match ChangedLines::since(&report.root, base) {
+            Ok(changed) => changed.narrow(report),
+            Err(e) => return Ok(Err(format!("--diff {base}: {e}"))),
+        }
+    }
+    Ok(Ok(stale))
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {

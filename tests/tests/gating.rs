@@ -168,6 +168,27 @@ fn diff_mode_reports_only_changed_lines() {
 }
 
 #[test]
+fn diff_mode_and_a_baseline_work_together() {
+    let dir = demo_repo();
+    let (code, _, err) = lint(dir.path(), &["--write-baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{err}");
+    edit(dir.path().join("src/db.rs"), |t| t + NEW_SESSION_SETTING);
+    let args = [
+        "--diff",
+        "HEAD",
+        "--baseline",
+        "baseline.json",
+        "--baseline-strict",
+    ];
+    let (code, out, err) = lint(dir.path(), &args);
+    // Entries for unchanged code still match: nothing is stale, only the new bug is reported.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(!err.contains("stale"), "{err}");
+    assert!(out.contains("1 error"), "{out}");
+    assert!(out.contains("SET SESSION"), "{out}");
+}
+
+#[test]
 fn diff_mode_needs_a_revision_git_knows() {
     let dir = demo_repo();
     let (code, _, err) = lint(dir.path(), &["--diff", "no-such-branch"]);
