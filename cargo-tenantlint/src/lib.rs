@@ -427,6 +427,9 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {
                         "summary": m.summary,
                         "cheat_sheet": m.cheat_sheet,
                         "options": m.options,
+                        "cwe": m.cwe,
+                        "precision": m.precision(),
+                        "security_severity": m.security_severity(),
                         "docs_url": m.docs_url(),
                     })
                 })
