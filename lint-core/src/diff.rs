@@ -31,6 +31,9 @@ impl ChangedLines {
         if base.starts_with('-') || base.is_empty() {
             return Err(format!("`{base}` is not a git revision"));
         }
+        if git(root, &["rev-parse", "--is-inside-work-tree"]).is_err() {
+            return Err(format!("{} is not inside a git work tree", root.display()));
+        }
         let diff = git(
             root,
             &[
@@ -77,10 +80,11 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!(
             "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
+            args.first().copied().unwrap_or_default(),
+            stderr.lines().next().unwrap_or("no message").trim()
         ));
     }
     String::from_utf8(output.stdout).map_err(|_| "git printed a path that is not UTF-8".into())
