@@ -7,12 +7,23 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Report;
 use std::io::{self, Write};
 
+/// GitHub keeps this many error, warning and notice annotations per step and drops the rest.
+const ANNOTATIONS_SHOWN: usize = 10;
+
 /// GitHub refuses a step summary above 1 MiB; the table stops short of it.
 const STEP_SUMMARY_BUDGET: usize = 1000 * 1024;
 
 pub fn render(report: &Report, cx: &CiContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     for d in by_severity(report) {
         writeln!(out, "{}", command(d, cx))?;
+    }
+    let s = &report.summary;
+    if s.errors > ANNOTATIONS_SHOWN || s.warnings > ANNOTATIONS_SHOWN || s.notes > ANNOTATIONS_SHOWN
+    {
+        writeln!(
+            out,
+            "GitHub shows {ANNOTATIONS_SHOWN} annotations of each kind per step: every finding is listed above and in the job summary."
+        )?;
     }
     writeln!(out, "{}", super::human::summary_line(report))
 }
@@ -118,6 +129,35 @@ mod tests {
         step_summary(&report, &cx, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         insta::assert_snapshot!(text.replace("0.00s", "[elapsed]"));
+    }
+
+    #[test]
+    fn errors_come_first_and_the_annotation_cap_is_explained() {
+        let metas = canned_metas();
+        let cx = CiContext {
+            metas: &metas,
+            repo_prefix: String::new(),
+        };
+        let mut report = canned_report();
+        let error = report
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error && !d.is_suppressed())
+            .unwrap()
+            .clone();
+        report.diagnostics.extend(std::iter::repeat_n(error, 11));
+        report.recount();
+        let mut out = Vec::new();
+        render(&report, &cx, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let kinds: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("::")?.split(' ').next())
+            .collect();
+        assert_eq!(kinds.len(), 14);
+        assert!(kinds[..12].iter().all(|k| *k == "error"), "{kinds:?}");
+        assert_eq!(kinds[12..], ["warning", "notice"]);
+        assert!(text.contains("GitHub shows 10 annotations of each kind per step"));
     }
 
     #[test]
