@@ -2,8 +2,10 @@
 //! catalog and the renderers. No analysis happens here.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lint_core::baseline::{Baseline, Entry};
 use lint_core::config::{Config, ConfigError, KnownRule};
-use lint_core::engine::{self, LintOptions};
+use lint_core::diff::ChangedLines;
+use lint_core::engine::{self, LintOptions, Report};
 use lint_core::render;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -25,6 +27,8 @@ pub const EXIT_ERROR: i32 = 2;
         Exits 0 when nothing is at deny level, 1 when something is, 2 on a usage, configuration or internal error.",
     after_help = "Examples:\n  cargo tenantlint                      lint this workspace\n  \
         cargo tenantlint --format json src/   machine-readable findings for src/\n  \
+        cargo tenantlint --format sarif --baseline tenantlint-baseline.json > tenantlint.sarif\n  \
+        cargo tenantlint --diff origin/main   only findings on lines changed since origin/main\n  \
         cargo tenantlint rules                list the rules\n  \
         cargo tenantlint explain query-missing-tenant-filter",
     args_conflicts_with_subcommands = true
@@ -89,6 +93,19 @@ struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Record the current findings in FILE (a baseline for --baseline) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings not accepted by this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 when baseline entries match no finding any more, so the baseline only shrinks.
+    #[arg(long, requires = "baseline")]
+    baseline_strict: bool,
+    /// Report only findings on lines changed since this git revision (the whole workspace is
+    /// still analysed).
+    #[arg(long, value_name = "BASE")]
+    diff: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,6 +113,14 @@ enum Format {
     #[default]
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations (and a table in $GITHUB_STEP_SUMMARY when set).
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// Cargo's JSON messages, for rust-analyzer's check.overrideCommand.
+    CargoJson,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default)]
@@ -273,7 +298,17 @@ fn check(
         Ok(c) => c,
         Err(e) => return Ok(report_config_error(e, err)),
     };
-    let report = engine::lint(
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(&cwd.join(path)) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                writeln!(err, "error: {e}")?;
+                return Ok(EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let mut report = engine::lint(
         LintOptions {
             paths,
             root,
@@ -284,6 +319,18 @@ fn check(
         },
         tenantlint_rules::ALL,
     );
+    let stale = match gate(&args, baseline.as_ref(), &mut report, cwd, err)? {
+        Ok(stale) => stale,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let metas = engine::all_metas(tenantlint_rules::ALL);
+    let ci = render::CiContext {
+        metas: &metas,
+        repo_prefix: render::repo_prefix(&report.root),
+    };
     match args.format {
         Format::Human => render::human::render(
             &report,
@@ -295,9 +342,75 @@ fn check(
             out,
         )?,
         Format::Json => render::json::render(&report, out)?,
+        Format::Sarif => render::sarif::render(&report, &ci, out)?,
+        Format::Github => {
+            render::github::render(&report, &ci, out)?;
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                let mut summary = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(path)?;
+                render::github::step_summary(&report, &ci, &mut summary)?;
+            }
+        }
+        Format::Gitlab => render::gitlab::render(&report, &ci, out)?,
+        Format::CargoJson => render::cargo_json::render(&report, out)?,
     }
-    let failing = report.summary.errors > 0 || (args.deny_warnings && report.summary.warnings > 0);
+    let failing = report.summary.errors > 0
+        || (args.deny_warnings && report.summary.warnings > 0)
+        || (args.baseline_strict && !stale.is_empty());
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Applies `--write-baseline`, `--baseline` and `--diff` to the report, in that order: the
+/// baseline sees every finding (so entries for unchanged code are not stale), the diff then
+/// narrows what is reported. Returns the stale baseline entries, or a usage error.
+fn gate(
+    args: &CheckArgs,
+    baseline: Option<&Baseline>,
+    report: &mut Report,
+    cwd: &Path,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<Vec<Entry>, String>> {
+    if let Some(path) = &args.write_baseline {
+        let written = Baseline::from_report(report);
+        if let Err(e) = written.write(&cwd.join(path)) {
+            return Ok(Err(e));
+        }
+        written.apply(report);
+        writeln!(
+            err,
+            "wrote {} findings to the baseline {}",
+            report.summary.baselined,
+            path.display()
+        )?;
+    }
+    let stale = baseline.map(|b| b.apply(report)).unwrap_or_default();
+    let level = if args.baseline_strict {
+        "error"
+    } else {
+        "warning"
+    };
+    for entry in &stale {
+        writeln!(
+            err,
+            "{level}: stale baseline entry: {} in {} ({} no longer found): {}",
+            entry.rule, entry.path, entry.count, entry.message
+        )?;
+    }
+    if !stale.is_empty() {
+        writeln!(
+            err,
+            "the code these entries accepted was fixed or changed; shrink the baseline with --write-baseline"
+        )?;
+    }
+    if let Some(base) = &args.diff {
+        match ChangedLines::since(&report.root, base) {
+            Ok(changed) => changed.narrow(report),
+            Err(e) => return Ok(Err(format!("--diff {base}: {e}"))),
+        }
+    }
+    Ok(Ok(stale))
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {
@@ -314,6 +427,9 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {
                         "summary": m.summary,
                         "cheat_sheet": m.cheat_sheet,
                         "options": m.options,
+                        "cwe": m.cwe,
+                        "precision": m.precision(),
+                        "security_severity": m.security_severity(),
                         "docs_url": m.docs_url(),
                     })
                 })

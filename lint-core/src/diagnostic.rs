@@ -31,6 +31,23 @@ pub struct Label {
     pub message: String,
 }
 
+/// What silenced a finding. Suppressed findings stay in the report so that SARIF can carry them
+/// as `suppressions` and summaries can count them; they never fail a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// A `tenantlint: allow(...)` comment.
+    InSource,
+    /// An entry of the `--baseline` file.
+    Baseline,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    pub kind: SuppressionKind,
+    pub reason: Option<String>,
+}
+
 /// One finding, tied to one file. `rule` is a catalog rule id or an engine diagnostic id
 /// such as `parse-error`.
 #[derive(Clone, Debug)]
@@ -43,9 +60,15 @@ pub struct Diagnostic {
     pub primary: Label,
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// Set when an inline comment or the baseline silenced this finding.
+    pub suppressed: Option<Suppressed>,
 }
 
 impl Diagnostic {
+    pub fn is_suppressed(&self) -> bool {
+        self.suppressed.is_some()
+    }
+
     pub fn location(&self) -> crate::span::LineCol {
         self.file.line_col(self.primary.span.start)
     }

@@ -2,7 +2,7 @@
 //! extract SQL, run the rules, apply suppressions, and return sorted diagnostics.
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Finding, Label, Severity};
+use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
 use crate::model::RustFile;
 use crate::rule::{Level, Rule, RuleContext, RuleMeta};
 use crate::schema::{self, Schema};
@@ -193,7 +193,14 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings silenced by a `tenantlint: allow(...)` comment.
     pub suppressed: usize,
+    /// Findings silenced by the `--baseline` file.
+    pub baselined: usize,
+    /// Baseline entries that matched no finding (`--baseline-strict` fails on them).
+    pub stale_baseline: usize,
+    /// Findings left out because their line did not change since the `--diff` revision.
+    pub outside_diff: usize,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -208,6 +215,28 @@ pub struct Report {
 impl Report {
     pub fn has_errors(&self) -> bool {
         self.summary.errors > 0
+    }
+
+    /// The findings nothing suppressed: what fails a run and what most formats list.
+    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_suppressed())
+    }
+
+    /// Counts the findings by severity and by what suppressed them.
+    pub fn recount(&mut self) {
+        let s = &mut self.summary;
+        (s.errors, s.warnings, s.notes, s.suppressed, s.baselined) = (0, 0, 0, 0, 0);
+        for d in &self.diagnostics {
+            match d.suppressed.as_ref().map(|s| s.kind) {
+                Some(SuppressionKind::InSource) => s.suppressed += 1,
+                Some(SuppressionKind::Baseline) => s.baselined += 1,
+                None => match d.severity {
+                    Severity::Error => s.errors += 1,
+                    Severity::Warning => s.warnings += 1,
+                    Severity::Note => s.notes += 1,
+                },
+            }
+        }
     }
 }
 
@@ -273,7 +302,7 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
     });
 
     let metas = all_metas(rules);
-    let per_file: Vec<(Vec<Diagnostic>, usize)> = files
+    let per_file: Vec<Vec<Diagnostic>> = files
         .par_iter()
         .map(|f| {
             check_file(
@@ -309,31 +338,22 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
         }
         summary.sql_unresolved += f.unresolved_sql;
     }
-    let mut diagnostics = Vec::new();
-    for (d, suppressed) in per_file {
-        diagnostics.extend(d);
-        summary.suppressed += suppressed;
-    }
+    let mut diagnostics: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
     diagnostics.extend(engine_diags.into_iter().filter(|d| {
         only_rules
             .as_ref()
             .is_none_or(|only| only.iter().any(|r| r == d.rule))
     }));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    for d in &diagnostics {
-        match d.severity {
-            Severity::Error => summary.errors += 1,
-            Severity::Warning => summary.warnings += 1,
-            Severity::Note => summary.notes += 1,
-        }
-    }
     summary.elapsed = started.elapsed();
-    Report {
+    let mut report = Report {
         root,
         diagnostics,
         summary,
         workspace,
-    }
+    };
+    report.recount();
+    report
 }
 
 fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
@@ -354,6 +374,7 @@ fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
         },
         secondary: Vec::new(),
         help: Some("the file was skipped; the other files were linted".into()),
+        suppressed: None,
     })
 }
 
@@ -427,6 +448,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             },
             secondary: Vec::new(),
             help: Some("the rest of the workspace was still linted; this file was not".into()),
+            suppressed: None,
         })),
     }
 }
@@ -452,8 +474,8 @@ fn collect_consts(files: &[AnalyzedFile]) -> HashMap<String, Option<String>> {
     consts
 }
 
-/// Runs the enabled rules on one file and applies its suppressions. Returns the diagnostics
-/// and how many were suppressed.
+/// Runs the enabled rules on one file and applies its suppressions, which mark the findings
+/// they cover as suppressed.
 fn check_file(
     file: &AnalyzedFile,
     ws: &Workspace,
@@ -461,7 +483,7 @@ fn check_file(
     metas: &[&'static RuleMeta],
     only: Option<&[String]>,
     inline_suppressions: bool,
-) -> (Vec<Diagnostic>, usize) {
+) -> Vec<Diagnostic> {
     let rel = &file.source.rel_path;
     let level_of = |meta: &RuleMeta| -> Level {
         if only.is_some_and(|o| !o.iter().any(|r| r == meta.id)) {
@@ -481,6 +503,7 @@ fn check_file(
             primary: f.primary,
             secondary: f.secondary,
             help: f.help,
+            suppressed: None,
         })
     };
 
@@ -522,22 +545,20 @@ fn check_file(
     diags.retain(|d| seen.insert((d.rule, d.primary.span, d.message.clone())));
 
     if !inline_suppressions {
-        return (diags, 0);
+        return diags;
     }
     let (suppressions, bad) = suppress::parse(&file.source);
     let mut used = vec![false; suppressions.len()];
-    let mut suppressed = 0;
-    diags.retain(|d| {
+    for d in &mut diags {
         let line = file.source.line_of(d.primary.span.start);
-        match suppressions.iter().position(|s| s.covers(d.rule, line)) {
-            Some(i) => {
-                used[i] = true;
-                suppressed += 1;
-                false
-            }
-            None => true,
+        if let Some(i) = suppressions.iter().position(|s| s.covers(d.rule, line)) {
+            used[i] = true;
+            d.suppressed = Some(Suppressed {
+                kind: SuppressionKind::InSource,
+                reason: suppressions[i].reason.clone(),
+            });
         }
-    });
+    }
     let mut extra = Vec::new();
     for b in bad {
         extra.extend(make(
@@ -578,5 +599,5 @@ fn check_file(
         }
     }
     diags.extend(extra);
-    (diags, suppressed)
+    diags
 }

@@ -25,6 +25,8 @@ declare_rule! {
         category: Engine,
         summary: "a Rust file cannot be parsed, so it was not analysed",
         cheat_sheet: "Testing and Validation",
+        precision: "very-high",
+        security_severity: "3.0",
     }
 }
 
@@ -46,6 +48,8 @@ declare_rule! {
         category: Engine,
         summary: "a file cannot be read, so it was not analysed",
         cheat_sheet: "Testing and Validation",
+        precision: "very-high",
+        security_severity: "3.0",
     }
 }
 
@@ -69,6 +73,8 @@ declare_rule! {
         category: Info,
         summary: "a SQL statement cannot be parsed, so it was not analysed",
         cheat_sheet: "Testing and Validation",
+        precision: "very-high",
+        security_severity: "1.0",
     }
 }
 
@@ -95,6 +101,8 @@ declare_rule! {
         category: Engine,
         summary: "a suppression comment is malformed, names an unknown rule, or gives no reason",
         cheat_sheet: "Audit and Compliance",
+        precision: "very-high",
+        security_severity: "4.0",
     }
 }
 
@@ -118,6 +126,9 @@ declare_rule! {
         category: Engine,
         summary: "a suppression comment matches no finding",
         cheat_sheet: "Audit and Compliance",
+        cwe: 1164,
+        precision: "very-high",
+        security_severity: "2.0",
     }
 }
 

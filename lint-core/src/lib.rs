@@ -2,8 +2,10 @@
 //! holds, how to configure, suppress and render diagnostics; it knows no rule.
 //! `docs/architecture.md` explains the pipeline.
 
+pub mod baseline;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod discovery;
 pub mod engine;
 pub mod engine_rules;
@@ -22,6 +24,8 @@ pub mod sql;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
+#[cfg(test)]
+mod test_support;
 
 pub use sqlparser;
 

@@ -91,6 +91,12 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// Option keys accepted in `[rules.<id>]` besides `level`.
     pub options: &'static [&'static str],
+    /// The CWE the rule's bug class belongs to, for SARIF tags (`external/cwe/cwe-639`).
+    pub cwe: Option<u32>,
+    /// How often a finding is a true bug, in CodeQL's terms: `very-high`, `high`, `medium`, `low`.
+    pub precision: Option<&'static str>,
+    /// GitHub's security severity, "0.1" to "10.0" (9+ critical, 7+ high, 4+ medium).
+    pub security_severity: Option<&'static str>,
 }
 
 impl RuleMeta {
@@ -106,6 +112,21 @@ impl RuleMeta {
             out.push('\n');
         }
         out.trim().to_string() + "\n"
+    }
+
+    /// The declared precision, else `medium`.
+    pub fn precision(&self) -> &'static str {
+        self.precision.unwrap_or("medium")
+    }
+
+    /// The declared security severity, else one that matches the category's default level.
+    pub fn security_severity(&self) -> &'static str {
+        self.security_severity.unwrap_or(match self.category {
+            Category::Isolation => "7.5",
+            Category::Hardening => "5.0",
+            Category::Engine => "3.0",
+            Category::Info => "1.0",
+        })
     }
 
     pub fn docs_url(&self) -> String {
@@ -172,6 +193,8 @@ impl<'a> RuleContext<'a> {
 ///         category: Isolation,
 ///         summary: "tenant context set for the whole pooled connection",
 ///         cheat_sheet: "Database Security",
+///         // optional, in this order: options: ["key"], cwe: 488, precision: "high",
+///         // security_severity: "8.1"
 ///     }
 /// }
 /// ```
@@ -185,6 +208,9 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             cheat_sheet: $cheat:literal
             $(, options: [$($option:literal),* $(,)?])?
+            $(, cwe: $cwe:literal)?
+            $(, precision: $precision:literal)?
+            $(, security_severity: $security_severity:literal)?
             $(,)?
         }
     ) => {
@@ -199,7 +225,22 @@ macro_rules! declare_rule {
                 cheat_sheet: $cheat,
                 doc: concat!($($doc, "\n"),*),
                 options: &[$($($option),*)?],
+                cwe: $crate::__optional!($($cwe)?),
+                precision: $crate::__optional!($($precision)?),
+                security_severity: $crate::__optional!($($security_severity)?),
             };
         }
+    };
+}
+
+/// `Some(value)` when `declare_rule!` was given the value, else `None`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __optional {
+    () => {
+        None
+    };
+    ($value:literal) => {
+        Some($value)
     };
 }

@@ -93,8 +93,7 @@ fn run_case(group: &str, case: &Path) -> Result<(), Failed> {
         }
     }
 
-    let mut unmatched: Vec<&lint_core::diagnostic::Diagnostic> =
-        report.diagnostics.iter().collect();
+    let mut unmatched: Vec<&lint_core::diagnostic::Diagnostic> = report.active().collect();
     let mut missing = Vec::new();
     for exp in &expected {
         let found = unmatched.iter().position(|d| {

@@ -29,7 +29,7 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
         .with_links(false)
         .with_urls(false);
     if !opts.quiet {
-        for d in &report.diagnostics {
+        for d in report.active() {
             let mut text = String::new();
             if handler.render_report(&mut text, &View(d)).is_err() {
                 text = format!("{}: {} [{}]\n", d.severity.as_str(), d.message, d.rule);
@@ -67,6 +67,20 @@ pub fn summary_line(report: &Report) -> String {
     }
     if s.suppressed > 0 {
         line += &format!("; {} suppressed", s.suppressed);
+    }
+    if s.baselined > 0 {
+        line += &format!("; {} in the baseline", s.baselined);
+    }
+    if s.stale_baseline > 0 {
+        let entries = if s.stale_baseline == 1 {
+            "entry"
+        } else {
+            "entries"
+        };
+        line += &format!("; {} stale baseline {entries}", s.stale_baseline);
+    }
+    if s.outside_diff > 0 {
+        line += &format!("; {} on unchanged lines", s.outside_diff);
     }
     line += &format!("; {:.2}s", s.elapsed.as_secs_f64());
     line

@@ -1,6 +1,6 @@
 //! The stable JSON format, version 1. Documented in `docs/output.md`; fields are only ever added.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Suppressed};
 use crate::engine::{Report, Summary};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -12,6 +12,8 @@ struct Output<'a> {
     version: u32,
     tool: Tool,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Findings silenced inline or by the baseline; they never fail a run.
+    suppressed: Vec<JsonDiagnostic<'a>>,
     summary: &'a Summary,
 }
 
@@ -33,6 +35,8 @@ pub struct JsonDiagnostic<'a> {
     pub end_column: u32,
     pub help: Option<&'a str>,
     pub labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<&'a Suppressed>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +75,7 @@ pub fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
                 }
             })
             .collect(),
+        suppression: d.suppressed.as_ref(),
     }
 }
 
@@ -81,7 +86,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             name: "cargo-tenantlint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
+        diagnostics: report.active().map(diagnostic).collect(),
+        suppressed: report
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_suppressed())
+            .map(diagnostic)
+            .collect(),
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;

@@ -43,6 +43,9 @@ declare_rule! {
         category: Isolation,
         summary: "tenant context set for the whole pooled connection instead of the transaction",
         cheat_sheet: "Database Security: row-level security and session context",
+        cwe: 488,
+        precision: "high",
+        security_severity: "8.1",
     }
 }
 

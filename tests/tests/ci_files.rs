@@ -1,0 +1,206 @@
+//! The ready-made CI definitions parse, and the command lines they run are ones the CLI
+//! accepts: the GitHub Action's lint step runs for real in bash against a stand-in `cargo`
+//! that records its arguments, which are then given to `cargo_tenantlint::run`.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::demo_repo;
+use tenantlint_tests::{repo_root, run_cli};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn load_yaml(name: &str) -> Yaml {
+    let text = std::fs::read_to_string(repo_root().join(name)).unwrap();
+    let mut docs = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(docs.len(), 1, "{name}: one YAML document");
+    docs.remove(0)
+}
+
+fn str_of<'a>(yaml: &'a Yaml, key: &str) -> &'a str {
+    yaml[key].as_str().unwrap_or("")
+}
+
+/// Asserts that the CLI accepts `args` in `dir`: exit 0 or 1, never a usage error.
+fn assert_accepted(args: &[String], dir: &Path, origin: &str) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run_cli(&args, dir);
+    assert!(
+        code == 0 || code == 1,
+        "{origin}: `{}` exited {code}\n{err}{out}",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn action_yml_is_a_composite_action_with_the_documented_inputs() {
+    let action = load_yaml("action.yml");
+    assert_eq!(str_of(&action["runs"], "using"), "composite");
+    for input in ["baseline", "diff", "args", "version", "working-directory"] {
+        assert!(
+            !action["inputs"][input]["description"].is_badvalue(),
+            "input `{input}` is declared with a description"
+        );
+    }
+    let steps = action["runs"]["steps"].as_vec().expect("steps");
+    let runs: Vec<&str> = steps.iter().map(|s| str_of(s, "run")).collect();
+    assert!(runs
+        .iter()
+        .any(|r| r.contains("cargo install --locked cargo-tenantlint")));
+    assert!(steps
+        .iter()
+        .any(|s| str_of(s, "uses").starts_with("github/codeql-action/upload-sarif@")));
+    for (step, run) in steps.iter().zip(&runs) {
+        // Inputs reach scripts through `env:`, never pasted into the script (injection).
+        assert!(
+            !run.contains("${{"),
+            "step {:?} expands an expression in its script",
+            step["name"]
+        );
+        if !run.is_empty() {
+            assert_eq!(
+                str_of(step, "shell"),
+                "bash",
+                "composite run steps need a shell"
+            );
+        }
+    }
+}
+
+/// Runs the action's lint step with these inputs against a stand-in `cargo` and returns the
+/// arguments it was called with.
+fn lint_step_arguments(dir: &Path, inputs: &[(&str, &str)]) -> Vec<String> {
+    let action = load_yaml("action.yml");
+    let step = action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| str_of(s, "id") == "lint")
+        .expect("a step with id `lint`");
+    let bin = tempfile::tempdir().unwrap();
+    let recorded = bin.path().join("args");
+    let fake_cargo = bin.path().join("cargo");
+    std::fs::write(
+        &fake_cargo,
+        format!(
+            "#!/bin/sh\nprintf '%s\\0' \"$@\" > '{}'\n",
+            recorded.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&fake_cargo)
+        .status()
+        .unwrap();
+    let script = bin.path().join("step.sh");
+    std::fs::write(&script, str_of(step, "run")).unwrap();
+
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = Command::new("bash")
+        // How GitHub runs `shell: bash`.
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&script)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", bin.path().join("output"))
+        .envs(inputs.iter().copied())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the lint step failed with inputs {inputs:?}"
+    );
+    let args = std::fs::read_to_string(&recorded).unwrap();
+    let outputs = std::fs::read_to_string(bin.path().join("output")).unwrap();
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+    args.split('\0')
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_action_runs_command_lines_the_cli_accepts() {
+    let repo = demo_repo();
+    let dir = repo.path();
+    let (code, _, err) = run_cli(&["--write-baseline", "baseline.json"], dir);
+    assert_eq!(code, 0, "{err}");
+
+    let defaults = [
+        ("BASELINE", ""),
+        ("DIFF", ""),
+        ("ARGS", ""),
+        ("SARIF_FILE", "tenantlint.sarif"),
+    ];
+    let all = [
+        ("BASELINE", "baseline.json"),
+        ("DIFF", "HEAD"),
+        ("ARGS", "--deny-warnings  --threads 2"),
+        ("SARIF_FILE", "tenantlint.sarif"),
+    ];
+    for inputs in [&defaults[..], &all[..]] {
+        let args = lint_step_arguments(dir, inputs);
+        assert_eq!(args.first().map(String::as_str), Some("tenantlint"));
+        assert!(args.windows(2).any(|w| w == ["--format", "sarif"]));
+        // `cargo tenantlint ...` runs `cargo-tenantlint tenantlint ...`, which is what
+        // `run_cli` passes on (it adds the program name).
+        assert_accepted(&args, dir, &format!("action.yml with {inputs:?}"));
+    }
+    let args = lint_step_arguments(dir, &all);
+    assert!(args.contains(&"--baseline".to_string()) && args.contains(&"--diff".to_string()));
+    assert!(args.contains(&"--deny-warnings".to_string()));
+}
+
+#[test]
+fn pre_commit_hooks_run_command_lines_the_cli_accepts() {
+    let hooks = load_yaml(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_vec().expect("a list of hooks");
+    assert!(!hooks.is_empty());
+    let repo = demo_repo();
+    for hook in hooks {
+        let id = str_of(hook, "id");
+        assert!(
+            !id.is_empty() && !str_of(hook, "name").is_empty(),
+            "{hook:?}"
+        );
+        assert_eq!(str_of(hook, "language"), "system", "{id}");
+        assert_eq!(hook["pass_filenames"].as_bool(), Some(false), "{id}");
+        let entry = str_of(hook, "entry");
+        assert!(
+            !entry.contains(['"', '\'']),
+            "{id}: entry is split on spaces"
+        );
+        let mut words: Vec<String> = entry.split_whitespace().map(str::to_string).collect();
+        assert_eq!(
+            words.first().map(String::as_str),
+            Some("cargo-tenantlint"),
+            "{id}"
+        );
+        words.remove(0);
+        for arg in hook["args"].as_vec().into_iter().flatten() {
+            words.push(arg.as_str().unwrap().to_string());
+        }
+        // pre-commit runs hooks at the repository root.
+        assert_accepted(&words, repo.path(), id);
+    }
+}
+
+#[test]
+fn yaml_examples_in_the_ci_guide_parse() {
+    let guide = std::fs::read_to_string(repo_root().join("docs/ci.md")).unwrap();
+    let mut blocks = 0;
+    for block in guide.split("```yaml\n").skip(1) {
+        let yaml = block.split("\n```").next().unwrap();
+        YamlLoader::load_from_str(yaml).unwrap_or_else(|e| panic!("{e} in:\n{yaml}"));
+        blocks += 1;
+    }
+    assert!(
+        blocks >= 3,
+        "docs/ci.md has its GitHub, fork and GitLab setups"
+    );
+}
