@@ -18,6 +18,9 @@ pub struct Table {
     pub declared_at: Span,
     #[serde(skip)]
     pub file: Option<Arc<crate::source::SourceFile>>,
+    /// Row-level security as the migrations leave it.
+    #[serde(skip)]
+    pub rls: crate::rls::RlsState,
 }
 
 impl Table {
@@ -69,6 +72,11 @@ impl Schema {
                 for stmt in &site.statements {
                     schema.apply(file, site, stmt);
                 }
+                for f in &site.force_rls {
+                    if let Some(t) = schema.tables.get_mut(&table_key(&f.table)) {
+                        t.rls.forced = f.force;
+                    }
+                }
             }
         }
         schema
@@ -92,6 +100,7 @@ impl Schema {
                         declared_in: file.source.rel_path.clone(),
                         declared_at,
                         file: Some(file.source.clone()),
+                        rls: Default::default(),
                     },
                 );
             }
@@ -133,8 +142,49 @@ impl Schema {
                             }
                             return;
                         }
+                        AlterTableOperation::EnableRowLevelSecurity => {
+                            table.rls.enabled = true;
+                            table.rls.disabled_at = None;
+                        }
+                        AlterTableOperation::DisableRowLevelSecurity => {
+                            table.rls.enabled = false;
+                            table.rls.disabled_at = Some(crate::rls::MigrationSpot {
+                                file: file.source.clone(),
+                                span: site.statement_span(&file.source.text, stmt),
+                            });
+                        }
                         _ => {}
                     }
+                }
+            }
+            Statement::CreatePolicy {
+                name,
+                table_name,
+                using,
+                with_check,
+                ..
+            } => {
+                if let Some(table) = self.tables.get_mut(&table_key(&object_name(table_name))) {
+                    let at = crate::rls::MigrationSpot {
+                        file: file.source.clone(),
+                        span: site.statement_span(&file.source.text, stmt),
+                    };
+                    table.rls.policies.push(crate::rls::policy(
+                        &name.value,
+                        using.as_ref(),
+                        with_check.as_ref(),
+                        at,
+                    ));
+                }
+            }
+            Statement::DropPolicy {
+                name, table_name, ..
+            } => {
+                if let Some(table) = self.tables.get_mut(&table_key(&object_name(table_name))) {
+                    table
+                        .rls
+                        .policies
+                        .retain(|p| !p.name.eq_ignore_ascii_case(&name.value));
                 }
             }
             Statement::Drop {

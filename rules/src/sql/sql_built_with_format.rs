@@ -1,0 +1,203 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::ir::{ExprId, ExprKind, FnId, Stmt, Ty};
+use lint_core::model::RustFile;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::sql::SqlSite;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds SQL text built at run time, with `format!`, `+`, `push_str` or a `QueryBuilder::push`
+    /// of a non-literal, where a runtime value is spliced into the text that reaches a SQL sink
+    /// (sqlx, tokio-postgres, diesel, sea-orm, rusqlite, mysql). Values that cannot carry SQL
+    /// are fine: literals, consts, numbers, booleans, UUIDs, placeholder numbers (`${}`), and
+    /// values chosen from a fixed allow-list (a `match` or `if` over literals, an index into a
+    /// const slice).
+    ///
+    /// ## Why is this bad?
+    /// A spliced value is SQL injection waiting for an unexpected input, and in a multi-tenant
+    /// database injection is a cross-tenant read: `' OR tenant_id <> '` turns one tenant's
+    /// query into everyone's. A spliced identifier (a table or column name from the request)
+    /// lets a caller pick another tenant's schema or table.
+    ///
+    /// ## Example
+    /// ```rust
+    /// let sql = format!("SELECT * FROM documents WHERE tenant_id = $1 AND title = '{title}'");
+    /// sqlx::query(&sql).bind(tenant_id).fetch_all(&pool).await?;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// sqlx::query("SELECT * FROM documents WHERE tenant_id = $1 AND title = $2")
+    ///     .bind(tenant_id)
+    ///     .bind(title)
+    ///     .fetch_all(&pool)
+    ///     .await?;
+    /// ```
+    /// For identifiers, choose from a fixed list:
+    /// `let column = match sort { Sort::Title => "title", Sort::Created => "created_at" };`
+    pub struct SqlBuiltWithFormat {
+        id: "sql-built-with-format",
+        category: Isolation,
+        summary: "runtime value spliced into SQL text",
+        cheat_sheet: "Database Security: parameterized queries",
+    }
+}
+
+impl Rule for SqlBuiltWithFormat {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let Some(file) = &cx.file.rust else { return };
+        let text = &cx.file.source.text;
+        let mut findings = Vec::new();
+        for site in &cx.file.sql_sites {
+            for (piece, expr, span) in site.text.holes() {
+                if is_placeholder_number(site, piece.start) {
+                    continue;
+                }
+                let safe = match expr {
+                    Some(e) => is_safe_value(file, site.function, e, 0),
+                    None => captured_name(text, span)
+                        .is_some_and(|n| is_safe_binding(file, site.function, n, span.start, 0)),
+                };
+                if safe {
+                    continue;
+                }
+                let shown = text
+                    .get(span.start as usize..span.end as usize)
+                    .filter(|s| s.len() <= 60 && !s.contains('\n'))
+                    .unwrap_or("this value");
+                findings.push(
+                    Finding::new(
+                        format!("`{shown}` is spliced into SQL text instead of being bound"),
+                        span,
+                    )
+                    .primary_label("runtime value in the SQL text")
+                    .label(site.call_span, "the SQL is executed here")
+                    .help(
+                        "pass values as bind parameters (`$1`, `?`, `.bind(..)`, `push_bind`); choose identifiers \
+                         from a fixed allow-list (`match` over literals)",
+                    ),
+                );
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}
+
+/// `${}` in a template: the hole is a placeholder's number.
+fn is_placeholder_number(site: &SqlSite, start: u32) -> bool {
+    start > 0
+        && site
+            .text
+            .text
+            .as_bytes()
+            .get(start as usize - 1)
+            .is_some_and(|b| matches!(b, b'$' | b'?' | b':'))
+}
+
+/// `{name}` or `{name:?}` in a template: the captured binding's name.
+fn captured_name(text: &str, span: lint_core::span::Span) -> Option<&str> {
+    let inner = text.get(span.start as usize..span.end as usize)?;
+    let inner = inner.strip_prefix('{')?.strip_suffix('}')?;
+    let name = inner.split(':').next()?.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
+}
+
+const MAX_DEPTH: u32 = 6;
+
+/// Whether a spliced value cannot carry SQL: a literal, a const, a number, a value chosen from
+/// literals.
+fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let expr = file.expr(file.strip(id));
+    match &expr.kind {
+        ExprKind::Lit(_) => true,
+        ExprKind::Path(p) if p.segments.len() == 1 => {
+            is_const_name(&p.segments[0])
+                || is_safe_binding(file, function, &p.segments[0], expr.span.start, depth)
+        }
+        ExprKind::Path(p) => p.segments.last().is_some_and(|s| is_const_name(s)),
+        ExprKind::Cast { ty, .. } => is_safe_type(ty),
+        ExprKind::Match { arms, .. } => arms
+            .iter()
+            .all(|a| is_safe_value(file, function, a.body, depth + 1)),
+        ExprKind::If {
+            then, otherwise, ..
+        } => {
+            let then_safe = match then.stmts.last() {
+                Some(Stmt::Expr { expr, semi: false }) => {
+                    is_safe_value(file, function, *expr, depth + 1)
+                }
+                _ => false,
+            };
+            then_safe
+                && otherwise.is_some_and(|o| is_safe_value(file, function, o, depth + 1))
+        }
+        ExprKind::Block(b) => match b.stmts.last() {
+            Some(Stmt::Expr { expr, semi: false }) => {
+                is_safe_value(file, function, *expr, depth + 1)
+            }
+            _ => false,
+        },
+        // An entry of a const table: `COLUMNS[i]`.
+        ExprKind::Index { base, .. } => is_safe_value(file, function, *base, depth + 1),
+        ExprKind::MethodCall { method, .. } => {
+            matches!(method.name.as_str(), "len" | "count" | "is_empty")
+        }
+        _ => false,
+    }
+}
+
+/// A local binding or parameter whose value cannot carry SQL.
+fn is_safe_binding(
+    file: &RustFile,
+    function: Option<FnId>,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let Some(function) = function else {
+        return false;
+    };
+    if let Some(init) = lint_core::flow::reaching_let(file, function, name, offset) {
+        return is_safe_value(file, Some(function), init, depth + 1);
+    }
+    file.function(function).params.iter().any(|p| {
+        let mut names = Vec::new();
+        file.bindings(p.pat, &mut names);
+        names.iter().any(|(n, _)| n == name) && is_safe_type(&p.ty)
+    })
+}
+
+fn is_safe_type(ty: &Ty) -> bool {
+    matches!(
+        ty.name(),
+        "i8" | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "f32"
+            | "f64"
+            | "bool"
+            | "Uuid"
+    )
+}
+
+fn is_const_name(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_uppercase()) && !s.chars().any(|c| c.is_ascii_lowercase())
+}
