@@ -283,7 +283,10 @@ impl SqlSite {
         let (statements, mut errors) = parse_statements(&text.text, dialect);
         let mut force_rls = Vec::new();
         errors.retain(|e| {
-            let chunk = text.text.get(e.start as usize..e.end as usize).unwrap_or("");
+            let chunk = text
+                .text
+                .get(e.start as usize..e.end as usize)
+                .unwrap_or("");
             match crate::rls::parse_force(chunk) {
                 Some((table, force)) => {
                     force_rls.push(crate::rls::ForceStatement {

@@ -12,8 +12,8 @@ use crate::sql::HOLE_PREFIX;
 use crate::sql_util::function_name;
 use sqlparser::ast::{
     AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint, JoinOperator,
-    OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor,
-    TableObject, TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
+    OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor, TableObject,
+    TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::tokenizer::Span as SqlSpan;
 use std::collections::{HashMap, HashSet};
@@ -476,8 +476,7 @@ impl Analyzer<'_> {
                         .copied()
                         .filter(|&i| !matches!(instances[i].kind, Kind::Global))
                         .collect();
-                    let may_anchor =
-                        |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
                     for &r in &right {
                         for &l in &lhs {
                             if may_anchor(r) {
@@ -661,7 +660,9 @@ impl Analyzer<'_> {
                         f.push(Fact::Edge(a, b))
                     }
                     (Some(ColRef::Inner(a)), Some(ColRef::Outer(true)))
-                    | (Some(ColRef::Outer(true)), Some(ColRef::Inner(a))) => f.push(Fact::Direct(a)),
+                    | (Some(ColRef::Outer(true)), Some(ColRef::Inner(a))) => {
+                        f.push(Fact::Direct(a))
+                    }
                     (Some(ColRef::Inner(a)), None) if self.is_value(right) => {
                         f.push(Fact::Direct(a))
                     }
@@ -677,7 +678,9 @@ impl Analyzer<'_> {
                 list,
                 negated: false,
             } => match self.tenant_ref(col, instances) {
-                Some(ColRef::Inner(a)) if !list.is_empty() && list.iter().all(|v| self.is_value(v)) => {
+                Some(ColRef::Inner(a))
+                    if !list.is_empty() && list.iter().all(|v| self.is_value(v)) =>
+                {
                     vec![Fact::Direct(a)]
                 }
                 _ => Vec::new(),
@@ -720,7 +723,10 @@ impl Analyzer<'_> {
                 if !self.ws.is_tenant_column(&column.value) {
                     return None;
                 }
-                if let Some(i) = instances.iter().position(|i| i.answers_to(&qualifier.value)) {
+                if let Some(i) = instances
+                    .iter()
+                    .position(|i| i.answers_to(&qualifier.value))
+                {
                     return Some(ColRef::Inner(i));
                 }
                 self.outer
@@ -852,7 +858,15 @@ fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
             or_branches(left, out);
             or_branches(right, out);
         }
-        Expr::Nested(inner) if matches!(**inner, Expr::BinaryOp { op: BinaryOperator::Or, .. }) => {
+        Expr::Nested(inner)
+            if matches!(
+                **inner,
+                Expr::BinaryOp {
+                    op: BinaryOperator::Or,
+                    ..
+                }
+            ) =>
+        {
             or_branches(inner, out)
         }
         other => out.push(other),

@@ -68,7 +68,12 @@ impl Rule for RlsNotEnabled {
                 continue;
             }
             let is_tenant_column = |c: &str| ws.is_tenant_column(c);
-            for p in table.rls.policies.iter().filter(|p| &p.at.file.rel_path == rel) {
+            for p in table
+                .rls
+                .policies
+                .iter()
+                .filter(|p| &p.at.file.rel_path == rel)
+            {
                 if p.admits_all {
                     findings.push(
                         Finding::new(
@@ -87,12 +92,15 @@ impl Rule for RlsNotEnabled {
             let mut missing = Vec::new();
             if !rls.enabled {
                 missing.push(match &rls.disabled_at {
-                    Some(at) => format!("row-level security is disabled again at {}", at.describe()),
+                    Some(at) => {
+                        format!("row-level security is disabled again at {}", at.describe())
+                    }
                     None => "no ENABLE ROW LEVEL SECURITY".to_string(),
                 });
             }
             if !rls.forced {
-                missing.push("no FORCE ROW LEVEL SECURITY (the table owner bypasses policies)".into());
+                missing
+                    .push("no FORCE ROW LEVEL SECURITY (the table owner bypasses policies)".into());
             }
             if !rls.has_tenant_policy(is_tenant_column) {
                 missing.push(if rls.policies.is_empty() {

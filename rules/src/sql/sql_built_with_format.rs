@@ -138,8 +138,7 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
                 }
                 _ => false,
             };
-            then_safe
-                && otherwise.is_some_and(|o| is_safe_value(file, function, o, depth + 1))
+            then_safe && otherwise.is_some_and(|o| is_safe_value(file, function, o, depth + 1))
         }
         ExprKind::Block(b) => match b.stmts.last() {
             Some(Stmt::Expr { expr, semi: false }) => {
