@@ -51,7 +51,7 @@ declare_rule! {
     pub struct QueryMissingTenantFilter {
         id: "query-missing-tenant-filter",
         category: Isolation,
-        summary: "SQL statement reaches a tenant-scoped table without a tenant filter",
+        summary: "statement reaches a tenant-scoped table without a tenant filter",
         cheat_sheet: "Database Security: tenant filtering in shared tables",
         options: ["trust-rls"],
     }
