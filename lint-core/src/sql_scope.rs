@@ -689,14 +689,19 @@ impl Analyzer<'_> {
                 expr: col,
                 subquery,
                 negated: false,
-            } => match self.tenant_ref(col, instances) {
-                Some(ColRef::Inner(a))
-                    if self.subqueries.get(&address(subquery)) == Some(&Rows::Scoped) =>
-                {
-                    vec![Fact::Direct(a)]
+            } => {
+                if let Some(a) = self.same_table_key(col, subquery, instances) {
+                    return vec![Fact::Direct(a)];
                 }
-                _ => Vec::new(),
-            },
+                match self.tenant_ref(col, instances) {
+                    Some(ColRef::Inner(a))
+                        if self.subqueries.get(&address(subquery)) == Some(&Rows::Scoped) =>
+                    {
+                        vec![Fact::Direct(a)]
+                    }
+                    _ => Vec::new(),
+                }
+            }
             Expr::AnyOp {
                 left,
                 compare_op: BinaryOperator::Eq,
@@ -707,6 +712,58 @@ impl Analyzer<'_> {
                 _ => Vec::new(),
             },
             _ => Vec::new(),
+        }
+    }
+
+    /// `t.id IN (SELECT id FROM t WHERE ...)`: the instance's rows are the subquery's rows, so
+    /// it is exactly as scoped as the subquery, which is checked (and reported) on its own.
+    fn same_table_key(
+        &self,
+        col: &Expr,
+        subquery: &Query,
+        instances: &[Instance],
+    ) -> Option<usize> {
+        let (qualifier, column) = match col {
+            Expr::Identifier(c) => (None, c),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [.., q, c] => (Some(q), c),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let SetExpr::Select(select) = &*subquery.body else {
+            return None;
+        };
+        let [TableWithJoins {
+            relation: TableFactor::Table { name, .. },
+            joins,
+        }] = select.from.as_slice()
+        else {
+            return None;
+        };
+        let selects_same_column = matches!(
+            select.projection.as_slice(),
+            [sqlparser::ast::SelectItem::UnnamedExpr(Expr::Identifier(p))]
+                if p.value.eq_ignore_ascii_case(&column.value)
+        );
+        if !joins.is_empty() || !selects_same_column {
+            return None;
+        }
+        let table = object_name(name);
+        let candidates: Vec<usize> = instances
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i.kind, Kind::Tenant))
+            .filter(|(_, i)| match qualifier {
+                Some(q) => i.answers_to(&q.value),
+                None => true,
+            })
+            .filter(|(_, i)| table_key(&i.table) == table_key(&table))
+            .map(|(n, _)| n)
+            .collect();
+        match candidates.as_slice() {
+            [only] if self.subqueries.contains_key(&address(subquery)) => Some(*only),
+            _ => None,
         }
     }
 

@@ -68,7 +68,11 @@ impl Rule for QueryMissingTenantFilter {
         let accept = |table: &str| trust_rls && lint_core::rls::is_rls_protected(ws, table);
         let text = &cx.file.source.text;
         let mut findings = Vec::new();
-        for site in cx.file.sql_sites.iter().filter(|s| !s.is_migration()) {
+        // Migrations (down migrations included) change the schema for every tenant at once.
+        if lint_core::schema::in_migrations_folder(&cx.file.source.rel_path) {
+            return;
+        }
+        for site in &cx.file.sql_sites {
             for stmt in &site.statements {
                 for issue in check_statement(&stmt.statement, ws, &accept) {
                     let span = if issue.span().start.line == 0 {
