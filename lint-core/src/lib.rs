@@ -24,6 +24,7 @@ pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
+pub mod test_code;
 
 pub use sqlparser;
 

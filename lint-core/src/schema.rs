@@ -21,12 +21,32 @@ pub struct Table {
     /// Row-level security as the migrations leave it.
     #[serde(skip)]
     pub rls: crate::rls::RlsState,
+    /// Columns declared `NOT NULL` or `PRIMARY KEY`.
+    #[serde(skip)]
+    pub not_null: Vec<String>,
 }
 
 impl Table {
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
+
+    pub fn is_not_null(&self, column: &str) -> bool {
+        self.not_null.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+}
+
+fn is_not_null(def: &sqlparser::ast::ColumnDef) -> bool {
+    def.options.iter().any(|o| {
+        matches!(
+            o.option,
+            sqlparser::ast::ColumnOption::NotNull
+                | sqlparser::ast::ColumnOption::Unique {
+                    is_primary: true,
+                    ..
+                }
+        )
+    })
 }
 
 /// Tables by lower-case unqualified name.
@@ -101,6 +121,12 @@ impl Schema {
                         declared_at,
                         file: Some(file.source.clone()),
                         rls: Default::default(),
+                        not_null: ct
+                            .columns
+                            .iter()
+                            .filter(|c| is_not_null(c))
+                            .map(|c| c.name.value.clone())
+                            .collect(),
                     },
                 );
             }
@@ -114,8 +140,20 @@ impl Schema {
                     };
                     match op {
                         AlterTableOperation::AddColumn { column_def, .. } => {
-                            table.columns.push(column_def.name.value.clone())
+                            table.columns.push(column_def.name.value.clone());
+                            if is_not_null(column_def) {
+                                table.not_null.push(column_def.name.value.clone());
+                            }
                         }
+                        AlterTableOperation::AlterColumn { column_name, op } => match op {
+                            sqlparser::ast::AlterColumnOperation::SetNotNull => {
+                                table.not_null.push(column_name.value.clone())
+                            }
+                            sqlparser::ast::AlterColumnOperation::DropNotNull => table
+                                .not_null
+                                .retain(|c| !c.eq_ignore_ascii_case(&column_name.value)),
+                            _ => {}
+                        },
                         AlterTableOperation::DropColumn { column_names, .. } => {
                             table.columns.retain(|c| {
                                 !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))

@@ -222,7 +222,13 @@ impl Analyzer<'_> {
                 {
                     froms.extend(f);
                 }
-                if let TableFactor::Table { name, .. } = &table.relation {
+                // `SET tenant_id = $new WHERE tenant_id = $old` renames a tenant: all its rows
+                // move together, none changes hands.
+                let renames_tenant = selection
+                    .as_ref()
+                    .is_some_and(|w| self.only_tenant_predicates(w));
+                if let (TableFactor::Table { name, .. }, false) = (&table.relation, renames_tenant)
+                {
                     self.reassignments(&object_name(name), assignments);
                 }
                 let values: Vec<&Expr> = assignments.iter().map(|a| &a.value).collect();
@@ -245,10 +251,11 @@ impl Analyzer<'_> {
             return None;
         }
         if let Some(t) = self.ws.schema.table(table) {
+            // A nullable tenant column means the table holds global rows too.
             return t
                 .columns
                 .iter()
-                .find(|c| self.ws.is_tenant_column(c))
+                .find(|c| self.ws.is_tenant_column(c) && t.is_not_null(c))
                 .cloned();
         }
         let listed = self
@@ -301,6 +308,34 @@ impl Analyzer<'_> {
                     column: column.value.clone(),
                 });
             }
+        }
+    }
+
+    /// Whether a WHERE clause is only `tenant_col = value` conjuncts.
+    fn only_tenant_predicates(&self, expr: &Expr) -> bool {
+        let is_tenant_col = |e: &Expr| match e {
+            Expr::Identifier(i) => self.ws.is_tenant_column(&i.value),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .is_some_and(|i| self.ws.is_tenant_column(&i.value)),
+            _ => false,
+        };
+        match expr {
+            Expr::Nested(e) => self.only_tenant_predicates(e),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => self.only_tenant_predicates(left) && self.only_tenant_predicates(right),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                (is_tenant_col(left) && self.is_value(right))
+                    || (is_tenant_col(right) && self.is_value(left))
+            }
+            _ => false,
         }
     }
 

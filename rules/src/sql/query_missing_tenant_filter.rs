@@ -72,7 +72,12 @@ impl Rule for QueryMissingTenantFilter {
         if lint_core::schema::in_migrations_folder(&cx.file.source.rel_path) {
             return;
         }
-        for site in &cx.file.sql_sites {
+        let file = cx.file;
+        for site in file
+            .sql_sites
+            .iter()
+            .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+        {
             for stmt in &site.statements {
                 for issue in check_statement(&stmt.statement, ws, &accept) {
                     let span = if issue.span().start.line == 0 {

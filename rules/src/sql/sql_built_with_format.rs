@@ -53,7 +53,12 @@ impl Rule for SqlBuiltWithFormat {
         let Some(file) = &cx.file.rust else { return };
         let text = &cx.file.source.text;
         let mut findings = Vec::new();
-        for site in &cx.file.sql_sites {
+        let analyzed = cx.file;
+        for site in analyzed
+            .sql_sites
+            .iter()
+            .filter(|s| !lint_core::test_code::is_test_code(analyzed, s.function))
+        {
             for (piece, expr, span) in site.text.holes() {
                 if is_placeholder_number(site, piece.start) {
                     continue;
