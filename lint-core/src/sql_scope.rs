@@ -67,6 +67,7 @@ pub fn check_statement(
         ctes: Vec::new(),
         outer: Vec::new(),
         subqueries: HashMap::new(),
+        owner_lookup_pending: false,
     };
     a.statement(stmt);
     let mut issues: Vec<ScopeIssue> = Vec::new();
@@ -170,6 +171,8 @@ struct Analyzer<'w> {
     outer: Vec<Vec<OuterInstance>>,
     /// What each nested query read, by address while its statement is alive.
     subqueries: HashMap<usize, Rows>,
+    /// Tells the next scope it is an owner lookup (`SELECT tenant_id ... WHERE id = $1`).
+    owner_lookup_pending: bool,
 }
 
 impl Analyzer<'_> {
@@ -311,6 +314,16 @@ impl Analyzer<'_> {
         }
     }
 
+    fn is_tenant_column_ref(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Identifier(i) => self.ws.is_tenant_column(&i.value),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .is_some_and(|i| self.ws.is_tenant_column(&i.value)),
+            _ => false,
+        }
+    }
+
     /// Whether a WHERE clause is only `tenant_col = value` conjuncts.
     fn only_tenant_predicates(&self, expr: &Expr) -> bool {
         let is_tenant_col = |e: &Expr| match e {
@@ -367,6 +380,12 @@ impl Analyzer<'_> {
                     }
                 }
                 exprs.extend(s.having.as_ref());
+                // `SELECT tenant_id FROM t WHERE id = $1` finds whose row it is, for an ownership
+                // check in the code; it returns no tenant data.
+                let owner_lookup = s.from.len() == 1
+                    && s.from.iter().all(|f| f.joins.is_empty())
+                    && matches!(s.projection.as_slice(), [sqlparser::ast::SelectItem::UnnamedExpr(e)] if self.is_tenant_column_ref(e));
+                self.owner_lookup_pending = owner_lookup;
                 self.scope(&froms, s.selection.as_ref(), &exprs)
             }
             SetExpr::Query(q) => self.query(q),
@@ -395,6 +414,7 @@ impl Analyzer<'_> {
         selection: Option<&Expr>,
         other_exprs: &[&Expr],
     ) -> Rows {
+        let owner_lookup = std::mem::take(&mut self.owner_lookup_pending);
         let mut instances = Vec::new();
         let mut conditions = Vec::new();
         let mut join_exprs: Vec<&Expr> = Vec::new();
@@ -436,6 +456,9 @@ impl Analyzer<'_> {
 
         let mut rows = Rows::Global;
         for inst in &instances {
+            if owner_lookup && matches!(inst.kind, Kind::Tenant) {
+                continue;
+            }
             let r = match inst.kind {
                 Kind::Tenant if inst.anchored || (self.accept_unscoped)(&inst.table) => {
                     Rows::Scoped

@@ -1,6 +1,6 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::ir::{ExprId, ExprKind, FnId, Stmt, Ty};
+use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::sql::SqlSite;
@@ -114,7 +114,7 @@ fn captured_name(text: &str, span: lint_core::span::Span) -> Option<&str> {
     (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
 }
 
-const MAX_DEPTH: u32 = 6;
+const MAX_DEPTH: u32 = 16;
 
 /// Whether a spliced value cannot carry SQL: a literal, a const, a number, a value chosen from
 /// literals.
@@ -153,11 +153,136 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
         },
         // An entry of a const table: `COLUMNS[i]`.
         ExprKind::Index { base, .. } => is_safe_value(file, function, *base, depth + 1),
-        ExprKind::MethodCall { method, .. } => {
+        // Derived from safe values only: `FIELDS.iter().join(",")`, `(1..=n).map(|i| format!("${i}"))`.
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } => {
             matches!(method.name.as_str(), "len" | "count" | "is_empty")
+                || (is_safe_value(file, function, *receiver, depth + 1)
+                    && args
+                        .iter()
+                        .all(|a| is_safe_value(file, function, *a, depth + 1)))
         }
+        ExprKind::Closure { body, .. } => is_safe_value(file, function, *body, depth + 1),
+        ExprKind::Range { start, end } => start
+            .iter()
+            .chain(end.iter())
+            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+        ExprKind::Array(items) | ExprKind::Tuple(items) => items
+            .iter()
+            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+        // Arithmetic with a number is a number.
+        ExprKind::Binary { op, lhs, rhs } => {
+            let is_number = |e: ExprId| {
+                matches!(
+                    file.expr(file.strip(e)).kind,
+                    ExprKind::Lit(Lit::Int(_) | Lit::Float(_))
+                )
+            };
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+            ) && (is_number(*lhs)
+                || is_number(*rhs)
+                || (is_safe_value(file, function, *lhs, depth + 1)
+                    && is_safe_value(file, function, *rhs, depth + 1)))
+        }
+        ExprKind::Macro(m) if m.path.last() == "format" => match &m.args {
+            MacroArgs::List(args) => args
+                .iter()
+                .all(|a| is_safe_value(file, function, a.expr, depth + 1)),
+            _ => false,
+        },
         _ => false,
     }
+}
+
+/// A `for` loop variable over a fixed list: `for table in ["a", "b"]`, `for t in &TABLES`.
+fn is_loop_over_safe_list(
+    file: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let mut safe = false;
+    file.walk_block(&file.function(function).body, &mut |id| {
+        let e = file.expr(id);
+        if let ExprKind::Loop {
+            pat: Some(pat),
+            head: Some(head),
+            body,
+        } = &e.kind
+        {
+            let mut names = Vec::new();
+            file.bindings(*pat, &mut names);
+            let in_body = body.span.start <= offset && offset < body.span.end;
+            if in_body && names.iter().any(|(n, _)| n == name) {
+                safe = is_safe_value(file, Some(function), *head, depth + 1);
+            }
+        }
+    });
+    safe
+}
+
+/// A closure parameter fed from a fixed list: `FIELDS.iter().map(|f| ..)`.
+fn is_closure_param_over_safe_list(
+    file: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let mut safe = false;
+    file.walk_block(&file.function(function).body, &mut |id| {
+        let ExprKind::MethodCall { receiver, args, .. } = &file.expr(id).kind else {
+            return;
+        };
+        for &arg in args {
+            let closure = file.expr(arg);
+            let ExprKind::Closure { params, .. } = &closure.kind else {
+                continue;
+            };
+            if !(closure.span.start <= offset && offset < closure.span.end) {
+                continue;
+            }
+            let mut names = Vec::new();
+            for p in params {
+                file.bindings(*p, &mut names);
+            }
+            if names.iter().any(|(n, _)| n == name) {
+                safe = is_safe_value(file, Some(function), *receiver, depth + 1);
+            }
+        }
+    });
+    safe
+}
+
+/// A parameter every caller in this file passes a literal or const for.
+fn callers_pass_constants(file: &RustFile, function: FnId, param_index: usize) -> bool {
+    let f = file.function(function);
+    let has_self = f.params.first().is_some_and(
+        |p| matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"),
+    );
+    let mut calls = 0;
+    let all_constant = file.calls.iter().all(|&(c, caller)| {
+        let arg = match &file.expr(c).kind {
+            ExprKind::Call { func, args } => match &file.expr(*func).kind {
+                ExprKind::Path(p) if p.last() == f.name.name => args.get(param_index),
+                _ => return true,
+            },
+            ExprKind::MethodCall { method, args, .. } if method.name == f.name.name && has_self => {
+                args.get(param_index.saturating_sub(1))
+            }
+            _ => return true,
+        };
+        calls += 1;
+        arg.is_some_and(|&a| is_safe_value(file, caller, a, MAX_DEPTH - 1))
+    });
+    calls > 0 && all_constant
 }
 
 /// A local binding or parameter whose value cannot carry SQL.
@@ -174,11 +299,21 @@ fn is_safe_binding(
     if let Some(init) = lint_core::flow::reaching_let(file, function, name, offset) {
         return is_safe_value(file, Some(function), init, depth + 1);
     }
-    file.function(function).params.iter().any(|p| {
-        let mut names = Vec::new();
-        file.bindings(p.pat, &mut names);
-        names.iter().any(|(n, _)| n == name) && is_safe_type(&p.ty)
-    })
+    if is_loop_over_safe_list(file, function, name, offset, depth)
+        || is_closure_param_over_safe_list(file, function, name, offset, depth)
+    {
+        return true;
+    }
+    file.function(function)
+        .params
+        .iter()
+        .enumerate()
+        .any(|(i, p)| {
+            let mut names = Vec::new();
+            file.bindings(p.pat, &mut names);
+            names.iter().any(|(n, _)| n == name)
+                && (is_safe_type(&p.ty) || callers_pass_constants(file, function, i))
+        })
 }
 
 fn is_safe_type(ty: &Ty) -> bool {
