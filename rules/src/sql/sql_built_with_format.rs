@@ -160,12 +160,26 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
             args,
             ..
         } => {
+            let args_safe = || {
+                args.iter()
+                    .all(|a| is_safe_value(file, function, *a, depth + 1))
+            };
             matches!(method.name.as_str(), "len" | "count" | "is_empty")
-                || (is_safe_value(file, function, *receiver, depth + 1)
-                    && args
-                        .iter()
-                        .all(|a| is_safe_value(file, function, *a, depth + 1)))
+                || is_escaping(file, &method.name, args)
+                // `.map(|(i, _)| format!("${}", i + 2))`: the items are the closure's results.
+                || (matches!(method.name.as_str(), "map" | "filter_map" | "flat_map") && args_safe())
+                || (is_safe_value(file, function, *receiver, depth + 1) && args_safe())
+                || returns_constant(file, &method.name, depth)
         }
+        ExprKind::Call { func, .. } => match &file.expr(*func).kind {
+            ExprKind::Path(p) => {
+                let name = p.last().to_ascii_lowercase();
+                name.contains("quote_ident")
+                    || name.contains("escape")
+                    || returns_constant(file, p.last(), depth)
+            }
+            _ => false,
+        },
         ExprKind::Closure { body, .. } => is_safe_value(file, function, *body, depth + 1),
         ExprKind::Range { start, end } => start
             .iter()
@@ -198,6 +212,45 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
         },
         _ => false,
     }
+}
+
+/// `.replace('"', "\"\"")`, `.replace('\'', "''")`: an identifier or literal quoted by doubling
+/// its quote character.
+fn is_escaping(file: &RustFile, method: &str, args: &[ExprId]) -> bool {
+    let lower = method.to_ascii_lowercase();
+    if lower.contains("quote_ident") || lower.contains("escape") {
+        return true;
+    }
+    if method != "replace" || args.len() != 2 {
+        return false;
+    }
+    let text = |e: ExprId| match &file.expr(file.strip(e)).kind {
+        ExprKind::Lit(Lit::Str(s)) => Some(s.value.clone()),
+        ExprKind::Lit(Lit::Char(c)) => Some(c.to_string()),
+        _ => None,
+    };
+    match (text(args[0]), text(args[1])) {
+        (Some(from), Some(to)) => (from == "\"" || from == "'") && to == format!("{from}{from}"),
+        _ => false,
+    }
+}
+
+/// A function or method of this file, without arguments, whose value is a literal or a choice
+/// among literals (`fn order_by(&self) -> &'static str { match self { .. => "calls DESC" } }`).
+fn returns_constant(file: &RustFile, name: &str, depth: u32) -> bool {
+    depth < MAX_DEPTH
+        && file.function_ids().any(|id| {
+            let f = file.function(id);
+            let is_self = |p: &lint_core::ir::Param| {
+                matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+            };
+            f.name.name == name
+                && f.params.iter().all(is_self)
+                && matches!(
+                    f.body.stmts.last(),
+                    Some(Stmt::Expr { expr, semi: false }) if is_safe_value(file, Some(id), *expr, MAX_DEPTH - 4)
+                )
+        })
 }
 
 /// A `for` loop variable over a fixed list: `for table in ["a", "b"]`, `for t in &TABLES`.
