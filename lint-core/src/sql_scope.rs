@@ -717,10 +717,10 @@ impl Analyzer<'_> {
                     (Some(ColRef::Inner(a)), Some(ColRef::Inner(b))) if a != b => {
                         f.push(Fact::Edge(a, b))
                     }
-                    (Some(ColRef::Inner(a)), Some(ColRef::Outer(true)))
-                    | (Some(ColRef::Outer(true)), Some(ColRef::Inner(a))) => {
-                        f.push(Fact::Direct(a))
-                    }
+                    // Tied to an enclosing instance's tenant: as scoped as that instance, which
+                    // is checked (and reported) itself.
+                    (Some(ColRef::Inner(a)), Some(ColRef::Outer(_)))
+                    | (Some(ColRef::Outer(_)), Some(ColRef::Inner(a))) => f.push(Fact::Direct(a)),
                     (Some(ColRef::Inner(a)), None) if self.is_value(right) => {
                         f.push(Fact::Direct(a))
                     }
@@ -998,5 +998,71 @@ pub fn describe_instance(table: &str, alias: Option<&str>) -> String {
     match alias {
         Some(a) if !a.eq_ignore_ascii_case(table) => format!("`{table}` (as `{a}`)"),
         _ => format!("`{table}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, SqlDialect};
+    use crate::schema::Schema;
+
+    fn issues(sql: &str) -> Vec<ScopeIssue> {
+        let ws = Workspace::new(".".into(), Config::default(), Schema::default());
+        let (stmts, errors) = crate::sql::parse_statements(sql, SqlDialect::Postgres);
+        assert!(errors.is_empty(), "{errors:?}");
+        stmts
+            .iter()
+            .flat_map(|s| check_statement(&s.statement, &ws, &|_| false))
+            .collect()
+    }
+
+    fn unscoped(sql: &str) -> Vec<String> {
+        issues(sql)
+            .into_iter()
+            .filter_map(|i| match i {
+                ScopeIssue::Unscoped { table, alias, .. } => Some(alias.unwrap_or(table)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn anchoring_follows_join_equalities() {
+        assert!(unscoped(
+            "SELECT * FROM a JOIN b ON b.tenant_id = a.tenant_id JOIN c USING (tenant_id) WHERE a.tenant_id = $1"
+        )
+        .is_empty());
+        assert_eq!(
+            unscoped("SELECT * FROM a JOIN b ON b.x = a.x WHERE a.tenant_id = $1"),
+            ["b"]
+        );
+    }
+
+    #[test]
+    fn or_not_and_outer_joins_do_not_anchor() {
+        assert_eq!(unscoped("SELECT * FROM a WHERE tenant_id = $1 OR x"), ["a"]);
+        assert!(
+            unscoped("SELECT * FROM a WHERE (tenant_id = $1 AND x) OR (tenant_id = $1 AND y)")
+                .is_empty()
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM a x LEFT JOIN b y ON y.tenant_id = $1 AND x.tenant_id = $1"),
+            ["x"]
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM a t WHERE t.tenant_id = t.tenant_id"),
+            ["t"]
+        );
+    }
+
+    #[test]
+    fn inserts_and_reassignments() {
+        let found = issues("UPDATE a SET tenant_id = $1 WHERE id = $2 AND tenant_id = $3");
+        assert!(matches!(
+            found.as_slice(),
+            [ScopeIssue::TenantReassigned { .. }]
+        ));
+        assert!(issues("UPDATE a SET tenant_id = $1 WHERE tenant_id = $2").is_empty());
     }
 }
