@@ -242,18 +242,23 @@ impl Schema {
 /// Whether a path is a migration: under a `migrations` folder, and not a down migration.
 pub fn is_migration_path(rel_path: &str) -> bool {
     let lower = rel_path.to_ascii_lowercase();
-    in_migrations_folder(rel_path) && !lower.ends_with("down.sql") && !lower.ends_with(".down.sql")
+    let in_folder = lower
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|c| c == "migrations" || c == "migration" || c == "schema");
+    in_folder && !lower.ends_with("down.sql") && !lower.ends_with(".down.sql")
 }
 
-/// Whether a path sits under a migrations folder: up and down migrations alike, which are
-/// schema changes rather than the application's queries.
+/// Whether a path sits under a migrations folder (`migrations/`, `custom_migrations/`...): up
+/// and down migrations alike, which are schema changes rather than the application's queries.
 pub fn in_migrations_folder(rel_path: &str) -> bool {
     rel_path
         .to_ascii_lowercase()
         .split('/')
         .rev()
         .skip(1)
-        .any(|c| c == "migrations" || c == "migration" || c == "schema")
+        .any(|c| c.contains("migration") || c == "schema")
 }
 
 /// Orders migration paths the way migration tools apply them: by path, numbers compared by value
