@@ -65,14 +65,16 @@ pub fn check_statement(
         accept_unscoped,
         issues: Vec::new(),
         ctes: Vec::new(),
+        pending: Vec::new(),
+        withdrawn: HashSet::new(),
         outer: Vec::new(),
         subqueries: HashMap::new(),
         owner_lookup_pending: false,
     };
     a.statement(stmt);
     let mut issues: Vec<ScopeIssue> = Vec::new();
-    for i in a.issues {
-        if !issues.contains(&i) {
+    for (n, i) in a.issues.into_iter().enumerate() {
+        if !a.withdrawn.contains(&n) && !issues.contains(&i) {
             issues.push(i);
         }
     }
@@ -115,6 +117,10 @@ struct Instance {
     span: SqlSpan,
     kind: Kind,
     anchored: bool,
+    /// The CTE this instance reads, by index in [`Analyzer::ctes`].
+    cte: Option<usize>,
+    /// For a derived table: its body's findings that a filter on this instance withdraws.
+    pending: Vec<usize>,
 }
 
 impl Instance {
@@ -161,12 +167,24 @@ enum Condition<'q> {
     Edge { from: usize, to: usize },
 }
 
+struct Cte {
+    name: String,
+    rows: Rows,
+    pending: Vec<usize>,
+    anchored_uses: usize,
+    unanchored_uses: usize,
+}
+
 struct Analyzer<'w> {
     ws: &'w Workspace,
     accept_unscoped: &'w dyn Fn(&str) -> bool,
     issues: Vec<ScopeIssue>,
-    /// CTE names in scope, with what their bodies read.
-    ctes: Vec<(String, Rows)>,
+    /// CTEs in scope.
+    ctes: Vec<Cte>,
+    /// Findings of the query just checked that a filter on its result would withdraw.
+    pending: Vec<usize>,
+    /// Indices of findings withdrawn that way.
+    withdrawn: HashSet<usize>,
     /// Instances of enclosing queries, innermost last.
     outer: Vec<Vec<OuterInstance>>,
     /// What each nested query read, by address while its statement is alive.
@@ -352,16 +370,31 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Checks a query; leaves in `self.pending` the findings that a filter on its result would
+    /// withdraw.
     fn query(&mut self, q: &Query) -> Rows {
         let depth = self.ctes.len();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 let rows = self.query(&cte.query);
-                self.ctes.push((cte.alias.name.value.clone(), rows));
+                self.ctes.push(Cte {
+                    name: cte.alias.name.value.clone(),
+                    rows,
+                    pending: std::mem::take(&mut self.pending),
+                    anchored_uses: 0,
+                    unanchored_uses: 0,
+                });
             }
         }
         let rows = self.set_expr(&q.body);
-        self.ctes.truncate(depth);
+        let pending = std::mem::take(&mut self.pending);
+        // A CTE whose every use is filtered by tenant is scoped, whatever its body says.
+        for cte in self.ctes.drain(depth..) {
+            if cte.anchored_uses > 0 && cte.unanchored_uses == 0 {
+                self.withdrawn.extend(cte.pending);
+            }
+        }
+        self.pending = pending;
         rows
     }
 
@@ -391,19 +424,27 @@ impl Analyzer<'_> {
             SetExpr::Query(q) => self.query(q),
             SetExpr::SetOperation { left, right, .. } => {
                 let l = self.set_expr(left);
+                let mut pending = std::mem::take(&mut self.pending);
                 let r = self.set_expr(right);
+                pending.append(&mut self.pending);
+                self.pending = pending;
                 l.combine(r)
             }
             SetExpr::Values(values) => {
                 let exprs: Vec<&Expr> = values.rows.iter().flatten().collect();
                 self.nested_queries(&exprs);
+                self.pending.clear();
                 Rows::Global
             }
             SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => {
                 self.statement(s);
+                self.pending.clear();
                 Rows::Global
             }
-            _ => Rows::Global,
+            _ => {
+                self.pending.clear();
+                Rows::Global
+            }
         }
     }
 
@@ -455,15 +496,31 @@ impl Analyzer<'_> {
         self.anchor(&mut instances, &conditions);
 
         let mut rows = Rows::Global;
+        let mut pending = Vec::new();
         for inst in &instances {
             if owner_lookup && matches!(inst.kind, Kind::Tenant) {
                 continue;
+            }
+            if let Some(cte) = inst.cte.and_then(|c| self.ctes.get_mut(c)) {
+                if inst.anchored {
+                    cte.anchored_uses += 1;
+                } else {
+                    cte.unanchored_uses += 1;
+                }
+            } else if matches!(inst.kind, Kind::Derived(_)) {
+                // `(SELECT * FROM t) x WHERE x.tenant_id = $1` is scoped by the outer filter.
+                if inst.anchored {
+                    self.withdrawn.extend(inst.pending.iter().copied());
+                } else {
+                    pending.extend(inst.pending.iter().copied());
+                }
             }
             let r = match inst.kind {
                 Kind::Tenant if inst.anchored || (self.accept_unscoped)(&inst.table) => {
                     Rows::Scoped
                 }
                 Kind::Tenant => {
+                    pending.push(self.issues.len());
                     self.issues.push(ScopeIssue::Unscoped {
                         table: inst.table.clone(),
                         alias: inst.alias.clone(),
@@ -478,6 +535,7 @@ impl Analyzer<'_> {
             };
             rows = rows.combine(r);
         }
+        self.pending = pending;
         rows
     }
 
@@ -569,13 +627,13 @@ impl Analyzer<'_> {
                     .then(|| {
                         self.ctes
                             .iter()
-                            .rev()
-                            .find(|(n, _)| n.eq_ignore_ascii_case(&table))
-                            .map(|(_, r)| *r)
+                            .rposition(|c| c.name.eq_ignore_ascii_case(&table))
                     })
                     .flatten();
-                let kind = match cte {
-                    Some(rows) => Kind::Derived(rows),
+                let kind = match cte.and_then(|c| self.ctes.get(c)) {
+                    Some(c) => Kind::Derived(c.rows),
+                    // A spliced table name is unknown here; sql-built-with-format looks at it.
+                    None if table.starts_with(HOLE_PREFIX) => Kind::Global,
                     None if self.ws.is_tenant_table(&table) => Kind::Tenant,
                     None => Kind::Global,
                 };
@@ -585,6 +643,8 @@ impl Analyzer<'_> {
                     span: name.span(),
                     kind,
                     anchored: false,
+                    cte,
+                    pending: Vec::new(),
                 });
             }
             TableFactor::Derived {
@@ -606,6 +666,7 @@ impl Analyzer<'_> {
                     );
                 }
                 let rows = self.query(subquery);
+                let pending = std::mem::take(&mut self.pending);
                 if *lateral {
                     self.outer.pop();
                 }
@@ -618,6 +679,8 @@ impl Analyzer<'_> {
                     span: subquery.span(),
                     kind: Kind::Derived(rows),
                     anchored: false,
+                    cte: None,
+                    pending,
                 });
             }
             TableFactor::NestedJoin {
