@@ -173,9 +173,8 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
         }
         ExprKind::Call { func, .. } => match &file.expr(*func).kind {
             ExprKind::Path(p) => {
-                let name = p.last().to_ascii_lowercase();
-                name.contains("quote_ident")
-                    || name.contains("escape")
+                is_escaping_name(p.last())
+                    || is_escaping_fn(file, p.last())
                     || returns_constant(file, p.last(), depth)
             }
             _ => false,
@@ -204,7 +203,8 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
                 || (is_safe_value(file, function, *lhs, depth + 1)
                     && is_safe_value(file, function, *rhs, depth + 1)))
         }
-        ExprKind::Macro(m) if m.path.last() == "format" => match &m.args {
+        ExprKind::Macro(m) if matches!(m.path.last(), "format" | "vec" | "concat") => match &m.args
+        {
             MacroArgs::List(args) => args
                 .iter()
                 .all(|a| is_safe_value(file, function, a.expr, depth + 1)),
@@ -217,8 +217,7 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
 /// `.replace('"', "\"\"")`, `.replace('\'', "''")`: an identifier or literal quoted by doubling
 /// its quote character.
 fn is_escaping(file: &RustFile, method: &str, args: &[ExprId]) -> bool {
-    let lower = method.to_ascii_lowercase();
-    if lower.contains("quote_ident") || lower.contains("escape") {
+    if is_escaping_name(method) || is_escaping_fn(file, method) {
         return true;
     }
     if method != "replace" || args.len() != 2 {
@@ -233,6 +232,30 @@ fn is_escaping(file: &RustFile, method: &str, args: &[ExprId]) -> bool {
         (Some(from), Some(to)) => (from == "\"" || from == "'") && to == format!("{from}{from}"),
         _ => false,
     }
+}
+
+/// `quote_ident`, `quote_literal`, `sql_single_quote`, `escape_string`...
+fn is_escaping_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.contains("quote") && !lower.contains("unquote"))
+        || (lower.contains("escape") && !lower.contains("unescape"))
+}
+
+/// A function of this file whose value is its argument with quotes doubled
+/// (`fn sql_single_quote(s: &str) -> String { s.replace('\'', "''") }`).
+fn is_escaping_fn(file: &RustFile, name: &str) -> bool {
+    file.functions.iter().any(|f| {
+        f.name.name == name
+            && matches!(
+                f.body.stmts.last(),
+                Some(Stmt::Expr { expr, semi: false })
+                    if matches!(
+                        &file.expr(file.strip(*expr)).kind,
+                        ExprKind::MethodCall { method, args, .. }
+                            if method.name == "replace" && is_escaping(file, "replace", args)
+                    )
+            )
+    })
 }
 
 /// A function or method of this file, without arguments, whose value is a literal or a choice
