@@ -34,6 +34,8 @@ pub struct Policy {
     pub columns: Vec<String>,
     /// `USING (true)`: the policy admits every row.
     pub admits_all: bool,
+    /// Permissive policies are OR-ed together; restrictive ones are AND-ed.
+    pub permissive: bool,
     pub at: MigrationSpot,
 }
 
@@ -54,9 +56,13 @@ impl RlsState {
             .any(|p| !p.admits_all && p.columns.iter().any(|c| is_tenant_column(c)))
     }
 
-    /// Enabled, forced, and a tenant policy: the database itself keeps tenants apart.
+    /// Enabled, forced, a tenant policy, and no permissive policy that ignores the tenant (it
+    /// would be OR-ed with the tenant policy): the database itself keeps tenants apart.
     pub fn protects(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
-        self.enabled && self.forced && self.has_tenant_policy(is_tenant_column)
+        let widened = self.policies.iter().any(|p| {
+            p.permissive && (p.admits_all || !p.columns.iter().any(|c| is_tenant_column(c)))
+        });
+        self.enabled && self.forced && !widened && self.has_tenant_policy(is_tenant_column)
     }
 }
 
@@ -70,6 +76,7 @@ pub fn is_rls_protected(ws: &Workspace, table: &str) -> bool {
 /// A policy built from `CREATE POLICY`'s expressions.
 pub fn policy(
     name: &str,
+    permissive: bool,
     using: Option<&Expr>,
     with_check: Option<&Expr>,
     at: MigrationSpot,
@@ -98,6 +105,7 @@ pub fn policy(
         name: name.to_string(),
         columns: columns.0,
         admits_all: using.is_some_and(|e| bool_literal(e) == Some(true)),
+        permissive,
         at,
     }
 }

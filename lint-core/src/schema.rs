@@ -198,6 +198,7 @@ impl Schema {
             Statement::CreatePolicy {
                 name,
                 table_name,
+                policy_type,
                 using,
                 with_check,
                 ..
@@ -209,6 +210,10 @@ impl Schema {
                     };
                     table.rls.policies.push(crate::rls::policy(
                         &name.value,
+                        !matches!(
+                            policy_type,
+                            Some(sqlparser::ast::CreatePolicyType::Restrictive)
+                        ),
                         using.as_ref(),
                         with_check.as_ref(),
                         at,

@@ -9,7 +9,9 @@ declare_rule! {
     /// `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ... FORCE ROW LEVEL SECURITY` and
     /// at least one `CREATE POLICY` whose expression reads the tenant column. It reports at the
     /// `CREATE TABLE`, naming what is missing, including a later `DISABLE ROW LEVEL SECURITY`.
-    /// A policy that admits every row (`USING (true)`) is reported where it is created.
+    /// A policy that admits every row (`USING (true)`), or any permissive policy that does not
+    /// read the tenant column (permissive policies are OR-ed, so it widens every other one), is
+    /// reported where it is created.
     /// PostgreSQL only: it does not run when `sql-dialect` is `mysql` or `sqlite`.
     ///
     /// ## Why is this bad?
@@ -74,6 +76,7 @@ impl Rule for RlsNotEnabled {
                 .iter()
                 .filter(|p| &p.at.file.rel_path == rel)
             {
+                let reads_tenant = p.columns.iter().any(|c| is_tenant_column(c));
                 if p.admits_all {
                     findings.push(
                         Finding::new(
@@ -82,6 +85,21 @@ impl Rule for RlsNotEnabled {
                         )
                         .primary_label("USING (true)")
                         .help("compare the tenant column with the request's tenant, e.g. `USING (tenant_id = current_setting('app.tenant_id')::uuid)`"),
+                    );
+                } else if p.permissive && !reads_tenant {
+                    findings.push(
+                        Finding::new(
+                            format!(
+                                "permissive policy `{}` on `{}` does not depend on the tenant",
+                                p.name, table.name
+                            ),
+                            p.at.span,
+                        )
+                        .primary_label("no tenant column in this policy")
+                        .help(
+                            "permissive policies are OR-ed: this one admits matching rows of every tenant. \
+                             Add the tenant predicate to it, or make it `AS RESTRICTIVE`",
+                        ),
                     );
                 }
             }
