@@ -9,9 +9,9 @@ declare_rule! {
     /// `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ... FORCE ROW LEVEL SECURITY` and
     /// at least one `CREATE POLICY` whose expression reads the tenant column. It reports at the
     /// `CREATE TABLE`, naming what is missing, including a later `DISABLE ROW LEVEL SECURITY`.
-    /// A policy that admits every row (`USING (true)`), or any permissive policy that does not
-    /// read the tenant column (permissive policies are OR-ed, so it widens every other one), is
-    /// reported where it is created.
+    /// A policy that admits every row (`USING (true)`), or a permissive policy that does not
+    /// read the tenant column beside one that does (permissive policies are OR-ed, so it widens
+    /// the tenant policy), is reported where it is created.
     /// PostgreSQL only: it does not run when `sql-dialect` is `mysql` or `sqlite`.
     ///
     /// ## Why is this bad?
@@ -70,6 +70,7 @@ impl Rule for RlsNotEnabled {
                 continue;
             }
             let is_tenant_column = |c: &str| ws.is_tenant_column(c);
+            let has_tenant_policy = table.rls.has_tenant_policy(is_tenant_column);
             for p in table
                 .rls
                 .policies
@@ -86,7 +87,8 @@ impl Rule for RlsNotEnabled {
                         .primary_label("USING (true)")
                         .help("compare the tenant column with the request's tenant, e.g. `USING (tenant_id = current_setting('app.tenant_id')::uuid)`"),
                     );
-                } else if p.permissive && !reads_tenant {
+                } else if p.permissive && !reads_tenant && has_tenant_policy {
+                    // Without any tenant policy the CREATE TABLE finding already says so.
                     findings.push(
                         Finding::new(
                             format!(
