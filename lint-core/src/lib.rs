@@ -16,14 +16,17 @@ mod lower;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod rls;
 pub mod rule;
 pub mod schema;
 pub mod source;
 pub mod span;
 pub mod sql;
+pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
+pub mod test_code;
 #[cfg(test)]
 mod test_support;
 

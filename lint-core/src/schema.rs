@@ -18,12 +18,35 @@ pub struct Table {
     pub declared_at: Span,
     #[serde(skip)]
     pub file: Option<Arc<crate::source::SourceFile>>,
+    /// Row-level security as the migrations leave it.
+    #[serde(skip)]
+    pub rls: crate::rls::RlsState,
+    /// Columns declared `NOT NULL` or `PRIMARY KEY`.
+    #[serde(skip)]
+    pub not_null: Vec<String>,
 }
 
 impl Table {
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
+
+    pub fn is_not_null(&self, column: &str) -> bool {
+        self.not_null.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+}
+
+fn is_not_null(def: &sqlparser::ast::ColumnDef) -> bool {
+    def.options.iter().any(|o| {
+        matches!(
+            o.option,
+            sqlparser::ast::ColumnOption::NotNull
+                | sqlparser::ast::ColumnOption::Unique {
+                    is_primary: true,
+                    ..
+                }
+        )
+    })
 }
 
 /// Tables by lower-case unqualified name.
@@ -69,6 +92,11 @@ impl Schema {
                 for stmt in &site.statements {
                     schema.apply(file, site, stmt);
                 }
+                for f in &site.force_rls {
+                    if let Some(t) = schema.tables.get_mut(&table_key(&f.table)) {
+                        t.rls.forced = f.force;
+                    }
+                }
             }
         }
         schema
@@ -92,6 +120,13 @@ impl Schema {
                         declared_in: file.source.rel_path.clone(),
                         declared_at,
                         file: Some(file.source.clone()),
+                        rls: Default::default(),
+                        not_null: ct
+                            .columns
+                            .iter()
+                            .filter(|c| is_not_null(c))
+                            .map(|c| c.name.value.clone())
+                            .collect(),
                     },
                 );
             }
@@ -105,8 +140,20 @@ impl Schema {
                     };
                     match op {
                         AlterTableOperation::AddColumn { column_def, .. } => {
-                            table.columns.push(column_def.name.value.clone())
+                            table.columns.push(column_def.name.value.clone());
+                            if is_not_null(column_def) {
+                                table.not_null.push(column_def.name.value.clone());
+                            }
                         }
+                        AlterTableOperation::AlterColumn { column_name, op } => match op {
+                            sqlparser::ast::AlterColumnOperation::SetNotNull => {
+                                table.not_null.push(column_name.value.clone())
+                            }
+                            sqlparser::ast::AlterColumnOperation::DropNotNull => table
+                                .not_null
+                                .retain(|c| !c.eq_ignore_ascii_case(&column_name.value)),
+                            _ => {}
+                        },
                         AlterTableOperation::DropColumn { column_names, .. } => {
                             table.columns.retain(|c| {
                                 !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
@@ -133,8 +180,54 @@ impl Schema {
                             }
                             return;
                         }
+                        AlterTableOperation::EnableRowLevelSecurity => {
+                            table.rls.enabled = true;
+                            table.rls.disabled_at = None;
+                        }
+                        AlterTableOperation::DisableRowLevelSecurity => {
+                            table.rls.enabled = false;
+                            table.rls.disabled_at = Some(crate::rls::MigrationSpot {
+                                file: file.source.clone(),
+                                span: site.statement_span(&file.source.text, stmt),
+                            });
+                        }
                         _ => {}
                     }
+                }
+            }
+            Statement::CreatePolicy {
+                name,
+                table_name,
+                policy_type,
+                using,
+                with_check,
+                ..
+            } => {
+                if let Some(table) = self.tables.get_mut(&table_key(&object_name(table_name))) {
+                    let at = crate::rls::MigrationSpot {
+                        file: file.source.clone(),
+                        span: site.statement_span(&file.source.text, stmt),
+                    };
+                    table.rls.policies.push(crate::rls::policy(
+                        &name.value,
+                        !matches!(
+                            policy_type,
+                            Some(sqlparser::ast::CreatePolicyType::Restrictive)
+                        ),
+                        using.as_ref(),
+                        with_check.as_ref(),
+                        at,
+                    ));
+                }
+            }
+            Statement::DropPolicy {
+                name, table_name, ..
+            } => {
+                if let Some(table) = self.tables.get_mut(&table_key(&object_name(table_name))) {
+                    table
+                        .rls
+                        .policies
+                        .retain(|p| !p.name.eq_ignore_ascii_case(&name.value));
                 }
             }
             Statement::Drop {
@@ -160,6 +253,17 @@ pub fn is_migration_path(rel_path: &str) -> bool {
         .skip(1)
         .any(|c| c == "migrations" || c == "migration" || c == "schema");
     in_folder && !lower.ends_with("down.sql") && !lower.ends_with(".down.sql")
+}
+
+/// Whether a path sits under a migrations folder (`migrations/`, `custom_migrations/`...): up
+/// and down migrations alike, which are schema changes rather than the application's queries.
+pub fn in_migrations_folder(rel_path: &str) -> bool {
+    rel_path
+        .to_ascii_lowercase()
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|c| c.contains("migration") || c == "schema")
 }
 
 /// Orders migration paths the way migration tools apply them: by path, numbers compared by value

@@ -275,11 +275,32 @@ pub struct SqlSite {
     pub errors: Vec<SqlParseError>,
     /// Bound values in order: `query!` arguments, `.bind(..)` calls, tokio-postgres params.
     pub binds: Vec<ExprId>,
+    /// `ALTER TABLE .. FORCE ROW LEVEL SECURITY` statements, which sqlparser does not parse.
+    pub force_rls: Vec<crate::rls::ForceStatement>,
 }
 
 impl SqlSite {
     pub fn new(origin: SqlOrigin, call_span: Span, text: SqlText, dialect: SqlDialect) -> SqlSite {
-        let (statements, errors) = parse_statements(&text.text, dialect);
+        let (statements, mut errors) = parse_statements(&text.text, dialect);
+        let mut force_rls = Vec::new();
+        errors.retain(|e| {
+            let chunk = text
+                .text
+                .get(e.start as usize..e.end as usize)
+                .unwrap_or("");
+            match crate::rls::parse_force(chunk) {
+                Some((table, force)) => {
+                    force_rls.push(crate::rls::ForceStatement {
+                        table,
+                        force,
+                        start: e.start,
+                        end: e.end,
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
         SqlSite {
             origin,
             call_span,
@@ -290,6 +311,7 @@ impl SqlSite {
             statements,
             errors,
             binds: Vec::new(),
+            force_rls,
         }
     }
 

@@ -112,6 +112,11 @@ pub(crate) fn extract(
         }
     }
     attach_chained_binds(file, &mut sites);
+    for &(id, function) in &file.calls {
+        if let Some(site) = resolver.query_builder_site(id, function, dialect) {
+            sites.push(site);
+        }
+    }
     (sites, unresolved)
 }
 
@@ -285,10 +290,13 @@ impl Resolver<'_> {
             ExprKind::Macro(m) => self.macro_text(m, expr.span, function, depth),
             ExprKind::Path(p) if p.segments.len() == 1 => {
                 let name = &p.segments[0];
-                if let Some(init) =
-                    function.and_then(|f| crate::flow::reaching_let(file, f, name, expr.span.start))
-                {
-                    return self.text(init, function, depth + 1);
+                if let Some((f, init)) = function.and_then(|f| {
+                    crate::flow::reaching_let(file, f, name, expr.span.start).map(|i| (f, i))
+                }) {
+                    let mut t = self.text(init, function, depth + 1)?;
+                    let from = file.expr(init).span.end;
+                    self.append_pushes(&mut t, f, name, from, expr.span.start, depth);
+                    return Some(t);
                 }
                 self.const_text(name, expr.span)
             }
@@ -313,6 +321,199 @@ impl Resolver<'_> {
                 Some(t)
             }
             _ => None,
+        }
+    }
+
+    /// Appends what `name.push_str(..)` and `name += ..` add between two offsets of a function,
+    /// in source order; values not known statically become holes.
+    fn append_pushes(
+        &self,
+        t: &mut SqlText,
+        function: FnId,
+        name: &str,
+        from: u32,
+        to: u32,
+        depth: u32,
+    ) {
+        let file = self.file;
+        let mut pushed: Vec<(u32, ExprId)> = Vec::new();
+        file.walk_block(&file.function(function).body, &mut |id| {
+            let e = file.expr(id);
+            if e.span.start < from || e.span.end > to {
+                return;
+            }
+            match &e.kind {
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } if method.name == "push_str"
+                    && args.len() == 1
+                    && file.as_ident(*receiver) == Some(name) =>
+                {
+                    pushed.push((e.span.start, args[0]));
+                }
+                ExprKind::Assign {
+                    lhs,
+                    rhs,
+                    compound: Some(BinOp::Add),
+                } if file.as_ident(*lhs) == Some(name) => pushed.push((e.span.start, *rhs)),
+                _ => {}
+            }
+        });
+        pushed.sort_by_key(|(at, _)| *at);
+        for (_, value) in pushed {
+            let piece = self
+                .text(value, Some(function), depth + 1)
+                .unwrap_or_else(|| hole(Some(value), file.expr(value).span));
+            t.append(piece);
+        }
+    }
+
+    /// `let mut qb = QueryBuilder::new("..")` followed by `qb.push(..)`, `qb.push_bind(..)` and
+    /// `qb.separated(..)` pushes: the statement rebuilt, binds as placeholders, non-literal
+    /// pushes as holes. The site is the `build*()` call when there is one.
+    fn query_builder_site(
+        &self,
+        id: ExprId,
+        function: Option<FnId>,
+        dialect: SqlDialect,
+    ) -> Option<SqlSite> {
+        let file = self.file;
+        let ExprKind::Call { func, args } = &file.expr(id).kind else {
+            return None;
+        };
+        let ExprKind::Path(p) = &file.expr(*func).kind else {
+            return None;
+        };
+        if !p.ends_with(&["QueryBuilder", "new"]) || args.len() != 1 {
+            return None;
+        }
+        let function = function?;
+        let mut builder = None;
+        crate::flow::visit_lets(file, &file.function(function).body, &mut |pat, init, _| {
+            if init.is_some_and(|i| file.strip(i) == id) {
+                if let PatKind::Ident { name, .. } = &file.pat(pat).kind {
+                    builder = Some(name.clone());
+                }
+            }
+        });
+        let builder = builder?;
+        let mut text = self
+            .text(args[0], Some(function), 0)
+            .unwrap_or_else(|| hole(Some(args[0]), file.expr(args[0]).span));
+        // Method calls on the builder (or a `separated` view of it), by method position.
+        let mut separated: Vec<(String, Option<SqlText>)> = Vec::new();
+        crate::flow::visit_lets(file, &file.function(function).body, &mut |pat, init, _| {
+            let Some(init) = init else { return };
+            if let ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } = &file.expr(file.strip(init)).kind
+            {
+                if method.name == "separated" && self.chain_root(*receiver) == Some(&builder) {
+                    if let PatKind::Ident { name, .. } = &file.pat(pat).kind {
+                        let sep = args.first().and_then(|a| self.text(*a, Some(function), 0));
+                        separated.push((name.clone(), sep));
+                    }
+                }
+            }
+        });
+        let mut ops: Vec<(u32, ExprId)> = file
+            .calls
+            .iter()
+            .filter(|(c, f)| *f == Some(function) && *c != id)
+            .filter_map(|&(c, _)| match &file.expr(c).kind {
+                ExprKind::MethodCall { method, .. } => Some((method.span.start, c)),
+                _ => None,
+            })
+            .filter(|(at, _)| *at > file.expr(id).span.end)
+            .collect();
+        ops.sort_by_key(|(at, _)| *at);
+        let mut binds = Vec::new();
+        let mut call = id;
+        let mut call_span = file.expr(id).span;
+        let mut started: Vec<bool> = vec![false; separated.len()];
+        for (_, c) in ops {
+            let ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } = &file.expr(c).kind
+            else {
+                continue;
+            };
+            let Some(root) = self.chain_root(*receiver) else {
+                continue;
+            };
+            let sep_index = separated.iter().position(|(n, _)| n == root);
+            if root != builder && sep_index.is_none() {
+                continue;
+            }
+            if let Some(i) = sep_index {
+                if matches!(method.name.as_str(), "push" | "push_bind") {
+                    if started.get(i).copied().unwrap_or(false) {
+                        if let Some((_, Some(sep))) = separated.get(i) {
+                            text.append(sep.clone());
+                        }
+                    }
+                    if let Some(s) = started.get_mut(i) {
+                        *s = true;
+                    }
+                }
+            }
+            match (method.name.as_str(), args.first()) {
+                ("push" | "push_unseparated", Some(&arg)) => {
+                    let piece = self
+                        .text(arg, Some(function), 0)
+                        .unwrap_or_else(|| hole(Some(arg), file.expr(arg).span));
+                    text.append(piece);
+                }
+                ("push_bind" | "push_bind_unseparated", Some(&arg)) => {
+                    binds.push(arg);
+                    let placeholder = match dialect {
+                        SqlDialect::Postgres => format!("${}", binds.len()),
+                        _ => "?".to_string(),
+                    };
+                    let mut t = SqlText::default();
+                    t.push_elsewhere(&placeholder, file.expr(arg).span);
+                    text.append(t);
+                }
+                ("build" | "build_query_as" | "build_query_scalar" | "sql" | "into_sql", _)
+                    if root == builder =>
+                {
+                    call = c;
+                    call_span = file.expr(c).span;
+                }
+                _ => {}
+            }
+        }
+        if !looks_like_sql(&text.text) {
+            return None;
+        }
+        let mut site = SqlSite::new(
+            SqlOrigin::Function("QueryBuilder".into()),
+            call_span,
+            text,
+            dialect,
+        );
+        site.call = Some(call);
+        site.function = Some(function);
+        site.binds = binds;
+        Some(site)
+    }
+
+    /// The binding a method chain starts from: `qb` in `qb.push(..).push_bind(..)`.
+    fn chain_root(&self, mut id: ExprId) -> Option<&str> {
+        loop {
+            match &self.file.expr(id).kind {
+                ExprKind::MethodCall { receiver, .. } => id = *receiver,
+                _ => return self.file.as_ident(id),
+            }
         }
     }
 
@@ -393,6 +594,31 @@ impl Resolver<'_> {
                     }
                 }
                 crate::format::Piece::Hole { arg, start, end } => {
+                    // `{base}` capturing a local binding that holds SQL text: inline it.
+                    let captured = match &arg {
+                        crate::format::HoleArg::Named(n)
+                            if !args[1..]
+                                .iter()
+                                .any(|a| a.name.as_ref().is_some_and(|x| &x.name == n)) =>
+                        {
+                            let template_span = self.file.expr(args[0].expr).span;
+                            let local = function
+                                .and_then(|f| {
+                                    crate::flow::reaching_let(self.file, f, n, template_span.start)
+                                })
+                                .and_then(|init| self.text(init, function, depth + 1));
+                            local.or_else(|| {
+                                is_const_name(n)
+                                    .then(|| self.const_text(n, template_span))
+                                    .flatten()
+                            })
+                        }
+                        _ => None,
+                    };
+                    if let Some(text) = captured {
+                        t.append(text);
+                        continue;
+                    }
                     let expr = match arg {
                         crate::format::HoleArg::Next => {
                             let e = positional.get(next_implicit).map(|a| a.expr);
@@ -434,6 +660,15 @@ impl Resolver<'_> {
                             }
                             _ => None,
                         });
+                    // A local binding holding SQL text (a fragment built earlier) keeps its
+                    // pieces, holes included.
+                    let local = expr
+                        .filter(|&e| inlined.is_none() && self.file.as_ident(e).is_some())
+                        .and_then(|e| self.text(e, function, depth + 1));
+                    if let Some(text) = local {
+                        t.append(text);
+                        continue;
+                    }
                     match inlined {
                         Some(text) => {
                             let mut elsewhere = SqlText::default();

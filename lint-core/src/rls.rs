@@ -1,0 +1,166 @@
+//! Row-level security facts, folded from the migrations with the schema: whether each table has
+//! RLS enabled and forced, and which policies protect it.
+
+use crate::engine::Workspace;
+use crate::source::SourceFile;
+use crate::span::Span;
+use crate::sql_util::bool_literal;
+use sqlparser::ast::{Expr, Visit, Visitor};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// A place in a migration.
+#[derive(Debug, Clone)]
+pub struct MigrationSpot {
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+}
+
+impl MigrationSpot {
+    /// `migrations/0003_x.sql:12`
+    pub fn describe(&self) -> String {
+        format!(
+            "{}:{}",
+            self.file.rel_path,
+            self.file.line_of(self.span.start)
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    /// Columns its USING and WITH CHECK expressions read.
+    pub columns: Vec<String>,
+    /// `USING (true)`: the policy admits every row.
+    pub admits_all: bool,
+    /// Permissive policies are OR-ed together; restrictive ones are AND-ed.
+    pub permissive: bool,
+    pub at: MigrationSpot,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RlsState {
+    pub enabled: bool,
+    pub forced: bool,
+    /// The last `DISABLE ROW LEVEL SECURITY` that left RLS off.
+    pub disabled_at: Option<MigrationSpot>,
+    pub policies: Vec<Policy>,
+}
+
+impl RlsState {
+    /// Whether some policy's expression reads a tenant column.
+    pub fn has_tenant_policy(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
+        self.policies
+            .iter()
+            .any(|p| !p.admits_all && p.columns.iter().any(|c| is_tenant_column(c)))
+    }
+
+    /// Enabled, forced, a tenant policy, and no permissive policy that ignores the tenant (it
+    /// would be OR-ed with the tenant policy): the database itself keeps tenants apart.
+    pub fn protects(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
+        let widened = self.policies.iter().any(|p| {
+            p.permissive && (p.admits_all || !p.columns.iter().any(|c| is_tenant_column(c)))
+        });
+        self.enabled && self.forced && !widened && self.has_tenant_policy(is_tenant_column)
+    }
+}
+
+/// Whether the migrations protect a table with forced RLS and a tenant policy.
+pub fn is_rls_protected(ws: &Workspace, table: &str) -> bool {
+    ws.schema
+        .table(table)
+        .is_some_and(|t| t.rls.protects(|c| ws.is_tenant_column(c)))
+}
+
+/// A policy built from `CREATE POLICY`'s expressions.
+pub fn policy(
+    name: &str,
+    permissive: bool,
+    using: Option<&Expr>,
+    with_check: Option<&Expr>,
+    at: MigrationSpot,
+) -> Policy {
+    struct Columns(Vec<String>);
+    impl Visitor for Columns {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Identifier(i) => self.0.push(i.value.clone()),
+                Expr::CompoundIdentifier(parts) => {
+                    if let Some(last) = parts.last() {
+                        self.0.push(last.value.clone());
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut columns = Columns(Vec::new());
+    for e in using.iter().chain(with_check.iter()) {
+        let _ = e.visit(&mut columns);
+    }
+    Policy {
+        name: name.to_string(),
+        columns: columns.0,
+        admits_all: using.is_some_and(|e| bool_literal(e) == Some(true)),
+        permissive,
+        at,
+    }
+}
+
+/// An `ALTER TABLE ... [NO] FORCE ROW LEVEL SECURITY` statement, kept apart from parse errors.
+#[derive(Debug, Clone)]
+pub struct ForceStatement {
+    pub table: String,
+    pub force: bool,
+    /// The statement's range in the site's SQL text.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name [NO] FORCE ROW LEVEL SECURITY`, which sqlparser does
+/// not parse: the table and whether RLS is forced.
+pub fn parse_force(sql: &str) -> Option<(String, bool)> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(|w| w.trim_end_matches([';', ',']).to_string())
+        .collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    if upper.get(..2)? != ["ALTER", "TABLE"] {
+        return None;
+    }
+    let force = upper
+        .windows(4)
+        .position(|w| w == ["FORCE", "ROW", "LEVEL", "SECURITY"])?;
+    let mut i = 2;
+    while upper
+        .get(i)
+        .is_some_and(|w| w == "IF" || w == "EXISTS" || w == "ONLY")
+    {
+        i += 1;
+    }
+    let name = words.get(i)?.trim_matches('"').to_string();
+    let negated = force > 0 && upper.get(force - 1).is_some_and(|w| w == "NO");
+    (i < force).then_some((name, !negated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_statements() {
+        assert_eq!(
+            parse_force("ALTER TABLE documents FORCE ROW LEVEL SECURITY"),
+            Some(("documents".into(), true))
+        );
+        assert_eq!(
+            parse_force("alter table if exists public.docs no force row level security"),
+            Some(("public.docs".into(), false))
+        );
+        assert_eq!(parse_force("ALTER TABLE t ADD COLUMN x int"), None);
+        assert_eq!(parse_force("SELECT 1"), None);
+    }
+}

@@ -1,0 +1,1131 @@
+//! Tenant scoping of SQL statements, table instance by table instance.
+//!
+//! Every instance of a tenant-scoped table in a SELECT, UPDATE or DELETE (FROM, each JOIN,
+//! subqueries, CTE bodies, set-operation arms) must be *anchored*: a conjunct on the AND-spine of
+//! the WHERE clause or of an inner join's ON compares its tenant column with a value (a bind, a
+//! spliced value, a literal, `current_setting(..)`), or with the tenant column of an instance
+//! that is itself anchored. INSERTs must set the tenant column, and no statement may reassign it.
+
+use crate::engine::Workspace;
+use crate::schema::{object_name, table_key};
+use crate::sql::HOLE_PREFIX;
+use crate::sql_util::function_name;
+use sqlparser::ast::{
+    AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint, JoinOperator,
+    OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor, TableObject,
+    TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
+};
+use sqlparser::tokenizer::Span as SqlSpan;
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+/// A tenant-isolation problem in one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeIssue {
+    /// A tenant-scoped table instance no predicate restricts to one tenant.
+    Unscoped {
+        table: String,
+        alias: Option<String>,
+        span: SqlSpan,
+        column: String,
+    },
+    /// An INSERT into a tenant-scoped table whose column list leaves the tenant column out.
+    InsertWithoutTenant {
+        table: String,
+        span: SqlSpan,
+        column: String,
+    },
+    /// `SET tenant_col = ...` in an UPDATE or an upsert: rows move between tenants.
+    TenantReassigned {
+        table: String,
+        span: SqlSpan,
+        column: String,
+    },
+}
+
+impl ScopeIssue {
+    pub fn span(&self) -> SqlSpan {
+        match self {
+            ScopeIssue::Unscoped { span, .. }
+            | ScopeIssue::InsertWithoutTenant { span, .. }
+            | ScopeIssue::TenantReassigned { span, .. } => *span,
+        }
+    }
+}
+
+/// Checks one statement. `accept_unscoped` says whether an unfiltered instance of a table is
+/// acceptable anyway (row-level security trusted by configuration).
+pub fn check_statement(
+    stmt: &Statement,
+    ws: &Workspace,
+    accept_unscoped: &dyn Fn(&str) -> bool,
+) -> Vec<ScopeIssue> {
+    let mut a = Analyzer {
+        ws,
+        accept_unscoped,
+        issues: Vec::new(),
+        ctes: Vec::new(),
+        pending: Vec::new(),
+        withdrawn: HashSet::new(),
+        outer: Vec::new(),
+        subqueries: HashMap::new(),
+        owner_lookup_pending: false,
+    };
+    a.statement(stmt);
+    let mut issues: Vec<ScopeIssue> = Vec::new();
+    for (n, i) in a.issues.into_iter().enumerate() {
+        if !a.withdrawn.contains(&n) && !issues.contains(&i) {
+            issues.push(i);
+        }
+    }
+    issues
+}
+
+/// What a query's rows are, seen from a query that reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rows {
+    /// Only rows of tenant-scoped tables, and every instance is anchored.
+    Scoped,
+    /// Some tenant-scoped instance is not anchored (already reported inside).
+    Unscoped,
+    /// No tenant-scoped table is read.
+    Global,
+}
+
+impl Rows {
+    fn combine(self, other: Rows) -> Rows {
+        match (self, other) {
+            (Rows::Unscoped, _) | (_, Rows::Unscoped) => Rows::Unscoped,
+            (Rows::Scoped, _) | (_, Rows::Scoped) => Rows::Scoped,
+            _ => Rows::Global,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Tenant,
+    /// A derived table or CTE reference, with what its body reads.
+    Derived(Rows),
+    Global,
+}
+
+#[derive(Clone, Debug)]
+struct Instance {
+    table: String,
+    alias: Option<String>,
+    span: SqlSpan,
+    kind: Kind,
+    anchored: bool,
+    /// The CTE this instance reads, by index in [`Analyzer::ctes`].
+    cte: Option<usize>,
+    /// For a derived table: its body's findings that a filter on this instance withdraws.
+    pending: Vec<usize>,
+}
+
+impl Instance {
+    fn answers_to(&self, qualifier: &str) -> bool {
+        match &self.alias {
+            Some(a) => a.eq_ignore_ascii_case(qualifier),
+            None => table_key(&self.table) == table_key(qualifier),
+        }
+    }
+}
+
+/// An instance of an enclosing query, as a correlated subquery sees it.
+#[derive(Clone, Debug)]
+struct OuterInstance {
+    table: String,
+    alias: Option<String>,
+    tenant: bool,
+    anchored: bool,
+}
+
+/// A tenant-column reference resolved to an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ColRef {
+    Inner(usize),
+    /// An enclosing query's tenant column; `true` when that instance is anchored.
+    Outer(bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Fact {
+    Direct(usize),
+    /// Equal tenant columns of two instances.
+    Edge(usize, usize),
+}
+
+/// Where anchoring comes from. An outer join's ON filters one side only: `targets` lists the
+/// instances it may anchor (`None`: any).
+enum Condition<'q> {
+    Expr {
+        expr: &'q Expr,
+        targets: Option<Vec<usize>>,
+    },
+    /// `JOIN ... USING (tenant_id)`: `to` is anchored when `from` is.
+    Edge { from: usize, to: usize },
+}
+
+struct Cte {
+    name: String,
+    rows: Rows,
+    pending: Vec<usize>,
+    anchored_uses: usize,
+    unanchored_uses: usize,
+}
+
+struct Analyzer<'w> {
+    ws: &'w Workspace,
+    accept_unscoped: &'w dyn Fn(&str) -> bool,
+    issues: Vec<ScopeIssue>,
+    /// CTEs in scope.
+    ctes: Vec<Cte>,
+    /// Findings of the query just checked that a filter on its result would withdraw.
+    pending: Vec<usize>,
+    /// Indices of findings withdrawn that way.
+    withdrawn: HashSet<usize>,
+    /// Instances of enclosing queries, innermost last.
+    outer: Vec<Vec<OuterInstance>>,
+    /// What each nested query read, by address while its statement is alive.
+    subqueries: HashMap<usize, Rows>,
+    /// Tells the next scope it is an owner lookup (`SELECT tenant_id ... WHERE id = $1`).
+    owner_lookup_pending: bool,
+}
+
+impl Analyzer<'_> {
+    fn statement(&mut self, stmt: &Statement) {
+        match stmt {
+            Statement::Query(q) => {
+                self.query(q);
+            }
+            Statement::Insert(insert) => {
+                let TableObject::TableName(name) = &insert.table else {
+                    return;
+                };
+                let table = object_name(name);
+                if let Some(column) = self.required_tenant_column(&table) {
+                    let sets_tenant = insert
+                        .columns
+                        .iter()
+                        .any(|c| self.ws.is_tenant_column(&c.value));
+                    if !insert.columns.is_empty() && !sets_tenant {
+                        self.issues.push(ScopeIssue::InsertWithoutTenant {
+                            table: table.clone(),
+                            span: name.span(),
+                            column,
+                        });
+                    }
+                }
+                if let Some(source) = &insert.source {
+                    self.query(source);
+                }
+                let assignments = match &insert.on {
+                    Some(OnInsert::DuplicateKeyUpdate(a)) => a.as_slice(),
+                    Some(OnInsert::OnConflict(c)) => match &c.action {
+                        OnConflictAction::DoUpdate(u) => u.assignments.as_slice(),
+                        OnConflictAction::DoNothing => &[],
+                    },
+                    _ => &[],
+                };
+                self.reassignments(&table, assignments);
+            }
+            Statement::Update {
+                table,
+                assignments,
+                from,
+                selection,
+                ..
+            } => {
+                let mut froms = vec![table];
+                if let Some(UpdateTableFromKind::BeforeSet(f) | UpdateTableFromKind::AfterSet(f)) =
+                    from
+                {
+                    froms.extend(f);
+                }
+                // `SET tenant_id = $new WHERE tenant_id = $old` renames a tenant: all its rows
+                // move together, none changes hands.
+                let renames_tenant = selection
+                    .as_ref()
+                    .is_some_and(|w| self.only_tenant_predicates(w));
+                if let (TableFactor::Table { name, .. }, false) = (&table.relation, renames_tenant)
+                {
+                    self.reassignments(&object_name(name), assignments);
+                }
+                let values: Vec<&Expr> = assignments.iter().map(|a| &a.value).collect();
+                self.scope(&froms, selection.as_ref(), &values);
+            }
+            Statement::Delete(delete) => {
+                let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
+                    &delete.from;
+                let mut froms: Vec<&TableWithJoins> = from.iter().collect();
+                froms.extend(delete.using.iter().flatten());
+                self.scope(&froms, delete.selection.as_ref(), &[]);
+            }
+            _ => {}
+        }
+    }
+
+    /// The tenant column an INSERT must set: the table is tenant-scoped and known to have one.
+    fn required_tenant_column(&self, table: &str) -> Option<String> {
+        if !self.ws.is_tenant_table(table) {
+            return None;
+        }
+        if let Some(t) = self.ws.schema.table(table) {
+            // A nullable tenant column means the table holds global rows too.
+            return t
+                .columns
+                .iter()
+                .find(|c| self.ws.is_tenant_column(c) && t.is_not_null(c))
+                .cloned();
+        }
+        let listed = self
+            .ws
+            .config
+            .tenant_tables
+            .iter()
+            .any(|t| crate::config::table_name_eq(t, table));
+        listed.then(|| self.default_column())
+    }
+
+    fn default_column(&self) -> String {
+        self.ws
+            .config
+            .tenant_columns
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "tenant_id".into())
+    }
+
+    fn tenant_column_of(&self, table: &str) -> String {
+        self.ws
+            .schema
+            .table(table)
+            .and_then(|t| t.columns.iter().find(|c| self.ws.is_tenant_column(c)))
+            .cloned()
+            .unwrap_or_else(|| self.default_column())
+    }
+
+    fn reassignments(&mut self, table: &str, assignments: &[sqlparser::ast::Assignment]) {
+        if !self.ws.is_tenant_table(table) {
+            return;
+        }
+        for a in assignments {
+            let AssignmentTarget::ColumnName(target) = &a.target else {
+                continue;
+            };
+            let Some(column) = target.0.last().and_then(|p| p.as_ident()) else {
+                continue;
+            };
+            if !self.ws.is_tenant_column(&column.value) {
+                continue;
+            }
+            // `SET tenant_id = tenant_id` changes nothing.
+            let unchanged = matches!(&a.value, Expr::Identifier(i) if i.value.eq_ignore_ascii_case(&column.value));
+            if !unchanged {
+                self.issues.push(ScopeIssue::TenantReassigned {
+                    table: table.to_string(),
+                    span: target.span(),
+                    column: column.value.clone(),
+                });
+            }
+        }
+    }
+
+    fn is_tenant_column_ref(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Identifier(i) => self.ws.is_tenant_column(&i.value),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .is_some_and(|i| self.ws.is_tenant_column(&i.value)),
+            _ => false,
+        }
+    }
+
+    /// Whether a WHERE clause is only `tenant_col = value` conjuncts.
+    fn only_tenant_predicates(&self, expr: &Expr) -> bool {
+        let is_tenant_col = |e: &Expr| match e {
+            Expr::Identifier(i) => self.ws.is_tenant_column(&i.value),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .is_some_and(|i| self.ws.is_tenant_column(&i.value)),
+            _ => false,
+        };
+        match expr {
+            Expr::Nested(e) => self.only_tenant_predicates(e),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => self.only_tenant_predicates(left) && self.only_tenant_predicates(right),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                (is_tenant_col(left) && self.is_value(right))
+                    || (is_tenant_col(right) && self.is_value(left))
+            }
+            _ => false,
+        }
+    }
+
+    /// Checks a query; leaves in `self.pending` the findings that a filter on its result would
+    /// withdraw.
+    fn query(&mut self, q: &Query) -> Rows {
+        let depth = self.ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let rows = self.query(&cte.query);
+                self.ctes.push(Cte {
+                    name: cte.alias.name.value.clone(),
+                    rows,
+                    pending: std::mem::take(&mut self.pending),
+                    anchored_uses: 0,
+                    unanchored_uses: 0,
+                });
+            }
+        }
+        let rows = self.set_expr(&q.body);
+        let pending = std::mem::take(&mut self.pending);
+        // A CTE whose every use is filtered by tenant is scoped, whatever its body says.
+        for cte in self.ctes.drain(depth..) {
+            if cte.anchored_uses > 0 && cte.unanchored_uses == 0 {
+                self.withdrawn.extend(cte.pending);
+            }
+        }
+        self.pending = pending;
+        rows
+    }
+
+    fn set_expr(&mut self, body: &SetExpr) -> Rows {
+        match body {
+            SetExpr::Select(s) => {
+                let froms: Vec<&TableWithJoins> = s.from.iter().collect();
+                let mut exprs: Vec<&Expr> = Vec::new();
+                for item in &s.projection {
+                    match item {
+                        sqlparser::ast::SelectItem::UnnamedExpr(e)
+                        | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                            exprs.push(e)
+                        }
+                        _ => {}
+                    }
+                }
+                exprs.extend(s.having.as_ref());
+                // `SELECT tenant_id FROM t WHERE id = $1` finds whose row it is, for an ownership
+                // check in the code; it returns no tenant data.
+                let owner_lookup = s.from.len() == 1
+                    && s.from.iter().all(|f| f.joins.is_empty())
+                    && matches!(s.projection.as_slice(), [sqlparser::ast::SelectItem::UnnamedExpr(e)] if self.is_tenant_column_ref(e));
+                self.owner_lookup_pending = owner_lookup;
+                self.scope(&froms, s.selection.as_ref(), &exprs)
+            }
+            SetExpr::Query(q) => self.query(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                let l = self.set_expr(left);
+                let mut pending = std::mem::take(&mut self.pending);
+                let r = self.set_expr(right);
+                pending.append(&mut self.pending);
+                self.pending = pending;
+                l.combine(r)
+            }
+            SetExpr::Values(values) => {
+                let exprs: Vec<&Expr> = values.rows.iter().flatten().collect();
+                self.nested_queries(&exprs);
+                self.pending.clear();
+                Rows::Global
+            }
+            SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => {
+                self.statement(s);
+                self.pending.clear();
+                Rows::Global
+            }
+            _ => {
+                self.pending.clear();
+                Rows::Global
+            }
+        }
+    }
+
+    /// One FROM scope: its instances, its conditions, the subqueries of its expressions.
+    fn scope(
+        &mut self,
+        froms: &[&TableWithJoins],
+        selection: Option<&Expr>,
+        other_exprs: &[&Expr],
+    ) -> Rows {
+        let owner_lookup = std::mem::take(&mut self.owner_lookup_pending);
+        let mut instances = Vec::new();
+        let mut conditions = Vec::new();
+        let mut join_exprs: Vec<&Expr> = Vec::new();
+        for twj in froms {
+            self.table_with_joins(twj, &mut instances, &mut conditions);
+        }
+        for c in &conditions {
+            if let Condition::Expr { expr, .. } = c {
+                join_exprs.push(expr);
+            }
+        }
+        if let Some(w) = selection {
+            conditions.push(Condition::Expr {
+                expr: w,
+                targets: None,
+            });
+        }
+
+        // Anchoring first without subquery facts, so that correlated subqueries see their outer
+        // instances; then again with what the subqueries read.
+        self.anchor(&mut instances, &conditions);
+        self.outer.push(
+            instances
+                .iter()
+                .map(|i| OuterInstance {
+                    table: i.table.clone(),
+                    alias: i.alias.clone(),
+                    tenant: !matches!(i.kind, Kind::Global),
+                    anchored: i.anchored,
+                })
+                .collect(),
+        );
+        let mut exprs: Vec<&Expr> = other_exprs.to_vec();
+        exprs.extend(selection);
+        exprs.extend(join_exprs);
+        self.nested_queries(&exprs);
+        self.outer.pop();
+        self.anchor(&mut instances, &conditions);
+
+        let mut rows = Rows::Global;
+        let mut pending = Vec::new();
+        for inst in &instances {
+            if owner_lookup && matches!(inst.kind, Kind::Tenant) {
+                continue;
+            }
+            if let Some(cte) = inst.cte.and_then(|c| self.ctes.get_mut(c)) {
+                if inst.anchored {
+                    cte.anchored_uses += 1;
+                } else {
+                    cte.unanchored_uses += 1;
+                }
+            } else if matches!(inst.kind, Kind::Derived(_)) {
+                // `(SELECT * FROM t) x WHERE x.tenant_id = $1` is scoped by the outer filter.
+                if inst.anchored {
+                    self.withdrawn.extend(inst.pending.iter().copied());
+                } else {
+                    pending.extend(inst.pending.iter().copied());
+                }
+            }
+            let r = match inst.kind {
+                Kind::Tenant if inst.anchored || (self.accept_unscoped)(&inst.table) => {
+                    Rows::Scoped
+                }
+                Kind::Tenant => {
+                    pending.push(self.issues.len());
+                    self.issues.push(ScopeIssue::Unscoped {
+                        table: inst.table.clone(),
+                        alias: inst.alias.clone(),
+                        span: inst.span,
+                        column: self.tenant_column_of(&inst.table),
+                    });
+                    Rows::Unscoped
+                }
+                Kind::Derived(Rows::Unscoped) if inst.anchored => Rows::Scoped,
+                Kind::Derived(r) => r,
+                Kind::Global => Rows::Global,
+            };
+            rows = rows.combine(r);
+        }
+        self.pending = pending;
+        rows
+    }
+
+    fn table_with_joins<'q>(
+        &mut self,
+        twj: &'q TableWithJoins,
+        instances: &mut Vec<Instance>,
+        conditions: &mut Vec<Condition<'q>>,
+    ) {
+        self.relation(&twj.relation, instances, conditions);
+        for join in &twj.joins {
+            self.join(join, instances, conditions);
+        }
+    }
+
+    fn join<'q>(
+        &mut self,
+        join: &'q Join,
+        instances: &mut Vec<Instance>,
+        conditions: &mut Vec<Condition<'q>>,
+    ) {
+        let left: Vec<usize> = (0..instances.len()).collect();
+        self.relation(&join.relation, instances, conditions);
+        let right: Vec<usize> = (left.len()..instances.len()).collect();
+        use JoinOperator as J;
+        let (constraint, targets) = match &join.join_operator {
+            J::Join(c)
+            | J::Inner(c)
+            | J::CrossJoin(c)
+            | J::StraightJoin(c)
+            | J::Semi(c)
+            | J::Anti(c) => (c, None),
+            J::Left(c) | J::LeftOuter(c) | J::LeftSemi(c) | J::LeftAnti(c) => {
+                (c, Some(right.clone()))
+            }
+            J::Right(c) | J::RightOuter(c) | J::RightSemi(c) | J::RightAnti(c) => {
+                (c, Some(left.clone()))
+            }
+            J::FullOuter(c) => (c, Some(Vec::new())),
+            _ => return,
+        };
+        match constraint {
+            JoinConstraint::On(expr) => conditions.push(Condition::Expr { expr, targets }),
+            JoinConstraint::Using(columns) => {
+                let shares_tenant = columns.iter().any(|c| {
+                    c.0.last()
+                        .and_then(|p| p.as_ident())
+                        .is_some_and(|i| self.ws.is_tenant_column(&i.value))
+                });
+                if shares_tenant {
+                    // `USING (tenant_id)` equates the tenant columns of both sides.
+                    let lhs: Vec<usize> = left
+                        .iter()
+                        .copied()
+                        .filter(|&i| !matches!(instances[i].kind, Kind::Global))
+                        .collect();
+                    let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    for &r in &right {
+                        for &l in &lhs {
+                            if may_anchor(r) {
+                                conditions.push(Condition::Edge { from: l, to: r });
+                            }
+                            if may_anchor(l) {
+                                conditions.push(Condition::Edge { from: r, to: l });
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn relation<'q>(
+        &mut self,
+        factor: &'q TableFactor,
+        instances: &mut Vec<Instance>,
+        conditions: &mut Vec<Condition<'q>>,
+    ) {
+        match factor {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return;
+                }
+                let table = object_name(name);
+                let cte = (name.0.len() == 1)
+                    .then(|| {
+                        self.ctes
+                            .iter()
+                            .rposition(|c| c.name.eq_ignore_ascii_case(&table))
+                    })
+                    .flatten();
+                let kind = match cte.and_then(|c| self.ctes.get(c)) {
+                    Some(c) => Kind::Derived(c.rows),
+                    // A spliced table name is unknown here; sql-built-with-format looks at it.
+                    None if table.starts_with(HOLE_PREFIX) => Kind::Global,
+                    None if self.ws.is_tenant_table(&table) => Kind::Tenant,
+                    None => Kind::Global,
+                };
+                instances.push(Instance {
+                    table,
+                    alias: alias.as_ref().map(|a| a.name.value.clone()),
+                    span: name.span(),
+                    kind,
+                    anchored: false,
+                    cte,
+                    pending: Vec::new(),
+                });
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+            } => {
+                if *lateral {
+                    self.outer.push(
+                        instances
+                            .iter()
+                            .map(|i| OuterInstance {
+                                table: i.table.clone(),
+                                alias: i.alias.clone(),
+                                tenant: !matches!(i.kind, Kind::Global),
+                                anchored: i.anchored,
+                            })
+                            .collect(),
+                    );
+                }
+                let rows = self.query(subquery);
+                let pending = std::mem::take(&mut self.pending);
+                if *lateral {
+                    self.outer.pop();
+                }
+                let name = alias
+                    .as_ref()
+                    .map_or_else(String::new, |a| a.name.value.clone());
+                instances.push(Instance {
+                    table: name.clone(),
+                    alias: Some(name),
+                    span: subquery.span(),
+                    kind: Kind::Derived(rows),
+                    anchored: false,
+                    cte: None,
+                    pending,
+                });
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => self.table_with_joins(table_with_joins, instances, conditions),
+            _ => {}
+        }
+    }
+
+    /// Computes which instances are anchored, from scratch.
+    fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) {
+        for inst in instances.iter_mut() {
+            inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped));
+        }
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        for c in conditions {
+            match c {
+                Condition::Edge { from, to } => edges.push((*from, *to)),
+                Condition::Expr { expr, targets } => {
+                    let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    for fact in self.facts(expr, instances) {
+                        match fact {
+                            Fact::Direct(i) if may_anchor(i) => {
+                                if let Some(inst) = instances.get_mut(i) {
+                                    inst.anchored = true;
+                                }
+                            }
+                            Fact::Edge(a, b) => {
+                                if may_anchor(b) {
+                                    edges.push((a, b));
+                                }
+                                if may_anchor(a) {
+                                    edges.push((b, a));
+                                }
+                            }
+                            Fact::Direct(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        // Join equalities carry the filter: propagate to a fixed point.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &(from, to) in &edges {
+                let from_anchored = instances.get(from).is_some_and(|i| i.anchored);
+                if let Some(target) = instances.get_mut(to) {
+                    if from_anchored && !target.anchored {
+                        target.anchored = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The anchoring facts of a condition's AND-spine.
+    fn facts(&self, expr: &Expr, instances: &[Instance]) -> Vec<Fact> {
+        match expr {
+            Expr::Nested(inner) => self.facts(inner, instances),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                let mut f = self.facts(left, instances);
+                f.extend(self.facts(right, instances));
+                f
+            }
+            Expr::BinaryOp {
+                op: BinaryOperator::Or,
+                ..
+            } => {
+                // Under OR a fact holds only when every branch establishes it.
+                let mut branches = Vec::new();
+                or_branches(expr, &mut branches);
+                let mut common: Option<HashSet<Fact>> = None;
+                for b in branches {
+                    let f: HashSet<Fact> = self.facts(b, instances).into_iter().collect();
+                    common = Some(match common {
+                        None => f,
+                        Some(c) => c.intersection(&f).copied().collect(),
+                    });
+                }
+                common.map(|c| c.into_iter().collect()).unwrap_or_default()
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                let mut f = Vec::new();
+                let l = self.tenant_ref(left, instances);
+                let r = self.tenant_ref(right, instances);
+                match (l, r) {
+                    (Some(ColRef::Inner(a)), Some(ColRef::Inner(b))) if a != b => {
+                        f.push(Fact::Edge(a, b))
+                    }
+                    // Tied to an enclosing instance's tenant: as scoped as that instance, which
+                    // is checked (and reported) itself.
+                    (Some(ColRef::Inner(a)), Some(ColRef::Outer(_)))
+                    | (Some(ColRef::Outer(_)), Some(ColRef::Inner(a))) => f.push(Fact::Direct(a)),
+                    (Some(ColRef::Inner(a)), None) if self.is_value(right) => {
+                        f.push(Fact::Direct(a))
+                    }
+                    (None, Some(ColRef::Inner(b))) if self.is_value(left) => {
+                        f.push(Fact::Direct(b))
+                    }
+                    _ => {}
+                }
+                f
+            }
+            Expr::InList {
+                expr: col,
+                list,
+                negated: false,
+            } => match self.tenant_ref(col, instances) {
+                Some(ColRef::Inner(a))
+                    if !list.is_empty() && list.iter().all(|v| self.is_value(v)) =>
+                {
+                    vec![Fact::Direct(a)]
+                }
+                _ => Vec::new(),
+            },
+            Expr::InSubquery {
+                expr: col,
+                subquery,
+                negated: false,
+            } => {
+                if let Some(a) = self.same_table_key(col, subquery, instances) {
+                    return vec![Fact::Direct(a)];
+                }
+                match self.tenant_ref(col, instances) {
+                    Some(ColRef::Inner(a))
+                        if self.subqueries.get(&address(subquery)) == Some(&Rows::Scoped) =>
+                    {
+                        vec![Fact::Direct(a)]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => match self.tenant_ref(left, instances) {
+                Some(ColRef::Inner(a)) if self.is_value(right) => vec![Fact::Direct(a)],
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// `t.id IN (SELECT id FROM t WHERE ...)`: the instance's rows are the subquery's rows, so
+    /// it is exactly as scoped as the subquery, which is checked (and reported) on its own.
+    fn same_table_key(
+        &self,
+        col: &Expr,
+        subquery: &Query,
+        instances: &[Instance],
+    ) -> Option<usize> {
+        let (qualifier, column) = match col {
+            Expr::Identifier(c) => (None, c),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [.., q, c] => (Some(q), c),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let SetExpr::Select(select) = &*subquery.body else {
+            return None;
+        };
+        let [TableWithJoins {
+            relation: TableFactor::Table { name, .. },
+            joins,
+        }] = select.from.as_slice()
+        else {
+            return None;
+        };
+        let selects_same_column = matches!(
+            select.projection.as_slice(),
+            [sqlparser::ast::SelectItem::UnnamedExpr(Expr::Identifier(p))]
+                if p.value.eq_ignore_ascii_case(&column.value)
+        );
+        if !joins.is_empty() || !selects_same_column {
+            return None;
+        }
+        let table = object_name(name);
+        let candidates: Vec<usize> = instances
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i.kind, Kind::Tenant))
+            .filter(|(_, i)| match qualifier {
+                Some(q) => i.answers_to(&q.value),
+                None => true,
+            })
+            .filter(|(_, i)| table_key(&i.table) == table_key(&table))
+            .map(|(n, _)| n)
+            .collect();
+        match candidates.as_slice() {
+            [only] if self.subqueries.contains_key(&address(subquery)) => Some(*only),
+            _ => None,
+        }
+    }
+
+    /// Resolves a reference to a tenant column: `d.tenant_id`, or a bare `tenant_id` that only
+    /// one instance can own.
+    fn tenant_ref(&self, expr: &Expr, instances: &[Instance]) -> Option<ColRef> {
+        match expr {
+            Expr::Nested(e) | Expr::Cast { expr: e, .. } => self.tenant_ref(e, instances),
+            Expr::CompoundIdentifier(parts) => {
+                let (column, qualifier) = match parts.as_slice() {
+                    [.., q, c] => (c, q),
+                    _ => return None,
+                };
+                if !self.ws.is_tenant_column(&column.value) {
+                    return None;
+                }
+                if let Some(i) = instances
+                    .iter()
+                    .position(|i| i.answers_to(&qualifier.value))
+                {
+                    return Some(ColRef::Inner(i));
+                }
+                self.outer
+                    .iter()
+                    .rev()
+                    .flatten()
+                    .find(|o| match &o.alias {
+                        Some(a) => a.eq_ignore_ascii_case(&qualifier.value),
+                        None => table_key(&o.table) == table_key(&qualifier.value),
+                    })
+                    .map(|o| ColRef::Outer(o.anchored))
+            }
+            Expr::Identifier(column) => {
+                if !self.ws.is_tenant_column(&column.value) {
+                    return None;
+                }
+                let owners: Vec<usize> = instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| self.may_own(&i.kind, &i.table, &column.value))
+                    .map(|(n, _)| n)
+                    .collect();
+                match owners.as_slice() {
+                    [only] => return Some(ColRef::Inner(*only)),
+                    [] => {}
+                    _ => return None,
+                }
+                for frame in self.outer.iter().rev() {
+                    let owners: Vec<&OuterInstance> = frame
+                        .iter()
+                        .filter(|o| {
+                            let kind = if o.tenant { Kind::Tenant } else { Kind::Global };
+                            self.may_own(&kind, &o.table, &column.value)
+                        })
+                        .collect();
+                    match owners.as_slice() {
+                        [only] => return Some(ColRef::Outer(only.anchored)),
+                        [] => continue,
+                        _ => return None,
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an instance may have the column: a tenant table whose schema has it (or whose
+    /// schema is unknown), or a derived table.
+    fn may_own(&self, kind: &Kind, table: &str, column: &str) -> bool {
+        match kind {
+            Kind::Global => self
+                .ws
+                .schema
+                .table(table)
+                .is_some_and(|t| t.has_column(column)),
+            Kind::Derived(_) => true,
+            Kind::Tenant => self
+                .ws
+                .schema
+                .table(table)
+                .is_none_or(|t| t.has_column(column)),
+        }
+    }
+
+    /// Whether an expression is a value fixed for the statement: a bind, a spliced value, a
+    /// literal, `current_setting(..)`, or an expression of those.
+    fn is_value(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Value(_) | Expr::TypedString { .. } => true,
+            Expr::Identifier(i) => i.value.starts_with(HOLE_PREFIX),
+            Expr::Nested(e)
+            | Expr::Cast { expr: e, .. }
+            | Expr::UnaryOp {
+                op: UnaryOperator::Minus | UnaryOperator::Plus,
+                expr: e,
+            } => self.is_value(e),
+            Expr::Function(f) => {
+                function_name(f) == "current_setting"
+                    || crate::sql_util::function_args(f)
+                        .iter()
+                        .all(|a| self.is_value(a))
+            }
+            Expr::Array(a) => a.elem.iter().all(|e| self.is_value(e)),
+            // A scalar subquery is checked on its own.
+            Expr::Subquery(q) => self.subqueries.get(&address(q)) != Some(&Rows::Unscoped),
+            _ => false,
+        }
+    }
+
+    /// Checks the queries nested in expressions (not those nested deeper inside them).
+    fn nested_queries(&mut self, exprs: &[&Expr]) {
+        struct Collect<'a, 'w> {
+            analyzer: &'a mut Analyzer<'w>,
+            depth: usize,
+        }
+        impl Visitor for Collect<'_, '_> {
+            type Break = ();
+            fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+                if self.depth == 0 {
+                    let rows = self.analyzer.query(query);
+                    self.analyzer.subqueries.insert(address(query), rows);
+                }
+                self.depth += 1;
+                ControlFlow::Continue(())
+            }
+            fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+                self.depth = self.depth.saturating_sub(1);
+                ControlFlow::Continue(())
+            }
+        }
+        let mut c = Collect {
+            analyzer: self,
+            depth: 0,
+        };
+        for e in exprs {
+            let _ = e.visit(&mut c);
+        }
+    }
+}
+
+fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
+            or_branches(left, out);
+            or_branches(right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                **inner,
+                Expr::BinaryOp {
+                    op: BinaryOperator::Or,
+                    ..
+                }
+            ) =>
+        {
+            or_branches(inner, out)
+        }
+        other => out.push(other),
+    }
+}
+
+/// A key for a nested query while its statement is borrowed.
+fn address(q: &Query) -> usize {
+    q as *const Query as usize
+}
+
+/// The display name of a table instance: `documents` or `documents` (as `d`).
+pub fn describe_instance(table: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(a) if !a.eq_ignore_ascii_case(table) => format!("`{table}` (as `{a}`)"),
+        _ => format!("`{table}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, SqlDialect};
+    use crate::schema::Schema;
+
+    fn issues(sql: &str) -> Vec<ScopeIssue> {
+        let ws = Workspace::new(".".into(), Config::default(), Schema::default());
+        let (stmts, errors) = crate::sql::parse_statements(sql, SqlDialect::Postgres);
+        assert!(errors.is_empty(), "{errors:?}");
+        stmts
+            .iter()
+            .flat_map(|s| check_statement(&s.statement, &ws, &|_| false))
+            .collect()
+    }
+
+    fn unscoped(sql: &str) -> Vec<String> {
+        issues(sql)
+            .into_iter()
+            .filter_map(|i| match i {
+                ScopeIssue::Unscoped { table, alias, .. } => Some(alias.unwrap_or(table)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn anchoring_follows_join_equalities() {
+        assert!(unscoped(
+            "SELECT * FROM a JOIN b ON b.tenant_id = a.tenant_id JOIN c USING (tenant_id) WHERE a.tenant_id = $1"
+        )
+        .is_empty());
+        assert_eq!(
+            unscoped("SELECT * FROM a JOIN b ON b.x = a.x WHERE a.tenant_id = $1"),
+            ["b"]
+        );
+    }
+
+    #[test]
+    fn or_not_and_outer_joins_do_not_anchor() {
+        assert_eq!(unscoped("SELECT * FROM a WHERE tenant_id = $1 OR x"), ["a"]);
+        assert!(
+            unscoped("SELECT * FROM a WHERE (tenant_id = $1 AND x) OR (tenant_id = $1 AND y)")
+                .is_empty()
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM a x LEFT JOIN b y ON y.tenant_id = $1 AND x.tenant_id = $1"),
+            ["x"]
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM a t WHERE t.tenant_id = t.tenant_id"),
+            ["t"]
+        );
+    }
+
+    #[test]
+    fn inserts_and_reassignments() {
+        let found = issues("UPDATE a SET tenant_id = $1 WHERE id = $2 AND tenant_id = $3");
+        assert!(matches!(
+            found.as_slice(),
+            [ScopeIssue::TenantReassigned { .. }]
+        ));
+        assert!(issues("UPDATE a SET tenant_id = $1 WHERE tenant_id = $2").is_empty());
+    }
+}

@@ -1,0 +1,138 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::sql_scope::{check_statement, describe_instance, ScopeIssue};
+
+declare_rule! {
+    /// ## What it does
+    /// Parses every SQL statement the code sends (sqlx, tokio-postgres, diesel, sea-orm, rusqlite,
+    /// mysql, `.sql` query files) and checks each instance of a tenant-scoped table: in FROM,
+    /// every JOIN, subqueries, CTE bodies, every UNION arm, `UPDATE ... FROM` and
+    /// `DELETE ... USING`. Each instance needs a predicate on the AND-spine of the WHERE clause or
+    /// of an inner join's ON that compares its tenant column with a value (a bind, a literal,
+    /// `current_setting(..)`, `IN (...)`, `= ANY($1)`), or with the tenant column of an instance
+    /// that is itself filtered (`JOIN ... ON a.tenant_id = b.tenant_id`, `USING (tenant_id)`).
+    /// A predicate under OR (unless every branch has it), under NOT, `IS NOT NULL`, `<>`, a
+    /// tautology, or a LEFT JOIN's ON for the preserved side does not count. It also reports an
+    /// INSERT whose column list leaves the tenant column out, and `UPDATE ... SET tenant_id = ...`
+    /// or `ON CONFLICT ... DO UPDATE SET tenant_id = ...`, which move rows between tenants.
+    ///
+    /// Tenant-scoped tables are those in `tenant-tables`, plus those created with a
+    /// `tenant-columns` column in the migrations, minus `global-tables`.
+    ///
+    /// ## Why is this bad?
+    /// In a shared-table database, the WHERE clause is the only thing between one customer's
+    /// request and every other customer's rows. One forgotten `AND tenant_id = $2` on a lookup by
+    /// id lets any tenant read or change any other tenant's record by guessing its id.
+    ///
+    /// ## Example
+    /// ```rust
+    /// sqlx::query_as!(Document, "SELECT * FROM documents WHERE id = $1", id)
+    ///     .fetch_one(&pool)
+    ///     .await?;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// sqlx::query_as!(
+    ///     Document,
+    ///     "SELECT * FROM documents WHERE id = $1 AND tenant_id = $2",
+    ///     id,
+    ///     claims.tenant_id
+    /// )
+    /// .fetch_one(&pool)
+    /// .await?;
+    /// ```
+    ///
+    /// ## Options
+    /// - `trust-rls` (default `false`): accept unfiltered statements on tables the migrations
+    ///   protect with `ENABLE` and `FORCE ROW LEVEL SECURITY` and a policy on the tenant column.
+    ///   The default asks for the filter anyway, as defense in depth.
+    pub struct QueryMissingTenantFilter {
+        id: "query-missing-tenant-filter",
+        category: Isolation,
+        summary: "statement reaches a tenant-scoped table without a tenant filter",
+        cheat_sheet: "Database Security: tenant filtering in shared tables",
+        options: ["trust-rls"],
+        cwe: 639,
+        precision: "high",
+        security_severity: "8.8",
+    }
+}
+
+impl Rule for QueryMissingTenantFilter {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let trust_rls = cx.bool_option("trust-rls", false);
+        let ws = cx.workspace;
+        let accept = |table: &str| trust_rls && lint_core::rls::is_rls_protected(ws, table);
+        let text = &cx.file.source.text;
+        let mut findings = Vec::new();
+        // Migrations (down migrations included) change the schema for every tenant at once.
+        if lint_core::schema::in_migrations_folder(&cx.file.source.rel_path) {
+            return;
+        }
+        let file = cx.file;
+        for site in file
+            .sql_sites
+            .iter()
+            .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+        {
+            for stmt in &site.statements {
+                for issue in check_statement(&stmt.statement, ws, &accept) {
+                    let span = if issue.span().start.line == 0 {
+                        site.statement_span(text, stmt)
+                    } else {
+                        site.span_of(text, stmt, issue.span())
+                    };
+                    let finding = match &issue {
+                        ScopeIssue::Unscoped {
+                            table,
+                            alias,
+                            column,
+                            ..
+                        } => {
+                            let qualifier = alias.as_deref().unwrap_or(table.as_str());
+                            Finding::new(
+                                format!(
+                                    "{} is not filtered by tenant: this statement reaches every tenant's rows",
+                                    describe_instance(table, alias.as_deref())
+                                ),
+                                span,
+                            )
+                            .primary_label(format!("no `{column}` predicate for this table"))
+                            .help(format!(
+                                "add `AND {qualifier}.{column} = $N` to the WHERE clause (or to an inner join's ON), \
+                                 bound to the tenant of the authenticated caller"
+                            ))
+                        }
+                        ScopeIssue::InsertWithoutTenant { table, column, .. } => Finding::new(
+                            format!("INSERT into `{table}` does not set `{column}`"),
+                            span,
+                        )
+                        .primary_label(format!("`{column}` missing from the column list"))
+                        .help(format!(
+                            "insert `{column}` from the authenticated caller's tenant, so the row belongs to exactly one tenant"
+                        )),
+                        ScopeIssue::TenantReassigned { table, column, .. } => Finding::new(
+                            format!("`{table}.{column}` is reassigned: rows move to another tenant"),
+                            span,
+                        )
+                        .primary_label(format!("`{column}` overwritten"))
+                        .help(format!(
+                            "never update `{column}`; filter on it instead (`WHERE {column} = $N`), and leave it out of \
+                             `ON CONFLICT ... DO UPDATE SET`"
+                        )),
+                    };
+                    findings.push(finding.maybe_label(site.call_label(span)));
+                }
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}

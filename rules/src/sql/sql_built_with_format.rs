@@ -1,0 +1,421 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
+use lint_core::model::RustFile;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::sql::SqlSite;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds SQL text built at run time, with `format!`, `+`, `push_str` or a `QueryBuilder::push`
+    /// of a non-literal, where a runtime value is spliced into the text that reaches a SQL sink
+    /// (sqlx, tokio-postgres, diesel, sea-orm, rusqlite, mysql). Values that cannot carry SQL
+    /// are fine: literals, consts, numbers, booleans, UUIDs, placeholder numbers (`${}`), and
+    /// values chosen from a fixed allow-list (a `match` or `if` over literals, an index into a
+    /// const slice).
+    ///
+    /// ## Why is this bad?
+    /// A spliced value is SQL injection waiting for an unexpected input, and in a multi-tenant
+    /// database injection is a cross-tenant read: `' OR tenant_id <> '` turns one tenant's
+    /// query into everyone's. A spliced identifier (a table or column name from the request)
+    /// lets a caller pick another tenant's schema or table.
+    ///
+    /// ## Example
+    /// ```rust
+    /// let sql = format!("SELECT * FROM documents WHERE tenant_id = $1 AND title = '{title}'");
+    /// sqlx::query(&sql).bind(tenant_id).fetch_all(&pool).await?;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// sqlx::query("SELECT * FROM documents WHERE tenant_id = $1 AND title = $2")
+    ///     .bind(tenant_id)
+    ///     .bind(title)
+    ///     .fetch_all(&pool)
+    ///     .await?;
+    /// ```
+    /// For identifiers, choose from a fixed list:
+    /// `let column = match sort { Sort::Title => "title", Sort::Created => "created_at" };`
+    pub struct SqlBuiltWithFormat {
+        id: "sql-built-with-format",
+        category: Isolation,
+        summary: "runtime value spliced into SQL text",
+        cheat_sheet: "Database Security: parameterized queries",
+        cwe: 89,
+        precision: "high",
+        security_severity: "8.8",
+    }
+}
+
+impl Rule for SqlBuiltWithFormat {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let Some(file) = &cx.file.rust else { return };
+        let text = &cx.file.source.text;
+        let mut findings = Vec::new();
+        let analyzed = cx.file;
+        for site in analyzed
+            .sql_sites
+            .iter()
+            .filter(|s| !lint_core::test_code::is_test_code(analyzed, s.function))
+        {
+            for (piece, expr, span) in site.text.holes() {
+                if is_placeholder_number(site, piece.start) {
+                    continue;
+                }
+                let safe = match expr {
+                    Some(e) => is_safe_value(file, site.function, e, 0),
+                    None => captured_name(text, span)
+                        .is_some_and(|n| is_safe_binding(file, site.function, n, span.start, 0)),
+                };
+                if safe {
+                    continue;
+                }
+                let shown = text
+                    .get(span.start as usize..span.end as usize)
+                    .filter(|s| s.len() <= 60 && !s.contains('\n'))
+                    .unwrap_or("this value");
+                findings.push(
+                    Finding::new(
+                        format!("`{shown}` is spliced into SQL text instead of being bound"),
+                        span,
+                    )
+                    .primary_label("runtime value in the SQL text")
+                    .label(site.call_span, "the SQL is executed here")
+                    .help(
+                        "pass values as bind parameters (`$1`, `?`, `.bind(..)`, `push_bind`); choose identifiers \
+                         from a fixed allow-list (`match` over literals)",
+                    ),
+                );
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}
+
+/// `${}` in a template: the hole is a placeholder's number.
+fn is_placeholder_number(site: &SqlSite, start: u32) -> bool {
+    start > 0
+        && site
+            .text
+            .text
+            .as_bytes()
+            .get(start as usize - 1)
+            .is_some_and(|b| matches!(b, b'$' | b'?' | b':'))
+}
+
+/// `{name}` or `{name:?}` in a template: the captured binding's name.
+fn captured_name(text: &str, span: lint_core::span::Span) -> Option<&str> {
+    let inner = text.get(span.start as usize..span.end as usize)?;
+    let inner = inner.strip_prefix('{')?.strip_suffix('}')?;
+    let name = inner.split(':').next()?.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then_some(name)
+}
+
+const MAX_DEPTH: u32 = 16;
+
+/// Whether a spliced value cannot carry SQL: a literal, a const, a number, a value chosen from
+/// literals.
+fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let expr = file.expr(file.strip(id));
+    match &expr.kind {
+        ExprKind::Lit(_) => true,
+        ExprKind::Path(p) if p.segments.len() == 1 => {
+            is_const_name(&p.segments[0])
+                || is_safe_binding(file, function, &p.segments[0], expr.span.start, depth)
+        }
+        ExprKind::Path(p) => p.segments.last().is_some_and(|s| is_const_name(s)),
+        ExprKind::Cast { ty, .. } => is_safe_type(ty),
+        ExprKind::Match { arms, .. } => arms
+            .iter()
+            .all(|a| is_safe_value(file, function, a.body, depth + 1)),
+        ExprKind::If {
+            then, otherwise, ..
+        } => {
+            let then_safe = match then.stmts.last() {
+                Some(Stmt::Expr { expr, semi: false }) => {
+                    is_safe_value(file, function, *expr, depth + 1)
+                }
+                _ => false,
+            };
+            then_safe && otherwise.is_some_and(|o| is_safe_value(file, function, o, depth + 1))
+        }
+        ExprKind::Block(b) => match b.stmts.last() {
+            Some(Stmt::Expr { expr, semi: false }) => {
+                is_safe_value(file, function, *expr, depth + 1)
+            }
+            _ => false,
+        },
+        // An entry of a const table: `COLUMNS[i]`.
+        ExprKind::Index { base, .. } => is_safe_value(file, function, *base, depth + 1),
+        // Derived from safe values only: `FIELDS.iter().join(",")`, `(1..=n).map(|i| format!("${i}"))`.
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } => {
+            let args_safe = || {
+                args.iter()
+                    .all(|a| is_safe_value(file, function, *a, depth + 1))
+            };
+            matches!(method.name.as_str(), "len" | "count" | "is_empty")
+                || is_escaping(file, &method.name, args)
+                // `.map(|(i, _)| format!("${}", i + 2))`: the items are the closure's results.
+                || (matches!(method.name.as_str(), "map" | "filter_map" | "flat_map") && args_safe())
+                || (is_safe_value(file, function, *receiver, depth + 1) && args_safe())
+                || returns_constant(file, &method.name, depth)
+        }
+        ExprKind::Call { func, .. } => match &file.expr(*func).kind {
+            ExprKind::Path(p) => {
+                is_escaping_name(p.last())
+                    || is_escaping_fn(file, p.last())
+                    || returns_constant(file, p.last(), depth)
+            }
+            _ => false,
+        },
+        ExprKind::Closure { body, .. } => is_safe_value(file, function, *body, depth + 1),
+        ExprKind::Range { start, end } => start
+            .iter()
+            .chain(end.iter())
+            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+        ExprKind::Array(items) | ExprKind::Tuple(items) => items
+            .iter()
+            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+        // Arithmetic with a number is a number.
+        ExprKind::Binary { op, lhs, rhs } => {
+            let is_number = |e: ExprId| {
+                matches!(
+                    file.expr(file.strip(e)).kind,
+                    ExprKind::Lit(Lit::Int(_) | Lit::Float(_))
+                )
+            };
+            matches!(
+                op,
+                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+            ) && (is_number(*lhs)
+                || is_number(*rhs)
+                || (is_safe_value(file, function, *lhs, depth + 1)
+                    && is_safe_value(file, function, *rhs, depth + 1)))
+        }
+        ExprKind::Macro(m) if matches!(m.path.last(), "format" | "vec" | "concat") => match &m.args
+        {
+            MacroArgs::List(args) => args
+                .iter()
+                .all(|a| is_safe_value(file, function, a.expr, depth + 1)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `.replace('"', "\"\"")`, `.replace('\'', "''")`: an identifier or literal quoted by doubling
+/// its quote character.
+fn is_escaping(file: &RustFile, method: &str, args: &[ExprId]) -> bool {
+    if is_escaping_name(method) || is_escaping_fn(file, method) {
+        return true;
+    }
+    if method != "replace" || args.len() != 2 {
+        return false;
+    }
+    let text = |e: ExprId| match &file.expr(file.strip(e)).kind {
+        ExprKind::Lit(Lit::Str(s)) => Some(s.value.clone()),
+        ExprKind::Lit(Lit::Char(c)) => Some(c.to_string()),
+        _ => None,
+    };
+    match (text(args[0]), text(args[1])) {
+        (Some(from), Some(to)) => (from == "\"" || from == "'") && to == format!("{from}{from}"),
+        _ => false,
+    }
+}
+
+/// `quote_ident`, `quote_literal`, `sql_single_quote`, `escape_string`...
+fn is_escaping_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.contains("quote") && !lower.contains("unquote"))
+        || (lower.contains("escape") && !lower.contains("unescape"))
+}
+
+/// A function of this file whose value is its argument with quotes doubled
+/// (`fn sql_single_quote(s: &str) -> String { s.replace('\'', "''") }`).
+fn is_escaping_fn(file: &RustFile, name: &str) -> bool {
+    file.functions.iter().any(|f| {
+        f.name.name == name
+            && matches!(
+                f.body.stmts.last(),
+                Some(Stmt::Expr { expr, semi: false })
+                    if matches!(
+                        &file.expr(file.strip(*expr)).kind,
+                        ExprKind::MethodCall { method, args, .. }
+                            if method.name == "replace" && is_escaping(file, "replace", args)
+                    )
+            )
+    })
+}
+
+/// A function or method of this file, without arguments, whose value is a literal or a choice
+/// among literals (`fn order_by(&self) -> &'static str { match self { .. => "calls DESC" } }`).
+fn returns_constant(file: &RustFile, name: &str, depth: u32) -> bool {
+    depth < MAX_DEPTH
+        && file.function_ids().any(|id| {
+            let f = file.function(id);
+            let is_self = |p: &lint_core::ir::Param| {
+                matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+            };
+            f.name.name == name
+                && f.params.iter().all(is_self)
+                && matches!(
+                    f.body.stmts.last(),
+                    Some(Stmt::Expr { expr, semi: false }) if is_safe_value(file, Some(id), *expr, MAX_DEPTH - 4)
+                )
+        })
+}
+
+/// A `for` loop variable over a fixed list: `for table in ["a", "b"]`, `for t in &TABLES`.
+fn is_loop_over_safe_list(
+    file: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let mut safe = false;
+    file.walk_block(&file.function(function).body, &mut |id| {
+        let e = file.expr(id);
+        if let ExprKind::Loop {
+            pat: Some(pat),
+            head: Some(head),
+            body,
+        } = &e.kind
+        {
+            let mut names = Vec::new();
+            file.bindings(*pat, &mut names);
+            let in_body = body.span.start <= offset && offset < body.span.end;
+            if in_body && names.iter().any(|(n, _)| n == name) {
+                safe = is_safe_value(file, Some(function), *head, depth + 1);
+            }
+        }
+    });
+    safe
+}
+
+/// A closure parameter fed from a fixed list: `FIELDS.iter().map(|f| ..)`.
+fn is_closure_param_over_safe_list(
+    file: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let mut safe = false;
+    file.walk_block(&file.function(function).body, &mut |id| {
+        let ExprKind::MethodCall { receiver, args, .. } = &file.expr(id).kind else {
+            return;
+        };
+        for &arg in args {
+            let closure = file.expr(arg);
+            let ExprKind::Closure { params, .. } = &closure.kind else {
+                continue;
+            };
+            if !(closure.span.start <= offset && offset < closure.span.end) {
+                continue;
+            }
+            let mut names = Vec::new();
+            for p in params {
+                file.bindings(*p, &mut names);
+            }
+            if names.iter().any(|(n, _)| n == name) {
+                safe = is_safe_value(file, Some(function), *receiver, depth + 1);
+            }
+        }
+    });
+    safe
+}
+
+/// A parameter every caller in this file passes a literal or const for.
+fn callers_pass_constants(file: &RustFile, function: FnId, param_index: usize) -> bool {
+    let f = file.function(function);
+    let has_self = f.params.first().is_some_and(
+        |p| matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"),
+    );
+    let mut calls = 0;
+    let all_constant = file.calls.iter().all(|&(c, caller)| {
+        let arg = match &file.expr(c).kind {
+            ExprKind::Call { func, args } => match &file.expr(*func).kind {
+                ExprKind::Path(p) if p.last() == f.name.name => args.get(param_index),
+                _ => return true,
+            },
+            ExprKind::MethodCall { method, args, .. } if method.name == f.name.name && has_self => {
+                args.get(param_index.saturating_sub(1))
+            }
+            _ => return true,
+        };
+        calls += 1;
+        arg.is_some_and(|&a| is_safe_value(file, caller, a, MAX_DEPTH - 1))
+    });
+    calls > 0 && all_constant
+}
+
+/// A local binding or parameter whose value cannot carry SQL.
+fn is_safe_binding(
+    file: &RustFile,
+    function: Option<FnId>,
+    name: &str,
+    offset: u32,
+    depth: u32,
+) -> bool {
+    let Some(function) = function else {
+        return false;
+    };
+    if let Some(init) = lint_core::flow::reaching_let(file, function, name, offset) {
+        return is_safe_value(file, Some(function), init, depth + 1);
+    }
+    if is_loop_over_safe_list(file, function, name, offset, depth)
+        || is_closure_param_over_safe_list(file, function, name, offset, depth)
+    {
+        return true;
+    }
+    file.function(function)
+        .params
+        .iter()
+        .enumerate()
+        .any(|(i, p)| {
+            let mut names = Vec::new();
+            file.bindings(p.pat, &mut names);
+            names.iter().any(|(n, _)| n == name)
+                && (is_safe_type(&p.ty) || callers_pass_constants(file, function, i))
+        })
+}
+
+fn is_safe_type(ty: &Ty) -> bool {
+    matches!(
+        ty.name(),
+        "i8" | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "f32"
+            | "f64"
+            | "bool"
+            | "Uuid"
+    )
+}
+
+fn is_const_name(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_uppercase()) && !s.chars().any(|c| c.is_ascii_lowercase())
+}
