@@ -2,10 +2,16 @@
 
 use lint_core::rule::Rule;
 
+pub mod ids;
+pub mod logging;
 pub mod sql;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
-pub static ALL: &[&dyn Rule] = &[&sql::tenant_setting_not_local::TenantSettingNotLocal];
+pub static ALL: &[&dyn Rule] = &[
+    &sql::tenant_setting_not_local::TenantSettingNotLocal,
+    &logging::sensitive_data_logged::SensitiveDataLogged,
+    &ids::sequential_resource_id::SequentialResourceId,
+];
 
 /// Looks a rule up by id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
