@@ -584,13 +584,42 @@ const INT_TYPES: &[&str] = &[
 ];
 const ROUTE_ATTRS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "route"];
 
-fn has_int(ty: &Ty) -> bool {
-    match ty {
-        Ty::Path(p) => INT_TYPES.contains(&p.last()),
-        Ty::Tuple(items) => items.iter().any(has_int),
-        Ty::Ref(t) => has_int(t),
-        _ => false,
-    }
+fn is_int(ty: &Ty) -> bool {
+    INT_TYPES.contains(&ty.name())
+}
+
+/// Whether a binding names an identifier (`id`, `invoice_id`, `docId`), not a page number,
+/// a timestamp or an enum code.
+fn is_id_name(name: &str) -> bool {
+    let snake = to_snake(name);
+    snake == "id" || snake.ends_with("_id")
+}
+
+/// The integer-typed identifier bindings a path extractor yields: `Path(id): Path<i64>`,
+/// `Path((org, doc_id)): Path<(Uuid, i32)>`. A path bound whole (`p: Path<..>`) names none.
+fn int_path_ids(file: &RustFile, param: &Param) -> Vec<String> {
+    let (Some(inner), PatKind::TupleStruct { elems, .. }) =
+        (param.ty.args().first(), &file.pat(param.pat).kind)
+    else {
+        return Vec::new();
+    };
+    let [elem] = elems.as_slice() else {
+        return Vec::new();
+    };
+    let pairs: Vec<(&Ty, PatId)> = match (inner, &file.pat(*elem).kind) {
+        (Ty::Tuple(types), PatKind::Tuple(pats)) => {
+            types.iter().zip(pats.iter().copied()).collect()
+        }
+        (ty, _) => vec![(ty, *elem)],
+    };
+    pairs
+        .into_iter()
+        .filter(|(ty, _)| is_int(ty))
+        .filter_map(|(_, pat)| match &file.pat(pat).kind {
+            PatKind::Ident { name, .. } if is_id_name(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn check_numeric_paths(cx: &RuleContext<'_>, file: &RustFile, findings: &mut Vec<Finding>) {
@@ -603,23 +632,40 @@ fn check_numeric_paths(cx: &RuleContext<'_>, file: &RustFile, findings: &mut Vec
             .flat_map(|a| a.strings.iter())
             .flat_map(|(s, _)| s.split('<').skip(1).filter_map(|p| p.split('>').next()))
             .collect();
-        let numeric: Vec<&Param> = function
+        let numeric: Vec<(&Param, Vec<String>)> = function
             .params
             .iter()
-            .filter(|p| {
-                let extractor = p.ty.name() == "Path" && p.ty.args().iter().any(has_int);
-                let rocket = has_int(&p.ty)
-                    && matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if route_params.contains(&name.as_str()));
-                extractor || rocket
+            .filter_map(|p| {
+                let ids = if p.ty.name() == "Path" {
+                    int_path_ids(file, p)
+                } else {
+                    match &file.pat(p.pat).kind {
+                        PatKind::Ident { name, .. }
+                            if is_int(&p.ty)
+                                && is_id_name(name)
+                                && route_params.contains(&name.as_str()) =>
+                        {
+                            vec![name.clone()]
+                        }
+                        _ => Vec::new(),
+                    }
+                };
+                (!ids.is_empty()).then_some((p, ids))
             })
             .collect();
-        if numeric.is_empty() || !is_tenant_scoped(cx, file, f) {
+        if numeric.is_empty()
+            || !is_tenant_scoped(cx, file, f)
+            || carries_secret(cx.workspace, file, function)
+        {
             continue;
         }
-        for p in numeric {
+        for (p, ids) in numeric {
             findings.push(
                 Finding::new(
-                    "this handler takes a sequential integer id of a tenant-scoped resource from the path",
+                    format!(
+                        "this handler takes `{}`, a sequential integer id of a tenant-scoped resource, from the path",
+                        ids.join("`, `")
+                    ),
                     p.span,
                 )
                 .primary_label("guessable id")
@@ -630,6 +676,19 @@ fn check_numeric_paths(cx: &RuleContext<'_>, file: &RustFile, findings: &mut Vec
             );
         }
     }
+}
+
+/// A capability URL (`/resume/<id>/<secret>`): the secret beside the id guards the resource,
+/// so the id need not be unguessable.
+fn carries_secret(ws: &Workspace, file: &RustFile, function: &Function) -> bool {
+    let mut names = Vec::new();
+    for p in &function.params {
+        file.bindings(p.pat, &mut names);
+    }
+    names.iter().any(|(n, _)| {
+        is_secret_name(n, &ws.config.secret_names)
+            || matches!(n.as_str(), "signature" | "sig" | "hmac")
+    })
 }
 
 /// Whether a handler works on tenant data: it names the tenant, or runs SQL on a tenant table.
