@@ -403,3 +403,84 @@ fn is_debug_skip(attr: &Attr) -> bool {
         "debug" | "educe" | "derivative" | "derive_more"
     ) && (t.contains("skip") || t.contains("ignore"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> (RustFile, LogFacts) {
+        let file = crate::parse::parse_rust(src).expect("test source parses");
+        let facts = collect(&file, src);
+        (file, facts)
+    }
+
+    /// (field or captured name, debug) of each value of the first call.
+    fn values(src: &str) -> Vec<(String, bool)> {
+        let (file, facts) = facts(src);
+        facts.calls[0]
+            .values
+            .iter()
+            .map(|v| {
+                let name = v
+                    .display_name()
+                    .map(str::to_string)
+                    .or_else(|| v.expr.and_then(|e| file.as_ident(e)).map(str::to_string))
+                    .unwrap_or_default();
+                (name, v.debug)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tracing_fields_and_template() {
+        let v = values(
+            r#"fn f() { tracing::info!(target: "t", tenant = %t, ?token, key, "msg {} {:?} {x:?}", a, b); }"#,
+        );
+        assert_eq!(
+            v,
+            [
+                ("tenant".into(), false),
+                ("token".into(), true),
+                ("key".into(), false),
+                ("a".into(), false),
+                ("b".into(), true),
+                ("x".into(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_events_and_dbg() {
+        assert_eq!(
+            values(r#"fn f() { tracing::span!(Level::INFO, "name", id = %id); }"#),
+            [("id".into(), false)]
+        );
+        assert_eq!(
+            values(r#"fn f() { tracing::event!(Level::WARN, "{}", key); }"#),
+            [("key".into(), false)]
+        );
+        assert_eq!(values("fn f() { dbg!(key); }"), [("key".into(), true)]);
+    }
+
+    #[test]
+    fn captured_hole_span_points_into_the_literal() {
+        let src = r#"fn f() { log::info!("a\n{token}"); }"#;
+        let (_, facts) = facts(src);
+        let v = &facts.calls[0].values[0];
+        assert_eq!(v.captured.as_deref(), Some("token"));
+        assert_eq!(&src[v.span.start as usize..v.span.end as usize], "{token}");
+    }
+
+    #[test]
+    fn instrument_skips_and_fields() {
+        let (_, found) = facts(
+            "#[instrument(skip(pool, password), fields(api_key = %k, a.b))] fn f(pool: Pool, password: String, email: String) {}",
+        );
+        let inst = &found.instrumented[0];
+        let recorded: Vec<&str> = inst.recorded.iter().map(|(n, ..)| n.as_str()).collect();
+        assert_eq!(recorded, ["email"]);
+        assert_eq!(inst.fields, ["api_key", "a.b"]);
+        let (_, skip_all) = facts("#[tracing::instrument(skip_all)] fn f(password: String) {}");
+        assert!(skip_all.instrumented[0].recorded.is_empty());
+    }
+}

@@ -117,6 +117,37 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
     }
 }
 
+/// Heads that name something about a credential rather than the credential.
+const DERIVED_HEADS: &[&str] = &[
+    "id",
+    "ids",
+    "uuid",
+    "hash",
+    "digest",
+    "fingerprint",
+    "prefix",
+    "suffix",
+    "len",
+    "length",
+    "count",
+    "size",
+    "type",
+    "kind",
+    "name",
+    "expiry",
+    "expires",
+    "ttl",
+];
+
+/// Whether a name says its value is derived from or about a credential (`token_id`,
+/// `key_hash`, `secret_name`), so that a credential-named field holding it is fine.
+pub fn is_derived_name(name: &str) -> bool {
+    let snake = to_snake(name.trim_start_matches("r#"));
+    let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| NEUTRAL_WORDS.contains(w))
+        || words.last().is_some_and(|w| DERIVED_HEADS.contains(w)) && !is_secret_name(name, &[])
+}
+
 fn singular(word: &str) -> &str {
     match word {
         "credentials" => "credential",
@@ -148,6 +179,15 @@ pub fn value_name(file: &RustFile, expr: ExprId) -> Option<String> {
         ExprKind::Path(p) => Some(p.last().to_string()),
         ExprKind::Field { member, .. } => Some(member.name.clone()),
         ExprKind::Index { base, .. } => value_name(file, *base),
+        // `token.map(RefreshToken::secret)`: an accessor mapped over an `Option` or `Result`.
+        ExprKind::MethodCall { method, args, .. }
+            if matches!(method.name.as_str(), "map" | "and_then")
+                && args
+                    .last()
+                    .is_some_and(|&a| matches!(file.expr(a).kind, ExprKind::Path(_))) =>
+        {
+            args.last().and_then(|&a| value_name(file, a))
+        }
         ExprKind::MethodCall { method, args, .. } => {
             match args
                 .first()
@@ -289,6 +329,10 @@ mod tests {
         ] {
             assert!(!is_secret_name(no, none), "{no}");
         }
+        assert!(is_derived_name("token_id"));
+        assert!(is_derived_name("key_hash"));
+        assert!(!is_derived_name("key"));
+        assert!(!is_derived_name("session_id"));
         assert!(is_secret_name("stripe", &["stripe".into()]));
         assert!(is_secret_name("live_stripe", &["stripe".into()]));
     }

@@ -5,7 +5,9 @@ use lint_core::ir::{ExprId, ExprKind, FnId, Ty};
 use lint_core::logging::{LogCall, LogKind, LoggedValue};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
-use lint_core::secrets::{is_redacting_type, is_secret_name, value_name, value_type};
+use lint_core::secrets::{
+    is_derived_name, is_redacting_type, is_secret_name, value_name, value_type,
+};
 use lint_core::span::Span;
 
 declare_rule! {
@@ -186,12 +188,13 @@ fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) ->
         .as_deref()
         .filter(|f| is_secret_name(f, secret_names))
     {
-        // `token = key.as_str()` names the secret; `token = hash(&key)` transforms it.
-        if !transforms(file, expr)
-            || own_name
-                .as_deref()
-                .is_some_and(|n| is_secret_name(n, secret_names))
-        {
+        // `token = key.as_str()` names the secret; `token = hash(&key)` transforms it, and
+        // `token = %token_id` says it holds something else.
+        let own_secret = own_name
+            .as_deref()
+            .is_some_and(|n| is_secret_name(n, secret_names));
+        let own_derived = own_name.as_deref().is_some_and(is_derived_name);
+        if own_secret || (!transforms(file, expr) && !own_derived) {
             return Some(Leak::Named(field.to_string()));
         }
     }
