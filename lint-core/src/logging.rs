@@ -292,27 +292,35 @@ fn instrumented(file: &RustFile, f: FnId, attr: &Attr) -> Instrumented {
     }
 }
 
-/// The field names of `fields(a = 1, b.c = %x, ?d, "e" = 2)`.
+/// The field names of `fields(a = 1, b.c = %x, ?d, "e" = 2)`, leaving out fields declared
+/// `tracing::field::Empty`: they record nothing until the code fills them in.
 fn field_names(stream: TokenStream) -> Vec<String> {
     let mut names = Vec::new();
     let mut current = String::new();
+    let mut value: Vec<String> = Vec::new();
     let mut in_value = false;
+    let mut finish = |name: &mut String, value: &mut Vec<String>| {
+        if !name.is_empty() && value.last().map(String::as_str) != Some("Empty") {
+            names.push(std::mem::take(name));
+        }
+        name.clear();
+        value.clear();
+    };
     for tt in stream {
         match &tt {
             TokenTree::Punct(p) if p.as_char() == ',' => {
-                names.push(std::mem::take(&mut current));
+                finish(&mut current, &mut value);
                 in_value = false;
             }
-            TokenTree::Punct(p) if p.as_char() == '=' => in_value = true,
-            _ if in_value => {}
+            TokenTree::Punct(p) if p.as_char() == '=' && !in_value => in_value = true,
+            _ if in_value => value.push(tt.to_string()),
             TokenTree::Ident(i) => current.push_str(&i.to_string()),
             TokenTree::Punct(p) if p.as_char() == '.' => current.push('.'),
             TokenTree::Literal(l) => current.push_str(l.to_string().trim_matches('"')),
             _ => {}
         }
     }
-    names.push(current);
-    names.retain(|n| !n.is_empty());
+    finish(&mut current, &mut value);
     names
 }
 
@@ -326,6 +334,9 @@ pub struct CredentialTypes {
     manual_debug: HashSet<String>,
     /// Field names that every struct declaring them declares with a redacting type.
     redacting_fields: HashSet<String>,
+    /// Field and accessor names that every struct or function declaring them types as a UUID
+    /// or an integer.
+    identifier_names: HashSet<String>,
 }
 
 impl CredentialTypes {
@@ -337,6 +348,7 @@ impl CredentialTypes {
         // A name shared by several structs is only trusted when every one of them leaks.
         let mut ambiguous: HashSet<String> = HashSet::new();
         let mut plain_fields: HashSet<String> = HashSet::new();
+        let mut other_typed: HashSet<String> = HashSet::new();
         for file in files {
             for s in &file.structs {
                 for f in &s.fields {
@@ -344,6 +356,11 @@ impl CredentialTypes {
                         leaks.redacting_fields.insert(f.name.name.clone());
                     } else {
                         plain_fields.insert(f.name.name.clone());
+                    }
+                    if crate::secrets::is_identifier_type(&f.ty) {
+                        leaks.identifier_names.insert(f.name.name.clone());
+                    } else {
+                        other_typed.insert(f.name.name.clone());
                     }
                 }
                 let secret_fields: Vec<String> = s
@@ -371,11 +388,30 @@ impl CredentialTypes {
                     leaks.manual_debug.insert(imp.self_ty.name().to_string());
                 }
             }
+            // Accessors, kept apart from fields as `name()`: `fn session_id(&self) -> Uuid`.
+            for f in &file.functions {
+                let Some(ret) = f.ret.as_ref().filter(|_| f.params.len() <= 1) else {
+                    continue;
+                };
+                let key = format!("{}()", f.name.name);
+                if crate::secrets::is_identifier_type(ret) {
+                    leaks.identifier_names.insert(key);
+                } else {
+                    other_typed.insert(key);
+                }
+            }
         }
         let manual = &leaks.manual_debug;
         leaks.leaky.retain(|name, _| !manual.contains(name));
         leaks.redacting_fields.retain(|f| !plain_fields.contains(f));
+        leaks.identifier_names.retain(|n| !other_typed.contains(n));
         leaks
+    }
+
+    /// Whether a field (`session_id`) or accessor (`session_id()`) of this name is always
+    /// declared as a UUID or an integer.
+    pub fn is_identifier_name(&self, name: &str) -> bool {
+        self.identifier_names.contains(name)
     }
 
     /// Whether a field of this name is always declared with a redacting type
@@ -480,6 +516,9 @@ mod tests {
         let recorded: Vec<&str> = inst.recorded.iter().map(|(n, ..)| n.as_str()).collect();
         assert_eq!(recorded, ["email"]);
         assert_eq!(inst.fields, ["api_key", "a.b"]);
+        let (_, empty) =
+            facts("#[instrument(fields(session_id = tracing::field::Empty, b = 1))] fn f() {}");
+        assert_eq!(empty.instrumented[0].fields, ["b"]);
         let (_, skip_all) = facts("#[tracing::instrument(skip_all)] fn f(password: String) {}");
         assert!(skip_all.instrumented[0].recorded.is_empty());
     }

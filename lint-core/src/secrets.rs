@@ -117,6 +117,32 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
     }
 }
 
+/// Whether values of this type identify rather than authenticate: a UUID or an integer.
+pub fn is_identifier_type(ty: &Ty) -> bool {
+    let name = ty.name();
+    matches!(name, "Uuid" | "Ulid")
+        || matches!(
+            name,
+            "i8" | "i16"
+                | "i32"
+                | "i64"
+                | "i128"
+                | "isize"
+                | "u8"
+                | "u16"
+                | "u32"
+                | "u64"
+                | "u128"
+                | "usize"
+        )
+}
+
+/// `session_id`, `sessionId`: a credential when it is the session's bearer value, a correlation
+/// id when it is a UUID or a number minted per connection.
+pub fn is_session_id_name(name: &str) -> bool {
+    to_snake(name).ends_with("session_id")
+}
+
 /// Heads that name something about a credential rather than the credential.
 const DERIVED_HEADS: &[&str] = &[
     "id",
@@ -256,7 +282,11 @@ pub fn value_type(file: &RustFile, function: Option<FnId>, expr: ExprId) -> Opti
             }
         }
     }
-    let init = crate::flow::reaching_let(file, function, name, file.expr(id).span.start)?;
+    let offset = file.expr(id).span.start;
+    if let Some(ty) = annotated_let_type(file, &f.body, name, offset) {
+        return Some(peel(&ty).clone());
+    }
+    let init = crate::flow::reaching_let(file, function, name, offset)?;
     let path = match &file.expr(file.strip(init)).kind {
         ExprKind::Struct { path, .. } => path.clone(),
         ExprKind::Call { func, .. } => match &file.expr(*func).kind {
@@ -275,6 +305,39 @@ pub fn value_type(file: &RustFile, function: Option<FnId>, expr: ExprId) -> Opti
         _ => return None,
     };
     Some(Ty::Path(path))
+}
+
+/// The written type of the last `let name: T = ..` before `offset`, in nested blocks too.
+fn annotated_let_type(file: &RustFile, body: &Block, name: &str, offset: u32) -> Option<Ty> {
+    let mut found: Option<(u32, Ty)> = None;
+    let mut consider = |block: &Block| {
+        for stmt in &block.stmts {
+            if let Stmt::Let {
+                pat,
+                ty: Some(ty),
+                span,
+                ..
+            } = stmt
+            {
+                let named =
+                    matches!(&file.pat(*pat).kind, PatKind::Ident { name: n, .. } if n == name);
+                if named
+                    && span.start < offset
+                    && found.as_ref().is_none_or(|(at, _)| *at < span.start)
+                {
+                    found = Some((span.start, ty.clone()));
+                }
+            }
+        }
+    };
+    consider(body);
+    file.walk_block(body, &mut |id| match &file.expr(id).kind {
+        ExprKind::Block(b) | ExprKind::If { then: b, .. } | ExprKind::Loop { body: b, .. } => {
+            consider(b)
+        }
+        _ => {}
+    });
+    found.map(|(_, ty)| ty)
 }
 
 fn peel(ty: &Ty) -> &Ty {

@@ -6,7 +6,8 @@ use lint_core::logging::{LogCall, LogKind, LoggedValue};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::secrets::{
-    is_derived_name, is_redacting_type, is_secret_name, value_name, value_type,
+    is_derived_name, is_identifier_type, is_redacting_type, is_secret_name, is_session_id_name,
+    value_name, value_type,
 };
 use lint_core::span::Span;
 
@@ -169,11 +170,10 @@ fn finding(call: &LogCall, span: Span, leak: Leak) -> Finding {
 }
 
 fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) -> Option<Leak> {
-    let secret_names = &ws.config.secret_names;
     let Some(expr) = value.expr else {
         // A binding captured by the template: only its name is known here.
         let name = value.captured.as_deref()?;
-        return is_secret_name(name, secret_names).then(|| Leak::Named(name.to_string()));
+        return is_credential(ws, name, Declared::default()).then(|| Leak::Named(name.to_string()));
     };
     let ty = value_type(file, call.function, expr);
     if ty.as_ref().is_some_and(is_redacting_type)
@@ -183,25 +183,74 @@ fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) ->
         return None;
     }
     let own_name = value_name(file, expr);
-    if let Some(field) = value
-        .field
-        .as_deref()
-        .filter(|f| is_secret_name(f, secret_names))
-    {
+    let origins = origin_names(file, call.function, expr);
+    let declared = Declared {
+        ty: ty.as_ref(),
+        names: &origins,
+    };
+    let is_secret = |name: &str| is_credential(ws, name, declared);
+    if let Some(field) = value.field.as_deref().filter(|f| is_secret(f)) {
         // `token = key.as_str()` names the secret; `token = hash(&key)` transforms it, and
         // `token = %token_id` says it holds something else.
-        let own_secret = own_name
-            .as_deref()
-            .is_some_and(|n| is_secret_name(n, secret_names));
+        let own_secret = own_name.as_deref().is_some_and(is_secret);
         let own_derived = own_name.as_deref().is_some_and(is_derived_name);
         if own_secret || (!transforms(file, expr) && !own_derived) {
             return Some(Leak::Named(field.to_string()));
         }
     }
-    if let Some(name) = own_name.filter(|n| is_secret_name(n, secret_names)) {
+    if let Some(name) = own_name.filter(|n| is_secret(n)) {
         return Some(Leak::Named(name));
     }
     type_leak(ws, ty.as_ref()?, value.debug)
+}
+
+/// Whether a name denotes a credential, given what the value is declared as: a session id that
+/// is a UUID or a number is a correlation id. Without a local type, the workspace's
+/// declarations of the value's name (or of what its `let` was initialised from) decide.
+fn is_credential(ws: &Workspace, name: &str, declared: Declared<'_>) -> bool {
+    if !is_secret_name(name, &ws.config.secret_names) {
+        return false;
+    }
+    if !is_session_id_name(name) {
+        return true;
+    }
+    match declared.ty {
+        Some(ty) => !is_identifier_type(ty),
+        None if declared.names.is_empty() => !ws.credential_types.is_identifier_name(name),
+        None => !declared
+            .names
+            .iter()
+            .any(|n| ws.credential_types.is_identifier_name(n)),
+    }
+}
+
+/// What is known about how a logged value is declared.
+#[derive(Clone, Copy, Default)]
+struct Declared<'a> {
+    ty: Option<&'a Ty>,
+    /// The names the value comes from: itself, and the accessor its `let` called.
+    names: &'a [String],
+}
+
+/// Where a value is declared, as the workspace's declarations are keyed: a field (`session_id`),
+/// an accessor (`session_id()`), or a binding's name; for a `let` binding, also what it was
+/// initialised from (`let id = ctx.session_id();` gives `session_id()`).
+fn origin_names(file: &RustFile, function: Option<FnId>, expr: ExprId) -> Vec<String> {
+    let key = |e: ExprId| match &file.expr(file.strip(e)).kind {
+        ExprKind::Path(p) => Some(p.last().to_string()),
+        ExprKind::Field { member, .. } => Some(member.name.clone()),
+        ExprKind::MethodCall { method, args, .. } if args.is_empty() => {
+            Some(format!("{}()", method.name))
+        }
+        _ => None,
+    };
+    let mut names: Vec<String> = key(expr).into_iter().collect();
+    let id = file.strip(expr);
+    if let (Some(f), Some(name)) = (function, file.as_ident(id)) {
+        let init = lint_core::flow::reaching_let(file, f, name, file.expr(id).span.start);
+        names.extend(init.and_then(key));
+    }
+    names
 }
 
 /// A credential by the value's type: a secret-named type (`ApiKey`) without a hand-written
