@@ -396,16 +396,17 @@ fn check_generators(file: &RustFile, ws: &Workspace, findings: &mut Vec<Finding>
             by_function.push((f, source));
         }
     }
-    let mut done: Vec<Span> = Vec::new();
+    let mut done: std::collections::HashSet<Span> = std::collections::HashSet::new();
+    let mut dests_of: std::collections::HashMap<FnId, Vec<Destination>> =
+        std::collections::HashMap::new();
     for (f, source) in by_function {
-        let dests = destinations(file, f);
-        let Some(dest) = named_destination(file, ws, f, &dests, &source) else {
+        let dests = dests_of.entry(f).or_insert_with(|| destinations(file, f));
+        let Some(dest) = named_destination(file, ws, f, dests, &source) else {
             continue;
         };
-        if done.contains(&source.span) {
+        if !done.insert(source.span) {
             continue;
         }
-        done.push(source.span);
         findings.push(
             Finding::new(
                 format!(
@@ -596,8 +597,9 @@ fn is_id_name(name: &str) -> bool {
 }
 
 /// The integer-typed identifier bindings a path extractor yields: `Path(id): Path<i64>`,
-/// `Path((org, doc_id)): Path<(Uuid, i32)>`. A path bound whole (`p: Path<..>`) names none.
-fn int_path_ids(file: &RustFile, param: &Param) -> Vec<String> {
+/// `Path((tenant_id, doc_id)): Path<(Uuid, i32)>`. A path bound whole (`p: Path<..>`) names
+/// none.
+fn int_path_ids(ws: &Workspace, file: &RustFile, param: &Param) -> Vec<String> {
     let (Some(inner), PatKind::TupleStruct { elems, .. }) =
         (param.ty.args().first(), &file.pat(param.pat).kind)
     else {
@@ -612,6 +614,18 @@ fn int_path_ids(file: &RustFile, param: &Param) -> Vec<String> {
         }
         (ty, _) => vec![(ty, *elem)],
     };
+    let binding = |pat: PatId| match &file.pat(pat).kind {
+        PatKind::Ident { name, .. } => Some(name.as_str()),
+        _ => None,
+    };
+    // `/jobs/{job_id: Uuid}/steps/{step_id: u32}`: the integer indexes inside a resource that a
+    // random id already names, so guessing it gains nothing.
+    let random_parent = pairs.iter().any(|(ty, pat)| {
+        ty.name() == "Uuid" && binding(*pat).is_some_and(|n| !ws.is_tenant_name(n))
+    });
+    if random_parent {
+        return Vec::new();
+    }
     pairs
         .into_iter()
         .filter(|(ty, _)| is_int(ty))
@@ -637,7 +651,7 @@ fn check_numeric_paths(cx: &RuleContext<'_>, file: &RustFile, findings: &mut Vec
             .iter()
             .filter_map(|p| {
                 let ids = if p.ty.name() == "Path" {
-                    int_path_ids(file, p)
+                    int_path_ids(cx.workspace, file, p)
                 } else {
                     match &file.pat(p.pat).kind {
                         PatKind::Ident { name, .. }
