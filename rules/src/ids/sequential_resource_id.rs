@@ -455,8 +455,21 @@ fn named_destination(
                 return Some((d.name.clone(), d.span));
             }
         } else {
-            return (guessable_name(ws, &inner.name) && reaches(inner))
-                .then(|| (inner.name.clone(), inner.span));
+            if !reaches(inner) {
+                return None;
+            }
+            if guessable_name(ws, &inner.name) {
+                return Some((inner.name.clone(), inner.span));
+            }
+            // `let code = ..; code` in `fn new_invite_code()`: the function names the value.
+            let returned = block_tail(&file.function(f).body)
+                .is_some_and(|t| file.as_ident(t) == Some(inner.name.as_str()));
+            if !returned {
+                return None;
+            }
+            let function = file.function(f);
+            return guessable_name(ws, &function.name.name)
+                .then(|| (function.name.name.clone(), function.name.span));
         }
     }
     let function = file.function(f);
