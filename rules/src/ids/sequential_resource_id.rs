@@ -23,7 +23,9 @@ declare_rule! {
     ///   non-cryptographic or small source: `SmallRng`, `StdRng::seed_from_u64`, `fastrand`,
     ///   `rand::random::<u32>()`, `gen_range(..)`, a timestamp or a counter (`fetch_add`);
     /// - handlers whose path takes an integer id (`Path<i64>`, `Path<(Uuid, i32)>`) for a
-    ///   tenant-scoped resource.
+    ///   tenant-scoped resource. Integers not named as ids (page numbers, timestamps, enum
+    ///   codes), paths that also carry a secret (capability URLs) and integers that index inside
+    ///   a resource named by a random UUID are not reported.
     ///
     /// `OsRng`, `getrandom` and `rand::random::<[u8; 32]>()` with at least 128 bits,
     /// `Uuid::new_v4()` and `Uuid::now_v7()` are fine.
@@ -124,7 +126,8 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
                 continue;
             };
             let key = primary_key(ct);
-            // A key that includes the tenant column numbers rows within one tenant only.
+            // A key that includes the tenant column makes every lookup by key name the tenant:
+            // a guessed number cannot reach another tenant's row.
             if key.iter().any(|c| ws.is_tenant_column(&c.name.value)) {
                 continue;
             }
