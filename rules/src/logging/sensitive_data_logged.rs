@@ -89,12 +89,15 @@ impl Rule for SensitiveDataLogged {
                 continue;
             }
             for (name, span, ty) in &inst.recorded {
-                let leak =
-                    if is_secret_name(name, &ws.config.secret_names) && !is_redacting_type(ty) {
-                        Some(Leak::Named(name.clone()))
-                    } else {
-                        type_leak(ws, ty, true)
-                    };
+                let declared = Declared {
+                    ty: Some(ty),
+                    names: &[],
+                };
+                let leak = if is_credential(ws, name, declared) && !is_redacting_type(ty) {
+                    Some(Leak::Named(name.clone()))
+                } else {
+                    type_leak(ws, ty, true)
+                };
                 if let Some(leak) = leak {
                     findings.push(
                         Finding::new(format!("{}, recorded by `#[instrument]`", leak.what()), *span)
@@ -105,7 +108,7 @@ impl Rule for SensitiveDataLogged {
                 }
             }
             for field in &inst.fields {
-                if is_secret_name(field, &ws.config.secret_names) {
+                if is_credential(ws, field, Declared::default()) {
                     findings.push(
                         Finding::new(
                             format!(
