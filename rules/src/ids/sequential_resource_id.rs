@@ -446,7 +446,9 @@ fn named_destination(
     containing.sort_by_key(|d| file.expr(d.value).span.len());
     let reaches = |d: &Destination| match source.weakness {
         Weakness::Predictable => true,
-        Weakness::SmallSpace => value_reaches(file, d.value, source.span),
+        Weakness::SmallSpace => {
+            value_reaches(file, d.value, source.span) && !has_strong_source(file, d.value)
+        }
     };
     if let Some(inner) = containing.first() {
         if is_rng_name(&inner.name) && source.weakness == Weakness::Predictable {
@@ -478,9 +480,8 @@ fn named_destination(
     let function = file.function(f);
     let tail_reaches = match source.weakness {
         Weakness::Predictable => true,
-        Weakness::SmallSpace => {
-            block_tail(&function.body).is_some_and(|t| value_reaches(file, t, source.span))
-        }
+        Weakness::SmallSpace => block_tail(&function.body)
+            .is_some_and(|t| value_reaches(file, t, source.span) && !has_strong_source(file, t)),
     };
     (guessable_name(ws, &function.name.name) && tail_reaches)
         .then(|| (function.name.name.clone(), function.name.span))
@@ -533,6 +534,35 @@ fn destinations(file: &RustFile, f: FnId) -> Vec<Destination> {
         _ => {}
     });
     out
+}
+
+/// Names of calls and paths that draw enough randomness from a CSPRNG to make a value
+/// unguessable whatever else is mixed in (`format!("{}-{}", Uuid::new_v4(), now)`).
+const STRONG_SOURCES: &[&str] = &[
+    "new_v4",
+    "now_v7",
+    "new_v7",
+    "OsRng",
+    "getrandom",
+    "fill_bytes",
+    "try_fill_bytes",
+    "sample_iter",
+    "Alphanumeric",
+];
+
+fn has_strong_source(file: &RustFile, root: ExprId) -> bool {
+    let mut found = false;
+    file.walk_expr(root, &mut |id| {
+        found |= match &file.expr(id).kind {
+            ExprKind::Path(p) => p
+                .segments
+                .iter()
+                .any(|s| STRONG_SOURCES.contains(&s.as_str())),
+            ExprKind::MethodCall { method, .. } => STRONG_SOURCES.contains(&method.name.as_str()),
+            _ => false,
+        };
+    });
+    found
 }
 
 fn mentions(file: &RustFile, root: ExprId, name: &str) -> bool {
