@@ -528,6 +528,7 @@ fn show_config(
     writeln!(out, "tenant-tables = {}", list(&c.tenant_tables))?;
     writeln!(out, "global-tables = {}", list(&c.global_tables))?;
     writeln!(out, "tenant-headers = {}", list(&c.tenant_headers))?;
+    writeln!(out, "secret-names = {}", list(&c.secret_names))?;
     writeln!(out, "exclude = {}", list(&c.exclude))?;
     writeln!(
         out,

@@ -34,6 +34,8 @@ struct RawConfig {
     #[serde(default)]
     tenant_headers: Vec<String>,
     #[serde(default)]
+    secret_names: Vec<String>,
+    #[serde(default)]
     exclude: Vec<Spanned<String>>,
     sql_dialect: Option<SqlDialect>,
     #[serde(default)]
@@ -88,6 +90,8 @@ pub struct Config {
     pub tenant_tables: Vec<String>,
     pub global_tables: Vec<String>,
     pub tenant_headers: Vec<String>,
+    /// Extra binding, field and header names whose values are credentials.
+    pub secret_names: Vec<String>,
     pub exclude: Vec<String>,
     exclude_matcher: GlobSet,
     pub sql_dialect: Option<SqlDialect>,
@@ -104,6 +108,7 @@ impl Default for Config {
             tenant_tables: Vec::new(),
             global_tables: Vec::new(),
             tenant_headers: Vec::new(),
+            secret_names: Vec::new(),
             exclude: Vec::new(),
             exclude_matcher: GlobSet::empty(),
             sql_dialect: None,
@@ -258,6 +263,7 @@ impl Config {
             tenant_tables: raw.tenant_tables,
             global_tables: raw.global_tables,
             tenant_headers: raw.tenant_headers,
+            secret_names: raw.secret_names,
             exclude: raw.exclude.into_iter().map(Spanned::into_inner).collect(),
             exclude_matcher,
             sql_dialect: raw.sql_dialect,
@@ -319,7 +325,7 @@ fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> ConfigError {
     let message = e.message().to_string();
     let help = message.contains("unknown field").then(|| {
         "the keys are: tenant-columns, tenant-aliases, tenant-tables, global-tables, tenant-headers, \
-         exclude, sql-dialect, [rules], [[overrides]]"
+         secret-names, exclude, sql-dialect, [rules], [[overrides]]"
             .to_string()
     });
     ConfigError {

@@ -29,6 +29,8 @@ pub struct AnalyzedFile {
     pub sql_sites: Vec<SqlSite>,
     /// SQL sinks whose text could not be known statically (a parameter, a call result).
     pub unresolved_sql: usize,
+    /// Log, tracing and print calls with the values they record; `#[instrument]`s.
+    pub logging: crate::logging::LogFacts,
 }
 
 impl AnalyzedFile {
@@ -46,6 +48,8 @@ pub struct Workspace {
     /// String consts and statics by name, where the name is unambiguous.
     consts: HashMap<String, Option<String>>,
     vocabulary: Vec<String>,
+    /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
+    pub credential_types: crate::logging::CredentialTypes,
 }
 
 impl Workspace {
@@ -63,6 +67,7 @@ impl Workspace {
             schema,
             consts: HashMap::new(),
             vocabulary,
+            credential_types: Default::default(),
         }
     }
 
@@ -292,6 +297,10 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
     let schema = Schema::from_migrations(migrations);
     let mut workspace = Workspace::new(root.clone(), config, schema);
     workspace.consts = collect_consts(&files);
+    workspace.credential_types = crate::logging::CredentialTypes::build(
+        files.iter().filter_map(|f| f.rust.as_ref()),
+        &workspace.config.secret_names,
+    );
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
@@ -426,12 +435,14 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: None,
             sql_sites: vec![site],
             unresolved_sql: 0,
+            logging: Default::default(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
     let rust = crate::parse::parse_rust(&source.text);
     match rust {
         Ok(rust) => Ok(AnalyzedFile {
+            logging: crate::logging::collect(&rust, &source.text),
             source,
             rust: Some(rust),
             sql_sites: Vec::new(),

@@ -12,6 +12,8 @@ pub struct Table {
     /// The name as written, schema qualifier included.
     pub name: String,
     pub columns: Vec<String>,
+    /// `(column, referenced table)` for each single-column foreign key in the `CREATE TABLE`.
+    pub foreign_keys: Vec<(String, String)>,
     /// Where the table is created: the migration's path and the span of its name.
     pub declared_in: String,
     #[serde(skip)]
@@ -117,6 +119,7 @@ impl Schema {
                     Table {
                         name,
                         columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
+                        foreign_keys: foreign_keys(ct),
                         declared_in: file.source.rel_path.clone(),
                         declared_at,
                         file: Some(file.source.clone()),
@@ -242,6 +245,27 @@ impl Schema {
             _ => {}
         }
     }
+}
+
+fn foreign_keys(ct: &sqlparser::ast::CreateTable) -> Vec<(String, String)> {
+    use sqlparser::ast::{ColumnOption, TableConstraint};
+    let inline = ct.columns.iter().flat_map(|c| {
+        c.options.iter().filter_map(|o| match &o.option {
+            ColumnOption::ForeignKey { foreign_table, .. } => {
+                Some((c.name.value.clone(), object_name(foreign_table)))
+            }
+            _ => None,
+        })
+    });
+    let constraints = ct.constraints.iter().filter_map(|c| match c {
+        TableConstraint::ForeignKey {
+            columns,
+            foreign_table,
+            ..
+        } if columns.len() == 1 => Some((columns[0].value.clone(), object_name(foreign_table))),
+        _ => None,
+    });
+    inline.chain(constraints).collect()
 }
 
 /// Whether a path is a migration: under a `migrations` folder, and not a down migration.

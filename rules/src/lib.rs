@@ -2,14 +2,18 @@
 
 use lint_core::rule::Rule;
 
+pub mod ids;
+pub mod logging;
 pub mod sql;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
     &sql::query_missing_tenant_filter::QueryMissingTenantFilter,
-    &sql::rls_not_enabled::RlsNotEnabled,
-    &sql::sql_built_with_format::SqlBuiltWithFormat,
     &sql::tenant_setting_not_local::TenantSettingNotLocal,
+    &sql::sql_built_with_format::SqlBuiltWithFormat,
+    &sql::rls_not_enabled::RlsNotEnabled,
+    &logging::sensitive_data_logged::SensitiveDataLogged,
+    &ids::sequential_resource_id::SequentialResourceId,
 ];
 
 /// Looks a rule up by id.

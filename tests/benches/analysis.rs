@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 use syn::visit::Visit;
 
 fn main() {
-    let mut args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let mut args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let scale = args.iter().any(|a| a == "--scale");
     args.retain(|a| !a.starts_with("--"));
     let Some(path) = args.first().map(PathBuf::from) else {
@@ -40,7 +43,11 @@ fn main() {
     let (full_time, full_mem, analysed) = measure(|| full(&path, 2));
     let (full_time_1, _, _) = measure(|| full(&path, 1));
     let (floor_time_1, _, _) = measure(|| floor(&path, 1));
-    println!("parse-only floor, 2 threads: {:>8.3}s  peak {:>6} MiB", secs(floor_time), floor_mem);
+    println!(
+        "parse-only floor, 2 threads: {:>8.3}s  peak {:>6} MiB",
+        secs(floor_time),
+        floor_mem
+    );
     println!("parse-only floor, 1 thread:  {:>8.3}s", secs(floor_time_1));
     println!(
         "full analysis,    2 threads: {:>8.3}s  peak {:>6} MiB  ({} SQL statements analysed, {:.0}/s)",
@@ -50,8 +57,14 @@ fn main() {
         analysed as f64 / secs(full_time)
     );
     println!("full analysis,    1 thread:  {:>8.3}s", secs(full_time_1));
-    println!("ratio full / floor (2 threads):   {:.2}x  (target <= 1.5x)", secs(full_time) / secs(floor_time));
-    println!("speed-up 1 -> 2 threads (full):   {:.2}x  (target >= 1.8x)", secs(full_time_1) / secs(full_time));
+    println!(
+        "ratio full / floor (2 threads):   {:.2}x  (target <= 1.5x)",
+        secs(full_time) / secs(floor_time)
+    );
+    println!(
+        "speed-up 1 -> 2 threads (full):   {:.2}x  (target >= 1.8x)",
+        secs(full_time_1) / secs(full_time)
+    );
     println!(
         "peak memory full / floor:         {:.2}x  (target <= 4x)",
         full_mem as f64 / floor_mem.max(1) as f64
@@ -63,7 +76,12 @@ fn main() {
             copy_dir(&path, &dir.path().join(format!("copy{copies}")));
             if copies == 1 || copies == 2 || copies == 4 {
                 let (t, m, _) = measure(|| full(dir.path(), 2));
-                println!("scale {copies}x: {:>8.3}s  peak {:>6} MiB  ({:.3}s per copy)", secs(t), m, secs(t) / copies as f64);
+                println!(
+                    "scale {copies}x: {:>8.3}s  peak {:>6} MiB  ({:.3}s per copy)",
+                    secs(t),
+                    m,
+                    secs(t) / copies as f64
+                );
             }
         }
     }
@@ -141,12 +159,15 @@ impl<'ast> Visit<'ast> for SqlLiterals {
 }
 
 fn floor(path: &Path, threads: usize) -> Stats {
-    let (files, _) = lint_core::discovery::discover(&[path.to_path_buf()], path, &Config::default());
+    let (files, _) =
+        lint_core::discovery::discover(&[path.to_path_buf()], path, &Config::default());
     let per_file: Vec<(usize, usize)> = pool(threads).install(|| {
         files
             .par_iter()
             .map(|file| {
-                let Ok(text) = std::fs::read_to_string(file) else { return (0, 0) };
+                let Ok(text) = std::fs::read_to_string(file) else {
+                    return (0, 0);
+                };
                 let lines = text.lines().count();
                 let dialect = sqlparser::dialect::PostgreSqlDialect {};
                 let parse_sql = |sql: &str| {

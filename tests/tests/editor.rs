@@ -28,12 +28,18 @@ fn cargo_json_lines_are_cargo_messages() {
                     _ => DiagnosticLevel::Note,
                 };
                 assert_eq!(d.level, level);
-                assert_eq!(d.code.as_ref().unwrap().code, want["rule"].as_str().unwrap());
+                assert_eq!(
+                    d.code.as_ref().unwrap().code,
+                    want["rule"].as_str().unwrap()
+                );
                 let primary = d.spans.iter().find(|s| s.is_primary).unwrap();
                 // Relative to the workspace root, where rust-analyzer runs the command.
                 assert_eq!(primary.file_name, want["file"].as_str().unwrap());
                 assert_eq!(primary.line_start as u64, want["line"].as_u64().unwrap());
-                assert_eq!(primary.column_start as u64, want["column"].as_u64().unwrap());
+                assert_eq!(
+                    primary.column_start as u64,
+                    want["column"].as_u64().unwrap()
+                );
                 assert!(d.children.iter().any(|c| c.level == DiagnosticLevel::Help));
             }
             Message::BuildFinished(f) => assert!(!f.success),

@@ -53,7 +53,11 @@ fn sarif_rules_have_the_fields_github_requires() {
         .unwrap();
     let prefix = lint_core::render::repo_prefix(&repo_root().join("fixtures/demo"));
     assert!(
-        uri.starts_with(&prefix) && repo_root().join("fixtures/demo").join(&uri[prefix.len()..]).is_file(),
+        uri.starts_with(&prefix)
+            && repo_root()
+                .join("fixtures/demo")
+                .join(&uri[prefix.len()..])
+                .is_file(),
         "paths are relative to the repository root (fixtures/demo/ in a git checkout): {uri}"
     );
     let rule_index = result["ruleIndex"].as_u64().unwrap() as usize;

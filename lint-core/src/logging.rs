@@ -1,0 +1,525 @@
+//! What a file writes to its logs: every log, tracing and print macro with the values it records
+//! (field names, `%`/`?` sigils, format-template holes and their `{:?}` specs, bindings captured
+//! by the template), and every `#[instrument]` with the arguments it records. Computed once per
+//! file; rules about logged data read these facts instead of walking the file again.
+
+use crate::format::{parse_template, HoleArg, Piece};
+use crate::ir::*;
+use crate::model::RustFile;
+use crate::span::Span;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Default)]
+pub struct LogFacts {
+    pub calls: Vec<LogCall>,
+    pub instrumented: Vec<Instrumented>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogKind {
+    /// `log`/`tracing` events: `info!`, `warn!`, `event!`, `log!`...
+    Event,
+    /// `span!`, `info_span!`...: a name, then fields.
+    Span,
+    /// `println!`, `eprintln!`, `print!`, `eprint!`, `dbg!`.
+    Print,
+}
+
+/// A macro call that writes values to a log or the console.
+#[derive(Debug)]
+pub struct LogCall {
+    pub call: ExprId,
+    pub function: Option<FnId>,
+    pub macro_name: String,
+    pub kind: LogKind,
+    pub values: Vec<LoggedValue>,
+}
+
+/// One value a log call records.
+#[derive(Debug)]
+pub struct LoggedValue {
+    /// The tracing field name or the format argument's name (`api_key` in `api_key = %k`).
+    pub field: Option<String>,
+    /// The logged expression; `None` for a binding the template captures (`{token}`).
+    pub expr: Option<ExprId>,
+    /// The binding a template hole captures by name.
+    pub captured: Option<String>,
+    /// Formatted with `Debug`: a `?` sigil, a `{:?}` hole, or `dbg!`.
+    pub debug: bool,
+    pub span: Span,
+}
+
+impl LoggedValue {
+    /// The binding or field name the value is known by, for messages.
+    pub fn display_name(&self) -> Option<&str> {
+        self.field.as_deref().or(self.captured.as_deref())
+    }
+}
+
+/// A function with `#[instrument]`: its span records every argument not skipped, with `Debug`.
+#[derive(Debug)]
+pub struct Instrumented {
+    pub function: FnId,
+    pub attr_span: Span,
+    /// Parameters the span records: binding name, span of the parameter, its type.
+    pub recorded: Vec<(String, Span, Ty)>,
+    /// Names declared in `fields(...)`.
+    pub fields: Vec<String>,
+}
+
+const EVENT_MACROS: &[&str] = &["trace", "debug", "info", "warn", "error"];
+const LEVELED_EVENT_MACROS: &[&str] = &["event", "log"];
+const NAMED_SPAN_MACROS: &[&str] = &[
+    "trace_span",
+    "debug_span",
+    "info_span",
+    "warn_span",
+    "error_span",
+];
+const PRINT_MACROS: &[&str] = &["println", "eprintln", "print", "eprint"];
+/// Tracing's reserved `key: value` arguments, which are metadata rather than recorded values.
+const RESERVED_FIELDS: &[&str] = &["target", "parent", "name"];
+
+pub fn collect(file: &RustFile, text: &str) -> LogFacts {
+    let mut facts = LogFacts::default();
+    for &(id, function) in &file.calls {
+        let ExprKind::Macro(m) = &file.expr(id).kind else {
+            continue;
+        };
+        let MacroArgs::List(args) = &m.args else {
+            continue;
+        };
+        let name = m.path.last();
+        let (kind, leading_level) = if EVENT_MACROS.contains(&name) {
+            (LogKind::Event, false)
+        } else if LEVELED_EVENT_MACROS.contains(&name) {
+            (LogKind::Event, true)
+        } else if name == "span" {
+            (LogKind::Span, true)
+        } else if NAMED_SPAN_MACROS.contains(&name) {
+            (LogKind::Span, false)
+        } else if PRINT_MACROS.contains(&name) || name == "dbg" {
+            (LogKind::Print, false)
+        } else {
+            continue;
+        };
+        let skip = usize::from(leading_level && args.first().is_some_and(|a| a.name.is_none()));
+        let args = args.get(skip..).unwrap_or_default();
+        let values = if name == "dbg" {
+            args.iter()
+                .map(|a| LoggedValue {
+                    field: None,
+                    expr: Some(a.expr),
+                    captured: None,
+                    debug: true,
+                    span: a.span,
+                })
+                .collect()
+        } else {
+            logged_values(file, text, kind, args)
+        };
+        facts.calls.push(LogCall {
+            call: id,
+            function,
+            macro_name: name.to_string(),
+            kind,
+            values,
+        });
+    }
+    for f in file.function_ids() {
+        let function = file.function(f);
+        if let Some(attr) = function.attr("instrument") {
+            facts.instrumented.push(instrumented(file, f, attr));
+        }
+    }
+    facts
+}
+
+fn logged_values(
+    file: &RustFile,
+    text: &str,
+    kind: LogKind,
+    args: &[MacroArg],
+) -> Vec<LoggedValue> {
+    let template = args
+        .iter()
+        .position(|a| a.name.is_none() && a.sigil.is_none() && file.str_lit(a.expr).is_some());
+    let mut values = Vec::new();
+    let field_end = match kind {
+        LogKind::Span => args.len(),
+        _ => template.unwrap_or(args.len()),
+    };
+    for (i, a) in args.iter().enumerate().take(field_end) {
+        let reserved = a
+            .name
+            .as_ref()
+            .is_some_and(|n| RESERVED_FIELDS.contains(&n.name.as_str()));
+        if reserved || (kind == LogKind::Span && Some(i) == template) {
+            continue;
+        }
+        values.push(LoggedValue {
+            field: a.name.as_ref().map(|n| n.name.clone()),
+            expr: Some(a.expr),
+            captured: None,
+            debug: a.sigil == Some('?'),
+            span: a.span,
+        });
+    }
+    let Some(t) = template.filter(|_| kind != LogKind::Span) else {
+        return values;
+    };
+    let Some(lit) = file.str_lit(args[t].expr) else {
+        return values;
+    };
+    let format_args = args.get(t + 1..).unwrap_or_default();
+    let positional: Vec<usize> = (0..format_args.len())
+        .filter(|&i| format_args[i].name.is_none())
+        .collect();
+    let named: HashMap<&str, usize> = format_args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| Some((a.name.as_ref()?.name.as_str(), i)))
+        .collect();
+    let mut debug_args: HashSet<usize> = HashSet::new();
+    let mut used_args: HashSet<usize> = HashSet::new();
+    let mut captured: Vec<(String, bool, Span)> = Vec::new();
+    let mut next = 0;
+    for piece in parse_template(&lit.value) {
+        let Piece::Hole { arg, start, end } = piece else {
+            continue;
+        };
+        let inner = lit
+            .value
+            .get(start + 1..end.saturating_sub(1))
+            .unwrap_or("");
+        let debug = inner
+            .split_once(':')
+            .is_some_and(|(_, spec)| spec.contains('?'));
+        let index = match &arg {
+            HoleArg::Next => {
+                next += 1;
+                positional.get(next - 1).copied()
+            }
+            HoleArg::Index(n) => positional.get(*n).copied(),
+            HoleArg::Named(name) => match named.get(name.as_str()) {
+                Some(&i) => Some(i),
+                None => {
+                    let at = |o: usize| {
+                        crate::sql::map_literal_offset(text, lit.content_start, lit.raw, o as u32)
+                    };
+                    captured.push((
+                        name.clone(),
+                        debug,
+                        Span::new(at(start) as usize, at(end) as usize),
+                    ));
+                    None
+                }
+            },
+        };
+        if let Some(i) = index {
+            used_args.insert(i);
+            if debug {
+                debug_args.insert(i);
+            }
+        }
+    }
+    for (i, a) in format_args.iter().enumerate() {
+        values.push(LoggedValue {
+            field: a.name.as_ref().map(|n| n.name.clone()),
+            expr: Some(a.expr),
+            captured: None,
+            debug: debug_args.contains(&i),
+            span: a.span,
+        });
+    }
+    for (name, debug, span) in captured {
+        values.push(LoggedValue {
+            field: None,
+            expr: None,
+            captured: Some(name),
+            debug,
+            span,
+        });
+    }
+    values
+}
+
+/// Reads `skip(a, b)`, `skip_all` and `fields(x = ..)` from an `#[instrument(...)]`.
+fn instrumented(file: &RustFile, f: FnId, attr: &Attr) -> Instrumented {
+    let tokens: TokenStream = attr.tokens.parse().unwrap_or_default();
+    let mut skip_all = false;
+    let mut skipped: Vec<String> = Vec::new();
+    let mut fields = Vec::new();
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tt) in trees.iter().enumerate() {
+        let TokenTree::Ident(ident) = tt else {
+            continue;
+        };
+        let group = match trees.get(i + 1) {
+            Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => Some(g),
+            _ => None,
+        };
+        match (ident.to_string().as_str(), group) {
+            ("skip_all", _) => skip_all = true,
+            ("skip", Some(g)) => skipped.extend(g.stream().into_iter().filter_map(|t| match t {
+                TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            })),
+            ("fields", Some(g)) => fields.extend(field_names(g.stream())),
+            _ => {}
+        }
+    }
+    let function = file.function(f);
+    let mut recorded = Vec::new();
+    if !skip_all {
+        for p in &function.params {
+            let mut names = Vec::new();
+            file.bindings(p.pat, &mut names);
+            // A destructured parameter has no single name for tracing to record.
+            if let [(name, _)] = names.as_slice() {
+                if !skipped.contains(name) {
+                    recorded.push((name.clone(), p.span, p.ty.clone()));
+                }
+            }
+        }
+    }
+    Instrumented {
+        function: f,
+        attr_span: attr.span,
+        recorded,
+        fields,
+    }
+}
+
+/// The field names of `fields(a = 1, b.c = %x, ?d, "e" = 2)`, leaving out fields declared
+/// `tracing::field::Empty`: they record nothing until the code fills them in.
+fn field_names(stream: TokenStream) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = String::new();
+    let mut value: Vec<String> = Vec::new();
+    let mut in_value = false;
+    let mut finish = |name: &mut String, value: &mut Vec<String>| {
+        if !name.is_empty() && value.last().map(String::as_str) != Some("Empty") {
+            names.push(std::mem::take(name));
+        }
+        name.clear();
+        value.clear();
+    };
+    for tt in stream {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                finish(&mut current, &mut value);
+                in_value = false;
+            }
+            TokenTree::Punct(p) if p.as_char() == '=' && !in_value => in_value = true,
+            _ if in_value => value.push(tt.to_string()),
+            TokenTree::Ident(i) => current.push_str(&i.to_string()),
+            TokenTree::Punct(p) if p.as_char() == '.' => current.push('.'),
+            TokenTree::Literal(l) => current.push_str(l.to_string().trim_matches('"')),
+            _ => {}
+        }
+    }
+    finish(&mut current, &mut value);
+    names
+}
+
+/// What the workspace's struct declarations say about credentials: structs whose derived
+/// `Debug` prints a credential field, and fields declared with a redacting type. Built once for
+/// the workspace: the struct and the log call are usually in different files.
+#[derive(Debug, Default)]
+pub struct CredentialTypes {
+    leaky: HashMap<String, Vec<String>>,
+    /// Types with a hand-written `Debug` impl somewhere: assumed to redact.
+    manual_debug: HashSet<String>,
+    /// Field names that every struct declaring them declares with a redacting type.
+    redacting_fields: HashSet<String>,
+    /// Field and accessor names that every struct or function declaring them types as a UUID
+    /// or an integer.
+    identifier_names: HashSet<String>,
+}
+
+impl CredentialTypes {
+    pub fn build<'a>(
+        files: impl IntoIterator<Item = &'a RustFile>,
+        secret_names: &[String],
+    ) -> Self {
+        let mut leaks = CredentialTypes::default();
+        // A name shared by several structs is only trusted when every one of them leaks.
+        let mut ambiguous: HashSet<String> = HashSet::new();
+        let mut plain_fields: HashSet<String> = HashSet::new();
+        let mut other_typed: HashSet<String> = HashSet::new();
+        for file in files {
+            for s in &file.structs {
+                for f in &s.fields {
+                    if crate::secrets::is_redacting_type(&f.ty) {
+                        leaks.redacting_fields.insert(f.name.name.clone());
+                    } else {
+                        plain_fields.insert(f.name.name.clone());
+                    }
+                    if crate::secrets::is_identifier_type(&f.ty) {
+                        leaks.identifier_names.insert(f.name.name.clone());
+                    } else {
+                        other_typed.insert(f.name.name.clone());
+                    }
+                }
+                let secret_fields: Vec<String> = s
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        crate::secrets::is_secret_name(&f.name.name, secret_names)
+                            && !crate::secrets::is_redacting_type(&f.ty)
+                            && !f.attrs.iter().any(is_debug_skip)
+                    })
+                    .map(|f| f.name.name.clone())
+                    .collect();
+                let name = s.name.name.clone();
+                if s.derives("Debug") && !secret_fields.is_empty() {
+                    if !ambiguous.contains(&name) {
+                        leaks.leaky.entry(name).or_insert(secret_fields);
+                    }
+                } else {
+                    leaks.leaky.remove(&name);
+                    ambiguous.insert(name);
+                }
+            }
+            for imp in &file.impls {
+                if imp.trait_path.as_ref().is_some_and(|t| t.last() == "Debug") {
+                    leaks.manual_debug.insert(imp.self_ty.name().to_string());
+                }
+            }
+            // Accessors, kept apart from fields as `name()`: `fn session_id(&self) -> Uuid`.
+            for f in &file.functions {
+                let Some(ret) = f.ret.as_ref().filter(|_| f.params.len() <= 1) else {
+                    continue;
+                };
+                let key = format!("{}()", f.name.name);
+                if crate::secrets::is_identifier_type(ret) {
+                    leaks.identifier_names.insert(key);
+                } else {
+                    other_typed.insert(key);
+                }
+            }
+        }
+        let manual = &leaks.manual_debug;
+        leaks.leaky.retain(|name, _| !manual.contains(name));
+        leaks.redacting_fields.retain(|f| !plain_fields.contains(f));
+        leaks.identifier_names.retain(|n| !other_typed.contains(n));
+        leaks
+    }
+
+    /// Whether a field (`session_id`) or accessor (`session_id()`) of this name is always
+    /// declared as a UUID or an integer.
+    pub fn is_identifier_name(&self, name: &str) -> bool {
+        self.identifier_names.contains(name)
+    }
+
+    /// Whether a field of this name is always declared with a redacting type
+    /// (`client_secret: SecretString`).
+    pub fn is_redacting_field(&self, field: &str) -> bool {
+        self.redacting_fields.contains(field)
+    }
+
+    /// The credential fields a derived `Debug` of this type prints.
+    pub fn leaked_fields(&self, type_name: &str) -> Option<&[String]> {
+        self.leaky.get(type_name).map(Vec::as_slice)
+    }
+
+    pub fn has_manual_debug(&self, type_name: &str) -> bool {
+        self.manual_debug.contains(type_name)
+    }
+}
+
+/// `#[debug(skip)]`, `#[educe(Debug(ignore))]`, `#[derivative(Debug = "ignore")]`: the field
+/// is left out of a derived `Debug`.
+fn is_debug_skip(attr: &Attr) -> bool {
+    let t = attr.tokens.to_ascii_lowercase();
+    matches!(
+        attr.path.last(),
+        "debug" | "educe" | "derivative" | "derive_more"
+    ) && (t.contains("skip") || t.contains("ignore"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> (RustFile, LogFacts) {
+        let file = crate::parse::parse_rust(src).expect("test source parses");
+        let facts = collect(&file, src);
+        (file, facts)
+    }
+
+    /// (field or captured name, debug) of each value of the first call.
+    fn values(src: &str) -> Vec<(String, bool)> {
+        let (file, facts) = facts(src);
+        facts.calls[0]
+            .values
+            .iter()
+            .map(|v| {
+                let name = v
+                    .display_name()
+                    .map(str::to_string)
+                    .or_else(|| v.expr.and_then(|e| file.as_ident(e)).map(str::to_string))
+                    .unwrap_or_default();
+                (name, v.debug)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tracing_fields_and_template() {
+        let v = values(
+            r#"fn f() { tracing::info!(target: "t", tenant = %t, ?token, key, "msg {} {:?} {x:?}", a, b); }"#,
+        );
+        assert_eq!(
+            v,
+            [
+                ("tenant".into(), false),
+                ("token".into(), true),
+                ("key".into(), false),
+                ("a".into(), false),
+                ("b".into(), true),
+                ("x".into(), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn spans_events_and_dbg() {
+        assert_eq!(
+            values(r#"fn f() { tracing::span!(Level::INFO, "name", id = %id); }"#),
+            [("id".into(), false)]
+        );
+        assert_eq!(
+            values(r#"fn f() { tracing::event!(Level::WARN, "{}", key); }"#),
+            [("key".into(), false)]
+        );
+        assert_eq!(values("fn f() { dbg!(key); }"), [("key".into(), true)]);
+    }
+
+    #[test]
+    fn captured_hole_span_points_into_the_literal() {
+        let src = r#"fn f() { log::info!("a\n{token}"); }"#;
+        let (_, facts) = facts(src);
+        let v = &facts.calls[0].values[0];
+        assert_eq!(v.captured.as_deref(), Some("token"));
+        assert_eq!(&src[v.span.start as usize..v.span.end as usize], "{token}");
+    }
+
+    #[test]
+    fn instrument_skips_and_fields() {
+        let (_, found) = facts(
+            "#[instrument(skip(pool, password), fields(api_key = %k, a.b))] fn f(pool: Pool, password: String, email: String) {}",
+        );
+        let inst = &found.instrumented[0];
+        let recorded: Vec<&str> = inst.recorded.iter().map(|(n, ..)| n.as_str()).collect();
+        assert_eq!(recorded, ["email"]);
+        assert_eq!(inst.fields, ["api_key", "a.b"]);
+        let (_, empty) =
+            facts("#[instrument(fields(session_id = tracing::field::Empty, b = 1))] fn f() {}");
+        assert_eq!(empty.instrumented[0].fields, ["b"]);
+        let (_, skip_all) = facts("#[tracing::instrument(skip_all)] fn f(password: String) {}");
+        assert!(skip_all.instrumented[0].recorded.is_empty());
+    }
+}

@@ -1,0 +1,1 @@
+pub mod sequential_resource_id;

@@ -1,0 +1,328 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::engine::Workspace;
+use lint_core::ir::{ExprId, ExprKind, FnId, Ty};
+use lint_core::logging::{LogCall, LogKind, LoggedValue};
+use lint_core::model::RustFile;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::secrets::{
+    is_derived_name, is_identifier_type, is_redacting_type, is_secret_name, is_session_id_name,
+    value_name, value_type,
+};
+use lint_core::span::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds credentials written to logs in plain text: API keys, passwords, tokens, client
+    /// secrets, private keys, session ids and `Authorization` header values passed to `log` and
+    /// `tracing` macros (including tracing fields such as `api_key = %key` and `?token`),
+    /// recorded by `#[instrument]` (arguments not listed in `skip(..)`), printed with
+    /// `println!`/`eprintln!` in server code, or printed as part of a struct whose derived
+    /// `Debug` shows a credential field.
+    ///
+    /// A value counts as a credential when its binding, field, accessor or type name says so.
+    /// Identifiers and digests of credentials (`api_key_id`, `token_hash`, `password_hash`) and
+    /// redacting wrappers (`secrecy::SecretString`, `Secret<T>`, `redact(..)`) are fine.
+    ///
+    /// ## Why is this bad?
+    /// The cheat sheet asks for tenant context in every log line but never sensitive tenant data
+    /// in plain text. Logs are shipped to aggregators, kept for months and read by operators and
+    /// support staff of every tenant: a logged API key or session token lets anyone with log
+    /// access act as that tenant.
+    ///
+    /// ## Example
+    /// ```rust
+    /// tracing::info!(tenant_id = %tenant.id, api_key = %api_key, "key rotated");
+    ///
+    /// #[derive(Debug)]
+    /// struct Integration { tenant_id: Uuid, client_secret: String }
+    /// tracing::debug!(?integration, "saved");
+    /// ```
+    ///
+    /// ## Use instead
+    /// Log the key's id or a short fingerprint, and keep secrets in a redacting type:
+    /// ```rust
+    /// tracing::info!(tenant_id = %tenant.id, api_key_id = %key.id, "key rotated");
+    ///
+    /// #[derive(Debug)]
+    /// struct Integration { tenant_id: Uuid, client_secret: secrecy::SecretString }
+    /// ```
+    ///
+    /// ## Options
+    /// The top-level `secret-names` list adds names whose values are credentials
+    /// (`secret-names = ["stripe_live", "dsn"]`).
+    pub struct SensitiveDataLogged {
+        id: "sensitive-data-logged",
+        category: Hardening,
+        summary: "a credential is written to logs or stdout in plain text",
+        cheat_sheet: "Logging and Monitoring: do not log sensitive tenant data",
+        cwe: 532,
+        precision: "high",
+        security_severity: "5.5",
+    }
+}
+
+impl Rule for SensitiveDataLogged {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let Some(file) = &cx.file.rust else { return };
+        if is_non_server_path(&cx.file.source.rel_path) {
+            return;
+        }
+        let ws = cx.workspace;
+        let mut findings = Vec::new();
+        let command_line = is_command_line_entry(&cx.file.source.rel_path);
+        for call in &cx.file.logging.calls {
+            if call.function.is_some_and(|f| is_test_fn(file, f))
+                || (call.kind == LogKind::Print && command_line)
+            {
+                continue;
+            }
+            for value in &call.values {
+                if let Some(leak) = leak(file, ws, call, value) {
+                    findings.push(finding(call, value.span, leak));
+                }
+            }
+        }
+        for inst in &cx.file.logging.instrumented {
+            if is_test_fn(file, inst.function) {
+                continue;
+            }
+            for (name, span, ty) in &inst.recorded {
+                let declared = Declared {
+                    ty: Some(ty),
+                    names: &[],
+                };
+                let leak = if is_credential(ws, name, declared) && !is_redacting_type(ty) {
+                    Some(Leak::Named(name.clone()))
+                } else {
+                    type_leak(ws, ty, true)
+                };
+                if let Some(leak) = leak {
+                    findings.push(
+                        Finding::new(format!("{}, recorded by `#[instrument]`", leak.what()), *span)
+                            .primary_label("recorded in the span with `Debug`")
+                            .label(inst.attr_span, "every argument not skipped is recorded")
+                            .help(format!("add it to `skip(..)` (`#[instrument(skip({name}))]`) or use `skip_all` and record only ids in `fields(..)`")),
+                    );
+                }
+            }
+            for field in &inst.fields {
+                if is_credential(ws, field, Declared::default()) {
+                    findings.push(
+                        Finding::new(
+                            format!(
+                                "`{field}` is a credential, recorded as an `#[instrument]` field"
+                            ),
+                            inst.attr_span,
+                        )
+                        .primary_label("recorded in the span")
+                        .help("record the credential's id or a fingerprint instead"),
+                    );
+                }
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}
+
+/// Why a logged value is a credential.
+enum Leak {
+    /// Its name (binding, field, accessor, type) says so.
+    Named(String),
+    /// Its type derives `Debug` and has credential fields.
+    DebugFields { ty: String, fields: Vec<String> },
+}
+
+impl Leak {
+    fn what(&self) -> String {
+        match self {
+            Leak::Named(name) => format!("`{name}` is a credential"),
+            Leak::DebugFields { ty, fields } => format!(
+                "the derived `Debug` of `{ty}` prints its credential field{} `{}`",
+                if fields.len() > 1 { "s" } else { "" },
+                fields.join("`, `")
+            ),
+        }
+    }
+}
+
+fn finding(call: &LogCall, span: Span, leak: Leak) -> Finding {
+    let (sink, label) = match call.kind {
+        LogKind::Print => ("printed in plain text", "printed here"),
+        LogKind::Event | LogKind::Span => ("written to the log in plain text", "logged here"),
+    };
+    let help = match &leak {
+        Leak::Named(_) => {
+            "log the credential's id or a short fingerprint instead, or keep it in a redacting type \
+             such as `secrecy::SecretString`"
+        }
+        Leak::DebugFields { .. } => {
+            "log the fields you need, implement `Debug` by hand to redact the credential, or make \
+             the field a `secrecy::SecretString`"
+        }
+    };
+    Finding::new(
+        format!("{}, {sink} by `{}!`", leak.what(), call.macro_name),
+        span,
+    )
+    .primary_label(label)
+    .help(help)
+}
+
+fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) -> Option<Leak> {
+    let Some(expr) = value.expr else {
+        // A binding captured by the template: only its name is known here.
+        let name = value.captured.as_deref()?;
+        return is_credential(ws, name, Declared::default()).then(|| Leak::Named(name.to_string()));
+    };
+    let ty = value_type(file, call.function, expr);
+    if ty.as_ref().is_some_and(is_redacting_type)
+        || is_string_literal(file, expr)
+        || is_redacting_field(file, ws, expr)
+    {
+        return None;
+    }
+    let own_name = value_name(file, expr);
+    let origins = origin_names(file, call.function, expr);
+    let declared = Declared {
+        ty: ty.as_ref(),
+        names: &origins,
+    };
+    let is_secret = |name: &str| is_credential(ws, name, declared);
+    if let Some(field) = value.field.as_deref().filter(|f| is_secret(f)) {
+        // `token = key.as_str()` names the secret; `token = hash(&key)` transforms it, and
+        // `token = %token_id` says it holds something else.
+        let own_secret = own_name.as_deref().is_some_and(is_secret);
+        let own_derived = own_name.as_deref().is_some_and(is_derived_name);
+        if own_secret || (!transforms(file, expr) && !own_derived) {
+            return Some(Leak::Named(field.to_string()));
+        }
+    }
+    if let Some(name) = own_name.filter(|n| is_secret(n)) {
+        return Some(Leak::Named(name));
+    }
+    type_leak(ws, ty.as_ref()?, value.debug)
+}
+
+/// Whether a name denotes a credential, given what the value is declared as: a session id that
+/// is a UUID or a number is a correlation id. Without a local type, the workspace's
+/// declarations of the value's name (or of what its `let` was initialised from) decide.
+fn is_credential(ws: &Workspace, name: &str, declared: Declared<'_>) -> bool {
+    if !is_secret_name(name, &ws.config.secret_names) {
+        return false;
+    }
+    if !is_session_id_name(name) {
+        return true;
+    }
+    match declared.ty {
+        Some(ty) => !is_identifier_type(ty),
+        None if declared.names.is_empty() => !ws.credential_types.is_identifier_name(name),
+        None => !declared
+            .names
+            .iter()
+            .any(|n| ws.credential_types.is_identifier_name(n)),
+    }
+}
+
+/// What is known about how a logged value is declared.
+#[derive(Clone, Copy, Default)]
+struct Declared<'a> {
+    ty: Option<&'a Ty>,
+    /// The names the value comes from: itself, and the accessor its `let` called.
+    names: &'a [String],
+}
+
+/// Where a value is declared, as the workspace's declarations are keyed: a field (`session_id`),
+/// an accessor (`session_id()`), or a binding's name; for a `let` binding, also what it was
+/// initialised from (`let id = ctx.session_id();` gives `session_id()`).
+fn origin_names(file: &RustFile, function: Option<FnId>, expr: ExprId) -> Vec<String> {
+    let key = |e: ExprId| match &file.expr(file.strip(e)).kind {
+        ExprKind::Path(p) => Some(p.last().to_string()),
+        ExprKind::Field { member, .. } => Some(member.name.clone()),
+        ExprKind::MethodCall { method, args, .. } if args.is_empty() => {
+            Some(format!("{}()", method.name))
+        }
+        _ => None,
+    };
+    let mut names: Vec<String> = key(expr).into_iter().collect();
+    let id = file.strip(expr);
+    if let (Some(f), Some(name)) = (function, file.as_ident(id)) {
+        let init = lint_core::flow::reaching_let(file, f, name, file.expr(id).span.start);
+        names.extend(init.and_then(key));
+    }
+    names
+}
+
+/// A credential by the value's type: a secret-named type (`ApiKey`) without a hand-written
+/// `Debug`, or, when `Debug`-formatted, a struct whose derived `Debug` prints credential fields.
+fn type_leak(ws: &Workspace, ty: &Ty, debug: bool) -> Option<Leak> {
+    let name = ty.name();
+    if name.is_empty() || is_redacting_type(ty) {
+        return None;
+    }
+    if is_secret_name(name, &ws.config.secret_names)
+        && !(debug && ws.credential_types.has_manual_debug(name))
+    {
+        return Some(Leak::Named(name.to_string()));
+    }
+    let fields = ws.credential_types.leaked_fields(name).filter(|_| debug)?;
+    Some(Leak::DebugFields {
+        ty: name.to_string(),
+        fields: fields.to_vec(),
+    })
+}
+
+/// Whether the logged expression computes something else from its input: a call that is not
+/// an accessor (`hash(&token)`, `token.len()`, `mask(key)`).
+fn transforms(file: &RustFile, expr: ExprId) -> bool {
+    matches!(
+        file.expr(file.strip(expr)).kind,
+        ExprKind::Call { .. }
+            | ExprKind::MethodCall { .. }
+            | ExprKind::Macro(_)
+            | ExprKind::Binary { .. }
+    )
+}
+
+/// `self.client_secret` where `client_secret` is declared as a `SecretString`.
+fn is_redacting_field(file: &RustFile, ws: &Workspace, expr: ExprId) -> bool {
+    matches!(&file.expr(file.strip(expr)).kind,
+        ExprKind::Field { member, .. } if ws.credential_types.is_redacting_field(&member.name))
+}
+
+fn is_string_literal(file: &RustFile, expr: ExprId) -> bool {
+    file.str_lit(expr).is_some()
+}
+
+fn is_test_fn(file: &RustFile, f: FnId) -> bool {
+    file.function(f)
+        .attrs
+        .iter()
+        .any(|a| a.path.last() == "test")
+}
+
+/// A binary's entry point or command-line module: what it prints is shown to the operator who
+/// ran the command (`mytool jwt generate` prints the token it made), not written to a log.
+fn is_command_line_entry(rel_path: &str) -> bool {
+    let mut components = rel_path.split('/').rev();
+    let file = components.next().unwrap_or("");
+    file == "main.rs"
+        || file == "cli.rs"
+        || components.any(|c| matches!(c, "bin" | "cli" | "commands"))
+}
+
+/// Tests, examples, benches and build scripts are not the server.
+fn is_non_server_path(rel_path: &str) -> bool {
+    rel_path.ends_with("build.rs")
+        || rel_path
+            .split('/')
+            .rev()
+            .skip(1)
+            .any(|c| matches!(c, "tests" | "examples" | "benches" | "test"))
+}
