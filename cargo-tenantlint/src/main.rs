@@ -1,10 +1,12 @@
 fn main() {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    // Unlocked handles: holding stderr's lock for the whole run would deadlock any worker
+    // thread (a progress bar, a debugging `eprintln!`) that writes to it.
     let code = cargo_tenantlint::run(
         std::env::args_os().collect(),
         &cwd,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     );
     std::process::exit(code);
 }
