@@ -29,6 +29,8 @@ pub struct AnalyzedFile {
     pub sql_sites: Vec<SqlSite>,
     /// SQL sinks whose text could not be known statically (a parameter, a call result).
     pub unresolved_sql: usize,
+    /// Keys and paths handed to caches and storage.
+    pub key_sinks: Vec<crate::keys::KeySink>,
 }
 
 impl AnalyzedFile {
@@ -46,6 +48,8 @@ pub struct Workspace {
     /// String consts and statics by name, where the name is unambiguous.
     consts: HashMap<String, Option<String>>,
     vocabulary: Vec<String>,
+    /// Clients, path fields and key-building helpers across the workspace.
+    pub keys: crate::keys::KeyIndex,
 }
 
 impl Workspace {
@@ -63,6 +67,7 @@ impl Workspace {
             schema,
             consts: HashMap::new(),
             vocabulary,
+            keys: Default::default(),
         }
     }
 
@@ -263,12 +268,14 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
     let schema = Schema::from_migrations(migrations);
     let mut workspace = Workspace::new(root.clone(), config, schema);
     workspace.consts = collect_consts(&files);
+    workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
             let (sites, unresolved) = crate::sql_sites::extract(&f.source, rust, &workspace);
             f.sql_sites = sites;
             f.unresolved_sql = unresolved;
+            f.key_sinks = crate::keys::extract(rust, &workspace);
         }
     });
 
@@ -405,6 +412,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: None,
             sql_sites: vec![site],
             unresolved_sql: 0,
+            key_sinks: Vec::new(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
@@ -415,6 +423,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: Some(rust),
             sql_sites: Vec::new(),
             unresolved_sql: 0,
+            key_sinks: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,

@@ -2,10 +2,17 @@
 
 use lint_core::rule::Rule;
 
+pub mod cache;
 pub mod sql;
+pub mod storage;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
-pub static ALL: &[&dyn Rule] = &[&sql::tenant_setting_not_local::TenantSettingNotLocal];
+pub static ALL: &[&dyn Rule] = &[
+    &sql::tenant_setting_not_local::TenantSettingNotLocal,
+    &cache::cache_key_missing_tenant::CacheKeyMissingTenant,
+    &storage::storage_key_missing_tenant::StorageKeyMissingTenant,
+    &storage::storage_key_traversal::StorageKeyTraversal,
+];
 
 /// Looks a rule up by id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
