@@ -82,8 +82,13 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, index: &KeyIndex) 
         };
         let mut names = Vec::new();
         file.bindings(p.pat, &mut names);
+        // `path: web::Path<T>` binds the extractor; its value is the `T` inside.
+        let plain = matches!(file.pat(p.pat).kind, PatKind::Ident { .. });
         for (name, _) in names {
-            let ty = param_binding_ty(file, p.pat, &p.ty, &name).unwrap_or_else(|| p.ty.clone());
+            let ty = match p.ty.args().first() {
+                Some(inner) if plain => inner.clone(),
+                _ => param_binding_ty(file, p.pat, &p.ty, &name).unwrap_or_else(|| p.ty.clone()),
+            };
             inputs.push(Input { name, ty, source });
         }
     }

@@ -70,8 +70,9 @@ impl Rule for StorageKeyMissingTenant {
             findings.push(
                 Finding::new(
                     format!(
-                        "{} key has no tenant component (built from {})",
+                        "{} {} has no tenant component (built from {})",
                         sink.family.name(),
+                        if sink.family.is_object_storage() { "key" } else { "path" },
                         sink.parts.dynamic_names()
                     ),
                     sink.key,
