@@ -89,10 +89,13 @@ pub struct KeyParts {
     /// Static text the key starts with (before any runtime part).
     pub prefix: String,
     prefix_closed: bool,
+    /// Some static text is part of the key (it is built here, not handed over whole).
+    literal_seen: bool,
 }
 
 impl KeyParts {
     fn literal(&mut self, text: &str) {
+        self.literal_seen = true;
         if !self.prefix_closed {
             self.prefix.push_str(text);
         }
@@ -106,6 +109,41 @@ impl KeyParts {
     fn unknown(&mut self) {
         self.prefix_closed = true;
         self.opaque = true;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tenant.is_none() && self.dynamic.is_empty() && !self.opaque && !self.literal_seen
+    }
+
+    fn merge(&mut self, other: KeyParts) {
+        if let Some(t) = other.tenant {
+            self.tenant.get_or_insert(t);
+        }
+        if !self.prefix_closed {
+            self.prefix.push_str(&other.prefix);
+            self.prefix_closed = other.prefix_closed;
+        }
+        self.dynamic.extend(other.dynamic);
+        self.opaque |= other.opaque;
+        self.literal_seen |= other.literal_seen;
+    }
+
+    /// A key that starts with a runtime value that is not a record id starts at a location
+    /// (a base directory, a namespace) that may already be the tenant's.
+    fn starts_at_location(&self) -> bool {
+        self.tenant.is_none()
+            && !self.dynamic.is_empty()
+            && !self.dynamic.iter().any(|(_, n)| is_record_id_name(n))
+    }
+
+    /// Whether a runtime part identifies a record (`invoice_id`, a helper-built key).
+    pub fn has_record_id(&self) -> bool {
+        self.dynamic.iter().any(|(_, n)| is_record_id_name(n))
+    }
+
+    /// Whether the whole key is one value handed over from elsewhere, not built here.
+    pub fn is_single_value(&self) -> bool {
+        !self.literal_seen && self.tenant.is_none() && self.dynamic.len() == 1
     }
 
     /// The key is built here, has runtime parts, and none of them is the tenant. Keys whose
@@ -167,7 +205,10 @@ pub enum HelperSummary {
 #[derive(Debug, Default)]
 pub struct KeyIndex {
     /// Struct fields whose declared type is a client, by field name.
-    client_fields: HashMap<String, Client>,
+    /// `None` when structs disagree about what a field of that name holds.
+    client_fields: HashMap<String, Option<Client>>,
+    /// Client fields by struct and field name (tuple fields are `0`, `1`...).
+    struct_clients: HashMap<(String, String), Client>,
     /// Statics whose declared type is a client.
     client_statics: HashMap<String, Client>,
     /// Functions and methods that return a client, by name.
@@ -188,8 +229,23 @@ impl KeyIndex {
             let imports = Imports::new(file);
             for s in &file.structs {
                 for field in &s.fields {
-                    if let Some(c) = client_of_ty(&field.ty, &imports, ws) {
-                        index.client_fields.insert(field.name.name.clone(), c);
+                    let client = client_of_ty(&field.ty, &imports, ws);
+                    if let Some(c) = client {
+                        index
+                            .struct_clients
+                            .insert((s.name.name.clone(), field.name.name.clone()), c);
+                    }
+                    // Tuple field names say nothing without their struct.
+                    if !field.name.name.starts_with(|c: char| c.is_ascii_digit()) {
+                        index
+                            .client_fields
+                            .entry(field.name.name.clone())
+                            .and_modify(|known| {
+                                if *known != client {
+                                    *known = None
+                                }
+                            })
+                            .or_insert(client);
                     }
                     if is_path_ty(&field.ty) {
                         index.path_fields.insert(field.name.name.clone(), ());
@@ -322,6 +378,11 @@ pub fn extract(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
             parts.tenant = Some(s.call);
         } else {
             cx.parts(s.key, 0, &mut parts);
+            // A whole key bound by a pattern (a loop variable, a closure parameter) is built
+            // where its collection is: no verdict here.
+            if parts.is_single_value() && cx.is_untyped_pattern_binding(s.key) {
+                parts.opaque = true;
+            }
         }
         let untrusted = if s.family.kind() == SinkKind::Storage && s.op != "Path::parse" {
             s.function
@@ -528,6 +589,15 @@ fn ty_has_tenant(ty: &Ty, ws: &Workspace) -> bool {
     }
 }
 
+/// A type without the wrappers that hold it (`&State<Arc<AppState>>` → `AppState`).
+fn unwrap_ty(ty: &Ty) -> &Ty {
+    match ty {
+        Ty::Ref(t) => unwrap_ty(t),
+        Ty::Path(p) if WRAPPERS.contains(&p.last()) => p.generics.first().map_or(ty, unwrap_ty),
+        _ => ty,
+    }
+}
+
 fn is_path_ty(ty: &Ty) -> bool {
     match ty {
         Ty::Path(p) if WRAPPERS.contains(&p.last()) => p.generics.first().is_some_and(is_path_ty),
@@ -576,6 +646,55 @@ pub fn is_tenant_ident(ws: &Workspace, name: &str) -> bool {
                     && !snake.ends_with("_name")
                     && !snake.contains("_count")
         })
+}
+
+/// A value or type that is one tenant (`tenant`, `current_org`, `Tenant`, `TenantShard`), not
+/// a registry of them (`TenantManager`).
+fn is_tenant_entity(ws: &Workspace, name: &str) -> bool {
+    let snake = crate::engine::to_snake(name);
+    ws.is_tenant_name(name)
+        || ws
+            .config
+            .tenant_columns
+            .iter()
+            .chain(&ws.config.tenant_aliases)
+            .filter_map(|c| {
+                crate::engine::to_snake(c)
+                    .strip_suffix("_id")
+                    .map(str::to_string)
+            })
+            .any(|stem| {
+                snake == stem
+                    || snake.ends_with(&format!("_{stem}"))
+                    || snake == format!("{stem}_shard")
+            })
+}
+
+/// Names of values that identify a record: `invoice_id`, `ids`, `uuid`, a helper's key.
+fn is_record_id_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with("id") || n.ends_with("ids") || n.contains("_id") || n.ends_with("()")
+}
+
+/// Operations that drop or expire an entry: they cannot serve one tenant's data to another.
+pub fn is_removal(op: &str) -> bool {
+    matches!(
+        op,
+        "del"
+            | "unlink"
+            | "expire"
+            | "expire_at"
+            | "pexpire"
+            | "persist"
+            | "invalidate"
+            | "remove"
+            | "cache_remove"
+            | "hdel"
+            | "srem"
+            | "zrem"
+            | "zrembyscore"
+            | "ltrim"
+    )
 }
 
 /// Names of values that are secrets: a key made only of them is authorised by possession.
@@ -630,6 +749,13 @@ fn is_opaque_name(name: &str) -> bool {
         ]
         .iter()
         .any(|s| n.contains(s))
+}
+
+fn is_const_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
 }
 
 fn is_string_ty(ty: &Ty) -> bool {
@@ -929,13 +1055,8 @@ impl Analyzer<'_> {
                 if client.family == Family::ObjectStore && self.is_none(key) {
                     return None;
                 }
-                Some(sink(
-                    client.family,
-                    name.into(),
-                    method.span,
-                    key,
-                    client.tenant_keyed,
-                ))
+                let scoped = client.tenant_keyed || self.is_tenant_scoped(*receiver);
+                Some(sink(client.family, name.into(), method.span, key, scoped))
             }
             ExprKind::Call { func, args } => {
                 let ExprKind::Path(path) = &self.expr(*func).kind else {
@@ -1047,12 +1168,64 @@ impl Analyzer<'_> {
         let ExprKind::Path(p) = &self.expr(*func).kind else {
             return false;
         };
+        // Only commands whose first argument is a key: not `AUTH`, `SELECT`, `EVAL`...
+        let ExprKind::Call { args, .. } = &self.expr(self.file.strip(id)).kind else {
+            return false;
+        };
+        let is_key_command = args
+            .first()
+            .and_then(|a| self.file.static_str(*a))
+            .is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                REDIS_COMMANDS.contains(&c.as_str())
+                    || matches!(
+                        c.as_str(),
+                        "setex"
+                            | "psetex"
+                            | "setnx"
+                            | "getdel"
+                            | "getex"
+                            | "incrby"
+                            | "hincrby"
+                            | "hmget"
+                            | "json.get"
+                            | "json.set"
+                    )
+            });
         p.last() == "cmd"
+            && is_key_command
             && self
                 .imports
                 .full(&p.segments)
                 .iter()
                 .any(|s| REDIS_CRATES.contains(&s.as_str()))
+    }
+
+    /// A cache reached through a tenant (`tenant.cache`, `self.cache` in `impl Tenant`) holds
+    /// one tenant's entries only.
+    fn is_tenant_scoped(&self, mut id: ExprId) -> bool {
+        for _ in 0..8 {
+            match &self.expr(self.file.strip(id)).kind {
+                ExprKind::Field { base, member } => {
+                    if is_tenant_entity(self.ws, &member.name) {
+                        return true;
+                    }
+                    id = *base;
+                }
+                ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => id = *receiver,
+                ExprKind::Path(p) if p.is_ident("self") => {
+                    return self
+                        .function
+                        .and_then(|f| self.file.function(f).owner.as_ref())
+                        .is_some_and(|o| is_tenant_entity(self.ws, unwrap_ty(&o.self_ty).name()))
+                }
+                ExprKind::Path(p) => {
+                    return p.segments.len() == 1 && is_tenant_entity(self.ws, p.last())
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn chain_root_is(&self, mut id: ExprId, ty: &str) -> bool {
@@ -1087,7 +1260,19 @@ impl Analyzer<'_> {
                 self.index.client_statics.get(name).copied()
             }
             ExprKind::Path(p) => self.index.client_statics.get(p.last()).copied(),
-            ExprKind::Field { member, .. } => self.index.client_fields.get(&member.name).copied(),
+            ExprKind::Field { base, member } => match self.struct_of(*base) {
+                Some(owner) if self.index.struct_fields.contains_key(&owner) => self
+                    .index
+                    .struct_clients
+                    .get(&(owner, member.name.clone()))
+                    .copied(),
+                _ => self
+                    .index
+                    .client_fields
+                    .get(&member.name)
+                    .copied()
+                    .flatten(),
+            },
             ExprKind::MethodCall {
                 receiver,
                 method,
@@ -1123,6 +1308,41 @@ impl Analyzer<'_> {
             }
             _ => None,
         }
+    }
+
+    fn is_untyped_pattern_binding(&self, id: ExprId) -> bool {
+        let id = self.resolve(id, 0);
+        let expr = self.expr(id);
+        match &expr.kind {
+            ExprKind::Path(p) if p.segments.len() == 1 => {
+                self.binding_init(p.last(), expr.span.start).is_none()
+                    && self.declared_ty(p.last(), expr.span.start).is_none()
+            }
+            _ => false,
+        }
+    }
+
+    /// The struct a value is declared as: `self` in an impl, a typed parameter or `let`.
+    fn struct_of(&self, id: ExprId) -> Option<String> {
+        let id = self.file.strip(id);
+        let ExprKind::Path(p) = &self.expr(id).kind else {
+            return None;
+        };
+        let name = p.last();
+        if p.segments.len() != 1 {
+            return None;
+        }
+        let ty = if name == "self" {
+            self.file
+                .function(self.function?)
+                .owner
+                .as_ref()?
+                .self_ty
+                .clone()
+        } else {
+            self.declared_ty(name, self.expr(id).span.start)?
+        };
+        Some(unwrap_ty(&ty).name().to_string())
     }
 
     /// Well-known constructors: `redis::Client::open`, `redis::pipe()`, `Cache::new`,
@@ -1374,7 +1594,7 @@ impl Analyzer<'_> {
                 }
                 match name {
                     "join" | "push" | "concat" | "with_file_name" | "with_extension" | "child" => {
-                        self.parts(*receiver, depth + 1, out);
+                        self.base_parts(*receiver, depth, out);
                         for a in args {
                             self.parts(*a, depth + 1, out);
                         }
@@ -1414,11 +1634,11 @@ impl Analyzer<'_> {
                     && matches!(owner, Some("Uuid" | "Ulid" | "Ksuid" | "ObjectId"))
                 {
                     out.runtime(span, "a generated id".into());
-                } else if matches!(
-                    owner,
-                    Some("Path" | "PathBuf" | "String" | "Cow" | "OsStr" | "Some")
-                ) || p.is_ident("Some")
-                {
+                } else if matches!(owner, Some("Path" | "PathBuf")) {
+                    for a in args {
+                        self.base_parts(*a, depth, out);
+                    }
+                } else if matches!(owner, Some("String" | "Cow" | "OsStr")) || p.is_ident("Some") {
                     for a in args {
                         self.parts(*a, depth + 1, out);
                     }
@@ -1432,6 +1652,17 @@ impl Analyzer<'_> {
             ExprKind::Index { base, .. } => self.parts(*base, depth + 1, out),
             _ => out.unknown(),
         }
+    }
+
+    /// The start of a key or path: a runtime root that is not a record id is a location that may
+    /// already be the tenant's, so the key has no verdict.
+    fn base_parts(&self, id: ExprId, depth: u32, out: &mut KeyParts) {
+        let mut base = KeyParts::default();
+        self.parts(id, depth + 1, &mut base);
+        if out.is_empty() && base.starts_at_location() {
+            base.opaque = true;
+        }
+        out.merge(base);
     }
 
     /// A plain name in a key: a tenant binding, a local built elsewhere in the function, a
@@ -1449,9 +1680,23 @@ impl Analyzer<'_> {
             out.literal(v);
             return;
         }
+        if is_const_name(name) {
+            // A const or static this file cannot read: fixed text all the same.
+            out.literal("");
+            out.prefix_closed = true;
+            return;
+        }
         let ty = self.declared_ty(name, span.start);
         if ty.as_ref().is_some_and(|t| ty_has_tenant(t, self.ws)) {
             out.tenant.get_or_insert(span);
+            return;
+        }
+        // A key type of its own (`EndpointCacheKey`) is built where it is constructed.
+        if ty
+            .as_ref()
+            .is_some_and(|t| is_opaque_name(unwrap_ty(t).name()))
+        {
+            out.unknown();
             return;
         }
         // A key string handed in by the caller is built there; so is anything named like one.
@@ -1508,7 +1753,11 @@ impl Analyzer<'_> {
             };
             let named: Vec<&MacroArg> = args.iter().skip(1).collect();
             let mut positional = named.iter().filter(|a| a.name.is_none());
-            for piece in format_pieces(&lit.value) {
+            let at_start = out.is_empty();
+            for (i, piece) in format_pieces(&lit.value).into_iter().enumerate() {
+                if i == 1 && at_start && out.starts_at_location() {
+                    out.opaque = true;
+                }
                 match piece {
                     FormatPiece::Text(t) => out.literal(&t),
                     FormatPiece::Next => match positional.next() {
@@ -1578,12 +1827,51 @@ pub fn binding_init(file: &RustFile, f: &Function, name: &str, offset: u32) -> O
         if span.end <= offset {
             if let PatKind::Ident { name: n, .. } = &file.pat(pat).kind {
                 if n == name {
-                    found = init;
+                    found = Some((init, span.end));
                 }
             }
         }
     });
-    found
+    let (init, let_end) = found?;
+    (!shadowed_by_pattern(file, f, name, let_end, offset)).then_some(init)?
+}
+
+/// Whether a closure parameter, `for` pattern, `if let` or match arm between the `let` (ending
+/// at `after`) and the use at `offset` binds `name` again.
+fn shadowed_by_pattern(file: &RustFile, f: &Function, name: &str, after: u32, offset: u32) -> bool {
+    let mut shadowed = false;
+    let binds = |pat: PatId| {
+        let mut names = Vec::new();
+        file.bindings(pat, &mut names);
+        names.iter().any(|(n, _)| n == name)
+    };
+    let covers = |scope: Span| scope.start > after && scope.start <= offset && offset < scope.end;
+    file.walk_block(&f.body, &mut |id| match &file.expr(id).kind {
+        ExprKind::Closure { params, body } => {
+            shadowed |= covers(file.expr(*body).span) && params.iter().any(|p| binds(*p))
+        }
+        ExprKind::Loop {
+            pat: Some(pat),
+            body,
+            ..
+        } => shadowed |= covers(body.span) && binds(*pat),
+        ExprKind::Match { arms, .. } => {
+            shadowed |= arms
+                .iter()
+                .any(|a| covers(file.expr(a.body).span) && binds(a.pat))
+        }
+        ExprKind::If { cond, then, .. } => {
+            if covers(then.span) {
+                file.walk_expr(*cond, &mut |c| {
+                    if let ExprKind::Let { pat, .. } = &file.expr(c).kind {
+                        shadowed |= binds(*pat);
+                    }
+                });
+            }
+        }
+        _ => {}
+    });
+    shadowed
 }
 
 /// Calls `f(pattern, type, span)` for every annotated `let` of a block, nested blocks included.

@@ -1,6 +1,6 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::keys::SinkKind;
+use lint_core::keys::{is_removal, SinkKind};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 
 declare_rule! {
@@ -16,8 +16,10 @@ declare_rule! {
     /// named like a tenant column, a tenant type such as `TenantId`), or a call to a workspace
     /// function that builds the key from one. `format!` arguments, tuple and struct keys, and
     /// local bindings are followed. Rate-limit and counter keys built only from a user id or an
-    /// IP address are reported too. Keys made only of a secret (a session token) are not:
-    /// holding the secret is the authorisation.
+    /// IP address are reported too. Not reported: keys made only of a secret (a session token:
+    /// holding it is the authorisation), caches reached through one tenant (`tenant.cache`,
+    /// `self.cache` in `impl Tenant`), deletions and expiries (they serve nothing), and keys
+    /// handed in whole by the caller (judged where they are built).
     ///
     /// ## Why is this bad?
     /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
@@ -52,7 +54,9 @@ impl Rule for CacheKeyMissingTenant {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
-            if sink.kind() != SinkKind::Cache || !sink.parts.lacks_tenant() {
+            // Dropping an entry cannot serve it to another tenant; the reads are what matter.
+            if sink.kind() != SinkKind::Cache || is_removal(&sink.op) || !sink.parts.lacks_tenant()
+            {
                 continue;
             }
             findings.push(

@@ -10,7 +10,10 @@ declare_rule! {
     /// multipart uploads, `.prefix(..)` on listings), object_store paths (`Path::from`,
     /// `Path::parse`) and store calls, opendal operators; and, in code that works with a
     /// tenant, `std::fs` / `tokio::fs` calls, `File::open`, `Path::join` and `NamedFile::open`.
-    /// The notion of a tenant component is the one `cache-key-missing-tenant` uses.
+    /// The notion of a tenant component is the one `cache-key-missing-tenant` uses. A key is
+    /// reported when it is built here from a record id (`invoice_id`) or in code that holds a
+    /// tenant; keys that start from a runtime directory or prefix, and keys handed in whole,
+    /// are left to where that root or key is built.
     ///
     /// ## Why is this bad?
     /// A bucket is shared by every tenant; only the key separates them. An object stored as
@@ -60,9 +63,13 @@ impl Rule for StorageKeyMissingTenant {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
+            // Tenant data is addressed by a record id (or handled where a tenant is at hand); a
+            // key handed over whole is judged where it is built.
             if sink.kind() != SinkKind::Storage
                 || !sink.parts.lacks_tenant()
+                || sink.parts.is_single_value()
                 || !(sink.family.is_object_storage() || sink.tenant_in_scope)
+                || !(sink.parts.has_record_id() || sink.tenant_in_scope)
                 || cx.config().is_shared_storage_key(&sink.parts.prefix)
             {
                 continue;
