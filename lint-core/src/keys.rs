@@ -1860,14 +1860,12 @@ fn shadowed_by_pattern(file: &RustFile, f: &Function, name: &str, after: u32, of
                 .iter()
                 .any(|a| covers(file.expr(a.body).span) && binds(a.pat))
         }
-        ExprKind::If { cond, then, .. } => {
-            if covers(then.span) {
-                file.walk_expr(*cond, &mut |c| {
-                    if let ExprKind::Let { pat, .. } = &file.expr(c).kind {
-                        shadowed |= binds(*pat);
-                    }
-                });
-            }
+        ExprKind::If { cond, then, .. } if covers(then.span) => {
+            file.walk_expr(*cond, &mut |c| {
+                if let ExprKind::Let { pat, .. } = &file.expr(c).kind {
+                    shadowed |= binds(*pat);
+                }
+            });
         }
         _ => {}
     });
