@@ -63,7 +63,7 @@ impl Family {
             Family::ObjectStore => "object_store",
             Family::Opendal => "opendal",
             Family::Fs => "file system",
-            Family::PathJoin => "path",
+            Family::PathJoin => "file",
             Family::FileResponse => "file response",
         }
     }
@@ -670,10 +670,11 @@ fn is_tenant_entity(ws: &Workspace, name: &str) -> bool {
             })
 }
 
-/// Names of values that identify a record: `invoice_id`, `ids`, `uuid`, a helper's key.
+/// Names of values that identify a record: `invoice_id`, `ids`, `doc_uuid`. A freshly
+/// generated id (`Uuid::new_v4()`) names a new object, not one a client can ask for.
 fn is_record_id_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n.ends_with("id") || n.ends_with("ids") || n.contains("_id") || n.ends_with("()")
+    !n.ends_with("()") && (n.ends_with("id") || n.ends_with("ids") || n.contains("_id"))
 }
 
 /// Operations that drop or expire an entry: they cannot serve one tenant's data to another.
@@ -1553,7 +1554,7 @@ impl Analyzer<'_> {
                 lhs,
                 rhs,
             } => {
-                self.parts(*lhs, depth + 1, out);
+                self.base_parts(*lhs, depth, out);
                 self.parts(*rhs, depth + 1, out);
             }
             ExprKind::Tuple(items) | ExprKind::Array(items) => {
@@ -1633,7 +1634,7 @@ impl Analyzer<'_> {
                 if matches!(last, "new_v4" | "new_v7" | "now_v7" | "new" | "generate")
                     && matches!(owner, Some("Uuid" | "Ulid" | "Ksuid" | "ObjectId"))
                 {
-                    out.runtime(span, "a generated id".into());
+                    out.runtime(span, format!("{}::{last}()", owner.unwrap_or("")));
                 } else if matches!(owner, Some("Path" | "PathBuf")) {
                     for a in args {
                         self.base_parts(*a, depth, out);

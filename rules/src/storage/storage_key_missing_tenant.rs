@@ -1,6 +1,6 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::keys::SinkKind;
+use lint_core::keys::{KeySink, SinkKind};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 
 declare_rule! {
@@ -9,7 +9,8 @@ declare_rule! {
     /// aws-sdk-s3 builders (`put_object`, `get_object`, `delete_object`, `copy_object`,
     /// multipart uploads, `.prefix(..)` on listings), object_store paths (`Path::from`,
     /// `Path::parse`) and store calls, opendal operators; and, in code that works with a
-    /// tenant, `std::fs` / `tokio::fs` calls, `File::open`, `Path::join` and `NamedFile::open`.
+    /// tenant, `std::fs` / `tokio::fs` calls, `File::open`, `Path::join` and `NamedFile::open`
+    /// that address a record by its id (a per-tenant file tree).
     /// The notion of a tenant component is the one `cache-key-missing-tenant` uses. A key is
     /// reported when it is built here from a record id (`invoice_id`) or in code that holds a
     /// tenant; keys that start from a runtime directory or prefix, and keys handed in whole,
@@ -68,8 +69,7 @@ impl Rule for StorageKeyMissingTenant {
             if sink.kind() != SinkKind::Storage
                 || !sink.parts.lacks_tenant()
                 || sink.parts.is_single_value()
-                || !(sink.family.is_object_storage() || sink.tenant_in_scope)
-                || !(sink.parts.has_record_id() || sink.tenant_in_scope)
+                || !is_tenant_data(sink)
                 || cx.config().is_shared_storage_key(&sink.parts.prefix)
             {
                 continue;
@@ -96,4 +96,17 @@ impl Rule for StorageKeyMissingTenant {
             cx.report(f);
         }
     }
+}
+
+/// Object storage holds tenant data when a record id or a tenant is at hand. A file path does
+/// when code that holds a tenant addresses a record in it (a per-tenant file tree), outside the
+/// kernel's own trees; worker caches and temp files named by fresh ids are not tenant data.
+fn is_tenant_data(sink: &KeySink) -> bool {
+    if sink.family.is_object_storage() {
+        return sink.parts.has_record_id() || sink.tenant_in_scope;
+    }
+    let system = ["/proc/", "/sys/", "/dev/"]
+        .iter()
+        .any(|p| sink.parts.prefix.starts_with(p));
+    sink.tenant_in_scope && sink.parts.has_record_id() && !system
 }
