@@ -275,7 +275,7 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
             let (sites, unresolved) = crate::sql_sites::extract(&f.source, rust, &workspace);
             f.sql_sites = sites;
             f.unresolved_sql = unresolved;
-            f.key_sinks = crate::keys::extract(rust, &workspace);
+            f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
 

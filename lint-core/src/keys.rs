@@ -12,6 +12,7 @@ use crate::ir::*;
 use crate::model::RustFile;
 use crate::request_input::{self, Untrusted};
 use crate::span::Span;
+use crate::sql::SqlSite;
 use std::collections::HashMap;
 
 /// How deep binding and helper resolution may recurse.
@@ -183,6 +184,9 @@ pub struct KeySink {
     pub untrusted: Vec<Untrusted>,
     /// Whether the function works with a tenant value (for per-tenant file trees).
     pub tenant_in_scope: bool,
+    /// Whether a query filtered by the tenant column ran earlier in the function: the record
+    /// the key names was looked up as the tenant's before the key was used.
+    pub record_checked: bool,
 }
 
 impl KeySink {
@@ -317,7 +321,7 @@ impl KeyIndex {
 }
 
 /// The key sinks of one file.
-pub fn extract(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
+pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<KeySink> {
     let imports = Imports::new(file);
     let index = &ws.keys;
     let mut raw: Vec<RawSink> = Vec::new();
@@ -386,7 +390,7 @@ pub fn extract(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
         }
         let untrusted = if s.family.kind() == SinkKind::Storage && s.op != "Path::parse" {
             s.function
-                .map(|f| request_input::untrusted_parts(file, f, s.key, &ws.keys))
+                .map(|f| request_input::untrusted_parts(file, f, s.key, ws))
                 .unwrap_or_default()
         } else {
             Vec::new()
@@ -400,6 +404,7 @@ pub fn extract(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
             parts,
             untrusted,
             tenant_in_scope: s.function.is_some_and(|f| cx.tenant_in_scope(f)),
+            record_checked: record_checked_before(sql_sites, s.function, s.call, ws),
         });
     }
     sinks.extend(cached_fn_sinks(file, ws));
@@ -1132,7 +1137,8 @@ impl Analyzer<'_> {
     /// Whether `segments` names object_store's `Path` (`object_store::path::Path`, or `Path`
     /// imported from there under any name).
     fn is_object_store_path(&self, full: &[String]) -> bool {
-        full.iter().any(|s| s == "object_store")
+        // Crates re-export it (`windmill_object_store::object_store_reexports::Path`).
+        full.iter().any(|s| s.contains("object_store"))
     }
 
     /// The S3 operation a builder chain starts with: `client.put_object().bucket(..)`.
@@ -1789,6 +1795,24 @@ impl Analyzer<'_> {
     }
 }
 
+fn record_checked_before(
+    sql_sites: &[SqlSite],
+    function: Option<FnId>,
+    call: Span,
+    ws: &Workspace,
+) -> bool {
+    function.is_some()
+        && sql_sites.iter().any(|site| {
+            site.function == function
+                && site.call_span.end <= call.start
+                && site
+                    .text
+                    .text
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| ws.is_tenant_column(word))
+        })
+}
+
 /// `Some(x)` → `x`.
 fn unwrap_some(file: &RustFile, id: ExprId) -> ExprId {
     match &file.expr(file.strip(id)).kind {
@@ -2038,6 +2062,7 @@ fn cached_fn_sinks(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
             parts,
             untrusted: Vec::new(),
             tenant_in_scope: false,
+            record_checked: false,
         });
     }
     sinks

@@ -4,8 +4,9 @@
 //! bindings and string building, with the sanitisers that work. Written to be replaced by the
 //! shared request-source facts: the one entry point is [`untrusted_parts`].
 
+use crate::engine::Workspace;
 use crate::ir::*;
-use crate::keys::{binding_init, param_binding_ty, KeyIndex};
+use crate::keys::{binding_init, is_tenant_ident, param_binding_ty, KeyIndex};
 use crate::model::RustFile;
 use crate::span::Span;
 
@@ -65,6 +66,7 @@ struct Taint<'a> {
     file: &'a RustFile,
     function: &'a Function,
     index: &'a KeyIndex,
+    ws: &'a Workspace,
     inputs: Vec<Input>,
     multipart: bool,
     /// Names checked by a condition that returns early, `ensure!`, or a whole-function check.
@@ -73,7 +75,7 @@ struct Taint<'a> {
 }
 
 /// The client-controlled parts of `key` in handler `f` that no working sanitiser checked.
-pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, index: &KeyIndex) -> Vec<Untrusted> {
+pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) -> Vec<Untrusted> {
     let function = file.function(f);
     let mut inputs = Vec::new();
     for p in &function.params {
@@ -98,7 +100,8 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, index: &KeyIndex) 
     let mut taint = Taint {
         file,
         function,
-        index,
+        index: &ws.keys,
+        ws,
         multipart: inputs.iter().any(|i| i.source == Source::Multipart),
         inputs,
         validated: Vec::new(),
@@ -156,8 +159,12 @@ impl Taint<'_> {
         self.validated = validated;
     }
 
+    /// A client-controlled binding. The tenant id itself is left out: access control checks it
+    /// against the caller's tenants (`tenant-from-request` reports when nothing does).
     fn input(&self, name: &str) -> Option<&Input> {
-        self.inputs.iter().find(|i| i.name == name)
+        self.inputs
+            .iter()
+            .find(|i| i.name == name && !is_tenant_ident(self.ws, name))
     }
 
     fn push(&self, span: Span, what: String, weak: &Option<String>, out: &mut Vec<Untrusted>) {

@@ -19,7 +19,9 @@ declare_rule! {
     /// IP address are reported too. Not reported: keys made only of a secret (a session token:
     /// holding it is the authorisation), caches reached through one tenant (`tenant.cache`,
     /// `self.cache` in `impl Tenant`), deletions and expiries (they serve nothing), and keys
-    /// handed in whole by the caller (judged where they are built).
+    /// handed in whole by the caller (judged where they are built), and keys used after a query
+    /// in the same function filtered by the tenant column (the record was looked up as the
+    /// tenant's first).
     ///
     /// ## Why is this bad?
     /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
@@ -55,7 +57,10 @@ impl Rule for CacheKeyMissingTenant {
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
             // Dropping an entry cannot serve it to another tenant; the reads are what matter.
-            if sink.kind() != SinkKind::Cache || is_removal(&sink.op) || !sink.parts.lacks_tenant()
+            if sink.kind() != SinkKind::Cache
+                || is_removal(&sink.op)
+                || !sink.parts.lacks_tenant()
+                || sink.record_checked
             {
                 continue;
             }

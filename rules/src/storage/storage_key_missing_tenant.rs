@@ -14,7 +14,8 @@ declare_rule! {
     /// The notion of a tenant component is the one `cache-key-missing-tenant` uses. A key is
     /// reported when it is built here from a record id (`invoice_id`) or in code that holds a
     /// tenant; keys that start from a runtime directory or prefix, and keys handed in whole,
-    /// are left to where that root or key is built.
+    /// are left to where that root or key is built; so are keys used after a query in the same
+    /// function filtered by the tenant column (the record was looked up as the tenant's first).
     ///
     /// ## Why is this bad?
     /// A bucket is shared by every tenant; only the key separates them. An object stored as
@@ -68,6 +69,7 @@ impl Rule for StorageKeyMissingTenant {
             // key handed over whole is judged where it is built.
             if sink.kind() != SinkKind::Storage
                 || !sink.parts.lacks_tenant()
+                || sink.record_checked
                 || sink.parts.is_single_value()
                 || !is_tenant_data(sink)
                 || cx.config().is_shared_storage_key(&sink.parts.prefix)
