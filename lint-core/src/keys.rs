@@ -388,6 +388,10 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
                 parts.opaque = true;
             }
         }
+        // `path.push(..)` extends a path built by earlier statements we do not replay.
+        if s.op == "push" {
+            parts.opaque = true;
+        }
         let untrusted = if s.family.kind() == SinkKind::Storage && s.op != "Path::parse" {
             s.function
                 .map(|f| request_input::untrusted_parts(file, f, s.key, ws))
@@ -542,8 +546,11 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
                     .and_then(|t| client_of_ty(t, imports, ws));
             }
             let root = imports.root_of(&p.segments).unwrap_or_default();
-            let from_glob =
-                |crates: &[&str]| imports.globs.iter().any(|g| crates.contains(&g.as_str()));
+            // A bare name nothing imports by name may come from a glob (`use fred::prelude::*`).
+            let unqualified = p.segments.len() == 1 && !imports.names.contains_key(name);
+            let from_glob = |crates: &[&str]| {
+                unqualified && imports.globs.iter().any(|g| crates.contains(&g.as_str()))
+            };
             let in_crate = |crates: &[&str]| crates.contains(&root.as_str());
             let family = if (in_crate(REDIS_CRATES) || from_glob(REDIS_CRATES))
                 && REDIS_TYPES.contains(&name)
@@ -2080,6 +2087,41 @@ mod tests {
         assert!(matches!(&p[3], FormatPiece::Next));
         assert!(matches!(&p[5], FormatPiece::Index(0)));
         assert!(matches!(&p[6], FormatPiece::Text(t) if t == "{x}"));
+    }
+
+    fn workspace() -> Workspace {
+        Workspace::new(
+            std::path::PathBuf::new(),
+            crate::config::Config::default(),
+            crate::schema::Schema::default(),
+        )
+    }
+
+    #[test]
+    fn tenant_vocabulary_covers_values_and_types() {
+        let ws = workspace();
+        for name in [
+            "tenant_id",
+            "tenant",
+            "current_tenant",
+            "TenantId",
+            "tenant_shard",
+        ] {
+            assert!(is_tenant_ident(&ws, name), "{name}");
+        }
+        for name in ["tenant_name", "tenant_count", "user_id", "content"] {
+            assert!(!is_tenant_ident(&ws, name), "{name}");
+        }
+        assert!(is_tenant_entity(&ws, "Tenant"));
+        assert!(!is_tenant_entity(&ws, "TenantManager"));
+    }
+
+    #[test]
+    fn record_ids_exclude_fresh_ids() {
+        assert!(is_record_id_name("invoice_id"));
+        assert!(is_record_id_name("ids"));
+        assert!(!is_record_id_name("Uuid::new_v4()"));
+        assert!(!is_record_id_name("hostname"));
     }
 
     #[test]
