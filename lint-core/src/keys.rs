@@ -2049,14 +2049,14 @@ fn cached_fn_sinks(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
             None => names.clone(),
         };
         for (name, span) in &used {
-            if is_tenant_ident(ws, name)
-                || f.params.iter().any(|p| {
-                    param_binding_ty(file, p.pat, &p.ty, name)
-                        .is_some_and(|t| ty_has_tenant(&t, ws))
-                })
-            {
+            let ty = f
+                .params
+                .iter()
+                .find_map(|p| param_binding_ty(file, p.pat, &p.ty, name));
+            if is_tenant_ident(ws, name) || ty.as_ref().is_some_and(|t| ty_has_tenant(t, ws)) {
                 parts.tenant.get_or_insert(*span);
-            } else if name != "self" {
+            } else if name != "self" && !ty.as_ref().is_some_and(|t| t.name() == "bool") {
+                // A flag cannot name anyone's data; it only picks between a few shared results.
                 parts.runtime(*span, name.clone());
             }
         }
