@@ -2055,7 +2055,7 @@ fn cached_fn_sinks(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
                 .find_map(|p| param_binding_ty(file, p.pat, &p.ty, name));
             if is_tenant_ident(ws, name) || ty.as_ref().is_some_and(|t| ty_has_tenant(t, ws)) {
                 parts.tenant.get_or_insert(*span);
-            } else if name != "self" && !ty.as_ref().is_some_and(|t| t.name() == "bool") {
+            } else if name != "self" && ty.as_ref().is_none_or(|t| t.name() != "bool") {
                 // A flag cannot name anyone's data; it only picks between a few shared results.
                 parts.runtime(*span, name.clone());
             }
