@@ -13,7 +13,7 @@ use crate::model::RustFile;
 use crate::request_input::{self, Untrusted};
 use crate::span::Span;
 use crate::sql::SqlSite;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How deep binding and helper resolution may recurse.
 const MAX_DEPTH: u32 = 6;
@@ -218,7 +218,7 @@ pub struct KeyIndex {
     /// Functions and methods that return a client, by name.
     client_fns: HashMap<String, Client>,
     /// Fields declared `PathBuf`/`Path`, by name.
-    path_fields: HashMap<String, ()>,
+    path_fields: HashSet<String>,
     /// Field types by struct and field name, for typing request bodies.
     pub struct_fields: HashMap<String, Vec<(String, Ty)>>,
     /// Key-building helpers by function name (ambiguous names are `Unknown`).
@@ -252,7 +252,7 @@ impl KeyIndex {
                             .or_insert(client);
                     }
                     if is_path_ty(&field.ty) {
-                        index.path_fields.insert(field.name.name.clone(), ());
+                        index.path_fields.insert(field.name.name.clone());
                     }
                 }
                 index.struct_fields.insert(
@@ -1081,7 +1081,7 @@ impl Analyzer<'_> {
                 let tail2 = full.len() >= 2 && full[full.len() - 2] == "Path";
                 if tail2
                     && matches!(last, "from" | "parse" | "from_iter")
-                    && self.is_object_store_path(&full)
+                    && is_object_store_path(&full)
                 {
                     return Some(sink(
                         Family::ObjectStore,
@@ -1139,13 +1139,6 @@ impl Analyzer<'_> {
 
     fn is_none(&self, id: ExprId) -> bool {
         matches!(&self.expr(self.file.strip(id)).kind, ExprKind::Path(p) if p.is_ident("None"))
-    }
-
-    /// Whether `segments` names object_store's `Path` (`object_store::path::Path`, or `Path`
-    /// imported from there under any name).
-    fn is_object_store_path(&self, full: &[String]) -> bool {
-        // Crates re-export it (`windmill_object_store::object_store_reexports::Path`).
-        full.iter().any(|s| s.contains("object_store"))
     }
 
     /// The S3 operation a builder chain starts with: `client.put_object().bucket(..)`.
@@ -1424,7 +1417,7 @@ impl Analyzer<'_> {
                 self.binding_init(name, expr.span.start)
                     .is_some_and(|init| self.is_path_value(init, depth + 1))
             }
-            ExprKind::Field { member, .. } => self.index.path_fields.contains_key(&member.name),
+            ExprKind::Field { member, .. } => self.index.path_fields.contains(&member.name),
             ExprKind::MethodCall {
                 receiver, method, ..
             } => {
@@ -1551,13 +1544,12 @@ impl Analyzer<'_> {
                     out.literal("");
                 }
             }
-            ExprKind::Field { base, member } => {
+            ExprKind::Field { member, .. } => {
                 if self.field_chain_has_tenant(id) {
                     out.tenant.get_or_insert(span);
                 } else if is_opaque_name(&member.name) {
                     out.unknown();
                 } else {
-                    let _ = base;
                     out.runtime(span, member.name.clone());
                 }
             }
@@ -1818,6 +1810,13 @@ fn record_checked_before(
                     .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                     .any(|word| ws.is_tenant_column(word))
         })
+}
+
+/// Whether a full path names object_store's `Path` (`object_store::path::Path`, or `Path`
+/// imported from there under any name). Crates re-export it
+/// (`windmill_object_store::object_store_reexports::Path`).
+fn is_object_store_path(full: &[String]) -> bool {
+    full.iter().any(|s| s.contains("object_store"))
 }
 
 /// `Some(x)` → `x`.
