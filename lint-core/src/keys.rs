@@ -554,7 +554,10 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
             let in_crate = |crates: &[&str]| crates.contains(&root.as_str());
             let family = if (in_crate(REDIS_CRATES) || from_glob(REDIS_CRATES))
                 && REDIS_TYPES.contains(&name)
-                || name.starts_with("Redis") && name != "RedisError"
+                || name.starts_with("Redis")
+                    && !["Error", "Config", "Settings", "Options", "Url"]
+                        .iter()
+                        .any(|suffix| name.ends_with(suffix))
                 || name == "Pool"
                     && p.generics
                         .iter()
