@@ -153,6 +153,10 @@ impl Taint<'_> {
                     }
                 }
             }
+            // `validate_name(&name)?;`, `Uuid::parse_str(&id)?`: a failed check returns early.
+            ExprKind::Try(inner) if is_validating_call(file, *inner) => {
+                names_in(file, *inner, &mut validated)
+            }
             _ => {}
         });
         self.whole_function_checked = components && parent_dir || canonicalize && starts_with;
@@ -390,6 +394,21 @@ fn is_validation(file: &RustFile, cond: ExprId) -> bool {
         _ => {}
     });
     checks
+}
+
+/// A call whose name says it checks its argument (`validate_*`, `parse*`, `check_*`...).
+fn is_validating_call(file: &RustFile, id: ExprId) -> bool {
+    let name = match &file.expr(file.strip(id)).kind {
+        ExprKind::Call { func, .. } => match &file.expr(*func).kind {
+            ExprKind::Path(p) => p.last().to_string(),
+            _ => return false,
+        },
+        ExprKind::MethodCall { method, .. } => method.name.clone(),
+        _ => return false,
+    };
+    ["valid", "parse", "check", "sanitiz", "verify", "ensure"]
+        .iter()
+        .any(|w| name.contains(w))
 }
 
 /// Every plain name and field name a condition mentions.
