@@ -537,6 +537,11 @@ fn show_config(
             .map_or("postgres (default)".to_string(), |d| format!("{d:?}")
                 .to_lowercase())
     )?;
+    writeln!(
+        out,
+        "shared-storage-prefixes = {}",
+        list(&c.shared_storage_prefixes)
+    )?;
     writeln!(out, "\n[rules]")?;
     for meta in engine::all_metas(tenantlint_rules::ALL) {
         let setting = c.rules.get(meta.id);

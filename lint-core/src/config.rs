@@ -39,6 +39,8 @@ struct RawConfig {
     exclude: Vec<Spanned<String>>,
     sql_dialect: Option<SqlDialect>,
     #[serde(default)]
+    shared_storage_prefixes: Vec<String>,
+    #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRuleSetting>>,
     #[serde(default)]
     overrides: Vec<RawOverride>,
@@ -95,6 +97,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     exclude_matcher: GlobSet,
     pub sql_dialect: Option<SqlDialect>,
+    /// Object-key and path prefixes shared by every tenant on purpose (`public/`).
+    pub shared_storage_prefixes: Vec<String>,
     pub rules: BTreeMap<String, RuleSetting>,
     pub overrides: Vec<Override>,
 }
@@ -112,6 +116,7 @@ impl Default for Config {
             exclude: Vec::new(),
             exclude_matcher: GlobSet::empty(),
             sql_dialect: None,
+            shared_storage_prefixes: Vec::new(),
             rules: BTreeMap::new(),
             overrides: Vec::new(),
         }
@@ -267,6 +272,7 @@ impl Config {
             exclude: raw.exclude.into_iter().map(Spanned::into_inner).collect(),
             exclude_matcher,
             sql_dialect: raw.sql_dialect,
+            shared_storage_prefixes: raw.shared_storage_prefixes,
             rules,
             overrides,
         })
@@ -297,6 +303,14 @@ impl Config {
     pub fn is_global_table(&self, table: &str) -> bool {
         self.global_tables.iter().any(|t| table_name_eq(t, table))
     }
+
+    /// Whether an object key or path starts under a prefix shared by all tenants.
+    pub fn is_shared_storage_key(&self, key_prefix: &str) -> bool {
+        let key = key_prefix.trim_start_matches('/');
+        self.shared_storage_prefixes
+            .iter()
+            .any(|p| !p.is_empty() && key.starts_with(p.trim_start_matches('/')))
+    }
 }
 
 /// Compares table names case-insensitively, ignoring a schema qualifier on either side.
@@ -325,7 +339,7 @@ fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> ConfigError {
     let message = e.message().to_string();
     let help = message.contains("unknown field").then(|| {
         "the keys are: tenant-columns, tenant-aliases, tenant-tables, global-tables, tenant-headers, \
-         secret-names, exclude, sql-dialect, [rules], [[overrides]]"
+         secret-names, exclude, sql-dialect, shared-storage-prefixes, [rules], [[overrides]]"
             .to_string()
     });
     ConfigError {

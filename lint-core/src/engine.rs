@@ -31,6 +31,8 @@ pub struct AnalyzedFile {
     pub unresolved_sql: usize,
     /// Log, tracing and print calls with the values they record; `#[instrument]`s.
     pub logging: crate::logging::LogFacts,
+    /// Keys and paths handed to caches and storage.
+    pub key_sinks: Vec<crate::keys::KeySink>,
 }
 
 impl AnalyzedFile {
@@ -50,6 +52,8 @@ pub struct Workspace {
     vocabulary: Vec<String>,
     /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
     pub credential_types: crate::logging::CredentialTypes,
+    /// Clients, path fields and key-building helpers across the workspace.
+    pub keys: crate::keys::KeyIndex,
 }
 
 impl Workspace {
@@ -68,6 +72,7 @@ impl Workspace {
             consts: HashMap::new(),
             vocabulary,
             credential_types: Default::default(),
+            keys: Default::default(),
         }
     }
 
@@ -301,12 +306,14 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
         files.iter().filter_map(|f| f.rust.as_ref()),
         &workspace.config.secret_names,
     );
+    workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
             let (sites, unresolved) = crate::sql_sites::extract(&f.source, rust, &workspace);
             f.sql_sites = sites;
             f.unresolved_sql = unresolved;
+            f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
 
@@ -436,6 +443,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             sql_sites: vec![site],
             unresolved_sql: 0,
             logging: Default::default(),
+            key_sinks: Vec::new(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
@@ -447,6 +455,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: Some(rust),
             sql_sites: Vec::new(),
             unresolved_sql: 0,
+            key_sinks: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,

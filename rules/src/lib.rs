@@ -2,9 +2,11 @@
 
 use lint_core::rule::Rule;
 
+pub mod cache;
 pub mod ids;
 pub mod logging;
 pub mod sql;
+pub mod storage;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
@@ -12,6 +14,9 @@ pub static ALL: &[&dyn Rule] = &[
     &sql::tenant_setting_not_local::TenantSettingNotLocal,
     &sql::sql_built_with_format::SqlBuiltWithFormat,
     &sql::rls_not_enabled::RlsNotEnabled,
+    &cache::cache_key_missing_tenant::CacheKeyMissingTenant,
+    &storage::storage_key_missing_tenant::StorageKeyMissingTenant,
+    &storage::storage_key_traversal::StorageKeyTraversal,
     &logging::sensitive_data_logged::SensitiveDataLogged,
     &ids::sequential_resource_id::SequentialResourceId,
 ];

@@ -1,0 +1,93 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::keys::{is_removal, SinkKind};
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds keys handed to a shared cache or key-value store that have no tenant component:
+    /// redis commands (`get`, `set_ex`, `hset`, `incr`, `redis::cmd(..).arg(..)`, pipelines) on
+    /// redis, deadpool-redis, bb8-redis and fred clients; `get`, `insert`, `get_with`,
+    /// `invalidate` on moka, mini-moka and quick_cache caches; and the `cached` crate's
+    /// `#[cached]` functions. The receiver is recognised from its declared type, so a local
+    /// `HashMap` is not a cache.
+    ///
+    /// A key has a tenant component when one of its parts is a tenant value (a binding or field
+    /// named like a tenant column, a tenant type such as `TenantId`), or a call to a workspace
+    /// function that builds the key from one. `format!` arguments, tuple and struct keys, and
+    /// local bindings are followed. Rate-limit and counter keys built only from a user id or an
+    /// IP address are reported too. Not reported: keys made only of a secret (a session token:
+    /// holding it is the authorisation), caches reached through one tenant (`tenant.cache`,
+    /// `self.cache` in `impl Tenant`), deletions and expiries (they serve nothing), and keys
+    /// handed in whole by the caller (judged where they are built), and keys used after a query
+    /// in the same function filtered by the tenant column (the record was looked up as the
+    /// tenant's first).
+    ///
+    /// ## Why is this bad?
+    /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
+    /// under a name any other tenant can ask for: the database query was scoped to the tenant,
+    /// but the cache hit in front of it is not, and tenant B is served tenant A's document.
+    ///
+    /// ## Example
+    /// ```rust
+    /// let key = format!("doc:{id}");
+    /// let cached: Option<String> = conn.get(&key).await?;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// let key = format!("tenant:{}:doc:{id}", claims.tenant_id);
+    /// let cached: Option<String> = conn.get(&key).await?;
+    /// ```
+    /// or key an in-process cache by `(TenantId, DocId)`.
+    pub struct CacheKeyMissingTenant {
+        id: "cache-key-missing-tenant",
+        category: Isolation,
+        summary: "cache key without a tenant component",
+        cheat_sheet: "Caching: include the tenant in every cache key",
+        cwe: 639,
+        precision: "high",
+        security_severity: "7.5",
+    }
+}
+
+impl Rule for CacheKeyMissingTenant {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let mut findings = Vec::new();
+        for sink in &cx.file.key_sinks {
+            // Dropping an entry cannot serve it to another tenant; the reads are what matter.
+            if sink.kind() != SinkKind::Cache
+                || is_removal(&sink.op)
+                || !sink.parts.lacks_tenant()
+                || sink.record_checked
+            {
+                continue;
+            }
+            findings.push(
+                Finding::new(
+                    format!(
+                        "cache key has no tenant component (built from {})",
+                        sink.parts.dynamic_names()
+                    ),
+                    sink.key,
+                )
+                .primary_label("no tenant in this key")
+                .label(
+                    sink.call,
+                    format!("`{}` on a {} shared by all tenants", sink.op, sink.family.name()),
+                )
+                .help(
+                    "put the tenant in the key (`format!(\"{tenant_id}:...\")`, a `(tenant_id, id)` tuple), \
+                     so one tenant's entry is never served to another",
+                ),
+            );
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}

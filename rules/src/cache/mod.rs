@@ -1,0 +1,1 @@
+pub mod cache_key_missing_tenant;

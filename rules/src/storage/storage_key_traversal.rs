@@ -1,0 +1,90 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::keys::SinkKind;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds object keys and file paths that contain client-controlled input (a URL path
+    /// segment, a query or body field, a header, a multipart file name) that nothing
+    /// sanitised, in request handlers: aws-sdk-s3 keys, object_store and opendal paths,
+    /// `std::fs` / `tokio::fs`, `File::open`, `Path::join`, `PathBuf::push`, `NamedFile::open`.
+    ///
+    /// These sanitise: `Path::file_name()`, a `components()` check against `ParentDir`,
+    /// `object_store::path::Path::parse`, canonicalize then `starts_with(root)`, validation
+    /// that returns early (an allow-list, a regex, `ensure!`), a typed id (`Path<Uuid>`).
+    /// These do not, and are reported with a note: `.replace("..", "")` (`....//` survives),
+    /// `trim_start_matches('/')`, `strip_prefix("/")`, and a `contains("..")` whose result is
+    /// ignored.
+    ///
+    /// ## Why is this bad?
+    /// Tenants are usually separated by a key prefix: `tenants/{tenant_id}/...`. A file name of
+    /// `../../other-tenant/secret.pdf`, or an absolute path handed to `Path::join` (which then
+    /// replaces the root), steers the read or write into another tenant's prefix or anywhere
+    /// on the disk.
+    ///
+    /// ## Example
+    /// ```rust
+    /// async fn download(claims: Claims, Path(name): Path<String>) -> Result<Vec<u8>> {
+    ///     let path = format!("/data/{}/{name}", claims.tenant_id);
+    ///     Ok(tokio::fs::read(path).await?)
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust
+    /// async fn download(claims: Claims, Path(name): Path<String>) -> Result<Vec<u8>> {
+    ///     let name = std::path::Path::new(&name).file_name().ok_or(Error::BadName)?;
+    ///     let path = std::path::Path::new("/data").join(claims.tenant_id.to_string()).join(name);
+    ///     Ok(tokio::fs::read(path).await?)
+    /// }
+    /// ```
+    pub struct StorageKeyTraversal {
+        id: "storage-key-traversal",
+        category: Isolation,
+        summary: "client-controlled input in an object key or file path without sanitising",
+        cheat_sheet: "File Storage: validate paths against traversal",
+        cwe: 22,
+        precision: "high",
+        security_severity: "8.1",
+    }
+}
+
+impl Rule for StorageKeyTraversal {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let mut findings = Vec::new();
+        for sink in &cx.file.key_sinks {
+            if sink.kind() != SinkKind::Storage {
+                continue;
+            }
+            for part in &sink.untrusted {
+                let message = match &part.weak_sanitizer {
+                    Some(weak) => format!(
+                        "client-controlled {} reaches a storage path; {weak} does not sanitise it",
+                        part.what
+                    ),
+                    None => format!(
+                        "client-controlled {} reaches a storage path unsanitised",
+                        part.what
+                    ),
+                };
+                let help = "keep only the last component (`Path::new(&name).file_name()`), reject `ParentDir`, \
+                     `RootDir` and `Prefix` components, or use a generated id; `replace(\"..\", \"\")` and \
+                     trimming slashes leave `....//` and absolute paths through";
+                findings.push(
+                    Finding::new(message, part.span)
+                        .primary_label("client-controlled")
+                        .label(sink.call, format!("used as a path by `{}`", sink.op))
+                        .help(help),
+                );
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}
