@@ -412,6 +412,8 @@ fn show_config(
     writeln!(out, "tenant-tables = {}", list(&c.tenant_tables))?;
     writeln!(out, "global-tables = {}", list(&c.global_tables))?;
     writeln!(out, "tenant-headers = {}", list(&c.tenant_headers))?;
+    writeln!(out, "tenant-verifiers = {}", list(&c.tenant_verifiers))?;
+    writeln!(out, "trusted-sources = {}", list(&c.trusted_sources))?;
     writeln!(out, "exclude = {}", list(&c.exclude))?;
     writeln!(
         out,

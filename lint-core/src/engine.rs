@@ -29,6 +29,8 @@ pub struct AnalyzedFile {
     pub sql_sites: Vec<SqlSite>,
     /// SQL sinks whose text could not be known statically (a parameter, a call result).
     pub unresolved_sql: usize,
+    /// Per function: the request-derived values and where they flow.
+    pub request_flows: Vec<crate::taint::FnFlow>,
 }
 
 impl AnalyzedFile {
@@ -46,6 +48,8 @@ pub struct Workspace {
     /// String consts and statics by name, where the name is unambiguous.
     consts: HashMap<String, Option<String>>,
     vocabulary: Vec<String>,
+    /// Summaries of the workspace's functions and extractors for request-value flow.
+    pub flow_index: crate::taint::FlowIndex,
 }
 
 impl Workspace {
@@ -63,6 +67,7 @@ impl Workspace {
             schema,
             consts: HashMap::new(),
             vocabulary,
+            flow_index: crate::taint::FlowIndex::default(),
         }
     }
 
@@ -271,6 +276,11 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
             f.unresolved_sql = unresolved;
         }
     });
+    let (flow_index, flows) = crate::taint::analyze(&files, &workspace);
+    workspace.flow_index = flow_index;
+    for (f, flow) in files.iter_mut().zip(flows) {
+        f.request_flows = flow;
+    }
 
     let metas = all_metas(rules);
     let per_file: Vec<(Vec<Diagnostic>, usize)> = files
@@ -405,6 +415,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: None,
             sql_sites: vec![site],
             unresolved_sql: 0,
+            request_flows: Vec::new(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
@@ -415,6 +426,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             rust: Some(rust),
             sql_sites: Vec::new(),
             unresolved_sql: 0,
+            request_flows: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod engine_rules;
 pub mod flow;
 pub mod format;
+pub mod http;
 pub mod ir;
 mod lower;
 pub mod model;
@@ -22,6 +23,7 @@ pub mod sql;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
+pub mod taint;
 
 pub use sqlparser;
 

@@ -2,10 +2,14 @@
 
 use lint_core::rule::Rule;
 
+pub mod http;
 pub mod sql;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
-pub static ALL: &[&dyn Rule] = &[&sql::tenant_setting_not_local::TenantSettingNotLocal];
+pub static ALL: &[&dyn Rule] = &[
+    &sql::tenant_setting_not_local::TenantSettingNotLocal,
+    &http::tenant_from_request::TenantFromRequest,
+];
 
 /// Looks a rule up by id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
