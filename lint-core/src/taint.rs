@@ -721,7 +721,7 @@ impl<'a> Eval<'a> {
                 method,
                 args,
                 ..
-            } => self.method_call(id, *receiver, &method.name, args),
+            } => self.method_call(id, *receiver, method, args),
             ExprKind::Call { func, args } => self.call(id, *func, args),
             ExprKind::Macro(m) => self.macro_call(m),
             ExprKind::Binary { op, lhs, rhs } => {
@@ -908,11 +908,12 @@ impl<'a> Eval<'a> {
         &mut self,
         id: ExprId,
         receiver: ExprId,
-        method: &str,
+        method_ident: &Ident,
         args: &[ExprId],
     ) -> Option<Val> {
         let file = self.file;
         let span = file.expr(id).span;
+        let method = method_ident.name.as_str();
         let r = self.eval(receiver);
         let mut arg_vals = Vec::with_capacity(args.len());
         let mut closure_val = None;
@@ -928,7 +929,8 @@ impl<'a> Eval<'a> {
             arg_vals.push(v);
         }
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
-        self.fail_open_call(receiver, method, r, args, span);
+        let tail = Span::new(method_ident.span.start as usize, span.end as usize);
+        self.fail_open_call(receiver, method, r, args, tail);
 
         match r {
             Some(Val::Carrier(kind)) => {
@@ -1073,6 +1075,20 @@ impl<'a> Eval<'a> {
         }) && !path.is_ident("Extension")
         {
             return Some(Val::Trusted);
+        }
+        // An extractor run by hand inside another one: `Path::<Uuid>::from_request_parts(..)`.
+        if let ("from_request_parts" | "from_request", [.., ty, _]) =
+            (path.last(), path.segments.as_slice())
+        {
+            let ty = Ty::Path(Path {
+                segments: vec![ty.clone()],
+                generics: path.generics.clone(),
+            });
+            match http::param_role(&ty, &self.ws.config) {
+                Some(ParamRole::Carrier(kind)) => return Some(Val::Carrier(kind)),
+                Some(ParamRole::Trusted) => return Some(Val::Trusted),
+                _ => {}
+            }
         }
         if http::is_warp_header_filter(&path.segments) {
             if let Some(name) = args.first().and_then(|a| self.static_name(*a)) {
@@ -1282,11 +1298,20 @@ impl<'a> Eval<'a> {
         if !self.is_constant_fallback(method, args) {
             return;
         }
-        let from_tenant_source = matches!(r, Some(Val::Value(Origin::Source(s)))
-            if self.flow.sources.get(s as usize).is_some_and(|s| s.tenant));
-        let named = self.nearest_name(receiver);
-        if from_tenant_source || named.as_deref().is_some_and(|n| self.ws.is_tenant_name(n)) {
-            let what = named.unwrap_or_else(|| "the tenant id".into());
+        let tenant_source = match r {
+            Some(Val::Value(Origin::Source(s))) => self
+                .flow
+                .sources
+                .get(s as usize)
+                .filter(|s| s.tenant)
+                .map(RequestSource::describe),
+            _ => None,
+        };
+        let named = self
+            .nearest_name(receiver)
+            .filter(|n| self.ws.is_tenant_name(n))
+            .map(|n| format!("`{n}`"));
+        if let Some(what) = tenant_source.or(named) {
             self.flow.fail_open.push(FailOpen { span, what });
         }
     }
@@ -1305,10 +1330,16 @@ impl<'a> Eval<'a> {
         }
         if let ExprKind::MethodCall { method, args, .. } = &self.file.expr(e).kind {
             if self.is_constant_fallback(&method.name, args) {
-                let span = self.file.expr(e).span;
+                let span = Span::new(
+                    method.span.start as usize,
+                    self.file.expr(e).span.end as usize,
+                );
+                if self.flow.fail_open.iter().any(|f| f.span == span) {
+                    return;
+                }
                 self.flow.fail_open.push(FailOpen {
                     span,
-                    what: name.clone(),
+                    what: format!("`{name}`"),
                 });
             }
         }

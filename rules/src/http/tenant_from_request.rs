@@ -123,7 +123,7 @@ impl Rule for TenantFromRequest {
                 findings.push(
                     Finding::new(
                         format!(
-                            "tenant id `{}` falls back to a constant when missing, putting the request in a shared tenant",
+                            "tenant id {} falls back to a constant when missing, putting the request in a shared tenant",
                             fo.what
                         ),
                         fo.span,
