@@ -60,7 +60,20 @@ const TRUSTED_TYPE_WORDS: &[&str] = &[
     "Principal",
     "Identity",
     "CurrentUser",
-    "Extension",
+];
+
+/// `Extension<T>` carries what middleware inserted: the identity when `T` names it
+/// (`Extension<Claims>`, `Extension<CurrentUser>`, `Extension<TenantId>`), infrastructure
+/// otherwise (`Extension<PgPool>`).
+const IDENTITY_EXTENSION_WORDS: &[&str] = &[
+    "User",
+    "Tenant",
+    "Org",
+    "Account",
+    "Member",
+    "Token",
+    "Workspace",
+    "Auth",
 ];
 
 /// Request members that hold what the auth middleware put there, not what the client sent.
@@ -81,6 +94,16 @@ const VERIFIER_WORDS: &[&str] = &[
     "assert_access",
     "belongs",
 ];
+
+/// Words in a function name that say it requires an instance-wide administrator, who may act
+/// on every tenant (`require_super_admin`).
+const ADMIN_GATE_WORDS: &[&str] = &["super_admin", "superadmin", "instance_admin"];
+
+/// Whether a call to this function restricts the request to administrators of all tenants.
+pub fn is_admin_gate(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ADMIN_GATE_WORDS.iter().any(|w| lower.contains(w))
+}
 
 /// Parameter names that denote the authenticated principal in a membership query.
 const PRINCIPAL_WORDS: &[&str] = &["user", "member", "account", "principal", "subject", "email"];
@@ -128,8 +151,16 @@ pub fn is_trusted_type(ty: &Ty, config: &Config) -> bool {
         return true;
     }
     // `Option<Claims>`, `Data<Session>`: the wrapper does not change where the value came from.
-    if matches!(name, "Option" | "Data" | "State" | "Arc") {
+    if matches!(name, "Option" | "Data" | "State" | "Arc" | "ReqData") {
         return ty.args().iter().any(|t| is_trusted_type(t, config));
+    }
+    if name == "Extension" {
+        return ty.args().iter().any(|t| {
+            is_trusted_type(t, config)
+                || IDENTITY_EXTENSION_WORDS
+                    .iter()
+                    .any(|w| t.name().contains(w))
+        });
     }
     TRUSTED_TYPE_WORDS.iter().any(|w| name.contains(w))
 }

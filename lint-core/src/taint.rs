@@ -111,6 +111,14 @@ pub struct FnFlow {
     pub verifying_extractor: Option<Span>,
     /// The first parameter that carries the verified identity.
     pub trusted_param: Option<Span>,
+    /// A call that restricts the function to instance administrators (`require_super_admin`),
+    /// who may act on any tenant.
+    pub admin_gate: Option<Span>,
+    /// The workspace puts a verifying extractor in front of its routes as a layer
+    /// (`route_layer(from_extractor::<OrgMember>())`).
+    pub verified_by_layer: bool,
+    /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
+    pub layer_guards: Vec<String>,
 }
 
 impl FnFlow {
@@ -131,6 +139,8 @@ impl FnFlow {
             return false;
         };
         self.verifying_extractor.is_some()
+            || self.admin_gate.is_some()
+            || self.verified_by_layer
             || self.checks.iter().any(|c| {
                 self.source(c.origin)
                     .is_some_and(|s| s.kind == src.kind && s.name == src.name)
@@ -191,6 +201,10 @@ pub struct ExtractorFacts {
 pub struct FlowIndex {
     pub functions: HashMap<String, Vec<FnSummary>>,
     pub extractors: HashMap<String, ExtractorFacts>,
+    /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
+    /// it guards is not followed, so every handler is taken as guarded: a missed bug is
+    /// cheaper than a linter that cries wolf on every handler of a layered app.
+    pub layer_verified: bool,
 }
 
 /// Summaries converge in a few rounds; helpers nested deeper than this are not followed.
@@ -261,7 +275,8 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .collect();
                 let facts = index.extractors.entry(ty.to_string()).or_default();
                 facts.reads_tenant |= !tenant_sources.is_empty();
-                facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o));
+                facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
+                    || flow.verifying_extractor.is_some();
             }
             index
                 .functions
@@ -270,6 +285,12 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 .push(summary);
         }
     }
+    index.layer_verified = flows.iter().flatten().any(|flow| {
+        flow.layer_guards.iter().any(|ty| {
+            index.extractors.get(ty).is_some_and(|f| f.verifies)
+                || ws.config.tenant_verifiers.iter().any(|v| v == ty)
+        })
+    });
     index
 }
 
@@ -304,6 +325,7 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                 seen_binds: HashMap::new(),
                 param_names: Vec::new(),
                 extractor: http::is_extractor_impl(rust.function(id)),
+                display_depth: 0,
                 flow: FnFlow {
                     function: id,
                     sources: Vec::new(),
@@ -313,6 +335,9 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                     returns: Vec::new(),
                     verifying_extractor: None,
                     trusted_param: None,
+                    admin_gate: None,
+                    verified_by_layer: index.layer_verified,
+                    layer_guards: Vec::new(),
                 },
             };
             ev.run(id, file);
@@ -343,6 +368,8 @@ struct Eval<'a> {
     seen_binds: HashMap<ExprId, Option<Val>>,
     param_names: Vec<String>,
     extractor: bool,
+    /// Inside a logging or formatting macro: values there are only displayed.
+    display_depth: u32,
     flow: FnFlow,
 }
 
@@ -1038,6 +1065,9 @@ impl<'a> Eval<'a> {
         if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
             self.verifier_call(args, arg_vals, span);
         }
+        if http::is_admin_gate(method) {
+            self.flow.admin_gate.get_or_insert(span);
+        }
     }
 
     /// A verifier call, or any call that takes a client value together with the verified
@@ -1089,6 +1119,23 @@ impl<'a> Eval<'a> {
                 Some(ParamRole::Trusted) => return Some(Val::Trusted),
                 _ => {}
             }
+            let verifies = self
+                .index
+                .extractors
+                .get(ty.name())
+                .is_some_and(|f| f.verifies)
+                || http::is_verifier_type(&ty, &self.ws.config);
+            if verifies {
+                self.flow.verifying_extractor.get_or_insert(span);
+            }
+        }
+        if matches!(path.last(), "from_extractor" | "from_extractor_with_state") {
+            if let Some(ty) = path.generics.first() {
+                self.flow.layer_guards.push(ty.name().to_string());
+            }
+        }
+        if http::is_admin_gate(path.last()) {
+            self.flow.admin_gate.get_or_insert(span);
         }
         if http::is_warp_header_filter(&path.segments) {
             if let Some(name) = args.first().and_then(|a| self.static_name(*a)) {
@@ -1188,8 +1235,11 @@ impl<'a> Eval<'a> {
     fn macro_call(&mut self, m: &MacroCall) -> Option<Val> {
         match &m.args {
             MacroArgs::List(args) => {
+                let display = is_display_macro(m.path.last());
+                self.display_depth += u32::from(display);
                 let vals: Vec<(ExprId, Option<Val>)> =
                     args.iter().map(|a| (a.expr, self.eval(a.expr))).collect();
+                self.display_depth -= u32::from(display);
                 match m.path.last() {
                     "assert_eq" | "assert_ne" | "debug_assert_eq" | "ensure_eq" => {
                         if let [a, b, ..] = vals.as_slice() {
@@ -1295,7 +1345,7 @@ impl<'a> Eval<'a> {
         args: &[ExprId],
         span: Span,
     ) {
-        if !self.is_constant_fallback(method, args) {
+        if self.display_depth > 0 || !self.is_constant_fallback(method, args) {
             return;
         }
         let tenant_source = match r {
@@ -1348,14 +1398,18 @@ impl<'a> Eval<'a> {
     fn is_constant_fallback(&self, method: &str, args: &[ExprId]) -> bool {
         match (method, args) {
             ("unwrap_or_default", []) => true,
-            ("unwrap_or", [a]) => self.is_constant(*a),
+            ("unwrap_or", [a]) => self.is_shared_default(*a),
             ("unwrap_or_else", [a]) => match &self.file.expr(*a).kind {
-                ExprKind::Closure { body, .. } => self.is_constant(*body),
-                ExprKind::Path(_) => true,
+                ExprKind::Closure { body, .. } => self.is_shared_default(*body),
                 _ => false,
             },
             _ => false,
         }
+    }
+
+    /// A constant that names some tenant. An empty string names none: it fails closed.
+    fn is_shared_default(&self, e: ExprId) -> bool {
+        self.is_constant(e) && self.file.static_str(e).is_none_or(|s| !s.is_empty())
     }
 
     /// A value fixed in the code: a literal, a const, `Uuid::nil()`, `String::from("x")`.
@@ -1419,4 +1473,27 @@ fn keeps_container(member: &str) -> bool {
     crate::model::TRANSPARENT_METHODS.contains(&member)
         || member.chars().all(|c| c.is_ascii_digit())
         || matches!(member, "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock")
+}
+
+/// Macros whose arguments are only displayed (logs, messages).
+fn is_display_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "event"
+            | "span"
+            | "info_span"
+            | "debug_span"
+            | "panic"
+            | "bail"
+            | "anyhow"
+    )
 }
