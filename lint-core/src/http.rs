@@ -105,6 +105,12 @@ pub fn is_admin_gate(name: &str) -> bool {
     ADMIN_GATE_WORDS.iter().any(|w| lower.contains(w))
 }
 
+/// Whether a guard type restricts a route to instance administrators (`AdminToken`,
+/// `SuperAdmin`). Callers exclude admin guards that read a tenant (organization admins).
+pub fn is_admin_guard_type(name: &str) -> bool {
+    name.contains("Admin")
+}
+
 /// Parameter names that denote the authenticated principal in a membership query.
 const PRINCIPAL_WORDS: &[&str] = &["user", "member", "account", "principal", "subject", "email"];
 
@@ -117,7 +123,7 @@ pub fn param_role(ty: &Ty, config: &Config) -> Option<ParamRole> {
     let name = path.last();
     let kind = match name {
         // axum, actix-web (`web::Path`), poem, poem-openapi.
-        "Path" | "RawPathParams" | "MatchedPath" => InputKind::PathParam,
+        "Path" | "RawPathParams" | "MatchedPath" | "OriginalUri" | "Uri" => InputKind::PathParam,
         "Query" | "RawQuery" => InputKind::Query,
         "Json" | "Form" | "Multipart" | "Bytes" | "Payload" | "PlainText" => InputKind::Body,
         "HeaderMap" | "Header" => InputKind::Header,

@@ -119,6 +119,11 @@ pub struct FnFlow {
     pub verified_by_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
+    /// The function runs a workspace extractor that reads the request's tenant
+    /// (`OrgHeaders::from_request(req)` inside another extractor).
+    pub runs_tenant_extractor: bool,
+    /// The function reads the request path, itself or through a workspace helper.
+    pub reads_path: bool,
 }
 
 impl FnFlow {
@@ -130,7 +135,8 @@ impl FnFlow {
     }
 
     /// Whether a value is checked against the verified identity somewhere in the function:
-    /// itself, another read of the same input, or by a verifying extractor.
+    /// itself, another read of the same input, an instance-administrator gate, or, for the
+    /// tenant named in the URL, a verifying extractor (parameter or route layer).
     pub fn is_checked(&self, origin: Origin) -> bool {
         if self.checks.iter().any(|c| c.origin == origin) {
             return true;
@@ -138,9 +144,9 @@ impl FnFlow {
         let Some(src) = self.source(origin) else {
             return false;
         };
-        self.verifying_extractor.is_some()
-            || self.admin_gate.is_some()
-            || self.verified_by_layer
+        let in_url = matches!(src.kind, InputKind::PathParam | InputKind::Query);
+        self.admin_gate.is_some()
+            || (in_url && (self.verifying_extractor.is_some() || self.verified_by_layer))
             || self.checks.iter().any(|c| {
                 self.source(c.origin)
                     .is_some_and(|s| s.kind == src.kind && s.name == src.name)
@@ -177,6 +183,8 @@ impl FnFlow {
 /// What callers need to know about a workspace function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FnSummary {
+    /// The type of the `impl` block the function is in.
+    pub owner: Option<String>,
     pub has_self: bool,
     /// Per parameter (`self` not counted): the use it reaches without a check.
     pub param_uses: Vec<Option<String>>,
@@ -185,6 +193,7 @@ pub struct FnSummary {
     pub param_returned: Vec<bool>,
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
+    pub reads_path: bool,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -237,11 +246,16 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             let has_self = f.params.first().is_some_and(|p| is_self_param(rust, p));
             let arity = f.params.len() - usize::from(has_self);
             let param = |i: usize| Origin::Param(i as u32);
-            let returns_client = flow.returns.iter().find_map(|o| {
-                let s = flow.source(*o)?;
-                (!flow.is_checked(*o)).then(|| (s.kind, s.name.clone(), s.tenant))
-            });
+            let mut returned: Vec<&RequestSource> = flow
+                .returns
+                .iter()
+                .filter(|o| !flow.is_checked(**o))
+                .filter_map(|o| flow.source(*o))
+                .collect();
+            returned.sort_by_key(|s| !s.tenant);
+            let returns_client = returned.first().map(|s| (s.kind, s.name.clone(), s.tenant));
             let summary = FnSummary {
+                owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
                 has_self,
                 param_uses: (0..arity)
                     .map(|i| {
@@ -267,6 +281,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .map(|i| flow.returns.contains(&param(i)))
                     .collect(),
                 returns_client,
+                reads_path: flow.reads_path,
             };
             if let Some(ty) = http::extractor_type(f) {
                 let tenant_sources: Vec<Origin> = (0..flow.sources.len() as u32)
@@ -274,15 +289,24 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .filter(|o| flow.source(*o).is_some_and(|s| s.tenant))
                     .collect();
                 let facts = index.extractors.entry(ty.to_string()).or_default();
-                facts.reads_tenant |= !tenant_sources.is_empty();
+                facts.reads_tenant |= !tenant_sources.is_empty() || flow.runs_tenant_extractor;
+                // An authentication extractor that reads the path resolves the tenant named
+                // there and authenticates the principal for it (`/w/{workspace}/...` APIs).
+                let identity = f
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| http::is_trusted_type(&o.self_ty, &ws.config));
                 facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
-                    || flow.verifying_extractor.is_some();
+                    || flow.verifying_extractor.is_some()
+                    || (identity && flow.reads_path);
             }
-            index
-                .functions
-                .entry(f.name.name.clone())
-                .or_default()
-                .push(summary);
+            if !implements_std_trait(f) {
+                index
+                    .functions
+                    .entry(f.name.name.clone())
+                    .or_default()
+                    .push(summary);
+            }
         }
     }
     index.layer_verified = flows.iter().flatten().any(|flow| {
@@ -338,6 +362,8 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                     admin_gate: None,
                     verified_by_layer: index.layer_verified,
                     layer_guards: Vec::new(),
+                    runs_tenant_extractor: false,
+                    reads_path: false,
                 },
             };
             ev.run(id, file);
@@ -372,6 +398,9 @@ struct Eval<'a> {
     display_depth: u32,
     flow: FnFlow,
 }
+
+/// The name of an entry read by position or by a computed name.
+const UNNAMED: &str = "?";
 
 /// Methods whose result says something about a value without carrying it.
 const PREDICATES: &[&str] = &[
@@ -448,30 +477,34 @@ impl<'a> Eval<'a> {
             self.file.bindings(p.pat, &mut names);
             self.param_names
                 .push(names.first().map(|(n, _)| n.clone()).unwrap_or_default());
+            let ty_name = p.ty.name();
+            let facts = self.index.extractors.get(ty_name);
+            if http::is_admin_guard_type(ty_name) && !facts.is_some_and(|f| f.reads_tenant) {
+                self.flow.admin_gate.get_or_insert(p.span);
+            }
+            if facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&p.ty, &self.ws.config) {
+                self.flow.verifying_extractor.get_or_insert(p.span);
+            }
             let val = match http::param_role(&p.ty, &self.ws.config) {
                 Some(ParamRole::Trusted) => {
                     self.flow.trusted_param.get_or_insert(p.span);
                     Some(Val::Trusted)
                 }
-                Some(ParamRole::Carrier(kind)) => Some(Val::Carrier(kind)),
+                Some(ParamRole::Carrier(kind)) => {
+                    self.flow.reads_path |= kind == InputKind::PathParam;
+                    Some(Val::Carrier(kind))
+                }
                 Some(ParamRole::TypedHeader(name)) => {
                     let tenant = self.ws.is_tenant_name(&name);
                     Some(self.new_source(p.span, InputKind::Header, name, tenant, None))
                 }
-                None => {
-                    let ty_name = p.ty.name();
-                    if let Some(facts) = self.index.extractors.get(ty_name) {
-                        if facts.verifies {
-                            self.flow.verifying_extractor.get_or_insert(p.span);
-                        }
-                        None
-                    } else if http::is_verifier_type(&p.ty, &self.ws.config) {
-                        self.flow.verifying_extractor.get_or_insert(p.span);
-                        None
-                    } else if let Some((name, span)) = names
-                        .first()
-                        .filter(|(n, _)| route_params.iter().any(|r| r == n))
-                    {
+                // A workspace extractor: reported in its own impl when it trusts the client.
+                None if facts.is_some() => None,
+                None => match names
+                    .first()
+                    .filter(|(n, _)| route_params.iter().any(|r| r == n))
+                {
+                    Some((name, span)) => {
                         let tenant = self.ws.is_tenant_name(name);
                         Some(self.new_source(
                             *span,
@@ -480,10 +513,9 @@ impl<'a> Eval<'a> {
                             tenant,
                             None,
                         ))
-                    } else {
-                        Some(Val::Value(Origin::Param(pos)))
                     }
-                }
+                    None => Some(Val::Value(Origin::Param(pos))),
+                },
             };
             self.bind(p.pat, val);
         }
@@ -496,6 +528,7 @@ impl<'a> Eval<'a> {
     /// A SQL statement that binds a value together with the principal (a trusted value or a
     /// user-named parameter) is a membership or ownership check of that value.
     fn membership_checks(&mut self, file: &AnalyzedFile) {
+        self.membership_filters();
         for site in &file.sql_sites {
             let vals: Vec<(ExprId, Val)> = site
                 .binds
@@ -522,6 +555,34 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// A function that filters rows by a principal parameter and by other parameters
+    /// (`find_by_user_and_org(user_uuid, org_uuid)`) looks up a membership or ownership:
+    /// it checks those other parameters against the principal.
+    fn membership_filters(&mut self) {
+        let principal = |i: u32| {
+            self.param_names
+                .get(i as usize)
+                .is_some_and(|n| http::is_principal_name(n) && !self.ws.is_tenant_name(n))
+        };
+        let filtered: Vec<(Origin, Span)> = self
+            .flow
+            .uses
+            .iter()
+            .filter(|u| matches!(u.kind, SinkKind::QueryFilter | SinkKind::SqlBind))
+            .filter(|u| matches!(u.origin, Origin::Param(_)))
+            .map(|u| (u.origin, u.span))
+            .collect();
+        if !filtered
+            .iter()
+            .any(|(o, _)| matches!(o, Origin::Param(i) if principal(*i)))
+        {
+            return;
+        }
+        for (origin, span) in filtered {
+            self.flow.checks.push(Check { origin, span });
+        }
+    }
+
     fn new_source(
         &mut self,
         span: Span,
@@ -531,6 +592,7 @@ impl<'a> Eval<'a> {
         via: Option<String>,
     ) -> Val {
         let i = self.flow.sources.len() as u32;
+        self.flow.reads_path |= kind == InputKind::PathParam;
         self.flow.sources.push(RequestSource {
             span,
             kind,
@@ -553,10 +615,22 @@ impl<'a> Eval<'a> {
         let p = self.file.pat(pat);
         match &p.kind {
             PatKind::Ident { name, sub } => {
+                let tenant_name = self.ws.is_tenant_name(name);
                 let v = match val {
-                    Some(Val::Carrier(kind))
-                        if self.ws.is_tenant_name(name) && kind != InputKind::Request =>
+                    Some(Val::Carrier(kind)) if tenant_name && kind != InputKind::Request => {
+                        Some(self.new_source(p.span, kind, name.clone(), true, None))
+                    }
+                    // `let org_id = req.param(1)`: an entry read by position is what its
+                    // binding says it is.
+                    Some(Val::Value(Origin::Source(s)))
+                        if tenant_name
+                            && self
+                                .flow
+                                .sources
+                                .get(s as usize)
+                                .is_some_and(|s| s.name == UNNAMED && s.via.is_none()) =>
                     {
+                        let kind = self.flow.sources[s as usize].kind;
                         Some(self.new_source(p.span, kind, name.clone(), true, None))
                     }
                     v => v,
@@ -702,6 +776,7 @@ impl<'a> Eval<'a> {
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
+        self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
         if let Some(kind) = self.sql.get(&id) {
             self.seen_binds.insert(id, v);
             let detail = match kind {
@@ -747,8 +822,8 @@ impl<'a> Eval<'a> {
                 receiver,
                 method,
                 args,
-                ..
-            } => self.method_call(id, *receiver, method, args),
+                turbofish,
+            } => self.method_call(id, *receiver, method, turbofish, args),
             ExprKind::Call { func, args } => self.call(id, *func, args),
             ExprKind::Macro(m) => self.macro_call(m),
             ExprKind::Binary { op, lhs, rhs } => {
@@ -936,6 +1011,7 @@ impl<'a> Eval<'a> {
         id: ExprId,
         receiver: ExprId,
         method_ident: &Ident,
+        turbofish: &[Ty],
         args: &[ExprId],
     ) -> Option<Val> {
         let file = self.file;
@@ -968,7 +1044,11 @@ impl<'a> Eval<'a> {
                     Some(CarrierStep::Carrier(k)) => Some(Val::Carrier(k)),
                     Some(CarrierStep::Lookup(k)) => {
                         let name = args.first().and_then(|a| self.static_name(*a));
-                        let name = name.unwrap_or_else(|| "?".into());
+                        // `request.param::<OrganizationId>(1)`: the type names the entry.
+                        let name = name
+                            .or_else(|| turbofish.first().map(|t| t.name().to_string()))
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or_else(|| UNNAMED.into());
                         let tenant = self.ws.is_tenant_name(&name);
                         Some(self.new_source(span, k, name, tenant, None))
                     }
@@ -985,10 +1065,10 @@ impl<'a> Eval<'a> {
                         return Some(*v);
                     }
                 }
-                if STD_METHOD_NAMES.contains(&method) {
+                if STD_METHOD_NAMES.contains(&method) || PREDICATES.contains(&method) {
                     return None;
                 }
-                self.workspace_call(method, args, &arg_vals, span, true)
+                self.workspace_call(method, None, args, &arg_vals, span, true)
             }
         }
     }
@@ -1119,12 +1199,10 @@ impl<'a> Eval<'a> {
                 Some(ParamRole::Trusted) => return Some(Val::Trusted),
                 _ => {}
             }
-            let verifies = self
-                .index
-                .extractors
-                .get(ty.name())
-                .is_some_and(|f| f.verifies)
-                || http::is_verifier_type(&ty, &self.ws.config);
+            let facts = self.index.extractors.get(ty.name());
+            self.flow.runs_tenant_extractor |= facts.is_some_and(|f| f.reads_tenant);
+            let verifies =
+                facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&ty, &self.ws.config);
             if verifies {
                 self.flow.verifying_extractor.get_or_insert(span);
             }
@@ -1159,7 +1237,17 @@ impl<'a> Eval<'a> {
                 return Some(v);
             }
         }
-        self.workspace_call(last, args, &vals, span, false)
+        let qualifier = match path.segments.as_slice() {
+            [.., q, _] if q == "Self" => self
+                .file
+                .function(self.flow.function)
+                .owner
+                .as_ref()
+                .map(|o| o.self_ty.name().to_string()),
+            [.., q, _] => Some(q.clone()),
+            _ => None,
+        };
+        self.workspace_call(last, qualifier.as_deref(), args, &vals, span, false)
     }
 
     /// A call of a workspace function, by its summaries: uses and checks of the arguments,
@@ -1167,13 +1255,14 @@ impl<'a> Eval<'a> {
     fn workspace_call(
         &mut self,
         name: &str,
+        qualifier: Option<&str>,
         args: &[ExprId],
         vals: &[Option<Val>],
         span: Span,
         method: bool,
     ) -> Option<Val> {
         let index = self.index;
-        let candidates: Vec<&FnSummary> = index
+        let mut candidates: Vec<&FnSummary> = index
             .functions
             .get(name)?
             .iter()
@@ -1182,9 +1271,16 @@ impl<'a> Eval<'a> {
                 s.param_uses.len() + shift == args.len() && (!method || s.has_self)
             })
             .collect();
+        // `Organization::find_by_uuid`: the type picks the function among same-named ones.
+        if let Some(q) = qualifier {
+            if candidates.iter().any(|s| s.owner.as_deref() == Some(q)) {
+                candidates.retain(|s| s.owner.as_deref() == Some(q));
+            }
+        }
         if candidates.is_empty() {
             return None;
         }
+        self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
@@ -1250,6 +1346,8 @@ impl<'a> Eval<'a> {
                     "format" | "format_args" | "concat" => vals
                         .iter()
                         .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_)))),
+                    // `try_outcome!(x)`, `ready!(x)`: a macro around one expression yields it.
+                    _ if vals.len() == 1 && !display => vals[0].1,
                     _ => None,
                 }
             }
@@ -1496,4 +1594,40 @@ fn is_display_macro(name: &str) -> bool {
             | "bail"
             | "anyhow"
     )
+}
+
+/// `impl PartialEq for T { fn eq(..) }` and the like: resolving calls by name would mistake
+/// every `.eq(..)` in the workspace for this function.
+fn implements_std_trait(f: &Function) -> bool {
+    const STD_TRAITS: &[&str] = &[
+        "PartialEq",
+        "Eq",
+        "PartialOrd",
+        "Ord",
+        "Hash",
+        "Display",
+        "Debug",
+        "From",
+        "Into",
+        "TryFrom",
+        "TryInto",
+        "FromStr",
+        "Deref",
+        "DerefMut",
+        "AsRef",
+        "Clone",
+        "Default",
+        "Drop",
+        "Iterator",
+        "Serialize",
+        "Deserialize",
+        "Future",
+        "Error",
+        "Borrow",
+        "ToString",
+    ];
+    f.owner
+        .as_ref()
+        .and_then(|o| o.trait_path.as_ref())
+        .is_some_and(|t| STD_TRAITS.contains(&t.last()))
 }
