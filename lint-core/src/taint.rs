@@ -1443,7 +1443,10 @@ impl<'a> Eval<'a> {
         args: &[ExprId],
         span: Span,
     ) {
-        if self.display_depth > 0 || !self.is_constant_fallback(method, args) {
+        if self.display_depth > 0
+            || !self.is_constant_fallback(method, args)
+            || (method == "unwrap_or_default" && self.is_optional_string_field(receiver))
+        {
             return;
         }
         let tenant_source = match r {
@@ -1491,6 +1494,21 @@ impl<'a> Eval<'a> {
                 });
             }
         }
+    }
+
+    /// A field declared `Option<String>` in this file: its default is the empty string, which
+    /// names no tenant (the lookup fails closed).
+    fn is_optional_string_field(&self, e: ExprId) -> bool {
+        let ExprKind::Field { member, .. } = &self.file.expr(self.file.strip(e)).kind else {
+            return false;
+        };
+        let is_string = |t: &Ty| matches!(t.name(), "String" | "str");
+        self.file
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.name.name == member.name)
+            .any(|f| f.ty.name() == "Option" && f.ty.args().first().is_some_and(is_string))
     }
 
     fn is_constant_fallback(&self, method: &str, args: &[ExprId]) -> bool {
@@ -1630,4 +1648,101 @@ fn implements_std_trait(f: &Function) -> bool {
         .as_ref()
         .and_then(|o| o.trait_path.as_ref())
         .is_some_and(|t| STD_TRAITS.contains(&t.last()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::schema::Schema;
+    use crate::source::{FileKind, SourceFile};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    /// Analyzes one Rust file as a workspace and returns its flows by function name.
+    fn flows(text: &str) -> Vec<(String, FnFlow)> {
+        let ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
+        let source = Arc::new(SourceFile::new(
+            PathBuf::from("lib.rs"),
+            "lib.rs".into(),
+            FileKind::Rust,
+            text.into(),
+        ));
+        let rust = crate::parse::parse_rust(&source.text).expect("parses");
+        let (sql_sites, unresolved_sql) = crate::sql_sites::extract(&source, &rust, &ws);
+        let file = AnalyzedFile {
+            source,
+            rust: Some(rust),
+            sql_sites,
+            unresolved_sql,
+            request_flows: Vec::new(),
+        };
+        let (_, mut all) = analyze(std::slice::from_ref(&file), &ws);
+        let rust = file.rust.as_ref().expect("parsed");
+        all.pop()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (rust.function(f.function).name.name.clone(), f))
+            .collect()
+    }
+
+    fn flow<'a>(all: &'a [(String, FnFlow)], name: &str) -> &'a FnFlow {
+        &all.iter().find(|(n, _)| n == name).expect("function").1
+    }
+
+    #[test]
+    fn follows_a_header_through_combinators_and_shadowing() {
+        let all = flows(
+            r#"
+            async fn h(headers: HeaderMap, db: PgPool) {
+                let t = headers.get("x-tenant-id").and_then(|v| v.to_str().ok());
+                let t = Uuid::parse_str(t.unwrap()).unwrap();
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(t).execute(&db).await;
+            }
+            "#,
+        );
+        let f = flow(&all, "h");
+        let found = f.unchecked_tenant_uses();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.describe(), "header `x-tenant-id`");
+        assert_eq!(found[0].1[0].kind, SinkKind::SqlBind);
+    }
+
+    #[test]
+    fn shadowing_with_a_trusted_value_ends_the_flow() {
+        let all = flows(
+            r#"
+            async fn h(Path(tenant_id): Path<Uuid>, Extension(claims): Extension<Claims>, db: PgPool) {
+                let tenant_id = claims.tenant_id;
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(tenant_id).execute(&db).await;
+            }
+            "#,
+        );
+        assert!(flow(&all, "h").unchecked_tenant_uses().is_empty());
+    }
+
+    #[test]
+    fn summaries_carry_parameters_to_uses_and_checks() {
+        let all = flows(
+            r#"
+            async fn repo(db: &PgPool, tenant: Uuid) {
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(tenant).execute(db).await;
+            }
+            async fn same_tenant(tenant: Uuid, claims: &Claims) -> bool {
+                tenant == claims.tenant_id
+            }
+            async fn unchecked(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                repo(&db, tenant_id).await;
+            }
+            async fn checked(Path(tenant_id): Path<Uuid>, Extension(c): Extension<Claims>, db: PgPool) {
+                if !same_tenant(tenant_id, &c).await { return; }
+                repo(&db, tenant_id).await;
+            }
+            "#,
+        );
+        let u = flow(&all, "unchecked").unchecked_tenant_uses();
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].1[0].kind, SinkKind::Call);
+        assert!(flow(&all, "checked").unchecked_tenant_uses().is_empty());
+    }
 }

@@ -14,8 +14,14 @@ declare_rule! {
     ///
     /// It stays silent when the tenant is compared with a value from the verified identity
     /// (`if org_id != claims.org_id { return Err(..) }`, `assert_eq!`, `ensure!`), passed to a
-    /// membership or authorization check together with the principal, or when the handler
-    /// takes an extractor that verifies the request's tenant.
+    /// membership or authorization check together with the principal, or behind an
+    /// instance-administrator gate (`require_super_admin`, an `AdminToken` guard). A tenant in
+    /// the URL (multi-organization APIs, `/orgs/{org_id}/...`) is also accepted when the handler
+    /// takes an extractor that verifies it, or when such an extractor guards routes as a layer
+    /// (`route_layer(from_extractor::<Authed>())`; which routes it guards is not followed).
+    /// Extractors are inferred to verify when they compare the tenant with a trusted value, look
+    /// up a membership by tenant and user, build on another verifying extractor, or are
+    /// authentication extractors that resolve the tenant from the request path.
     ///
     /// It also reports a tenant identifier with a fail-open fallback (`unwrap_or("default")`,
     /// `unwrap_or_default()`, `unwrap_or(Uuid::nil())`), whatever its source.
