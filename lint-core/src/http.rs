@@ -121,6 +121,10 @@ pub fn param_role(ty: &Ty, config: &Config) -> Option<ParamRole> {
     }
     let path = ty.path()?;
     let name = path.last();
+    // `&std::path::Path` is a file path, not the `Path<T>` extractor.
+    if name == "Path" && path.generics.is_empty() {
+        return None;
+    }
     let kind = match name {
         // axum, actix-web (`web::Path`), poem, poem-openapi.
         "Path" | "RawPathParams" | "MatchedPath" | "OriginalUri" | "Uri" => InputKind::PathParam,
@@ -332,6 +336,7 @@ mod tests {
             Some(ParamRole::TypedHeader("XTenantId".into()))
         );
         assert_eq!(param_role(&ty(&["PgPool"], vec![]), &c), None);
+        assert_eq!(param_role(&ty(&["std", "path", "Path"], vec![]), &c), None);
     }
 
     #[test]

@@ -1323,6 +1323,18 @@ impl<'a> Eval<'a> {
             .collect::<Option<Vec<_>>>()
             .and_then(|all| all.into_iter().next());
         if let Some((kind, input, tenant)) = read {
+            // `parse_request_param(&req, "tenant_id")`: a helper that reads the entry its
+            // caller names.
+            let named = (input == UNNAMED)
+                .then(|| args.iter().find_map(|a| self.file.static_str(*a)))
+                .flatten();
+            let (input, tenant) = match named {
+                Some(n) => {
+                    let tenant = self.ws.is_tenant_name(&n);
+                    (n, tenant)
+                }
+                None => (input, tenant),
+            };
             return Some(self.new_source(span, kind, input, tenant, Some(name.to_string())));
         }
         result
