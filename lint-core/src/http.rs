@@ -324,7 +324,7 @@ mod tests {
             Some(ParamRole::Carrier(InputKind::Header))
         );
         assert_eq!(
-            param_role(&ty(&["web", "Path"], vec![]), &c),
+            param_role(&ty(&["web", "Path"], vec![ty(&["Uuid"], vec![])]), &c),
             Some(ParamRole::Carrier(InputKind::PathParam))
         );
         assert_eq!(
