@@ -111,6 +111,16 @@ pub fn is_admin_guard_type(name: &str) -> bool {
     name.contains("Admin")
 }
 
+/// Whether an argument names a privileged role or scope that is not tied to one tenant:
+/// `check_permissions(&req, Scope::Admin)`, `require_role(&user, Role::Operator)`.
+/// A scope named after tenants (`Scope::Tenant`) says the token is for some tenant, not which.
+pub fn is_role_or_scope(path: &[String]) -> bool {
+    const PER_TENANT: &[&str] = &["Tenant", "Org", "Workspace", "Project", "Account", "User"];
+    matches!(path, [.., kind, variant]
+        if matches!(kind.as_str(), "Scope" | "Scopes" | "Role" | "Roles")
+            && !PER_TENANT.iter().any(|w| variant.contains(w)))
+}
+
 /// Parameter names that denote the authenticated principal in a membership query.
 const PRINCIPAL_WORDS: &[&str] = &["user", "member", "account", "principal", "subject", "email"];
 
@@ -258,6 +268,9 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
         "body" | "json" | "into_body" | "get_ref" | "into_inner" | "form" | "payload" | "0" => {
             Carrier(if kind == Request { Body } else { kind })
         }
+        // On the whole request the method says which part it reads.
+        "param" | "get_param" if kind == Request => Lookup(PathParam),
+        "query" | "query_value" | "get_query" if kind == Request => Lookup(Query),
         "get" | "get_one" | "get_all" | "get_bin" | "typed_get" | "query" | "param"
         | "get_param" | "query_value" | "get_query" => {
             Lookup(if kind == Request { Header } else { kind })

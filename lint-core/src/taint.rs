@@ -1151,8 +1151,16 @@ impl<'a> Eval<'a> {
     }
 
     /// A verifier call, or any call that takes a client value together with the verified
-    /// identity, checks the client values it takes.
+    /// identity, checks the client values it takes. One that requires a privileged role or
+    /// scope of no particular tenant gates the whole function, like an administrator check.
     fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span) {
+        let role_gate = args.iter().any(|a| {
+            matches!(&self.file.expr(self.file.strip(*a)).kind,
+                ExprKind::Path(p) if http::is_role_or_scope(&p.segments))
+        });
+        if role_gate && !vals.iter().any(|v| matches!(v, Some(Val::Value(_)))) {
+            self.flow.admin_gate.get_or_insert(span);
+        }
         for (_, v) in args.iter().zip(vals) {
             if let Some(Val::Value(origin)) = v {
                 self.flow.checks.push(Check {
