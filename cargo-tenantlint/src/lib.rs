@@ -529,6 +529,8 @@ fn show_config(
     writeln!(out, "global-tables = {}", list(&c.global_tables))?;
     writeln!(out, "tenant-headers = {}", list(&c.tenant_headers))?;
     writeln!(out, "secret-names = {}", list(&c.secret_names))?;
+    writeln!(out, "tenant-verifiers = {}", list(&c.tenant_verifiers))?;
+    writeln!(out, "trusted-sources = {}", list(&c.trusted_sources))?;
     writeln!(out, "exclude = {}", list(&c.exclude))?;
     writeln!(
         out,

@@ -36,6 +36,10 @@ struct RawConfig {
     #[serde(default)]
     secret_names: Vec<String>,
     #[serde(default)]
+    tenant_verifiers: Vec<String>,
+    #[serde(default)]
+    trusted_sources: Vec<String>,
+    #[serde(default)]
     exclude: Vec<Spanned<String>>,
     sql_dialect: Option<SqlDialect>,
     #[serde(default)]
@@ -94,6 +98,12 @@ pub struct Config {
     pub tenant_headers: Vec<String>,
     /// Extra binding, field and header names whose values are credentials.
     pub secret_names: Vec<String>,
+    /// Functions, methods and extractor types that check a client-supplied tenant against the
+    /// authenticated principal (membership or authorization checks), by name or path.
+    pub tenant_verifiers: Vec<String>,
+    /// Extractor types, methods and fields whose values come from the verified identity, added
+    /// to the built-in names (claims, sessions, authenticated users, middleware extensions).
+    pub trusted_sources: Vec<String>,
     pub exclude: Vec<String>,
     exclude_matcher: GlobSet,
     pub sql_dialect: Option<SqlDialect>,
@@ -113,6 +123,8 @@ impl Default for Config {
             global_tables: Vec::new(),
             tenant_headers: Vec::new(),
             secret_names: Vec::new(),
+            tenant_verifiers: Vec::new(),
+            trusted_sources: Vec::new(),
             exclude: Vec::new(),
             exclude_matcher: GlobSet::empty(),
             sql_dialect: None,
@@ -269,6 +281,8 @@ impl Config {
             global_tables: raw.global_tables,
             tenant_headers: raw.tenant_headers,
             secret_names: raw.secret_names,
+            tenant_verifiers: raw.tenant_verifiers,
+            trusted_sources: raw.trusted_sources,
             exclude: raw.exclude.into_iter().map(Spanned::into_inner).collect(),
             exclude_matcher,
             sql_dialect: raw.sql_dialect,
@@ -339,7 +353,8 @@ fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> ConfigError {
     let message = e.message().to_string();
     let help = message.contains("unknown field").then(|| {
         "the keys are: tenant-columns, tenant-aliases, tenant-tables, global-tables, tenant-headers, \
-         secret-names, exclude, sql-dialect, shared-storage-prefixes, [rules], [[overrides]]"
+         secret-names, tenant-verifiers, trusted-sources, exclude, sql-dialect, shared-storage-prefixes,
+         [rules], [[overrides]]"
             .to_string()
     });
     ConfigError {

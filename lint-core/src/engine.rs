@@ -33,6 +33,8 @@ pub struct AnalyzedFile {
     pub logging: crate::logging::LogFacts,
     /// Keys and paths handed to caches and storage.
     pub key_sinks: Vec<crate::keys::KeySink>,
+    /// Per function: the request-derived values and where they flow.
+    pub request_flows: Vec<crate::taint::FnFlow>,
 }
 
 impl AnalyzedFile {
@@ -54,6 +56,8 @@ pub struct Workspace {
     pub credential_types: crate::logging::CredentialTypes,
     /// Clients, path fields and key-building helpers across the workspace.
     pub keys: crate::keys::KeyIndex,
+    /// Summaries of the workspace's functions and extractors for request-value flow.
+    pub flow_index: crate::taint::FlowIndex,
 }
 
 impl Workspace {
@@ -73,6 +77,7 @@ impl Workspace {
             vocabulary,
             credential_types: Default::default(),
             keys: Default::default(),
+            flow_index: crate::taint::FlowIndex::default(),
         }
     }
 
@@ -316,6 +321,11 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
             f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
+    let (flow_index, flows) = crate::taint::analyze(&files, &workspace);
+    workspace.flow_index = flow_index;
+    for (f, flow) in files.iter_mut().zip(flows) {
+        f.request_flows = flow;
+    }
 
     let metas = all_metas(rules);
     let per_file: Vec<Vec<Diagnostic>> = files
@@ -444,6 +454,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             unresolved_sql: 0,
             logging: Default::default(),
             key_sinks: Vec::new(),
+            request_flows: Vec::new(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
@@ -456,6 +467,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             sql_sites: Vec::new(),
             unresolved_sql: 0,
             key_sinks: Vec::new(),
+            request_flows: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod engine_rules;
 pub mod flow;
 pub mod format;
+pub mod http;
 pub mod ir;
 pub mod keys;
 pub mod logging;
@@ -30,6 +31,7 @@ pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
+pub mod taint;
 pub mod test_code;
 #[cfg(test)]
 mod test_support;

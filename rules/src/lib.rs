@@ -3,6 +3,7 @@
 use lint_core::rule::Rule;
 
 pub mod cache;
+pub mod http;
 pub mod ids;
 pub mod logging;
 pub mod sql;
@@ -10,6 +11,7 @@ pub mod storage;
 
 /// Every implemented rule, in the order `cargo tenantlint rules` lists them.
 pub static ALL: &[&dyn Rule] = &[
+    &http::tenant_from_request::TenantFromRequest,
     &sql::query_missing_tenant_filter::QueryMissingTenantFilter,
     &sql::tenant_setting_not_local::TenantSettingNotLocal,
     &sql::sql_built_with_format::SqlBuiltWithFormat,

@@ -1,0 +1,1770 @@
+//! Where request-derived values go: a def-use pass over each function body, and summaries of
+//! every workspace function so that values are followed through helpers and custom extractors.
+//!
+//! The pass is an abstract interpretation in source order. Bindings (lets, destructuring,
+//! shadowing, closure parameters of combinators, `match` and `if let` arms) map a name to what
+//! its value derives from: a client input ([`RequestSource`]), a function parameter (for the
+//! summaries), or the verified identity. Each function's [`FnFlow`] lists the client values it
+//! reads, where they are used ([`Use`]: SQL binds, query filters, cache and storage keys, tenant
+//! context, workspace calls that reach one of those) and which of them are checked against the
+//! verified identity ([`Check`]). [`analyze`] computes the summaries once for the workspace and
+//! then the flows of every file.
+
+use crate::engine::{AnalyzedFile, Workspace};
+use crate::http::{self, CarrierStep, InputKind, ParamRole};
+use crate::ir::*;
+use crate::model::RustFile;
+use crate::span::Span;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Where a tracked value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A client input read in this function: an index into [`FnFlow::sources`].
+    Source(u32),
+    /// The function's parameter at this index (`self` not counted), for summaries.
+    Param(u32),
+}
+
+/// A client-controlled value read in a function.
+#[derive(Clone, Debug)]
+pub struct RequestSource {
+    /// Where it is read: the header lookup, the path binding, the body field access, or the
+    /// call of a helper or extractor that reads it.
+    pub span: Span,
+    pub kind: InputKind,
+    /// The input's name: header name, parameter or field name.
+    pub name: String,
+    /// Whether the name says it is the tenant identifier.
+    pub tenant: bool,
+    /// The workspace function that read it, when read through a helper.
+    pub via: Option<String>,
+}
+
+impl RequestSource {
+    /// `header `x-tenant-id``, `path parameter `org_id` (read by `tenant_of`)`.
+    pub fn describe(&self) -> String {
+        let base = self.kind.describe(&self.name);
+        match &self.via {
+            Some(f) => format!("{base} (read by `{f}`)"),
+            None => base,
+        }
+    }
+}
+
+/// What kind of use a value reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SinkKind {
+    /// A bound SQL parameter (`.bind(x)`, `query!` argument, `push_bind`).
+    SqlBind,
+    /// A value spliced into SQL text.
+    SqlText,
+    /// An ORM filter on a column (`Column::OrgId.eq(x)`, diesel `org_id.eq(x)`).
+    QueryFilter,
+    CacheKey,
+    StorageKey,
+    /// A struct, task-local or request extension that carries the tenant to later code.
+    TenantContext,
+    /// What a custom extractor hands to handlers.
+    ExtractorOutput,
+    /// An argument of a workspace function whose parameter reaches one of the above.
+    Call,
+}
+
+/// One use of a tracked value.
+#[derive(Clone, Debug)]
+pub struct Use {
+    pub origin: Origin,
+    pub span: Span,
+    pub kind: SinkKind,
+    /// For messages: "SQL bind", "argument of `load_docs`, which binds it in SQL".
+    pub detail: String,
+}
+
+/// A comparison or authorization call that checks a value against the verified identity.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub origin: Origin,
+    pub span: Span,
+}
+
+/// A tenant identifier that falls back to a constant (`unwrap_or_default()`).
+#[derive(Clone, Debug)]
+pub struct FailOpen {
+    pub span: Span,
+    pub what: String,
+}
+
+/// The request-derived values of one function and where they flow.
+#[derive(Clone, Debug)]
+pub struct FnFlow {
+    pub function: FnId,
+    pub sources: Vec<RequestSource>,
+    pub uses: Vec<Use>,
+    pub checks: Vec<Check>,
+    pub fail_open: Vec<FailOpen>,
+    /// What the function returns derives from these.
+    pub returns: Vec<Origin>,
+    /// A parameter whose extractor verifies the request's tenant itself (configured in
+    /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
+    pub verifying_extractor: Option<Span>,
+    /// The first parameter that carries the verified identity.
+    pub trusted_param: Option<Span>,
+    /// A call that restricts the function to instance administrators (`require_super_admin`),
+    /// who may act on any tenant.
+    pub admin_gate: Option<Span>,
+    /// The workspace puts a verifying extractor in front of its routes as a layer
+    /// (`route_layer(from_extractor::<OrgMember>())`).
+    pub verified_by_layer: bool,
+    /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
+    pub layer_guards: Vec<String>,
+    /// The function runs a workspace extractor that reads the request's tenant
+    /// (`OrgHeaders::from_request(req)` inside another extractor).
+    pub runs_tenant_extractor: bool,
+    /// The function reads the request path, itself or through a workspace helper.
+    pub reads_path: bool,
+}
+
+impl FnFlow {
+    pub fn source(&self, origin: Origin) -> Option<&RequestSource> {
+        match origin {
+            Origin::Source(i) => self.sources.get(i as usize),
+            Origin::Param(_) => None,
+        }
+    }
+
+    /// Whether a value is checked against the verified identity somewhere in the function:
+    /// itself, another read of the same input, an instance-administrator gate, or, for the
+    /// tenant named in the URL, a verifying extractor (parameter or route layer).
+    pub fn is_checked(&self, origin: Origin) -> bool {
+        if self.checks.iter().any(|c| c.origin == origin) {
+            return true;
+        }
+        let Some(src) = self.source(origin) else {
+            return false;
+        };
+        let in_url = matches!(src.kind, InputKind::PathParam | InputKind::Query);
+        self.admin_gate.is_some()
+            || (in_url && (self.verifying_extractor.is_some() || self.verified_by_layer))
+            || self.checks.iter().any(|c| {
+                self.source(c.origin)
+                    .is_some_and(|s| s.kind == src.kind && s.name == src.name)
+            })
+    }
+
+    /// The uses of one value, one per place.
+    pub fn uses_of(&self, origin: Origin) -> Vec<&Use> {
+        let mut out: Vec<&Use> = Vec::new();
+        for u in self.uses.iter().filter(|u| u.origin == origin) {
+            if !out.iter().any(|o| o.span == u.span) {
+                out.push(u);
+            }
+        }
+        out
+    }
+
+    /// Client-supplied tenant identifiers that reach a use without a check, with their uses.
+    pub fn unchecked_tenant_uses(&self) -> Vec<(&RequestSource, Vec<&Use>)> {
+        (0..self.sources.len() as u32)
+            .map(Origin::Source)
+            .filter_map(|o| {
+                let src = self.source(o)?;
+                if !src.tenant || self.is_checked(o) {
+                    return None;
+                }
+                let uses = self.uses_of(o);
+                (!uses.is_empty()).then_some((src, uses))
+            })
+            .collect()
+    }
+}
+
+/// What callers need to know about a workspace function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnSummary {
+    /// The type of the `impl` block the function is in.
+    pub owner: Option<String>,
+    pub has_self: bool,
+    /// Per parameter (`self` not counted): the use it reaches without a check.
+    pub param_uses: Vec<Option<String>>,
+    /// Per parameter: whether the function checks it against something else.
+    pub param_checked: Vec<bool>,
+    pub param_returned: Vec<bool>,
+    /// A client input the function reads and returns unchecked: (kind, name, tenant).
+    pub returns_client: Option<(InputKind, String, bool)>,
+    pub reads_path: bool,
+}
+
+/// What a custom extractor does with the request's tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ExtractorFacts {
+    /// It reads a client-supplied tenant.
+    pub reads_tenant: bool,
+    /// It checks that tenant against the verified identity.
+    pub verifies: bool,
+}
+
+/// Summaries of the workspace's functions by name, and its custom extractors by type name.
+#[derive(Debug, Default, PartialEq)]
+pub struct FlowIndex {
+    pub functions: HashMap<String, Vec<FnSummary>>,
+    pub extractors: HashMap<String, ExtractorFacts>,
+    /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
+    /// it guards is not followed, so every handler is taken as guarded: a missed bug is
+    /// cheaper than a linter that cries wolf on every handler of a layered app.
+    pub layer_verified: bool,
+}
+
+/// Summaries converge in a few rounds; helpers nested deeper than this are not followed.
+const ROUNDS: usize = 4;
+
+/// Computes the workspace's function summaries, then every file's flows (indexed like `files`).
+pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<FnFlow>>) {
+    let mut index = FlowIndex::default();
+    let mut flows = Vec::new();
+    for _ in 0..ROUNDS {
+        flows = files
+            .par_iter()
+            .map(|f| file_flows(f, ws, &index))
+            .collect();
+        let next = summarize(files, &flows, ws);
+        if next == index {
+            break;
+        }
+        index = next;
+    }
+    (index, flows)
+}
+
+fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> FlowIndex {
+    let mut index = FlowIndex::default();
+    for (file, flows) in files.iter().zip(flows) {
+        let Some(rust) = &file.rust else { continue };
+        for flow in flows {
+            let f = rust.function(flow.function);
+            let has_self = f.params.first().is_some_and(|p| is_self_param(rust, p));
+            let arity = f.params.len() - usize::from(has_self);
+            let param = |i: usize| Origin::Param(i as u32);
+            let mut returned: Vec<&RequestSource> = flow
+                .returns
+                .iter()
+                .filter(|o| !flow.is_checked(**o))
+                .filter_map(|o| flow.source(*o))
+                .collect();
+            returned.sort_by_key(|s| !s.tenant);
+            let returns_client = returned.first().map(|s| (s.kind, s.name.clone(), s.tenant));
+            let summary = FnSummary {
+                owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
+                has_self,
+                param_uses: (0..arity)
+                    .map(|i| {
+                        if flow.is_checked(param(i)) {
+                            return None;
+                        }
+                        flow.uses
+                            .iter()
+                            .find(|u| u.origin == param(i))
+                            .map(|u| u.detail.clone())
+                    })
+                    .collect(),
+                param_checked: (0..arity)
+                    .map(|i| {
+                        flow.is_checked(param(i))
+                            || http::is_verifier_name(
+                                std::slice::from_ref(&f.name.name),
+                                &ws.config,
+                            )
+                    })
+                    .collect(),
+                param_returned: (0..arity)
+                    .map(|i| flow.returns.contains(&param(i)))
+                    .collect(),
+                returns_client,
+                reads_path: flow.reads_path,
+            };
+            if let Some(ty) = http::extractor_type(f) {
+                let tenant_sources: Vec<Origin> = (0..flow.sources.len() as u32)
+                    .map(Origin::Source)
+                    .filter(|o| flow.source(*o).is_some_and(|s| s.tenant))
+                    .collect();
+                let facts = index.extractors.entry(ty.to_string()).or_default();
+                facts.reads_tenant |= !tenant_sources.is_empty() || flow.runs_tenant_extractor;
+                // An authentication extractor that reads the path resolves the tenant named
+                // there and authenticates the principal for it (`/w/{workspace}/...` APIs).
+                let identity = f
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| http::is_trusted_type(&o.self_ty, &ws.config));
+                facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
+                    || flow.verifying_extractor.is_some()
+                    || (identity && flow.reads_path);
+            }
+            if !implements_std_trait(f) {
+                index
+                    .functions
+                    .entry(f.name.name.clone())
+                    .or_default()
+                    .push(summary);
+            }
+        }
+    }
+    index.layer_verified = flows.iter().flatten().any(|flow| {
+        flow.layer_guards.iter().any(|ty| {
+            index.extractors.get(ty).is_some_and(|f| f.verifies)
+                || ws.config.tenant_verifiers.iter().any(|v| v == ty)
+        })
+    });
+    index
+}
+
+fn is_self_param(file: &RustFile, p: &Param) -> bool {
+    matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+}
+
+/// The flows of every function in one file.
+pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec<FnFlow> {
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    let mut sql: HashMap<ExprId, SinkKind> = HashMap::new();
+    for site in &file.sql_sites {
+        for b in &site.binds {
+            sql.insert(*b, SinkKind::SqlBind);
+        }
+        for (_, expr, _) in site.text.holes() {
+            if let Some(e) = expr {
+                sql.entry(e).or_insert(SinkKind::SqlText);
+            }
+        }
+    }
+    rust.function_ids()
+        .map(|id| {
+            let mut ev = Eval {
+                file: rust,
+                ws,
+                index,
+                sql: &sql,
+                env: Vec::new(),
+                seen_binds: HashMap::new(),
+                param_names: Vec::new(),
+                extractor: http::is_extractor_impl(rust.function(id)),
+                display_depth: 0,
+                flow: FnFlow {
+                    function: id,
+                    sources: Vec::new(),
+                    uses: Vec::new(),
+                    checks: Vec::new(),
+                    fail_open: Vec::new(),
+                    returns: Vec::new(),
+                    verifying_extractor: None,
+                    trusted_param: None,
+                    admin_gate: None,
+                    verified_by_layer: index.layer_verified,
+                    layer_guards: Vec::new(),
+                    runs_tenant_extractor: false,
+                    reads_path: false,
+                },
+            };
+            ev.run(id, file);
+            ev.flow
+        })
+        .collect()
+}
+
+/// A tracked value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Val {
+    /// A container of client data: its entries and fields are client values.
+    Carrier(InputKind),
+    /// A value derived from a client input or a parameter.
+    Value(Origin),
+    /// Derived from the verified identity.
+    Trusted,
+}
+
+struct Eval<'a> {
+    file: &'a RustFile,
+    ws: &'a Workspace,
+    index: &'a FlowIndex,
+    sql: &'a HashMap<ExprId, SinkKind>,
+    /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
+    env: Vec<(String, Option<Val>)>,
+    /// The values of SQL bind expressions, to recognize membership queries.
+    seen_binds: HashMap<ExprId, Option<Val>>,
+    param_names: Vec<String>,
+    extractor: bool,
+    /// Inside a logging or formatting macro: values there are only displayed.
+    display_depth: u32,
+    flow: FnFlow,
+}
+
+/// The name of an entry read by position or by a computed name.
+const UNNAMED: &str = "?";
+
+/// Methods whose result says something about a value without carrying it.
+const PREDICATES: &[&str] = &[
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "is_empty",
+    "len",
+    "eq",
+    "ne",
+    "contains",
+    "contains_key",
+    "starts_with",
+    "ends_with",
+    "cmp",
+    "partial_cmp",
+    "matches",
+];
+
+/// Calls that convert or wrap a value without changing where it came from.
+const CONVERSIONS: &[&str] = &[
+    "parse_str",
+    "from_str",
+    "try_parse",
+    "parse",
+    "from",
+    "try_from",
+    "from_string",
+    "new",
+    "from_slice",
+    "to_string",
+];
+
+/// Cache client methods whose first argument is a key.
+const CACHE_METHODS: &[&str] = &[
+    "get",
+    "set",
+    "set_ex",
+    "set_nx",
+    "get_del",
+    "del",
+    "insert",
+    "get_with",
+    "try_get_with",
+    "invalidate",
+    "remove",
+    "exists",
+    "expire",
+    "hget",
+    "hset",
+    "incr",
+];
+
+/// Names too common to resolve a method call to a workspace function by name alone.
+const STD_METHOD_NAMES: &[&str] = &[
+    "get", "insert", "remove", "push", "new", "from", "into", "map", "clone", "len", "iter",
+    "contains", "extend", "find", "filter", "send", "call", "run", "execute", "fetch", "build",
+];
+
+impl<'a> Eval<'a> {
+    fn run(&mut self, id: FnId, file: &AnalyzedFile) {
+        let f = self.file.function(id);
+        let route_params = http::route_params(f);
+        let mut index = 0u32;
+        for p in &f.params {
+            if is_self_param(self.file, p) {
+                self.env.push(("self".into(), None));
+                continue;
+            }
+            let pos = index;
+            index += 1;
+            let mut names = Vec::new();
+            self.file.bindings(p.pat, &mut names);
+            self.param_names
+                .push(names.first().map(|(n, _)| n.clone()).unwrap_or_default());
+            let ty_name = p.ty.name();
+            let facts = self.index.extractors.get(ty_name);
+            if http::is_admin_guard_type(ty_name) && !facts.is_some_and(|f| f.reads_tenant) {
+                self.flow.admin_gate.get_or_insert(p.span);
+            }
+            if facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&p.ty, &self.ws.config) {
+                self.flow.verifying_extractor.get_or_insert(p.span);
+            }
+            let val = match http::param_role(&p.ty, &self.ws.config) {
+                Some(ParamRole::Trusted) => {
+                    self.flow.trusted_param.get_or_insert(p.span);
+                    Some(Val::Trusted)
+                }
+                Some(ParamRole::Carrier(kind)) => {
+                    self.flow.reads_path |= kind == InputKind::PathParam;
+                    Some(Val::Carrier(kind))
+                }
+                Some(ParamRole::TypedHeader(name)) => {
+                    let tenant = self.ws.is_tenant_name(&name);
+                    Some(self.new_source(p.span, InputKind::Header, name, tenant, None))
+                }
+                // A workspace extractor: reported in its own impl when it trusts the client.
+                None if facts.is_some() => None,
+                None => match names
+                    .first()
+                    .filter(|(n, _)| route_params.iter().any(|r| r == n))
+                {
+                    Some((name, span)) => {
+                        let tenant = self.ws.is_tenant_name(name);
+                        Some(self.new_source(
+                            *span,
+                            InputKind::PathParam,
+                            name.clone(),
+                            tenant,
+                            None,
+                        ))
+                    }
+                    None => Some(Val::Value(Origin::Param(pos))),
+                },
+            };
+            self.bind(p.pat, val);
+        }
+        let body = &f.body;
+        let tail = self.eval_block(body);
+        self.record_return(tail, body.span);
+        self.membership_checks(file);
+    }
+
+    /// A SQL statement that binds a value together with the principal (a trusted value or a
+    /// user-named parameter) is a membership or ownership check of that value.
+    fn membership_checks(&mut self, file: &AnalyzedFile) {
+        self.membership_filters();
+        for site in &file.sql_sites {
+            let vals: Vec<(ExprId, Val)> = site
+                .binds
+                .iter()
+                .filter_map(|b| Some((*b, (*self.seen_binds.get(b)?)?)))
+                .collect();
+            let principal = vals.iter().any(|(_, v)| match v {
+                Val::Trusted => true,
+                Val::Value(Origin::Param(i)) => self
+                    .param_names
+                    .get(*i as usize)
+                    .is_some_and(|n| http::is_principal_name(n) && !self.ws.is_tenant_name(n)),
+                _ => false,
+            });
+            if !principal {
+                continue;
+            }
+            for (b, v) in vals {
+                if let Val::Value(origin) = v {
+                    let span = self.file.expr(b).span;
+                    self.flow.checks.push(Check { origin, span });
+                }
+            }
+        }
+    }
+
+    /// A function that filters rows by a principal parameter and by other parameters
+    /// (`find_by_user_and_org(user_uuid, org_uuid)`) looks up a membership or ownership:
+    /// it checks those other parameters against the principal.
+    fn membership_filters(&mut self) {
+        let principal = |i: u32| {
+            self.param_names
+                .get(i as usize)
+                .is_some_and(|n| http::is_principal_name(n) && !self.ws.is_tenant_name(n))
+        };
+        let filtered: Vec<(Origin, Span)> = self
+            .flow
+            .uses
+            .iter()
+            .filter(|u| matches!(u.kind, SinkKind::QueryFilter | SinkKind::SqlBind))
+            .filter(|u| matches!(u.origin, Origin::Param(_)))
+            .map(|u| (u.origin, u.span))
+            .collect();
+        if !filtered
+            .iter()
+            .any(|(o, _)| matches!(o, Origin::Param(i) if principal(*i)))
+        {
+            return;
+        }
+        for (origin, span) in filtered {
+            self.flow.checks.push(Check { origin, span });
+        }
+    }
+
+    fn new_source(
+        &mut self,
+        span: Span,
+        kind: InputKind,
+        name: String,
+        tenant: bool,
+        via: Option<String>,
+    ) -> Val {
+        let i = self.flow.sources.len() as u32;
+        self.flow.reads_path |= kind == InputKind::PathParam;
+        self.flow.sources.push(RequestSource {
+            span,
+            kind,
+            name,
+            tenant,
+            via,
+        });
+        Val::Value(Origin::Source(i))
+    }
+
+    fn lookup(&self, name: &str) -> Option<Option<Val>> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    fn bind(&mut self, pat: PatId, val: Option<Val>) {
+        let p = self.file.pat(pat);
+        match &p.kind {
+            PatKind::Ident { name, sub } => {
+                let tenant_name = self.ws.is_tenant_name(name);
+                let v = match val {
+                    Some(Val::Carrier(kind)) if tenant_name && kind != InputKind::Request => {
+                        Some(self.new_source(p.span, kind, name.clone(), true, None))
+                    }
+                    // `let org_id = req.param(1)`: an entry read by position is what its
+                    // binding says it is.
+                    Some(Val::Value(Origin::Source(s)))
+                        if tenant_name
+                            && self
+                                .flow
+                                .sources
+                                .get(s as usize)
+                                .is_some_and(|s| s.name == UNNAMED && s.via.is_none()) =>
+                    {
+                        let kind = self.flow.sources[s as usize].kind;
+                        Some(self.new_source(p.span, kind, name.clone(), true, None))
+                    }
+                    v => v,
+                };
+                self.env.push((name.clone(), v));
+                if let Some(sub) = sub {
+                    self.bind(*sub, val);
+                }
+            }
+            PatKind::Tuple(elems) | PatKind::TupleStruct { elems, .. } | PatKind::Or(elems) => {
+                for e in elems {
+                    self.bind(*e, val);
+                }
+            }
+            PatKind::Struct { fields, .. } => {
+                for (field, fp) in fields {
+                    let v = match val {
+                        Some(Val::Carrier(kind)) if self.ws.is_tenant_name(&field.name) => {
+                            Some(self.new_source(field.span, kind, field.name.clone(), true, None))
+                        }
+                        v => v,
+                    };
+                    self.bind(*fp, v);
+                }
+            }
+            PatKind::Ref(inner) => self.bind(*inner, val),
+            PatKind::Lit(_) | PatKind::Path(_) | PatKind::Wild | PatKind::Rest | PatKind::Other => {
+            }
+        }
+    }
+
+    fn eval_block(&mut self, block: &Block) -> Option<Val> {
+        let mark = self.env.len();
+        let mut last = None;
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            last = None;
+            match stmt {
+                Stmt::Let {
+                    pat,
+                    init,
+                    otherwise,
+                    ..
+                } => {
+                    let v = init.and_then(|e| self.eval(e));
+                    if let Some(init) = init {
+                        self.fail_open_let(*pat, *init);
+                    }
+                    if let Some(o) = otherwise {
+                        self.eval_block(o);
+                    }
+                    self.bind(*pat, v);
+                }
+                Stmt::Expr { expr, semi } => {
+                    let v = self.eval(*expr);
+                    if !semi && i + 1 == block.stmts.len() {
+                        last = v;
+                    }
+                }
+                Stmt::Item => {}
+            }
+        }
+        self.env.truncate(mark);
+        last
+    }
+
+    /// The origin of a tracked value at a use; a container used whole becomes a source there.
+    fn origin_at(&mut self, val: Option<Val>, expr: ExprId) -> Option<Origin> {
+        match val? {
+            Val::Value(o) => Some(o),
+            Val::Carrier(kind) if kind != InputKind::Request => {
+                let name = self
+                    .file
+                    .as_ident(expr)
+                    .unwrap_or("request input")
+                    .to_string();
+                let tenant = self.ws.is_tenant_name(&name);
+                let span = self.file.expr(expr).span;
+                match self.new_source(span, kind, name, tenant, None) {
+                    Val::Value(o) => Some(o),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn record_use(
+        &mut self,
+        val: Option<Val>,
+        expr: ExprId,
+        kind: SinkKind,
+        detail: impl Into<String>,
+    ) {
+        if let Some(origin) = self.origin_at(val, expr) {
+            self.flow.uses.push(Use {
+                origin,
+                span: self.file.expr(expr).span,
+                kind,
+                detail: detail.into(),
+            });
+        }
+    }
+
+    fn record_return(&mut self, val: Option<Val>, span: Span) {
+        let Some(Val::Value(origin)) = val else {
+            return;
+        };
+        if !self.flow.returns.contains(&origin) {
+            self.flow.returns.push(origin);
+        }
+        if self.extractor {
+            let f = self.file.function(self.flow.function);
+            let ty = http::extractor_type(f).unwrap_or("the extractor");
+            self.flow.uses.push(Use {
+                origin,
+                span,
+                kind: SinkKind::ExtractorOutput,
+                detail: format!("the output of extractor `{ty}`, trusted by every handler"),
+            });
+        }
+    }
+
+    /// `a == b`, `a != b`, `assert_eq!(a, b)`: a client or parameter value compared with
+    /// something that is neither client-controlled nor a literal.
+    fn compare(&mut self, a: (ExprId, Option<Val>), b: (ExprId, Option<Val>), span: Span) {
+        for ((_, x), (y_expr, y)) in [(a, b), (b, a)] {
+            let Some(Val::Value(origin)) = x else {
+                continue;
+            };
+            let y_client = matches!(
+                y,
+                Some(Val::Carrier(_)) | Some(Val::Value(Origin::Source(_)))
+            ) || y == x;
+            let y_literal = matches!(
+                self.file.expr(self.file.strip(y_expr)).kind,
+                ExprKind::Lit(_)
+            );
+            if !y_client && !y_literal {
+                self.flow.checks.push(Check { origin, span });
+            }
+        }
+    }
+
+    fn eval(&mut self, id: ExprId) -> Option<Val> {
+        let v = self.eval_kind(id);
+        self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
+        if let Some(kind) = self.sql.get(&id) {
+            self.seen_binds.insert(id, v);
+            let detail = match kind {
+                SinkKind::SqlText => "SQL text",
+                _ => "SQL bind parameter",
+            };
+            self.record_use(v, id, kind.clone(), detail);
+        }
+        v
+    }
+
+    fn eval_kind(&mut self, id: ExprId) -> Option<Val> {
+        let file = self.file;
+        let e = file.expr(id);
+        match &e.kind {
+            ExprKind::Lit(_) | ExprKind::Continue | ExprKind::Other => None,
+            ExprKind::Path(p) => {
+                if p.segments.len() == 1 {
+                    self.lookup(&p.segments[0]).flatten()
+                } else {
+                    None
+                }
+            }
+            ExprKind::Field { base, member } => {
+                let b = self.eval(*base);
+                self.member(b, &member.name, e.span)
+            }
+            ExprKind::Index { base, index } => {
+                let b = self.eval(*base);
+                self.eval(*index);
+                match b {
+                    Some(Val::Carrier(kind)) => match self.static_name(*index) {
+                        Some(name) => {
+                            let tenant = self.ws.is_tenant_name(&name);
+                            Some(self.new_source(e.span, kind, name, tenant, None))
+                        }
+                        None => b,
+                    },
+                    other => other,
+                }
+            }
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                turbofish,
+            } => self.method_call(id, *receiver, method, turbofish, args),
+            ExprKind::Call { func, args } => self.call(id, *func, args),
+            ExprKind::Macro(m) => self.macro_call(m),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.eval(*lhs);
+                let r = self.eval(*rhs);
+                match op {
+                    BinOp::Eq | BinOp::Ne => {
+                        self.compare((*lhs, l), (*rhs, r), e.span);
+                        None
+                    }
+                    BinOp::Add => l.or(r).filter(|v| matches!(v, Val::Value(_))),
+                    _ => None,
+                }
+            }
+            ExprKind::Unary { op, expr } => {
+                let v = self.eval(*expr);
+                (*op == UnOp::Deref).then_some(v).flatten()
+            }
+            ExprKind::Ref(inner)
+            | ExprKind::Try(inner)
+            | ExprKind::Await(inner)
+            | ExprKind::Cast { expr: inner, .. } => self.eval(*inner),
+            ExprKind::Tuple(items) | ExprKind::Array(items) => {
+                let mut first = None;
+                for i in items {
+                    let v = self.eval(*i);
+                    if first.is_none() && matches!(v, Some(Val::Value(_))) {
+                        first = v;
+                    }
+                }
+                first
+            }
+            ExprKind::Struct { path, fields, rest } => {
+                let mut carried = None;
+                let context = self.is_context_struct(path);
+                for (name, value) in fields {
+                    let v = self.eval(*value);
+                    if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
+                        carried = carried.or(v);
+                        if context {
+                            self.record_use(
+                                v,
+                                *value,
+                                SinkKind::TenantContext,
+                                format!("the `{}` of `{}`", name.name, path.joined()),
+                            );
+                        }
+                    }
+                }
+                if let Some(r) = rest {
+                    self.eval(*r);
+                }
+                carried
+            }
+            ExprKind::Closure { params, body } => {
+                self.closure(params, *body, None);
+                None
+            }
+            ExprKind::Block(b) => self.eval_block(b),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let mark = self.env.len();
+                self.eval(*cond);
+                let t = self.eval_block(then);
+                self.env.truncate(mark);
+                let o = otherwise.and_then(|o| self.eval(o));
+                t.or(o)
+            }
+            ExprKind::Let { pat, expr } => {
+                let v = self.eval(*expr);
+                self.bind(*pat, v);
+                None
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                let s = self.eval(*scrutinee);
+                let mut out = None;
+                for arm in arms {
+                    let mark = self.env.len();
+                    self.bind(arm.pat, s);
+                    if let Some(g) = arm.guard {
+                        self.eval(g);
+                    }
+                    let v = self.eval(arm.body);
+                    out = out.or(v);
+                    self.env.truncate(mark);
+                }
+                out
+            }
+            ExprKind::Loop { pat, head, body } => {
+                let h = head.and_then(|h| self.eval(h));
+                let mark = self.env.len();
+                if let Some(p) = pat {
+                    self.bind(*p, h);
+                }
+                self.eval_block(body);
+                self.env.truncate(mark);
+                None
+            }
+            ExprKind::Return(inner) => {
+                let v = inner.and_then(|i| self.eval(i));
+                self.record_return(v, e.span);
+                None
+            }
+            ExprKind::Break(inner) => inner.and_then(|i| self.eval(i)),
+            ExprKind::Assign { lhs, rhs, .. } => {
+                let v = self.eval(*rhs);
+                match file.as_ident(*lhs) {
+                    Some(name) => {
+                        if let Some(slot) = self.env.iter_mut().rev().find(|(n, _)| n == name) {
+                            slot.1 = v;
+                        }
+                    }
+                    None => {
+                        self.eval(*lhs);
+                    }
+                }
+                None
+            }
+            ExprKind::Range { start, end } => {
+                if let Some(s) = start {
+                    self.eval(*s);
+                }
+                if let Some(e) = end {
+                    self.eval(*e);
+                }
+                None
+            }
+        }
+    }
+
+    /// `base.member` for fields and for no-argument methods.
+    fn member(&mut self, base: Option<Val>, member: &str, span: Span) -> Option<Val> {
+        match base? {
+            Val::Carrier(kind) => {
+                if http::is_trusted_member(member, &self.ws.config) {
+                    return Some(Val::Trusted);
+                }
+                match http::carrier_step(kind, member) {
+                    Some(CarrierStep::Carrier(k)) => Some(Val::Carrier(k)),
+                    Some(CarrierStep::Lookup(_)) => Some(Val::Carrier(kind)),
+                    None if keeps_container(member) => Some(Val::Carrier(kind)),
+                    None => {
+                        let tenant = self.ws.is_tenant_name(member);
+                        Some(self.new_source(span, kind, member.to_string(), tenant, None))
+                    }
+                }
+            }
+            Val::Value(Origin::Source(s)) => {
+                let src = self.flow.sources.get(s as usize)?;
+                if !src.tenant && self.ws.is_tenant_name(member) {
+                    let kind = src.kind;
+                    Some(self.new_source(span, kind, member.to_string(), true, None))
+                } else {
+                    base
+                }
+            }
+            Val::Value(_) | Val::Trusted => base,
+        }
+    }
+
+    fn closure(&mut self, params: &[PatId], body: ExprId, input: Option<Val>) -> Option<Val> {
+        let mark = self.env.len();
+        for p in params {
+            let v = if params.len() == 1 {
+                input
+            } else {
+                // warp hands every filter's value to one closure: only the tenant-named
+                // parameter takes the tenant.
+                let mut names = Vec::new();
+                self.file.bindings(*p, &mut names);
+                input.filter(|_| names.iter().any(|(n, _)| self.ws.is_tenant_name(n)))
+            };
+            self.bind(*p, v);
+        }
+        let v = self.eval(body);
+        self.env.truncate(mark);
+        v
+    }
+
+    fn method_call(
+        &mut self,
+        id: ExprId,
+        receiver: ExprId,
+        method_ident: &Ident,
+        turbofish: &[Ty],
+        args: &[ExprId],
+    ) -> Option<Val> {
+        let file = self.file;
+        let span = file.expr(id).span;
+        let method = method_ident.name.as_str();
+        let r = self.eval(receiver);
+        let mut arg_vals = Vec::with_capacity(args.len());
+        let mut closure_val = None;
+        for a in args {
+            let v = match &file.expr(*a).kind {
+                ExprKind::Closure { params, body } => {
+                    let v = self.closure(params, *body, r);
+                    closure_val = closure_val.or(v);
+                    v
+                }
+                _ => self.eval(*a),
+            };
+            arg_vals.push(v);
+        }
+        self.method_sinks(receiver, method, r, args, &arg_vals, span);
+        let tail = Span::new(method_ident.span.start as usize, span.end as usize);
+        self.fail_open_call(receiver, method, r, args, tail);
+
+        match r {
+            Some(Val::Carrier(kind)) => {
+                if http::is_trusted_member(method, &self.ws.config) {
+                    return Some(Val::Trusted);
+                }
+                match http::carrier_step(kind, method) {
+                    Some(CarrierStep::Carrier(k)) => Some(Val::Carrier(k)),
+                    Some(CarrierStep::Lookup(k)) => {
+                        let name = args.first().and_then(|a| self.static_name(*a));
+                        // `request.param::<OrganizationId>(1)`: the type names the entry.
+                        let name = name
+                            .or_else(|| turbofish.first().map(|t| t.name().to_string()))
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or_else(|| UNNAMED.into());
+                        let tenant = self.ws.is_tenant_name(&name);
+                        Some(self.new_source(span, k, name, tenant, None))
+                    }
+                    None if keeps_container(method) => r,
+                    None => None,
+                }
+            }
+            Some(Val::Value(_)) if PREDICATES.contains(&method) => None,
+            Some(Val::Value(_)) => closure_val.or(r),
+            Some(Val::Trusted) => Some(Val::Trusted),
+            None => {
+                if matches!(method, "and" | "or" | "unwrap_or" | "or_else" | "zip") {
+                    if let Some(v) = arg_vals.iter().flatten().next() {
+                        return Some(*v);
+                    }
+                }
+                if STD_METHOD_NAMES.contains(&method) || PREDICATES.contains(&method) {
+                    return None;
+                }
+                self.workspace_call(method, None, args, &arg_vals, span, true)
+            }
+        }
+    }
+
+    /// Uses that a method call makes of its receiver or arguments, and checks it performs.
+    fn method_sinks(
+        &mut self,
+        receiver: ExprId,
+        method: &str,
+        r: Option<Val>,
+        args: &[ExprId],
+        arg_vals: &[Option<Val>],
+        span: Span,
+    ) {
+        let file = self.file;
+        let first = args.first().copied().zip(arg_vals.first().copied());
+        match method {
+            "eq" | "ne" | "eq_any" | "is_in" | "is_not_in" => {
+                let Some((arg, av)) = first else { return };
+                if let ExprKind::Path(p) = &file.expr(file.strip(receiver)).kind {
+                    let column = p.segments.len() > 1 || self.lookup(p.last()).is_none();
+                    if column {
+                        self.record_use(
+                            av,
+                            arg,
+                            SinkKind::QueryFilter,
+                            format!("a query filter on `{}`", p.joined()),
+                        );
+                        return;
+                    }
+                }
+                self.compare((receiver, r), (arg, av), span);
+            }
+            "key" | "prefix" => {
+                if let Some((arg, av)) = first {
+                    self.record_use(av, arg, SinkKind::StorageKey, "an object storage key");
+                }
+            }
+            "arg" if self.chain_has_call(receiver, "cmd") => {
+                if let Some((arg, av)) = first {
+                    self.record_use(av, arg, SinkKind::CacheKey, "a Redis command argument");
+                }
+            }
+            "scope" | "sync_scope" => {
+                // tokio task-locals: `TENANT.scope(tenant_id, fut)`.
+                let is_static = matches!(&file.expr(file.strip(receiver)).kind,
+                    ExprKind::Path(p) if p.last().chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+                if let (true, Some((arg, av))) = (is_static, first) {
+                    self.record_use(
+                        av,
+                        arg,
+                        SinkKind::TenantContext,
+                        "a task-local tenant context",
+                    );
+                }
+            }
+            "insert" if self.chain_has_method(receiver, "extensions_mut") => {
+                if let Some((arg, av)) = first {
+                    self.record_use(
+                        av,
+                        arg,
+                        SinkKind::TenantContext,
+                        "a request extension that handlers trust",
+                    );
+                }
+            }
+            _ => {}
+        }
+        if CACHE_METHODS.contains(&method) && self.is_cache_receiver(receiver) {
+            if let Some((arg, av)) = first {
+                self.record_use(av, arg, SinkKind::CacheKey, "a cache key");
+            }
+        }
+        if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
+            self.verifier_call(args, arg_vals, span);
+        }
+        if http::is_admin_gate(method) {
+            self.flow.admin_gate.get_or_insert(span);
+        }
+    }
+
+    /// A verifier call, or any call that takes a client value together with the verified
+    /// identity, checks the client values it takes. One that requires a privileged role or
+    /// scope of no particular tenant gates the whole function, like an administrator check.
+    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span) {
+        let role_gate = args.iter().any(|a| {
+            matches!(&self.file.expr(self.file.strip(*a)).kind,
+                ExprKind::Path(p) if http::is_role_or_scope(&p.segments))
+        });
+        if role_gate && !vals.iter().any(|v| matches!(v, Some(Val::Value(_)))) {
+            self.flow.admin_gate.get_or_insert(span);
+        }
+        for (_, v) in args.iter().zip(vals) {
+            if let Some(Val::Value(origin)) = v {
+                self.flow.checks.push(Check {
+                    origin: *origin,
+                    span,
+                });
+            }
+        }
+    }
+
+    fn call(&mut self, id: ExprId, func: ExprId, args: &[ExprId]) -> Option<Val> {
+        let file = self.file;
+        let span = file.expr(id).span;
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.eval(*a));
+        }
+        let ExprKind::Path(path) = &file.expr(func).kind else {
+            self.eval(func);
+            return None;
+        };
+        if path.segments.iter().any(|s| {
+            http::is_trusted_type(
+                &Ty::Path(Path {
+                    segments: vec![s.clone()],
+                    generics: Vec::new(),
+                }),
+                &self.ws.config,
+            )
+        }) && !path.is_ident("Extension")
+        {
+            return Some(Val::Trusted);
+        }
+        // An extractor run by hand inside another one: `Path::<Uuid>::from_request_parts(..)`.
+        if let ("from_request_parts" | "from_request", [.., ty, _]) =
+            (path.last(), path.segments.as_slice())
+        {
+            let ty = Ty::Path(Path {
+                segments: vec![ty.clone()],
+                generics: path.generics.clone(),
+            });
+            match http::param_role(&ty, &self.ws.config) {
+                Some(ParamRole::Carrier(kind)) => return Some(Val::Carrier(kind)),
+                Some(ParamRole::Trusted) => return Some(Val::Trusted),
+                _ => {}
+            }
+            let facts = self.index.extractors.get(ty.name());
+            self.flow.runs_tenant_extractor |= facts.is_some_and(|f| f.reads_tenant);
+            let verifies =
+                facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&ty, &self.ws.config);
+            if verifies {
+                self.flow.verifying_extractor.get_or_insert(span);
+            }
+        }
+        if matches!(path.last(), "from_extractor" | "from_extractor_with_state") {
+            if let Some(ty) = path.generics.first() {
+                self.flow.layer_guards.push(ty.name().to_string());
+            }
+        }
+        if http::is_admin_gate(path.last()) {
+            self.flow.admin_gate.get_or_insert(span);
+        }
+        if http::is_warp_header_filter(&path.segments) {
+            if let Some(name) = args.first().and_then(|a| self.static_name(*a)) {
+                let tenant = self.ws.is_tenant_name(&name);
+                return Some(self.new_source(span, InputKind::Header, name, tenant, None));
+            }
+        }
+        if http::is_verifier_name(&path.segments, &self.ws.config)
+            || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path))
+        {
+            self.verifier_call(args, &vals, span);
+        }
+        let last = path.last();
+        if CONVERSIONS.contains(&last) || last.starts_with(|c: char| c.is_ascii_uppercase()) {
+            if let Some(v) = vals
+                .iter()
+                .flatten()
+                .find(|v| !matches!(v, Val::Trusted))
+                .copied()
+            {
+                return Some(v);
+            }
+        }
+        let qualifier = match path.segments.as_slice() {
+            [.., q, _] if q == "Self" => self
+                .file
+                .function(self.flow.function)
+                .owner
+                .as_ref()
+                .map(|o| o.self_ty.name().to_string()),
+            [.., q, _] => Some(q.clone()),
+            _ => None,
+        };
+        self.workspace_call(last, qualifier.as_deref(), args, &vals, span, false)
+    }
+
+    /// A call of a workspace function, by its summaries: uses and checks of the arguments,
+    /// and what the result derives from.
+    fn workspace_call(
+        &mut self,
+        name: &str,
+        qualifier: Option<&str>,
+        args: &[ExprId],
+        vals: &[Option<Val>],
+        span: Span,
+        method: bool,
+    ) -> Option<Val> {
+        let index = self.index;
+        let mut candidates: Vec<&FnSummary> = index
+            .functions
+            .get(name)?
+            .iter()
+            .filter(|s| {
+                let shift = usize::from(s.has_self && !method);
+                s.param_uses.len() + shift == args.len() && (!method || s.has_self)
+            })
+            .collect();
+        // `Organization::find_by_uuid`: the type picks the function among same-named ones.
+        if let Some(q) = qualifier {
+            if candidates.iter().any(|s| s.owner.as_deref() == Some(q)) {
+                candidates.retain(|s| s.owner.as_deref() == Some(q));
+            }
+        }
+        if candidates.is_empty() {
+            return None;
+        }
+        self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
+        let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
+        let mut result = None;
+        for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
+            let Some(Val::Value(origin)) = v else {
+                continue;
+            };
+            let checked = candidates.iter().any(|s| {
+                param_of(s, i).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))
+            });
+            if checked {
+                self.flow.checks.push(Check {
+                    origin: *origin,
+                    span,
+                });
+                continue;
+            }
+            let reached: Option<&String> = candidates
+                .iter()
+                .map(|s| param_of(s, i).and_then(|p| s.param_uses.get(p)?.as_ref()))
+                .collect::<Option<Vec<_>>>()
+                .and_then(|all| all.first().copied());
+            if let Some(inner) = reached {
+                self.flow.uses.push(Use {
+                    origin: *origin,
+                    span: self.file.expr(*arg).span,
+                    kind: SinkKind::Call,
+                    detail: format!("an argument of `{name}`, which uses it as {inner}"),
+                });
+            }
+            let returned = candidates.iter().all(|s| {
+                param_of(s, i).is_some_and(|p| s.param_returned.get(p).copied().unwrap_or(false))
+            });
+            if returned {
+                result = result.or(*v);
+            }
+        }
+        let read = candidates
+            .iter()
+            .map(|s| s.returns_client.clone())
+            .collect::<Option<Vec<_>>>()
+            .and_then(|all| all.into_iter().next());
+        if let Some((kind, input, tenant)) = read {
+            // `parse_request_param(&req, "tenant_id")`: a helper that reads the entry its
+            // caller names.
+            let named = (input == UNNAMED)
+                .then(|| args.iter().find_map(|a| self.file.static_str(*a)))
+                .flatten();
+            let (input, tenant) = match named {
+                Some(n) => {
+                    let tenant = self.ws.is_tenant_name(&n);
+                    (n, tenant)
+                }
+                None => (input, tenant),
+            };
+            return Some(self.new_source(span, kind, input, tenant, Some(name.to_string())));
+        }
+        result
+    }
+
+    fn macro_call(&mut self, m: &MacroCall) -> Option<Val> {
+        match &m.args {
+            MacroArgs::List(args) => {
+                let display = is_display_macro(m.path.last());
+                self.display_depth += u32::from(display);
+                let vals: Vec<(ExprId, Option<Val>)> =
+                    args.iter().map(|a| (a.expr, self.eval(a.expr))).collect();
+                self.display_depth -= u32::from(display);
+                match m.path.last() {
+                    "assert_eq" | "assert_ne" | "debug_assert_eq" | "ensure_eq" => {
+                        if let [a, b, ..] = vals.as_slice() {
+                            self.compare(*a, *b, m.tokens_span);
+                        }
+                        None
+                    }
+                    "format" | "format_args" | "concat" => vals
+                        .iter()
+                        .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_)))),
+                    // `try_outcome!(x)`, `ready!(x)`: a macro around one expression yields it.
+                    _ if vals.len() == 1 && !display => vals[0].1,
+                    _ => None,
+                }
+            }
+            MacroArgs::Stmts(b) => self.eval_block(b),
+            MacroArgs::Tokens(_) => None,
+        }
+    }
+
+    /// A struct that carries tenant context to later code (not a response body).
+    fn is_context_struct(&self, path: &Path) -> bool {
+        (self.extractor && path.is_ident("Self")) || self.is_context_path(path)
+    }
+
+    fn is_context_path(&self, path: &Path) -> bool {
+        const WORDS: &[&str] = &[
+            "Context",
+            "Ctx",
+            "Tenant",
+            "Scope",
+            "Principal",
+            "Identity",
+            "Session",
+            "Auth",
+        ];
+        let last = path.last();
+        WORDS.iter().any(|w| last.contains(w))
+    }
+
+    /// The name a lookup argument denotes: a string literal or a const's value.
+    fn static_name(&self, expr: ExprId) -> Option<String> {
+        if let Some(s) = self.file.static_str(expr) {
+            return Some(s);
+        }
+        match &self.file.expr(self.file.strip(expr)).kind {
+            ExprKind::Path(p) => self.ws.const_string(p.last()).map(str::to_string),
+            ExprKind::Call { func, args } if args.len() == 1 => {
+                // `HeaderName::from_static("x-tenant-id")`
+                matches!(&self.file.expr(*func).kind, ExprKind::Path(p) if p.last() == "from_static")
+                    .then(|| self.file.static_str(args[0]))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    fn chain_has_method(&self, mut e: ExprId, name: &str) -> bool {
+        loop {
+            match &self.file.expr(e).kind {
+                ExprKind::MethodCall {
+                    receiver, method, ..
+                } => {
+                    if method.name == name {
+                        return true;
+                    }
+                    e = *receiver;
+                }
+                ExprKind::Try(i) | ExprKind::Await(i) | ExprKind::Ref(i) => e = *i,
+                _ => return false,
+            }
+        }
+    }
+
+    fn chain_has_call(&self, mut e: ExprId, name: &str) -> bool {
+        loop {
+            match &self.file.expr(e).kind {
+                ExprKind::MethodCall { receiver, .. } => e = *receiver,
+                ExprKind::Try(i) | ExprKind::Await(i) | ExprKind::Ref(i) => e = *i,
+                ExprKind::Call { func, .. } => {
+                    return matches!(&self.file.expr(*func).kind, ExprKind::Path(p) if p.last() == name)
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A receiver named like a cache client (`cache`, `redis`, `self.cache`).
+    fn is_cache_receiver(&self, e: ExprId) -> bool {
+        let name = match &self.file.expr(self.file.strip(e)).kind {
+            ExprKind::Path(p) => p.last().to_string(),
+            ExprKind::Field { member, .. } => member.name.clone(),
+            _ => return false,
+        };
+        let lower = name.to_ascii_lowercase();
+        ["cache", "redis", "kv"].iter().any(|w| lower.contains(w))
+    }
+
+    /// `.unwrap_or(...)` and friends with a constant fallback on a tenant identifier.
+    fn fail_open_call(
+        &mut self,
+        receiver: ExprId,
+        method: &str,
+        r: Option<Val>,
+        args: &[ExprId],
+        span: Span,
+    ) {
+        if self.display_depth > 0
+            || !self.is_constant_fallback(method, args)
+            || (method == "unwrap_or_default" && self.is_optional_string_field(receiver))
+        {
+            return;
+        }
+        let tenant_source = match r {
+            Some(Val::Value(Origin::Source(s))) => self
+                .flow
+                .sources
+                .get(s as usize)
+                .filter(|s| s.tenant)
+                .map(RequestSource::describe),
+            _ => None,
+        };
+        let named = self
+            .nearest_name(receiver)
+            .filter(|n| self.ws.is_tenant_name(n))
+            .map(|n| format!("`{n}`"));
+        if let Some(what) = tenant_source.or(named) {
+            self.flow.fail_open.push(FailOpen { span, what });
+        }
+    }
+
+    /// `let tenant_id = ...unwrap_or_default();`
+    fn fail_open_let(&mut self, pat: PatId, init: ExprId) {
+        let PatKind::Ident { name, .. } = &self.file.pat(pat).kind else {
+            return;
+        };
+        if !self.ws.is_tenant_name(name) {
+            return;
+        }
+        let mut e = init;
+        while let ExprKind::Try(i) | ExprKind::Await(i) = &self.file.expr(e).kind {
+            e = *i;
+        }
+        if let ExprKind::MethodCall { method, args, .. } = &self.file.expr(e).kind {
+            if self.is_constant_fallback(&method.name, args) {
+                let span = Span::new(
+                    method.span.start as usize,
+                    self.file.expr(e).span.end as usize,
+                );
+                if self.flow.fail_open.iter().any(|f| f.span == span) {
+                    return;
+                }
+                self.flow.fail_open.push(FailOpen {
+                    span,
+                    what: format!("`{name}`"),
+                });
+            }
+        }
+    }
+
+    /// A field declared `Option<String>` in this file: its default is the empty string, which
+    /// names no tenant (the lookup fails closed).
+    fn is_optional_string_field(&self, e: ExprId) -> bool {
+        let ExprKind::Field { member, .. } = &self.file.expr(self.file.strip(e)).kind else {
+            return false;
+        };
+        let is_string = |t: &Ty| matches!(t.name(), "String" | "str");
+        self.file
+            .structs
+            .iter()
+            .flat_map(|s| &s.fields)
+            .filter(|f| f.name.name == member.name)
+            .any(|f| f.ty.name() == "Option" && f.ty.args().first().is_some_and(is_string))
+    }
+
+    fn is_constant_fallback(&self, method: &str, args: &[ExprId]) -> bool {
+        match (method, args) {
+            ("unwrap_or_default", []) => true,
+            ("unwrap_or", [a]) => self.is_shared_default(*a),
+            ("unwrap_or_else", [a]) => match &self.file.expr(*a).kind {
+                ExprKind::Closure { body, .. } => self.is_shared_default(*body),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A constant that names some tenant. An empty string names none: it fails closed.
+    fn is_shared_default(&self, e: ExprId) -> bool {
+        self.is_constant(e) && self.file.static_str(e).is_none_or(|s| !s.is_empty())
+    }
+
+    /// A value fixed in the code: a literal, a const, `Uuid::nil()`, `String::from("x")`.
+    fn is_constant(&self, e: ExprId) -> bool {
+        match &self.file.expr(self.file.strip(e)).kind {
+            ExprKind::Lit(_) => true,
+            ExprKind::Path(p) => {
+                p.segments.len() > 1
+                    || p.last()
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            }
+            ExprKind::Call { args, .. } => args.iter().all(|a| self.is_constant(*a)),
+            ExprKind::Block(b) => match b.stmts.as_slice() {
+                [Stmt::Expr { expr, semi: false }] => self.is_constant(*expr),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The name closest to a value in its expression: a field, a binding, a looked-up key.
+    fn nearest_name(&self, mut e: ExprId) -> Option<String> {
+        loop {
+            match &self.file.expr(e).kind {
+                ExprKind::Field { member, .. } => return Some(member.name.clone()),
+                ExprKind::Path(p) => return (p.segments.len() == 1).then(|| p.last().to_string()),
+                ExprKind::Index { index, .. } => return self.static_name(*index),
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } => {
+                    if matches!(
+                        method.name.as_str(),
+                        "get" | "get_one" | "header" | "cookie" | "query" | "param"
+                    ) {
+                        if let Some(n) = args.first().and_then(|a| self.static_name(*a)) {
+                            return Some(n);
+                        }
+                    }
+                    e = *receiver;
+                }
+                ExprKind::Call { func, args } => {
+                    let is_lookup = matches!(&self.file.expr(*func).kind,
+                        ExprKind::Path(p) if matches!(p.last(), "var" | "header"));
+                    return is_lookup
+                        .then(|| args.first().and_then(|a| self.static_name(*a)))
+                        .flatten();
+                }
+                ExprKind::Try(i) | ExprKind::Await(i) | ExprKind::Ref(i) => e = *i,
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Members that keep a container a container: conversions and tuple-struct access.
+fn keeps_container(member: &str) -> bool {
+    crate::model::TRANSPARENT_METHODS.contains(&member)
+        || member.chars().all(|c| c.is_ascii_digit())
+        || matches!(member, "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock")
+}
+
+/// Macros whose arguments are only displayed (logs, messages).
+fn is_display_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "event"
+            | "span"
+            | "info_span"
+            | "debug_span"
+            | "panic"
+            | "bail"
+            | "anyhow"
+    )
+}
+
+/// `impl PartialEq for T { fn eq(..) }` and the like: resolving calls by name would mistake
+/// every `.eq(..)` in the workspace for this function.
+fn implements_std_trait(f: &Function) -> bool {
+    const STD_TRAITS: &[&str] = &[
+        "PartialEq",
+        "Eq",
+        "PartialOrd",
+        "Ord",
+        "Hash",
+        "Display",
+        "Debug",
+        "From",
+        "Into",
+        "TryFrom",
+        "TryInto",
+        "FromStr",
+        "Deref",
+        "DerefMut",
+        "AsRef",
+        "Clone",
+        "Default",
+        "Drop",
+        "Iterator",
+        "Serialize",
+        "Deserialize",
+        "Future",
+        "Error",
+        "Borrow",
+        "ToString",
+    ];
+    f.owner
+        .as_ref()
+        .and_then(|o| o.trait_path.as_ref())
+        .is_some_and(|t| STD_TRAITS.contains(&t.last()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::schema::Schema;
+    use crate::source::{FileKind, SourceFile};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    /// Analyzes one Rust file as a workspace and returns its flows by function name.
+    fn flows(text: &str) -> Vec<(String, FnFlow)> {
+        let ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
+        let source = Arc::new(SourceFile::new(
+            PathBuf::from("lib.rs"),
+            "lib.rs".into(),
+            FileKind::Rust,
+            text.into(),
+        ));
+        let rust = crate::parse::parse_rust(&source.text).expect("parses");
+        let (sql_sites, unresolved_sql) = crate::sql_sites::extract(&source, &rust, &ws);
+        let file = AnalyzedFile {
+            source,
+            rust: Some(rust),
+            sql_sites,
+            unresolved_sql,
+            request_flows: Vec::new(),
+            logging: Default::default(),
+            key_sinks: Vec::new(),
+        };
+        let (_, mut all) = analyze(std::slice::from_ref(&file), &ws);
+        let rust = file.rust.as_ref().expect("parsed");
+        all.pop()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (rust.function(f.function).name.name.clone(), f))
+            .collect()
+    }
+
+    fn flow<'a>(all: &'a [(String, FnFlow)], name: &str) -> &'a FnFlow {
+        &all.iter().find(|(n, _)| n == name).expect("function").1
+    }
+
+    #[test]
+    fn follows_a_header_through_combinators_and_shadowing() {
+        let all = flows(
+            r#"
+            async fn h(headers: HeaderMap, db: PgPool) {
+                let t = headers.get("x-tenant-id").and_then(|v| v.to_str().ok());
+                let t = Uuid::parse_str(t.unwrap()).unwrap();
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(t).execute(&db).await;
+            }
+            "#,
+        );
+        let f = flow(&all, "h");
+        let found = f.unchecked_tenant_uses();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.describe(), "header `x-tenant-id`");
+        assert_eq!(found[0].1[0].kind, SinkKind::SqlBind);
+    }
+
+    #[test]
+    fn shadowing_with_a_trusted_value_ends_the_flow() {
+        let all = flows(
+            r#"
+            async fn h(Path(tenant_id): Path<Uuid>, Extension(claims): Extension<Claims>, db: PgPool) {
+                let tenant_id = claims.tenant_id;
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(tenant_id).execute(&db).await;
+            }
+            "#,
+        );
+        assert!(flow(&all, "h").unchecked_tenant_uses().is_empty());
+    }
+
+    #[test]
+    fn summaries_carry_parameters_to_uses_and_checks() {
+        let all = flows(
+            r#"
+            async fn repo(db: &PgPool, tenant: Uuid) {
+                sqlx::query("SELECT 1 FROM d WHERE tenant_id = $1").bind(tenant).execute(db).await;
+            }
+            async fn same_tenant(tenant: Uuid, claims: &Claims) -> bool {
+                tenant == claims.tenant_id
+            }
+            async fn unchecked(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                repo(&db, tenant_id).await;
+            }
+            async fn checked(Path(tenant_id): Path<Uuid>, Extension(c): Extension<Claims>, db: PgPool) {
+                if !same_tenant(tenant_id, &c).await { return; }
+                repo(&db, tenant_id).await;
+            }
+            "#,
+        );
+        let u = flow(&all, "unchecked").unchecked_tenant_uses();
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].1[0].kind, SinkKind::Call);
+        assert!(flow(&all, "checked").unchecked_tenant_uses().is_empty());
+    }
+}

@@ -1,0 +1,1 @@
+pub mod tenant_from_request;

@@ -1,0 +1,149 @@
+use lint_core::declare_rule;
+use lint_core::diagnostic::Finding;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds tenant identifiers that come from client-controlled input (a header such as
+    /// `x-tenant-id`, a path or query parameter, a body field, a cookie, gRPC metadata) and
+    /// reach a SQL bind, an ORM filter, a cache or storage key, a tenant context or a custom
+    /// extractor's output without being checked against the verified identity. The value is
+    /// followed through lets, destructuring, method chains, `Option`/`Result` combinators,
+    /// `match` arms, workspace helpers and custom extractors (axum, actix-web, rocket, poem,
+    /// warp, tonic).
+    ///
+    /// It stays silent when the tenant is compared with a value from the verified identity
+    /// (`if org_id != claims.org_id { return Err(..) }`, `assert_eq!`, `ensure!`), passed to a
+    /// membership or authorization check together with the principal, or behind an
+    /// instance-administrator gate (`require_super_admin`, an `AdminToken` guard). A tenant in
+    /// the URL (multi-organization APIs, `/orgs/{org_id}/...`) is also accepted when the handler
+    /// takes an extractor that verifies it, or when such an extractor guards routes as a layer
+    /// (`route_layer(from_extractor::<Authed>())`; which routes it guards is not followed).
+    /// Extractors are inferred to verify when they compare the tenant with a trusted value, look
+    /// up a membership by tenant and user, build on another verifying extractor, or are
+    /// authentication extractors that resolve the tenant from the request path.
+    ///
+    /// It also reports a tenant identifier with a fail-open fallback (`unwrap_or("default")`,
+    /// `unwrap_or_default()`, `unwrap_or(Uuid::nil())`), whatever its source.
+    ///
+    /// ## Why is this bad?
+    /// Anyone can send any header or URL. A tenant id taken from the request lets a user of one
+    /// tenant read and write another tenant's data by changing one value. A fallback tenant
+    /// silently puts requests without a tenant into a shared one.
+    ///
+    /// ## Example
+    /// ```rust
+    /// async fn list(headers: HeaderMap, State(db): State<PgPool>) -> Result<Json<Vec<Doc>>> {
+    ///     let tenant_id = headers.get("x-tenant-id").and_then(|v| v.to_str().ok()).unwrap();
+    ///     let docs = sqlx::query_as("SELECT * FROM documents WHERE tenant_id = $1")
+    ///         .bind(tenant_id)
+    ///         .fetch_all(&db)
+    ///         .await?;
+    ///     Ok(Json(docs))
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// Take the tenant from the verified identity:
+    /// ```rust
+    /// async fn list(Extension(claims): Extension<Claims>, State(db): State<PgPool>) -> Result<Json<Vec<Doc>>> {
+    ///     let docs = sqlx::query_as("SELECT * FROM documents WHERE tenant_id = $1")
+    ///         .bind(claims.tenant_id)
+    ///         .fetch_all(&db)
+    ///         .await?;
+    ///     Ok(Json(docs))
+    /// }
+    /// ```
+    /// or, for multi-organization APIs with the organization in the path, check membership first:
+    /// ```rust
+    /// async fn list(Path(org_id): Path<Uuid>, Extension(user): Extension<AuthUser>, ...) -> ... {
+    ///     require_membership(&db, org_id, user.id).await?;
+    ///     ...
+    /// }
+    /// ```
+    ///
+    /// ## Options
+    /// Workspace keys in `tenantlint.toml`:
+    /// - `tenant-verifiers`: names or paths of functions and methods that check a tenant against
+    ///   the authenticated principal (`["require_org_member", "authz::check"]`), and extractor
+    ///   types whose presence verifies the request's tenant. Functions whose names say so
+    ///   (`is_member`, `authorize`, `check_access`...) and workspace functions and extractors
+    ///   that compare the tenant with a trusted value, or query it together with the user,
+    ///   are recognized without configuration.
+    /// - `trusted-sources`: extractor types and request members whose values come from the
+    ///   verified identity, beside the built-in ones (types named like `Claims`, `Session`,
+    ///   `AuthUser`, `Authenticated`, `Principal`, `Identity`, `Extension<_>`, and
+    ///   `req.extensions()`).
+    /// - `tenant-headers`: header names that carry the tenant, beside the `tenant-columns`
+    ///   vocabulary (`tenant_id` also matches `tenantId`, `X-Tenant-Id`).
+    pub struct TenantFromRequest {
+        id: "tenant-from-request",
+        category: Isolation,
+        summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
+        cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
+        cwe: 639,
+        precision: "high",
+        security_severity: "8.8",
+    }
+}
+
+/// At most this many uses are labelled; the message says how many there are.
+const MAX_USE_LABELS: usize = 3;
+
+impl Rule for TenantFromRequest {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut RuleContext<'_>) {
+        let mut findings = Vec::new();
+        for flow in &cx.file.request_flows {
+            for (source, uses) in flow.unchecked_tenant_uses() {
+                let input = source.describe();
+                let Some(first) = uses.first() else { continue };
+                let more = match uses.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more uses)", n - 1),
+                };
+                let mut finding = Finding::new(
+                    format!(
+                        "tenant id from client-controlled {input} is used as {}{more} without a check against the verified identity",
+                        first.detail
+                    ),
+                    source.span,
+                )
+                .primary_label(format!("client-controlled {input}"));
+                for u in uses.iter().take(MAX_USE_LABELS) {
+                    finding = finding.label(u.span, format!("used as {}", u.detail));
+                }
+                if let Some(principal) = flow.trusted_param {
+                    finding = finding.label(
+                        principal,
+                        "the verified identity is available here, but the tenant is never compared with it",
+                    );
+                }
+                findings.push(finding.help(
+                    "take the tenant from the verified identity (token claims, session, authenticated user) \
+                     instead; if the API names the tenant in the request, compare it with the verified tenant \
+                     or check membership (a `tenant-verifiers` function) before using it",
+                ));
+            }
+            for fo in &flow.fail_open {
+                findings.push(
+                    Finding::new(
+                        format!(
+                            "tenant id {} falls back to a constant when missing, putting the request in a shared tenant",
+                            fo.what
+                        ),
+                        fo.span,
+                    )
+                    .primary_label("fail-open fallback")
+                    .help("reject the request when the tenant is missing (return an error) instead of defaulting it"),
+                );
+            }
+        }
+        for f in findings {
+            cx.report(f);
+        }
+    }
+}
