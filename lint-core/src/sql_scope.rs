@@ -4,16 +4,18 @@
 //! subqueries, CTE bodies, set-operation arms) must be *anchored*: a conjunct on the AND-spine of
 //! the WHERE clause or of an inner join's ON compares its tenant column with a value (a bind, a
 //! spliced value, a literal, `current_setting(..)`), or with the tenant column of an instance
-//! that is itself anchored. INSERTs must set the tenant column, and no statement may reassign it.
+//! that is itself anchored. An instance whose key (primary key or unique key) is equated with
+//! columns of anchored instances is anchored too: its row is the one a tenant-owned row points
+//! to. INSERTs must set the tenant column, and no statement may reassign it.
 
 use crate::engine::Workspace;
 use crate::schema::{object_name, table_key};
 use crate::sql::HOLE_PREFIX;
 use crate::sql_util::function_name;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint, JoinOperator,
-    OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor, TableObject,
-    TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
+    AccessExpr, AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint,
+    JoinOperator, OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor,
+    TableObject, TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::tokenizer::Span as SqlSpan;
 use std::collections::{HashMap, HashSet};
@@ -165,6 +167,27 @@ enum Condition<'q> {
     },
     /// `JOIN ... USING (tenant_id)`: `to` is anchored when `from` is.
     Edge { from: usize, to: usize },
+    /// `JOIN ... USING (id)`: one column of one side equals the same column of the other.
+    Key(KeyEquality),
+}
+
+/// `target.column = source` on an AND-spine: what key-join carry-over reads.
+#[derive(Clone, Debug)]
+struct KeyEquality {
+    target: usize,
+    column: String,
+    source: KeySource,
+}
+
+#[derive(Clone, Debug)]
+enum KeySource {
+    /// A bind, literal or spliced value: the client may choose it.
+    Value,
+    /// A value read from the rows of these instances (a column, an array element, a JSON
+    /// field): fixed by those rows once they are anchored.
+    Rows(Vec<usize>),
+    /// A value read from an anchored instance of an enclosing query.
+    AnchoredOuter,
 }
 
 struct Cte {
@@ -585,6 +608,31 @@ impl Analyzer<'_> {
                         .and_then(|p| p.as_ident())
                         .is_some_and(|i| self.ws.is_tenant_column(&i.value))
                 });
+                let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                for column in columns
+                    .iter()
+                    .filter_map(|c| c.0.last().and_then(|p| p.as_ident()))
+                {
+                    let owner = |side: &[usize]| -> Option<usize> {
+                        let mut owners = side
+                            .iter()
+                            .copied()
+                            .filter(|&i| self.may_have_column(&instances[i], &column.value));
+                        owners.next().filter(|_| owners.next().is_none())
+                    };
+                    let (Some(l), Some(r)) = (owner(&left), owner(&right)) else {
+                        continue;
+                    };
+                    for (target, from) in [(l, r), (r, l)] {
+                        if may_anchor(target) {
+                            conditions.push(Condition::Key(KeyEquality {
+                                target,
+                                column: column.value.clone(),
+                                source: KeySource::Rows(vec![from]),
+                            }));
+                        }
+                    }
+                }
                 if shares_tenant {
                     // `USING (tenant_id)` equates the tenant columns of both sides.
                     let lhs: Vec<usize> = left
@@ -592,7 +640,6 @@ impl Analyzer<'_> {
                         .copied()
                         .filter(|&i| !matches!(instances[i].kind, Kind::Global))
                         .collect();
-                    let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
                     for &r in &right {
                         for &l in &lhs {
                             if may_anchor(r) {
@@ -696,11 +743,15 @@ impl Analyzer<'_> {
             inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped));
         }
         let mut edges: Vec<(usize, usize)> = Vec::new();
+        let mut key_equalities: Vec<KeyEquality> = Vec::new();
         for c in conditions {
             match c {
                 Condition::Edge { from, to } => edges.push((*from, *to)),
+                Condition::Key(k) => key_equalities.push(k.clone()),
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    self.key_equalities(expr, instances, &mut key_equalities);
+                    key_equalities.retain(|k| may_anchor(k.target));
                     for fact in self.facts(expr, instances) {
                         match fact {
                             Fact::Direct(i) if may_anchor(i) => {
@@ -722,7 +773,9 @@ impl Analyzer<'_> {
                 }
             }
         }
-        // Join equalities carry the filter: propagate to a fixed point.
+        // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
+        // point.
+        let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
         let mut changed = true;
         while changed {
             changed = false;
@@ -735,7 +788,184 @@ impl Analyzer<'_> {
                     }
                 }
             }
+            for (n, keys) in keys.iter().enumerate() {
+                let anchored = instances.get(n).is_some_and(|i| i.anchored);
+                if !anchored && key_determined(n, keys, &key_equalities, instances) {
+                    if let Some(inst) = instances.get_mut(n) {
+                        inst.anchored = true;
+                        changed = true;
+                    }
+                }
+            }
         }
+    }
+
+    /// The column sets that identify one row of an instance. A table the schema does not know
+    /// at all is taken to be keyed by `id`; a known table has only the keys its migrations
+    /// declare; derived tables and spliced names have none.
+    fn keys_of(&self, inst: &Instance) -> Vec<Vec<String>> {
+        if matches!(inst.kind, Kind::Derived(_)) || inst.table.starts_with(HOLE_PREFIX) {
+            return Vec::new();
+        }
+        match self.ws.schema.table(&inst.table) {
+            Some(t) => t.keys().map(<[String]>::to_vec).collect(),
+            None => vec![vec!["id".to_string()]],
+        }
+    }
+
+    /// Whether an instance may have a column: a table the schema lists with it, a table the
+    /// schema does not know, or a derived table.
+    fn may_have_column(&self, inst: &Instance, column: &str) -> bool {
+        match inst.kind {
+            Kind::Derived(_) => true,
+            _ => self
+                .ws
+                .schema
+                .table(&inst.table)
+                .is_none_or(|t| t.has_column(column)),
+        }
+    }
+
+    /// The `column = expr` equalities of a condition's AND-spine, both ways round.
+    fn key_equalities(&self, expr: &Expr, instances: &[Instance], out: &mut Vec<KeyEquality>) {
+        match expr {
+            Expr::Nested(inner) => self.key_equalities(inner, instances, out),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.key_equalities(left, instances, out);
+                self.key_equalities(right, instances, out);
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                for (column, value) in [(left, right), (right, left)] {
+                    let Some((target, column)) = self.column_of(column, instances) else {
+                        continue;
+                    };
+                    if let Some(source) = self.key_source(value, target, instances) {
+                        out.push(KeyEquality {
+                            target,
+                            column,
+                            source,
+                        });
+                    }
+                }
+            }
+            // `u.id = ANY(d.member_ids)`: one of the values a tenant-owned row holds.
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => {
+                if let (Some((target, column)), Some(source)) = (
+                    self.column_of(left, instances),
+                    self.row_value(right, usize::MAX, instances),
+                ) {
+                    out.push(KeyEquality {
+                        target,
+                        column,
+                        source,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What fixes the value a key column is compared with.
+    fn key_source(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
+        if self.is_value(expr) {
+            return Some(KeySource::Value);
+        }
+        self.row_value(expr, target, instances)
+    }
+
+    /// A value read from other instances' rows: a column, an element of an array column, a
+    /// JSON field. Arithmetic or `COALESCE` with a bind would let the client steer it.
+    fn row_value(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
+        match expr {
+            Expr::Nested(e) | Expr::Cast { expr: e, .. } => self.row_value(e, target, instances),
+            // `f.versions[..]` parses as `f` with the accesses `.versions` and `[..]`.
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                match (&**root, access_chain.first()) {
+                    (Expr::Identifier(q), Some(AccessExpr::Dot(Expr::Identifier(c)))) => {
+                        let column = Expr::CompoundIdentifier(vec![q.clone(), c.clone()]);
+                        self.row_value(&column, target, instances)
+                    }
+                    _ => self.row_value(root, target, instances),
+                }
+            }
+            Expr::BinaryOp {
+                left,
+                op:
+                    BinaryOperator::Arrow
+                    | BinaryOperator::LongArrow
+                    | BinaryOperator::HashArrow
+                    | BinaryOperator::HashLongArrow,
+                right,
+            } if self.is_value(right) => self.row_value(left, target, instances),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                if let Some((owner, _)) = self.column_of(expr, instances) {
+                    return (owner != target).then(|| KeySource::Rows(vec![owner]));
+                }
+                self.outer_column_anchored(expr)
+                    .filter(|&anchored| anchored)
+                    .map(|_| KeySource::AnchoredOuter)
+            }
+            _ => None,
+        }
+    }
+
+    /// Resolves a column reference to the one instance of this scope it can belong to.
+    fn column_of(&self, expr: &Expr, instances: &[Instance]) -> Option<(usize, String)> {
+        match expr {
+            Expr::Nested(e) => self.column_of(e, instances),
+            Expr::CompoundIdentifier(parts) => {
+                let [.., qualifier, column] = parts.as_slice() else {
+                    return None;
+                };
+                let n = instances
+                    .iter()
+                    .position(|i| i.answers_to(&qualifier.value))?;
+                Some((n, column.value.clone()))
+            }
+            Expr::Identifier(column) if !column.value.starts_with(HOLE_PREFIX) => {
+                let mut owners = instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| self.may_have_column(i, &column.value));
+                match (owners.next(), owners.next()) {
+                    (Some((n, _)), None) => Some((n, column.value.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// For `alias.column` naming an enclosing query's instance: whether it is anchored.
+    fn outer_column_anchored(&self, expr: &Expr) -> Option<bool> {
+        let Expr::CompoundIdentifier(parts) = expr else {
+            return None;
+        };
+        let [.., qualifier, _] = parts.as_slice() else {
+            return None;
+        };
+        self.outer
+            .iter()
+            .rev()
+            .flatten()
+            .find(|o| match &o.alias {
+                Some(a) => a.eq_ignore_ascii_case(&qualifier.value),
+                None => table_key(&o.table) == table_key(&qualifier.value),
+            })
+            .map(|o| o.anchored)
     }
 
     /// The anchoring facts of a condition's AND-spine.
@@ -1026,6 +1256,37 @@ impl Analyzer<'_> {
     }
 }
 
+/// Whether every column of one of an instance's keys is equated with an anchored row's value or
+/// a fixed value, at least one with an anchored row's value: a lookup by client-supplied key
+/// values alone is exactly what needs the tenant filter.
+fn key_determined(
+    n: usize,
+    keys: &[Vec<String>],
+    equalities: &[KeyEquality],
+    instances: &[Instance],
+) -> bool {
+    let anchored = |i: &usize| *i != n && instances.get(*i).is_some_and(|x| x.anchored);
+    let from_rows = |e: &KeyEquality| match &e.source {
+        KeySource::Rows(rows) => !rows.is_empty() && rows.iter().all(anchored),
+        KeySource::AnchoredOuter => true,
+        KeySource::Value => false,
+    };
+    keys.iter().any(|key| {
+        let on = |column: &str| -> Vec<&KeyEquality> {
+            equalities
+                .iter()
+                .filter(|e| e.target == n && e.column.eq_ignore_ascii_case(column))
+                .collect()
+        };
+        let fixed = key.iter().all(|c| {
+            on(c)
+                .into_iter()
+                .any(|e| matches!(e.source, KeySource::Value) || from_rows(e))
+        });
+        fixed && key.iter().any(|c| on(c).into_iter().any(from_rows))
+    })
+}
+
 fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
     match expr {
         Expr::BinaryOp {
@@ -1117,6 +1378,58 @@ mod tests {
             unscoped("SELECT * FROM a t WHERE t.tenant_id = t.tenant_id"),
             ["t"]
         );
+    }
+
+    #[test]
+    fn key_joins_to_anchored_rows_carry_the_anchor() {
+        for sql in [
+            "SELECT * FROM q JOIN j USING (id) WHERE j.tenant_id = $1",
+            "SELECT * FROM d JOIN u ON u.id = d.owner_id WHERE d.tenant_id = $1",
+            "SELECT * FROM d, u WHERE d.tenant_id = $1 AND d.owner_id = u.id",
+            "SELECT * FROM d LEFT JOIN u ON u.id = d.owner_id WHERE d.tenant_id = $1",
+            "SELECT * FROM f JOIN fv ON fv.id = f.versions[array_upper(f.versions, 1)] WHERE f.tenant_id = $1",
+            "SELECT * FROM d JOIN u ON u.id = ANY(d.owner_ids) JOIN p ON p.id = u.profile_id WHERE d.tenant_id = $1",
+            "SELECT * FROM d WHERE d.tenant_id = $1 AND EXISTS (SELECT 1 FROM u WHERE u.id = d.owner_id)",
+        ] {
+            assert!(unscoped(sql).is_empty(), "{sql}: {:?}", unscoped(sql));
+        }
+    }
+
+    #[test]
+    fn client_chosen_or_non_key_joins_do_not_carry() {
+        for (sql, expected) in [
+            ("SELECT * FROM q WHERE q.id = $1", "q"),
+            ("SELECT * FROM q JOIN j USING (id) WHERE q.id = $1", "q"),
+            (
+                "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1",
+                "uo",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id + $2 WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = COALESCE(d.owner_id, $2) WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id OR u.id = $2 WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d LEFT JOIN u ON d.id = u.doc_id AND u.tenant_id = $1",
+                "d",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id WHERE u.id = $1",
+                "d",
+            ),
+        ] {
+            let found = unscoped(sql);
+            assert!(found.iter().any(|f| f == expected), "{sql}: {found:?}");
+        }
+        // Two self-references determine nothing.
+        assert_eq!(unscoped("SELECT * FROM t WHERE t.id = t.parent_id"), ["t"]);
     }
 
     #[test]
