@@ -171,6 +171,12 @@ enum Condition<'q> {
     Key(KeyEquality),
 }
 
+/// Each instance's keys and the key equalities of a scope.
+struct KeyGraph {
+    keys: Vec<Vec<Vec<String>>>,
+    equalities: Vec<KeyEquality>,
+}
+
 /// `target.column = source` on an AND-spine: what key-join carry-over reads.
 #[derive(Clone, Debug)]
 struct KeyEquality {
@@ -516,11 +522,12 @@ impl Analyzer<'_> {
         exprs.extend(join_exprs);
         self.nested_queries(&exprs);
         self.outer.pop();
-        self.anchor(&mut instances, &conditions);
+        let graph = self.anchor(&mut instances, &conditions);
+        let follows = self.follows_a_finding(&instances, &graph, owner_lookup);
 
         let mut rows = Rows::Global;
         let mut pending = Vec::new();
-        for inst in &instances {
+        for (inst, follows) in instances.iter().zip(follows) {
             if owner_lookup && matches!(inst.kind, Kind::Tenant) {
                 continue;
             }
@@ -542,6 +549,7 @@ impl Analyzer<'_> {
                 Kind::Tenant if inst.anchored || (self.accept_unscoped)(&inst.table) => {
                     Rows::Scoped
                 }
+                Kind::Tenant if follows => Rows::Unscoped,
                 Kind::Tenant => {
                     pending.push(self.issues.len());
                     self.issues.push(ScopeIssue::Unscoped {
@@ -737,8 +745,56 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Unanchored instances that a reported instance's filter would anchor through their key
+    /// (`q JOIN j USING (id) WHERE j.id = $1`): one root cause, reported once, on the instance
+    /// the others hang from. An instance looked up by a value (`WHERE q.id = $1`) is always
+    /// reported: that lookup is the insecure reference. In a cycle the last instance examined
+    /// stays reported.
+    fn follows_a_finding(
+        &self,
+        instances: &[Instance],
+        graph: &KeyGraph,
+        owner_lookup: bool,
+    ) -> Vec<bool> {
+        let reported = |i: &Instance| {
+            !i.anchored
+                && match i.kind {
+                    Kind::Tenant => !owner_lookup && !(self.accept_unscoped)(&i.table),
+                    Kind::Derived(r) => r == Rows::Unscoped,
+                    Kind::Global => false,
+                }
+        };
+        let mut source: Vec<bool> = instances
+            .iter()
+            .map(|i| i.anchored || reported(i))
+            .collect();
+        let mut follows = vec![false; instances.len()];
+        let looked_up = |n: &usize| {
+            graph
+                .equalities
+                .iter()
+                .any(|e| e.target == *n && matches!(e.source, KeySource::Value))
+        };
+        for (n, inst) in instances.iter().enumerate() {
+            let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
+            if matches!(inst.kind, Kind::Tenant)
+                && reported(inst)
+                && !looked_up(&n)
+                && key_determined(n, keys, &graph.equalities, &|i| {
+                    source.get(i).copied().unwrap_or(false)
+                })
+            {
+                follows[n] = true;
+                if let Some(s) = source.get_mut(n) {
+                    *s = false;
+                }
+            }
+        }
+        follows
+    }
+
     /// Computes which instances are anchored, from scratch.
-    fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) {
+    fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) -> KeyGraph {
         for inst in instances.iter_mut() {
             inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped));
         }
@@ -789,14 +845,19 @@ impl Analyzer<'_> {
                 }
             }
             for (n, keys) in keys.iter().enumerate() {
-                let anchored = instances.get(n).is_some_and(|i| i.anchored);
-                if !anchored && key_determined(n, keys, &key_equalities, instances) {
+                let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
+                let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
+                if !is_anchored(n) && key_determined(n, keys, &key_equalities, &is_anchored) {
                     if let Some(inst) = instances.get_mut(n) {
                         inst.anchored = true;
                         changed = true;
                     }
                 }
             }
+        }
+        KeyGraph {
+            keys,
+            equalities: key_equalities,
         }
     }
 
@@ -1263,9 +1324,9 @@ fn key_determined(
     n: usize,
     keys: &[Vec<String>],
     equalities: &[KeyEquality],
-    instances: &[Instance],
+    source: &dyn Fn(usize) -> bool,
 ) -> bool {
-    let anchored = |i: &usize| *i != n && instances.get(*i).is_some_and(|x| x.anchored);
+    let anchored = |i: &usize| *i != n && source(*i);
     let from_rows = |e: &KeyEquality| match &e.source {
         KeySource::Rows(rows) => !rows.is_empty() && rows.iter().all(anchored),
         KeySource::AnchoredOuter => true,
@@ -1399,7 +1460,6 @@ mod tests {
     fn client_chosen_or_non_key_joins_do_not_carry() {
         for (sql, expected) in [
             ("SELECT * FROM q WHERE q.id = $1", "q"),
-            ("SELECT * FROM q JOIN j USING (id) WHERE q.id = $1", "q"),
             (
                 "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1",
                 "uo",
@@ -1428,6 +1488,15 @@ mod tests {
             let found = unscoped(sql);
             assert!(found.iter().any(|f| f == expected), "{sql}: {found:?}");
         }
+        // One root cause, one finding: the lookup by a client-chosen id.
+        assert_eq!(
+            unscoped("SELECT * FROM q JOIN j USING (id) WHERE q.id = $1"),
+            ["q"]
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM j JOIN fv ON fv.id = j.runnable_id WHERE j.id = $1"),
+            ["j"]
+        );
         // Two self-references determine nothing.
         assert_eq!(unscoped("SELECT * FROM t WHERE t.id = t.parent_id"), ["t"]);
     }
