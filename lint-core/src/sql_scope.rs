@@ -806,8 +806,9 @@ impl Analyzer<'_> {
                 Condition::Key(k) => key_equalities.push(k.clone()),
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
-                    self.key_equalities(expr, instances, &mut key_equalities);
-                    key_equalities.retain(|k| may_anchor(k.target));
+                    let mut found = Vec::new();
+                    self.key_equalities(expr, instances, &mut found);
+                    key_equalities.extend(found.into_iter().filter(|k| may_anchor(k.target)));
                     for fact in self.facts(expr, instances) {
                         match fact {
                             Fact::Direct(i) if may_anchor(i) => {
