@@ -183,17 +183,23 @@ struct KeyEquality {
     target: usize,
     column: String,
     source: KeySource,
+    /// From the WHERE clause or an inner join: it holds for every row of the result.
+    everywhere: bool,
 }
 
 #[derive(Clone, Debug)]
 enum KeySource {
-    /// A bind, literal or spliced value: the client may choose it.
-    Value,
+    /// A bind, literal or spliced value: the client may choose it. The placeholder's name when
+    /// it is a numbered one (`$3` is the same value wherever it appears).
+    Value(Option<String>),
     /// A value read from the rows of these instances (a column, an array element, a JSON
     /// field): fixed by those rows once they are anchored.
     Rows(Vec<usize>),
-    /// A value read from an anchored instance of an enclosing query.
-    AnchoredOuter,
+    /// A value read from anchored rows: an anchored instance of an enclosing query, or the
+    /// column a scoped subquery selects (`id IN (SELECT job_id FROM t WHERE tenant_id = $1)`).
+    Anchored,
+    /// A value read from an enclosing query's instance that is reported itself.
+    ReportedOuter,
 }
 
 struct Cte {
@@ -637,6 +643,7 @@ impl Analyzer<'_> {
                                 target,
                                 column: column.value.clone(),
                                 source: KeySource::Rows(vec![from]),
+                                everywhere: targets.is_none(),
                             }));
                         }
                     }
@@ -773,14 +780,14 @@ impl Analyzer<'_> {
             graph
                 .equalities
                 .iter()
-                .any(|e| e.target == *n && matches!(e.source, KeySource::Value))
+                .any(|e| e.target == *n && matches!(e.source, KeySource::Value(_)))
         };
         for (n, inst) in instances.iter().enumerate() {
             let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
             if matches!(inst.kind, Kind::Tenant)
                 && reported(inst)
                 && !looked_up(&n)
-                && key_determined(n, keys, &graph.equalities, &|i| {
+                && key_determined(n, keys, &graph.equalities, true, &|i| {
                     source.get(i).copied().unwrap_or(false)
                 })
             {
@@ -807,7 +814,7 @@ impl Analyzer<'_> {
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
                     let mut found = Vec::new();
-                    self.key_equalities(expr, instances, &mut found);
+                    self.key_equalities(expr, instances, targets.is_none(), &mut found);
                     key_equalities.extend(found.into_iter().filter(|k| may_anchor(k.target)));
                     for fact in self.facts(expr, instances) {
                         match fact {
@@ -830,6 +837,26 @@ impl Analyzer<'_> {
                 }
             }
         }
+        // `j.id = $3 AND l.job_id = $3` equates `l.job_id` with `j.id`, where both hold for
+        // every row of the result.
+        let mut shared = Vec::new();
+        for a in key_equalities.iter().filter(|e| e.everywhere) {
+            let KeySource::Value(Some(p)) = &a.source else {
+                continue;
+            };
+            for b in &key_equalities {
+                if b.target != a.target && matches!(&b.source, KeySource::Value(Some(q)) if q == p)
+                {
+                    shared.push(KeyEquality {
+                        target: b.target,
+                        column: b.column.clone(),
+                        source: KeySource::Rows(vec![a.target]),
+                        everywhere: b.everywhere,
+                    });
+                }
+            }
+        }
+        key_equalities.extend(shared);
         // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
         // point.
         let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
@@ -848,7 +875,8 @@ impl Analyzer<'_> {
             for (n, keys) in keys.iter().enumerate() {
                 let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
                 let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
-                if !is_anchored(n) && key_determined(n, keys, &key_equalities, &is_anchored) {
+                if !is_anchored(n) && key_determined(n, keys, &key_equalities, false, &is_anchored)
+                {
                     if let Some(inst) = instances.get_mut(n) {
                         inst.anchored = true;
                         changed = true;
@@ -889,16 +917,22 @@ impl Analyzer<'_> {
     }
 
     /// The `column = expr` equalities of a condition's AND-spine, both ways round.
-    fn key_equalities(&self, expr: &Expr, instances: &[Instance], out: &mut Vec<KeyEquality>) {
+    fn key_equalities(
+        &self,
+        expr: &Expr,
+        instances: &[Instance],
+        everywhere: bool,
+        out: &mut Vec<KeyEquality>,
+    ) {
         match expr {
-            Expr::Nested(inner) => self.key_equalities(inner, instances, out),
+            Expr::Nested(inner) => self.key_equalities(inner, instances, everywhere, out),
             Expr::BinaryOp {
                 left,
                 op: BinaryOperator::And,
                 right,
             } => {
-                self.key_equalities(left, instances, out);
-                self.key_equalities(right, instances, out);
+                self.key_equalities(left, instances, everywhere, out);
+                self.key_equalities(right, instances, everywhere, out);
             }
             Expr::BinaryOp {
                 left,
@@ -914,6 +948,7 @@ impl Analyzer<'_> {
                             target,
                             column,
                             source,
+                            everywhere,
                         });
                     }
                 }
@@ -933,6 +968,24 @@ impl Analyzer<'_> {
                         target,
                         column,
                         source,
+                        everywhere,
+                    });
+                }
+            }
+            // `j.id IN (SELECT job_id FROM t WHERE t.tenant_id = $1)`: a value of scoped rows.
+            Expr::InSubquery {
+                expr: col,
+                subquery,
+                negated: false,
+            } if self.subqueries.get(&address(subquery)) == Some(&Rows::Scoped)
+                && selects_own_column(subquery) =>
+            {
+                if let Some((target, column)) = self.column_of(col, instances) {
+                    out.push(KeyEquality {
+                        target,
+                        column,
+                        source: KeySource::Anchored,
+                        everywhere,
                     });
                 }
             }
@@ -943,7 +996,16 @@ impl Analyzer<'_> {
     /// What fixes the value a key column is compared with.
     fn key_source(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
         if self.is_value(expr) {
-            return Some(KeySource::Value);
+            let placeholder = match expr {
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::Placeholder(p) if p.len() > 1 && !p.starts_with('?') => {
+                        Some(p.clone())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            return Some(KeySource::Value(placeholder));
         }
         self.row_value(expr, target, instances)
     }
@@ -976,9 +1038,12 @@ impl Analyzer<'_> {
                 if let Some((owner, _)) = self.column_of(expr, instances) {
                     return (owner != target).then(|| KeySource::Rows(vec![owner]));
                 }
-                self.outer_column_anchored(expr)
-                    .filter(|&anchored| anchored)
-                    .map(|_| KeySource::AnchoredOuter)
+                self.outer_instance(expr)
+                    .and_then(|o| match (o.anchored, o.tenant) {
+                        (true, _) => Some(KeySource::Anchored),
+                        (false, true) => Some(KeySource::ReportedOuter),
+                        (false, false) => None,
+                    })
             }
             _ => None,
         }
@@ -1011,23 +1076,18 @@ impl Analyzer<'_> {
         }
     }
 
-    /// For `alias.column` naming an enclosing query's instance: whether it is anchored.
-    fn outer_column_anchored(&self, expr: &Expr) -> Option<bool> {
+    /// The enclosing query's instance that `alias.column` names.
+    fn outer_instance(&self, expr: &Expr) -> Option<&OuterInstance> {
         let Expr::CompoundIdentifier(parts) = expr else {
             return None;
         };
         let [.., qualifier, _] = parts.as_slice() else {
             return None;
         };
-        self.outer
-            .iter()
-            .rev()
-            .flatten()
-            .find(|o| match &o.alias {
-                Some(a) => a.eq_ignore_ascii_case(&qualifier.value),
-                None => table_key(&o.table) == table_key(&qualifier.value),
-            })
-            .map(|o| o.anchored)
+        self.outer.iter().rev().flatten().find(|o| match &o.alias {
+            Some(a) => a.eq_ignore_ascii_case(&qualifier.value),
+            None => table_key(&o.table) == table_key(&qualifier.value),
+        })
     }
 
     /// The anchoring facts of a condition's AND-spine.
@@ -1318,6 +1378,35 @@ impl Analyzer<'_> {
     }
 }
 
+/// Whether a subquery selects one plain column of its own FROM tables.
+fn selects_own_column(q: &Query) -> bool {
+    let SetExpr::Select(select) = &*q.body else {
+        return false;
+    };
+    let own = |qualifier: &str| {
+        select.from.iter().any(|f| match &f.relation {
+            TableFactor::Table { name, alias, .. } => match alias {
+                Some(a) => a.name.value.eq_ignore_ascii_case(qualifier),
+                None => table_key(&object_name(name)) == table_key(qualifier),
+            },
+            _ => false,
+        })
+    };
+    match select.projection.as_slice() {
+        [sqlparser::ast::SelectItem::UnnamedExpr(e)] => match e {
+            Expr::Identifier(i) => {
+                !i.value.starts_with(HOLE_PREFIX)
+                    && matches!(select.from.as_slice(), [f] if f.joins.is_empty())
+            }
+            Expr::CompoundIdentifier(parts) => {
+                matches!(parts.as_slice(), [q, _] if own(&q.value))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether every column of one of an instance's keys is equated with an anchored row's value or
 /// a fixed value, at least one with an anchored row's value: a lookup by client-supplied key
 /// values alone is exactly what needs the tenant filter.
@@ -1325,13 +1414,15 @@ fn key_determined(
     n: usize,
     keys: &[Vec<String>],
     equalities: &[KeyEquality],
+    follow_reported: bool,
     source: &dyn Fn(usize) -> bool,
 ) -> bool {
     let anchored = |i: &usize| *i != n && source(*i);
     let from_rows = |e: &KeyEquality| match &e.source {
         KeySource::Rows(rows) => !rows.is_empty() && rows.iter().all(anchored),
-        KeySource::AnchoredOuter => true,
-        KeySource::Value => false,
+        KeySource::Anchored => true,
+        KeySource::ReportedOuter => follow_reported,
+        KeySource::Value(_) => false,
     };
     keys.iter().any(|key| {
         let on = |column: &str| -> Vec<&KeyEquality> {
@@ -1343,7 +1434,7 @@ fn key_determined(
         let fixed = key.iter().all(|c| {
             on(c)
                 .into_iter()
-                .any(|e| matches!(e.source, KeySource::Value) || from_rows(e))
+                .any(|e| matches!(e.source, KeySource::Value(_)) || from_rows(e))
         });
         fixed && key.iter().any(|c| on(c).into_iter().any(from_rows))
     })
