@@ -753,49 +753,64 @@ impl Analyzer<'_> {
     }
 
     /// Unanchored instances that a reported instance's filter would anchor through their key
-    /// (`q JOIN j USING (id) WHERE j.id = $1`): one root cause, reported once, on the instance
-    /// the others hang from. An instance looked up by a value (`WHERE q.id = $1`) is always
-    /// reported: that lookup is the insecure reference. In a cycle the last instance examined
-    /// stays reported.
+    /// (`q JOIN j USING (id) WHERE q.id = $1`): one root cause, reported once. Roots are chosen
+    /// one at a time, lookups by a value (`WHERE q.id = $1`, the insecure reference itself)
+    /// first, and whatever their anchoring would carry to is not reported again.
     fn follows_a_finding(
         &self,
         instances: &[Instance],
         graph: &KeyGraph,
         owner_lookup: bool,
     ) -> Vec<bool> {
-        let reported = |i: &Instance| {
+        let candidate = |i: &Instance| {
             !i.anchored
-                && match i.kind {
-                    Kind::Tenant => !owner_lookup && !(self.accept_unscoped)(&i.table),
-                    Kind::Derived(r) => r == Rows::Unscoped,
-                    Kind::Global => false,
-                }
+                && matches!(i.kind, Kind::Tenant)
+                && !owner_lookup
+                && !(self.accept_unscoped)(&i.table)
         };
-        let mut source: Vec<bool> = instances
+        // A derived table whose body is reported inside is a root already.
+        let mut carried: Vec<bool> = instances
             .iter()
-            .map(|i| i.anchored || reported(i))
+            .map(|i| i.anchored || matches!(i.kind, Kind::Derived(Rows::Unscoped)))
             .collect();
         let mut follows = vec![false; instances.len()];
-        let looked_up = |n: &usize| {
+        let looked_up = |n: usize| {
             graph
                 .equalities
                 .iter()
-                .any(|e| e.target == *n && matches!(e.source, KeySource::Value(_)))
+                .any(|e| e.target == n && matches!(e.source, KeySource::Value(_)))
         };
-        for (n, inst) in instances.iter().enumerate() {
-            let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
-            if matches!(inst.kind, Kind::Tenant)
-                && reported(inst)
-                && !looked_up(&n)
-                && key_determined(n, keys, &graph.equalities, true, &|i| {
-                    source.get(i).copied().unwrap_or(false)
-                })
-            {
-                follows[n] = true;
-                if let Some(s) = source.get_mut(n) {
-                    *s = false;
+        let mut roots: Vec<usize> = (0..instances.len())
+            .filter(|&n| instances.get(n).is_some_and(candidate))
+            .collect();
+        roots.sort_by_key(|&n| !looked_up(n));
+        let propagate = |carried: &mut Vec<bool>, follows: &mut Vec<bool>| {
+            let mut changed = true;
+            while changed {
+                changed = false;
+                for (n, inst) in instances.iter().enumerate() {
+                    let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
+                    let snapshot = carried.clone();
+                    let source = |i: usize| snapshot.get(i).copied().unwrap_or(false);
+                    if !source(n) && key_determined(n, keys, &graph.equalities, true, &source) {
+                        if let (Some(c), Some(f)) = (carried.get_mut(n), follows.get_mut(n)) {
+                            *c = true;
+                            *f = candidate(inst);
+                            changed = true;
+                        }
+                    }
                 }
             }
+        };
+        propagate(&mut carried, &mut follows);
+        for root in roots {
+            if carried.get(root).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(c) = carried.get_mut(root) {
+                *c = true;
+            }
+            propagate(&mut carried, &mut follows);
         }
         follows
     }
@@ -1146,6 +1161,12 @@ impl Analyzer<'_> {
                 }
                 f
             }
+            // Rows without a tenant are global rows: `(t.tenant_id IS NULL OR t.tenant_id = $1)`
+            // reads the shared rows and the caller's own.
+            Expr::IsNull(col) => match self.tenant_ref(col, instances) {
+                Some(ColRef::Inner(a)) => vec![Fact::Direct(a)],
+                _ => Vec::new(),
+            },
             Expr::InList {
                 expr: col,
                 list,
