@@ -818,7 +818,12 @@ impl Analyzer<'_> {
     /// Computes which instances are anchored, from scratch.
     fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) -> KeyGraph {
         for inst in instances.iter_mut() {
-            inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped));
+            // `FROM t {}`: the fragment after a table may be its WHERE clause.
+            let spliced_clause = inst
+                .alias
+                .as_deref()
+                .is_some_and(|a| a.starts_with(HOLE_PREFIX));
+            inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped)) || spliced_clause;
         }
         let mut edges: Vec<(usize, usize)> = Vec::new();
         let mut key_equalities: Vec<KeyEquality> = Vec::new();
@@ -1160,6 +1165,11 @@ impl Analyzer<'_> {
                     _ => {}
                 }
                 f
+            }
+            // A fragment spliced in as a whole predicate (`WHERE {}`, `AND {}`) may hold any
+            // instance's tenant filter: unknown, so not reported.
+            Expr::Identifier(i) if i.value.starts_with(HOLE_PREFIX) => {
+                (0..instances.len()).map(Fact::Direct).collect()
             }
             // Rows without a tenant are global rows: `(t.tenant_id IS NULL OR t.tenant_id = $1)`
             // reads the shared rows and the caller's own.
