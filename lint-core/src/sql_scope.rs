@@ -627,14 +627,22 @@ impl Analyzer<'_> {
                     .iter()
                     .filter_map(|c| c.0.last().and_then(|p| p.as_ident()))
                 {
-                    let owner = |side: &[usize]| -> Option<usize> {
-                        let mut owners = side
-                            .iter()
+                    let owners = |side: &[usize]| -> Vec<usize> {
+                        side.iter()
                             .copied()
-                            .filter(|&i| self.may_have_column(&instances[i], &column.value));
-                        owners.next().filter(|_| owners.next().is_none())
+                            .filter(|&i| {
+                                instances
+                                    .get(i)
+                                    .is_some_and(|inst| self.may_have_column(inst, &column.value))
+                            })
+                            .collect()
                     };
-                    let (Some(l), Some(r)) = (owner(&left), owner(&right)) else {
+                    let right_owner = match owners(&right).as_slice() {
+                        [only] => Some(*only),
+                        _ => None,
+                    };
+                    let left_owner = merged_using_column(&owners(&left), &column.value, conditions);
+                    let (Some(l), Some(r)) = (left_owner, right_owner) else {
                         continue;
                     };
                     for (target, from) in [(l, r), (r, l)] {
@@ -1407,6 +1415,30 @@ impl Analyzer<'_> {
             let _ = e.visit(&mut c);
         }
     }
+}
+
+/// The instance whose column a USING column of the left side stands for: the only owner, or,
+/// after earlier `USING (col)` joins (`a LEFT JOIN b USING (id) JOIN c USING (id)`), the owner
+/// every other owner was equated to (the preserved side of an outer join; either side of an
+/// inner one).
+fn merged_using_column(
+    owners: &[usize],
+    column: &str,
+    conditions: &[Condition<'_>],
+) -> Option<usize> {
+    let equated_to = |other: usize, merged: usize| {
+        conditions.iter().any(|c| {
+            matches!(c, Condition::Key(k)
+                if k.target == other
+                    && k.column.eq_ignore_ascii_case(column)
+                    && matches!(&k.source, KeySource::Rows(rows) if rows.as_slice() == [merged]))
+        })
+    };
+    // Any owner all the others equal holds the merged value.
+    owners
+        .iter()
+        .copied()
+        .find(|&m| owners.iter().all(|&o| o == m || equated_to(o, m)))
 }
 
 /// Whether a subquery selects one plain column of its own FROM tables.
