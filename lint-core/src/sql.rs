@@ -38,6 +38,9 @@ pub struct SqlPiece {
 pub struct SqlText {
     pub text: String,
     pub pieces: Vec<SqlPiece>,
+    /// Some of the text is a file from a migrations folder (`include_str!`): a schema change
+    /// the application applies itself, not one of its queries.
+    pub includes_migration: bool,
 }
 
 impl SqlText {
@@ -72,6 +75,7 @@ impl SqlText {
     pub fn append(&mut self, other: SqlText) {
         let base = self.text.len() as u32;
         self.text.push_str(&other.text);
+        self.includes_migration |= other.includes_migration;
         let hole_base = self.holes().count();
         for mut p in other.pieces {
             p.start += base;
@@ -85,7 +89,10 @@ impl SqlText {
     }
 
     fn renumber_holes(&mut self) {
-        let mut rebuilt = SqlText::default();
+        let mut rebuilt = SqlText {
+            includes_migration: self.includes_migration,
+            ..SqlText::default()
+        };
         for p in std::mem::take(&mut self.pieces) {
             let value = &self.text[p.start as usize..p.end as usize];
             match p.origin {
