@@ -461,6 +461,56 @@ fn natural_key(s: &str) -> Vec<(u8, u128, String)> {
 mod tests {
     use super::*;
 
+    fn table_from(sql: &str) -> Table {
+        let (stmts, errors) =
+            crate::sql::parse_statements(sql, crate::config::SqlDialect::Postgres);
+        assert!(errors.is_empty(), "{errors:?}");
+        let Some(Statement::CreateTable(ct)) = stmts.first().map(|s| &s.statement) else {
+            panic!("not a CREATE TABLE: {sql}");
+        };
+        let mut table = Table {
+            name: object_name(&ct.name),
+            columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
+            foreign_keys: Vec::new(),
+            declared_in: String::new(),
+            declared_at: Span::new(0, 0),
+            file: None,
+            rls: Default::default(),
+            not_null: Vec::new(),
+            primary_key: Vec::new(),
+            unique_keys: Vec::new(),
+        };
+        for c in &ct.columns {
+            column_keys(&mut table, c);
+        }
+        for c in &ct.constraints {
+            table.add_constraint(c);
+        }
+        table
+    }
+
+    #[test]
+    fn keys_from_column_options_and_constraints() {
+        let t = table_from(
+            "CREATE TABLE t (id UUID PRIMARY KEY, email TEXT UNIQUE, a INT, b INT, UNIQUE (a, b))",
+        );
+        let keys: Vec<&[String]> = t.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                &["id".to_string()][..],
+                &["email".to_string()],
+                &["a".to_string(), "b".to_string()]
+            ]
+        );
+        let mut t = table_from("CREATE TABLE g (r INT, u TEXT, CONSTRAINT g_pk PRIMARY KEY (r, u), CONSTRAINT g_r UNIQUE (r))");
+        assert_eq!(t.primary_key, ["r", "u"]);
+        t.drop_constraint("g_r");
+        assert!(t.unique_keys.is_empty());
+        t.drop_constraint("g_pkey");
+        assert!(t.primary_key.is_empty());
+    }
+
     #[test]
     fn migrations_sort_numerically() {
         let mut v = vec!["m/V10__b.sql", "m/V2__a.sql", "m/V1__z.sql"];
