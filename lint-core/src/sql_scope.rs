@@ -796,10 +796,10 @@ impl Analyzer<'_> {
             let mut changed = true;
             while changed {
                 changed = false;
+                let snapshot = carried.clone();
+                let source = |i: usize| snapshot.get(i).copied().unwrap_or(false);
                 for (n, inst) in instances.iter().enumerate() {
                     let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
-                    let snapshot = carried.clone();
-                    let source = |i: usize| snapshot.get(i).copied().unwrap_or(false);
                     if !source(n) && key_determined(n, keys, &graph.equalities, true, &source) {
                         if let (Some(c), Some(f)) = (carried.get_mut(n), follows.get_mut(n)) {
                             *c = true;
@@ -900,9 +900,9 @@ impl Analyzer<'_> {
                     }
                 }
             }
+            let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
+            let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
             for (n, keys) in keys.iter().enumerate() {
-                let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
-                let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
                 if !is_anchored(n) && key_determined(n, keys, &key_equalities, false, &is_anchored)
                 {
                     if let Some(inst) = instances.get_mut(n) {
