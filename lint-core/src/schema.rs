@@ -26,6 +26,18 @@ pub struct Table {
     /// Columns declared `NOT NULL` or `PRIMARY KEY`.
     #[serde(skip)]
     pub not_null: Vec<String>,
+    /// The primary key's columns (empty when the migrations declare none).
+    pub primary_key: Vec<String>,
+    /// Unique constraints and unique indexes without a predicate: each identifies one row.
+    pub unique_keys: Vec<UniqueKey>,
+}
+
+/// A set of columns no two rows share.
+#[derive(Debug, Clone, Serialize)]
+pub struct UniqueKey {
+    /// The constraint or index name, as declared or as Postgres names it by default.
+    pub name: String,
+    pub columns: Vec<String>,
 }
 
 impl Table {
@@ -35,6 +47,80 @@ impl Table {
 
     pub fn is_not_null(&self, column: &str) -> bool {
         self.not_null.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+
+    /// The column sets that identify one row: the primary key, then each unique key.
+    pub fn keys(&self) -> impl Iterator<Item = &[String]> {
+        std::iter::once(self.primary_key.as_slice())
+            .filter(|k| !k.is_empty())
+            .chain(self.unique_keys.iter().map(|k| k.columns.as_slice()))
+    }
+
+    fn add_constraint(&mut self, constraint: &sqlparser::ast::TableConstraint) {
+        use sqlparser::ast::TableConstraint;
+        match constraint {
+            TableConstraint::PrimaryKey { columns, .. } => {
+                self.primary_key = index_columns(columns);
+                self.not_null.extend(self.primary_key.iter().cloned());
+            }
+            TableConstraint::Unique { name, columns, .. } => {
+                let columns = index_columns(columns);
+                let name = name.as_ref().map_or_else(
+                    || default_unique_name(&self.name, &columns),
+                    |n| n.value.clone(),
+                );
+                self.add_unique(name, columns);
+            }
+            _ => {}
+        }
+    }
+
+    fn add_unique(&mut self, name: String, columns: Vec<String>) {
+        // An expression column (`lower(email)`) makes no plain-column key.
+        if !columns.is_empty() && columns.iter().all(|c| !c.is_empty()) {
+            self.unique_keys.push(UniqueKey { name, columns });
+        }
+    }
+
+    /// `DROP CONSTRAINT name`: the primary key (`<table>_pkey` by default) or a unique key.
+    fn drop_constraint(&mut self, name: &str) {
+        let pkey = format!("{}_pkey", table_key(&self.name));
+        if name.eq_ignore_ascii_case(&pkey) {
+            self.primary_key.clear();
+        }
+        self.unique_keys
+            .retain(|k| !k.name.eq_ignore_ascii_case(name));
+    }
+}
+
+/// Plain column names of an index's columns; an expression yields an empty name.
+fn index_columns(columns: &[sqlparser::ast::IndexColumn]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| match &c.column.expr {
+            sqlparser::ast::Expr::Identifier(i) => i.value.clone(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// The name Postgres gives an unnamed unique constraint: `<table>_<col>_..._key`.
+fn default_unique_name(table: &str, columns: &[String]) -> String {
+    format!("{}_{}_key", table_key(table), columns.join("_"))
+}
+
+/// Applies a column definition's `PRIMARY KEY` / `UNIQUE` options.
+fn column_keys(table: &mut Table, def: &sqlparser::ast::ColumnDef) {
+    for o in &def.options {
+        if let sqlparser::ast::ColumnOption::Unique { is_primary, .. } = o.option {
+            let column = def.name.value.clone();
+            if is_primary {
+                table.primary_key = vec![column];
+            } else {
+                let name = default_unique_name(&table.name, std::slice::from_ref(&column));
+                table.add_unique(name, vec![column]);
+            }
+        }
     }
 }
 
@@ -114,24 +200,43 @@ impl Schema {
             Statement::CreateTable(ct) => {
                 let name = object_name(&ct.name);
                 let declared_at = site.span_of(&file.source.text, stmt, ct.name.span());
-                self.tables.insert(
-                    table_key(&name),
-                    Table {
-                        name,
-                        columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
-                        foreign_keys: foreign_keys(ct),
-                        declared_in: file.source.rel_path.clone(),
-                        declared_at,
-                        file: Some(file.source.clone()),
-                        rls: Default::default(),
-                        not_null: ct
-                            .columns
-                            .iter()
-                            .filter(|c| is_not_null(c))
-                            .map(|c| c.name.value.clone())
-                            .collect(),
-                    },
-                );
+                let mut table = Table {
+                    name,
+                    columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
+                    foreign_keys: foreign_keys(ct),
+                    declared_in: file.source.rel_path.clone(),
+                    declared_at,
+                    file: Some(file.source.clone()),
+                    rls: Default::default(),
+                    not_null: ct
+                        .columns
+                        .iter()
+                        .filter(|c| is_not_null(c))
+                        .map(|c| c.name.value.clone())
+                        .collect(),
+                    primary_key: Vec::new(),
+                    unique_keys: Vec::new(),
+                };
+                for c in &ct.columns {
+                    column_keys(&mut table, c);
+                }
+                for c in &ct.constraints {
+                    table.add_constraint(c);
+                }
+                self.tables.insert(table_key(&table.name), table);
+            }
+            Statement::CreateIndex(ci) if ci.unique && ci.predicate.is_none() => {
+                if let Some(table) = self
+                    .tables
+                    .get_mut(&table_key(&object_name(&ci.table_name)))
+                {
+                    let columns = index_columns(&ci.columns);
+                    let name = ci
+                        .name
+                        .as_ref()
+                        .map_or_else(String::new, |n| table_key(&object_name(n)));
+                    table.add_unique(name, columns);
+                }
             }
             Statement::AlterTable {
                 name, operations, ..
@@ -147,7 +252,15 @@ impl Schema {
                             if is_not_null(column_def) {
                                 table.not_null.push(column_def.name.value.clone());
                             }
+                            column_keys(table, column_def);
                         }
+                        AlterTableOperation::AddConstraint { constraint, .. } => {
+                            table.add_constraint(constraint)
+                        }
+                        AlterTableOperation::DropConstraint { name, .. } => {
+                            table.drop_constraint(&name.value)
+                        }
+                        AlterTableOperation::DropPrimaryKey { .. } => table.primary_key.clear(),
                         AlterTableOperation::AlterColumn { column_name, op } => match op {
                             sqlparser::ast::AlterColumnOperation::SetNotNull => {
                                 table.not_null.push(column_name.value.clone())
@@ -158,15 +271,27 @@ impl Schema {
                             _ => {}
                         },
                         AlterTableOperation::DropColumn { column_names, .. } => {
-                            table.columns.retain(|c| {
-                                !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
-                            })
+                            let dropped = |c: &String| {
+                                column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
+                            };
+                            table.columns.retain(|c| !dropped(c));
+                            // Postgres drops the indexes and constraints that use the column.
+                            if table.primary_key.iter().any(dropped) {
+                                table.primary_key.clear();
+                            }
+                            table.unique_keys.retain(|k| !k.columns.iter().any(dropped));
                         }
                         AlterTableOperation::RenameColumn {
                             old_column_name,
                             new_column_name,
                         } => {
-                            for c in &mut table.columns {
+                            let key_columns = table.primary_key.iter_mut().chain(
+                                table
+                                    .unique_keys
+                                    .iter_mut()
+                                    .flat_map(|k| k.columns.iter_mut()),
+                            );
+                            for c in table.columns.iter_mut().chain(key_columns) {
                                 if c.eq_ignore_ascii_case(&old_column_name.value) {
                                     *c = new_column_name.value.clone();
                                 }
@@ -240,6 +365,19 @@ impl Schema {
             } => {
                 for n in names {
                     self.tables.remove(&table_key(&object_name(n)));
+                }
+            }
+            Statement::Drop {
+                object_type: ObjectType::Index,
+                names,
+                ..
+            } => {
+                for n in names {
+                    let index = table_key(&object_name(n));
+                    for t in self.tables.values_mut() {
+                        t.unique_keys
+                            .retain(|k| !k.name.eq_ignore_ascii_case(&index));
+                    }
                 }
             }
             _ => {}
@@ -322,6 +460,56 @@ fn natural_key(s: &str) -> Vec<(u8, u128, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn table_from(sql: &str) -> Table {
+        let (stmts, errors) =
+            crate::sql::parse_statements(sql, crate::config::SqlDialect::Postgres);
+        assert!(errors.is_empty(), "{errors:?}");
+        let Some(Statement::CreateTable(ct)) = stmts.first().map(|s| &s.statement) else {
+            panic!("not a CREATE TABLE: {sql}");
+        };
+        let mut table = Table {
+            name: object_name(&ct.name),
+            columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
+            foreign_keys: Vec::new(),
+            declared_in: String::new(),
+            declared_at: Span::new(0, 0),
+            file: None,
+            rls: Default::default(),
+            not_null: Vec::new(),
+            primary_key: Vec::new(),
+            unique_keys: Vec::new(),
+        };
+        for c in &ct.columns {
+            column_keys(&mut table, c);
+        }
+        for c in &ct.constraints {
+            table.add_constraint(c);
+        }
+        table
+    }
+
+    #[test]
+    fn keys_from_column_options_and_constraints() {
+        let t = table_from(
+            "CREATE TABLE t (id UUID PRIMARY KEY, email TEXT UNIQUE, a INT, b INT, UNIQUE (a, b))",
+        );
+        let keys: Vec<&[String]> = t.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                &["id".to_string()][..],
+                &["email".to_string()],
+                &["a".to_string(), "b".to_string()]
+            ]
+        );
+        let mut t = table_from("CREATE TABLE g (r INT, u TEXT, CONSTRAINT g_pk PRIMARY KEY (r, u), CONSTRAINT g_r UNIQUE (r))");
+        assert_eq!(t.primary_key, ["r", "u"]);
+        t.drop_constraint("g_r");
+        assert!(t.unique_keys.is_empty());
+        t.drop_constraint("g_pkey");
+        assert!(t.primary_key.is_empty());
+    }
 
     #[test]
     fn migrations_sort_numerically() {

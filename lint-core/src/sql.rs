@@ -38,6 +38,9 @@ pub struct SqlPiece {
 pub struct SqlText {
     pub text: String,
     pub pieces: Vec<SqlPiece>,
+    /// Some of the text is a file from a migrations folder (`include_str!`): a schema change
+    /// the application applies itself, not one of its queries.
+    pub includes_migration: bool,
 }
 
 impl SqlText {
@@ -72,6 +75,7 @@ impl SqlText {
     pub fn append(&mut self, other: SqlText) {
         let base = self.text.len() as u32;
         self.text.push_str(&other.text);
+        self.includes_migration |= other.includes_migration;
         let hole_base = self.holes().count();
         for mut p in other.pieces {
             p.start += base;
@@ -85,7 +89,10 @@ impl SqlText {
     }
 
     fn renumber_holes(&mut self) {
-        let mut rebuilt = SqlText::default();
+        let mut rebuilt = SqlText {
+            includes_migration: self.includes_migration,
+            ..SqlText::default()
+        };
         for p in std::mem::take(&mut self.pieces) {
             let value = &self.text[p.start as usize..p.end as usize];
             match p.origin {
@@ -281,7 +288,15 @@ pub struct SqlSite {
 
 impl SqlSite {
     pub fn new(origin: SqlOrigin, call_span: Span, text: SqlText, dialect: SqlDialect) -> SqlSite {
-        let (statements, mut errors) = parse_statements(&text.text, dialect);
+        let (mut statements, mut errors) = parse_statements(&text.text, dialect);
+        if !errors.is_empty() {
+            if let Some(retry) = subquery_holes(&text) {
+                let (s, e) = parse_statements(&retry, dialect);
+                if e.len() < errors.len() {
+                    (statements, errors) = (s, e);
+                }
+            }
+        }
         let mut force_rls = Vec::new();
         errors.retain(|e| {
             let chunk = text
@@ -343,6 +358,28 @@ impl SqlSite {
     pub fn is_migration(&self) -> bool {
         matches!(self.origin, SqlOrigin::File { migration: true })
     }
+}
+
+/// The text with each hole that stands alone in parentheses (`FROM ({}) p`, a subquery built
+/// elsewhere) replaced by `SELECT 1`, padded to the hole's length so that offsets still map.
+/// `None` when there is no such hole.
+fn subquery_holes(text: &SqlText) -> Option<String> {
+    let mut out = text.text.clone();
+    let mut replaced = false;
+    for (piece, _, _) in text.holes() {
+        let (start, end) = (piece.start as usize, piece.end as usize);
+        let before = text.text.get(..start)?.trim_end();
+        let after = text.text.get(end..)?.trim_start();
+        let stand_in = "SELECT 1";
+        if before.ends_with('(') && after.starts_with(')') && end - start >= stand_in.len() {
+            out.replace_range(
+                start..end,
+                &format!("{stand_in:<width$}", width = end - start),
+            );
+            replaced = true;
+        }
+    }
+    replaced.then_some(out)
 }
 
 pub fn dialect(d: SqlDialect) -> Box<dyn Dialect> {
@@ -500,6 +537,22 @@ mod tests {
         let (ok, bad) = parse_statements("SELECT 1; SELEC oops; SELECT 2", SqlDialect::Postgres);
         assert_eq!(ok.len(), 2);
         assert_eq!(bad.len(), 1);
+    }
+
+    #[test]
+    fn a_hole_standing_for_a_subquery_parses() {
+        let mut text = SqlText::default();
+        text.push_literal("SELECT count(*) FROM (", 0, false);
+        text.push_hole(None, Span::new(0, 1));
+        text.push_literal(") p GROUP BY 1", 0, false);
+        let site = SqlSite::new(
+            SqlOrigin::File { migration: false },
+            Span::new(0, 1),
+            text,
+            SqlDialect::Postgres,
+        );
+        assert!(site.errors.is_empty(), "{:?}", site.errors);
+        assert_eq!(site.statements.len(), 1);
     }
 
     #[test]

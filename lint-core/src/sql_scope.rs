@@ -4,16 +4,18 @@
 //! subqueries, CTE bodies, set-operation arms) must be *anchored*: a conjunct on the AND-spine of
 //! the WHERE clause or of an inner join's ON compares its tenant column with a value (a bind, a
 //! spliced value, a literal, `current_setting(..)`), or with the tenant column of an instance
-//! that is itself anchored. INSERTs must set the tenant column, and no statement may reassign it.
+//! that is itself anchored. An instance whose key (primary key or unique key) is equated with
+//! columns of anchored instances is anchored too: its row is the one a tenant-owned row points
+//! to. INSERTs must set the tenant column, and no statement may reassign it.
 
 use crate::engine::Workspace;
 use crate::schema::{object_name, table_key};
 use crate::sql::HOLE_PREFIX;
 use crate::sql_util::function_name;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint, JoinOperator,
-    OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor, TableObject,
-    TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
+    AccessExpr, AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint,
+    JoinOperator, OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor,
+    TableObject, TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::tokenizer::Span as SqlSpan;
 use std::collections::{HashMap, HashSet};
@@ -165,6 +167,39 @@ enum Condition<'q> {
     },
     /// `JOIN ... USING (tenant_id)`: `to` is anchored when `from` is.
     Edge { from: usize, to: usize },
+    /// `JOIN ... USING (id)`: one column of one side equals the same column of the other.
+    Key(KeyEquality),
+}
+
+/// Each instance's keys and the key equalities of a scope.
+struct KeyGraph {
+    keys: Vec<Vec<Vec<String>>>,
+    equalities: Vec<KeyEquality>,
+}
+
+/// `target.column = source` on an AND-spine: what key-join carry-over reads.
+#[derive(Clone, Debug)]
+struct KeyEquality {
+    target: usize,
+    column: String,
+    source: KeySource,
+    /// From the WHERE clause or an inner join: it holds for every row of the result.
+    everywhere: bool,
+}
+
+#[derive(Clone, Debug)]
+enum KeySource {
+    /// A bind, literal or spliced value: the client may choose it. The placeholder's name when
+    /// it is a numbered one (`$3` is the same value wherever it appears).
+    Value(Option<String>),
+    /// A value read from the rows of these instances (a column, an array element, a JSON
+    /// field): fixed by those rows once they are anchored.
+    Rows(Vec<usize>),
+    /// A value read from anchored rows: an anchored instance of an enclosing query, or the
+    /// column a scoped subquery selects (`id IN (SELECT job_id FROM t WHERE tenant_id = $1)`).
+    Anchored,
+    /// A value read from an enclosing query's instance that is reported itself.
+    ReportedOuter,
 }
 
 struct Cte {
@@ -493,11 +528,12 @@ impl Analyzer<'_> {
         exprs.extend(join_exprs);
         self.nested_queries(&exprs);
         self.outer.pop();
-        self.anchor(&mut instances, &conditions);
+        let graph = self.anchor(&mut instances, &conditions);
+        let follows = self.follows_a_finding(&instances, &graph, owner_lookup);
 
         let mut rows = Rows::Global;
         let mut pending = Vec::new();
-        for inst in &instances {
+        for (inst, follows) in instances.iter().zip(follows) {
             if owner_lookup && matches!(inst.kind, Kind::Tenant) {
                 continue;
             }
@@ -519,6 +555,7 @@ impl Analyzer<'_> {
                 Kind::Tenant if inst.anchored || (self.accept_unscoped)(&inst.table) => {
                     Rows::Scoped
                 }
+                Kind::Tenant if follows => Rows::Unscoped,
                 Kind::Tenant => {
                     pending.push(self.issues.len());
                     self.issues.push(ScopeIssue::Unscoped {
@@ -585,6 +622,40 @@ impl Analyzer<'_> {
                         .and_then(|p| p.as_ident())
                         .is_some_and(|i| self.ws.is_tenant_column(&i.value))
                 });
+                let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                for column in columns
+                    .iter()
+                    .filter_map(|c| c.0.last().and_then(|p| p.as_ident()))
+                {
+                    let owners = |side: &[usize]| -> Vec<usize> {
+                        side.iter()
+                            .copied()
+                            .filter(|&i| {
+                                instances
+                                    .get(i)
+                                    .is_some_and(|inst| self.may_have_column(inst, &column.value))
+                            })
+                            .collect()
+                    };
+                    let right_owner = match owners(&right).as_slice() {
+                        [only] => Some(*only),
+                        _ => None,
+                    };
+                    let left_owner = merged_using_column(&owners(&left), &column.value, conditions);
+                    let (Some(l), Some(r)) = (left_owner, right_owner) else {
+                        continue;
+                    };
+                    for (target, from) in [(l, r), (r, l)] {
+                        if may_anchor(target) {
+                            conditions.push(Condition::Key(KeyEquality {
+                                target,
+                                column: column.value.clone(),
+                                source: KeySource::Rows(vec![from]),
+                                everywhere: targets.is_none(),
+                            }));
+                        }
+                    }
+                }
                 if shares_tenant {
                     // `USING (tenant_id)` equates the tenant columns of both sides.
                     let lhs: Vec<usize> = left
@@ -592,7 +663,6 @@ impl Analyzer<'_> {
                         .copied()
                         .filter(|&i| !matches!(instances[i].kind, Kind::Global))
                         .collect();
-                    let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
                     for &r in &right {
                         for &l in &lhs {
                             if may_anchor(r) {
@@ -690,17 +760,90 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Unanchored instances that a reported instance's filter would anchor through their key
+    /// (`q JOIN j USING (id) WHERE q.id = $1`): one root cause, reported once. Roots are chosen
+    /// one at a time, lookups by a value (`WHERE q.id = $1`, the insecure reference itself)
+    /// first, and whatever their anchoring would carry to is not reported again.
+    fn follows_a_finding(
+        &self,
+        instances: &[Instance],
+        graph: &KeyGraph,
+        owner_lookup: bool,
+    ) -> Vec<bool> {
+        let candidate = |i: &Instance| {
+            !i.anchored
+                && matches!(i.kind, Kind::Tenant)
+                && !owner_lookup
+                && !(self.accept_unscoped)(&i.table)
+        };
+        // A derived table whose body is reported inside is a root already.
+        let mut carried: Vec<bool> = instances
+            .iter()
+            .map(|i| i.anchored || matches!(i.kind, Kind::Derived(Rows::Unscoped)))
+            .collect();
+        let mut follows = vec![false; instances.len()];
+        let looked_up = |n: usize| {
+            graph
+                .equalities
+                .iter()
+                .any(|e| e.target == n && matches!(e.source, KeySource::Value(_)))
+        };
+        let mut roots: Vec<usize> = (0..instances.len())
+            .filter(|&n| instances.get(n).is_some_and(candidate))
+            .collect();
+        roots.sort_by_key(|&n| !looked_up(n));
+        let propagate = |carried: &mut Vec<bool>, follows: &mut Vec<bool>| {
+            let mut changed = true;
+            while changed {
+                changed = false;
+                let snapshot = carried.clone();
+                let source = |i: usize| snapshot.get(i).copied().unwrap_or(false);
+                for (n, inst) in instances.iter().enumerate() {
+                    let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
+                    if !source(n) && key_determined(n, keys, &graph.equalities, true, &source) {
+                        if let (Some(c), Some(f)) = (carried.get_mut(n), follows.get_mut(n)) {
+                            *c = true;
+                            *f = candidate(inst);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        };
+        propagate(&mut carried, &mut follows);
+        for root in roots {
+            if carried.get(root).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(c) = carried.get_mut(root) {
+                *c = true;
+            }
+            propagate(&mut carried, &mut follows);
+        }
+        follows
+    }
+
     /// Computes which instances are anchored, from scratch.
-    fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) {
+    fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) -> KeyGraph {
         for inst in instances.iter_mut() {
-            inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped));
+            // `FROM t {}`: the fragment after a table may be its WHERE clause.
+            let spliced_clause = inst
+                .alias
+                .as_deref()
+                .is_some_and(|a| a.starts_with(HOLE_PREFIX));
+            inst.anchored = matches!(inst.kind, Kind::Derived(Rows::Scoped)) || spliced_clause;
         }
         let mut edges: Vec<(usize, usize)> = Vec::new();
+        let mut key_equalities: Vec<KeyEquality> = Vec::new();
         for c in conditions {
             match c {
                 Condition::Edge { from, to } => edges.push((*from, *to)),
+                Condition::Key(k) => key_equalities.push(k.clone()),
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    let mut found = Vec::new();
+                    self.key_equalities(expr, instances, targets.is_none(), &mut found);
+                    key_equalities.extend(found.into_iter().filter(|k| may_anchor(k.target)));
                     for fact in self.facts(expr, instances) {
                         match fact {
                             Fact::Direct(i) if may_anchor(i) => {
@@ -722,7 +865,29 @@ impl Analyzer<'_> {
                 }
             }
         }
-        // Join equalities carry the filter: propagate to a fixed point.
+        // `j.id = $3 AND l.job_id = $3` equates `l.job_id` with `j.id`, where both hold for
+        // every row of the result.
+        let mut shared = Vec::new();
+        for a in key_equalities.iter().filter(|e| e.everywhere) {
+            let KeySource::Value(Some(p)) = &a.source else {
+                continue;
+            };
+            for b in &key_equalities {
+                if b.target != a.target && matches!(&b.source, KeySource::Value(Some(q)) if q == p)
+                {
+                    shared.push(KeyEquality {
+                        target: b.target,
+                        column: b.column.clone(),
+                        source: KeySource::Rows(vec![a.target]),
+                        everywhere: b.everywhere,
+                    });
+                }
+            }
+        }
+        key_equalities.extend(shared);
+        // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
+        // point.
+        let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
         let mut changed = true;
         while changed {
             changed = false;
@@ -735,7 +900,222 @@ impl Analyzer<'_> {
                     }
                 }
             }
+            let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
+            let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
+            for (n, keys) in keys.iter().enumerate() {
+                if !is_anchored(n) && key_determined(n, keys, &key_equalities, false, &is_anchored)
+                {
+                    if let Some(inst) = instances.get_mut(n) {
+                        inst.anchored = true;
+                        changed = true;
+                    }
+                }
+            }
         }
+        KeyGraph {
+            keys,
+            equalities: key_equalities,
+        }
+    }
+
+    /// The column sets that identify one row of an instance. A table the schema does not know
+    /// at all is taken to be keyed by `id`; a known table has only the keys its migrations
+    /// declare; derived tables and spliced names have none.
+    fn keys_of(&self, inst: &Instance) -> Vec<Vec<String>> {
+        if matches!(inst.kind, Kind::Derived(_)) || inst.table.starts_with(HOLE_PREFIX) {
+            return Vec::new();
+        }
+        match self.ws.schema.table(&inst.table) {
+            Some(t) => t.keys().map(<[String]>::to_vec).collect(),
+            None => vec![vec!["id".to_string()]],
+        }
+    }
+
+    /// Whether an instance may have a column: a table the schema lists with it, a table the
+    /// schema does not know, or a derived table.
+    fn may_have_column(&self, inst: &Instance, column: &str) -> bool {
+        match inst.kind {
+            Kind::Derived(_) => true,
+            _ => self
+                .ws
+                .schema
+                .table(&inst.table)
+                .is_none_or(|t| t.has_column(column)),
+        }
+    }
+
+    /// The `column = expr` equalities of a condition's AND-spine, both ways round.
+    fn key_equalities(
+        &self,
+        expr: &Expr,
+        instances: &[Instance],
+        everywhere: bool,
+        out: &mut Vec<KeyEquality>,
+    ) {
+        match expr {
+            Expr::Nested(inner) => self.key_equalities(inner, instances, everywhere, out),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.key_equalities(left, instances, everywhere, out);
+                self.key_equalities(right, instances, everywhere, out);
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                for (column, value) in [(left, right), (right, left)] {
+                    let Some((target, column)) = self.column_of(column, instances) else {
+                        continue;
+                    };
+                    if let Some(source) = self.key_source(value, target, instances) {
+                        out.push(KeyEquality {
+                            target,
+                            column,
+                            source,
+                            everywhere,
+                        });
+                    }
+                }
+            }
+            // `u.id = ANY(d.member_ids)`: one of the values a tenant-owned row holds.
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => {
+                if let (Some((target, column)), Some(source)) = (
+                    self.column_of(left, instances),
+                    self.row_value(right, usize::MAX, instances),
+                ) {
+                    out.push(KeyEquality {
+                        target,
+                        column,
+                        source,
+                        everywhere,
+                    });
+                }
+            }
+            // `j.id IN (SELECT job_id FROM t WHERE t.tenant_id = $1)`: a value of scoped rows.
+            Expr::InSubquery {
+                expr: col,
+                subquery,
+                negated: false,
+            } if self.subqueries.get(&address(subquery)) == Some(&Rows::Scoped)
+                && selects_own_column(subquery) =>
+            {
+                if let Some((target, column)) = self.column_of(col, instances) {
+                    out.push(KeyEquality {
+                        target,
+                        column,
+                        source: KeySource::Anchored,
+                        everywhere,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What fixes the value a key column is compared with.
+    fn key_source(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
+        if self.is_value(expr) {
+            let placeholder = match expr {
+                Expr::Value(v) => match &v.value {
+                    sqlparser::ast::Value::Placeholder(p) if p.len() > 1 && !p.starts_with('?') => {
+                        Some(p.clone())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            return Some(KeySource::Value(placeholder));
+        }
+        self.row_value(expr, target, instances)
+    }
+
+    /// A value read from other instances' rows: a column, an element of an array column, a
+    /// JSON field. Arithmetic or `COALESCE` with a bind would let the client steer it.
+    fn row_value(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
+        match expr {
+            Expr::Nested(e) | Expr::Cast { expr: e, .. } => self.row_value(e, target, instances),
+            // `f.versions[..]` parses as `f` with the accesses `.versions` and `[..]`.
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                match (&**root, access_chain.first()) {
+                    (Expr::Identifier(q), Some(AccessExpr::Dot(Expr::Identifier(c)))) => {
+                        let column = Expr::CompoundIdentifier(vec![q.clone(), c.clone()]);
+                        self.row_value(&column, target, instances)
+                    }
+                    _ => self.row_value(root, target, instances),
+                }
+            }
+            Expr::BinaryOp {
+                left,
+                op:
+                    BinaryOperator::Arrow
+                    | BinaryOperator::LongArrow
+                    | BinaryOperator::HashArrow
+                    | BinaryOperator::HashLongArrow,
+                right,
+            } if self.is_value(right) => self.row_value(left, target, instances),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                if let Some((owner, _)) = self.column_of(expr, instances) {
+                    return (owner != target).then(|| KeySource::Rows(vec![owner]));
+                }
+                self.outer_instance(expr)
+                    .and_then(|o| match (o.anchored, o.tenant) {
+                        (true, _) => Some(KeySource::Anchored),
+                        (false, true) => Some(KeySource::ReportedOuter),
+                        (false, false) => None,
+                    })
+            }
+            _ => None,
+        }
+    }
+
+    /// Resolves a column reference to the one instance of this scope it can belong to.
+    fn column_of(&self, expr: &Expr, instances: &[Instance]) -> Option<(usize, String)> {
+        match expr {
+            Expr::Nested(e) => self.column_of(e, instances),
+            Expr::CompoundIdentifier(parts) => {
+                let [.., qualifier, column] = parts.as_slice() else {
+                    return None;
+                };
+                let n = instances
+                    .iter()
+                    .position(|i| i.answers_to(&qualifier.value))?;
+                Some((n, column.value.clone()))
+            }
+            Expr::Identifier(column) if !column.value.starts_with(HOLE_PREFIX) => {
+                let mut owners = instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| self.may_have_column(i, &column.value));
+                match (owners.next(), owners.next()) {
+                    (Some((n, _)), None) => Some((n, column.value.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The enclosing query's instance that `alias.column` names.
+    fn outer_instance(&self, expr: &Expr) -> Option<&OuterInstance> {
+        let Expr::CompoundIdentifier(parts) = expr else {
+            return None;
+        };
+        let [.., qualifier, _] = parts.as_slice() else {
+            return None;
+        };
+        self.outer.iter().rev().flatten().find(|o| match &o.alias {
+            Some(a) => a.eq_ignore_ascii_case(&qualifier.value),
+            None => table_key(&o.table) == table_key(&qualifier.value),
+        })
     }
 
     /// The anchoring facts of a condition's AND-spine.
@@ -794,6 +1174,17 @@ impl Analyzer<'_> {
                 }
                 f
             }
+            // A fragment spliced in as a whole predicate (`WHERE {}`, `AND {}`) may hold any
+            // instance's tenant filter: unknown, so not reported.
+            Expr::Identifier(i) if i.value.starts_with(HOLE_PREFIX) => {
+                (0..instances.len()).map(Fact::Direct).collect()
+            }
+            // Rows without a tenant are global rows: `(t.tenant_id IS NULL OR t.tenant_id = $1)`
+            // reads the shared rows and the caller's own.
+            Expr::IsNull(col) => match self.tenant_ref(col, instances) {
+                Some(ColRef::Inner(a)) => vec![Fact::Direct(a)],
+                _ => Vec::new(),
+            },
             Expr::InList {
                 expr: col,
                 list,
@@ -1026,6 +1417,92 @@ impl Analyzer<'_> {
     }
 }
 
+/// The instance whose column a USING column of the left side stands for: the only owner, or,
+/// after earlier `USING (col)` joins (`a LEFT JOIN b USING (id) JOIN c USING (id)`), the owner
+/// every other owner was equated to (the preserved side of an outer join; either side of an
+/// inner one).
+fn merged_using_column(
+    owners: &[usize],
+    column: &str,
+    conditions: &[Condition<'_>],
+) -> Option<usize> {
+    let equated_to = |other: usize, merged: usize| {
+        conditions.iter().any(|c| {
+            matches!(c, Condition::Key(k)
+                if k.target == other
+                    && k.column.eq_ignore_ascii_case(column)
+                    && matches!(&k.source, KeySource::Rows(rows) if rows.as_slice() == [merged]))
+        })
+    };
+    // Any owner all the others equal holds the merged value.
+    owners
+        .iter()
+        .copied()
+        .find(|&m| owners.iter().all(|&o| o == m || equated_to(o, m)))
+}
+
+/// Whether a subquery selects one plain column of its own FROM tables.
+fn selects_own_column(q: &Query) -> bool {
+    let SetExpr::Select(select) = &*q.body else {
+        return false;
+    };
+    let own = |qualifier: &str| {
+        select.from.iter().any(|f| match &f.relation {
+            TableFactor::Table { name, alias, .. } => match alias {
+                Some(a) => a.name.value.eq_ignore_ascii_case(qualifier),
+                None => table_key(&object_name(name)) == table_key(qualifier),
+            },
+            _ => false,
+        })
+    };
+    match select.projection.as_slice() {
+        [sqlparser::ast::SelectItem::UnnamedExpr(e)] => match e {
+            Expr::Identifier(i) => {
+                !i.value.starts_with(HOLE_PREFIX)
+                    && matches!(select.from.as_slice(), [f] if f.joins.is_empty())
+            }
+            Expr::CompoundIdentifier(parts) => {
+                matches!(parts.as_slice(), [q, _] if own(&q.value))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether every column of one of an instance's keys is equated with an anchored row's value or
+/// a fixed value, at least one with an anchored row's value: a lookup by client-supplied key
+/// values alone is exactly what needs the tenant filter.
+fn key_determined(
+    n: usize,
+    keys: &[Vec<String>],
+    equalities: &[KeyEquality],
+    follow_reported: bool,
+    source: &dyn Fn(usize) -> bool,
+) -> bool {
+    let anchored = |i: &usize| *i != n && source(*i);
+    let from_rows = |e: &KeyEquality| match &e.source {
+        KeySource::Rows(rows) => !rows.is_empty() && rows.iter().all(anchored),
+        KeySource::Anchored => true,
+        KeySource::ReportedOuter => follow_reported,
+        KeySource::Value(_) => false,
+    };
+    keys.iter().any(|key| {
+        let on = |column: &str| -> Vec<&KeyEquality> {
+            equalities
+                .iter()
+                .filter(|e| e.target == n && e.column.eq_ignore_ascii_case(column))
+                .collect()
+        };
+        let fixed = key.iter().all(|c| {
+            on(c)
+                .into_iter()
+                .any(|e| matches!(e.source, KeySource::Value(_)) || from_rows(e))
+        });
+        fixed && key.iter().any(|c| on(c).into_iter().any(from_rows))
+    })
+}
+
 fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
     match expr {
         Expr::BinaryOp {
@@ -1117,6 +1594,66 @@ mod tests {
             unscoped("SELECT * FROM a t WHERE t.tenant_id = t.tenant_id"),
             ["t"]
         );
+    }
+
+    #[test]
+    fn key_joins_to_anchored_rows_carry_the_anchor() {
+        for sql in [
+            "SELECT * FROM q JOIN j USING (id) WHERE j.tenant_id = $1",
+            "SELECT * FROM d JOIN u ON u.id = d.owner_id WHERE d.tenant_id = $1",
+            "SELECT * FROM d, u WHERE d.tenant_id = $1 AND d.owner_id = u.id",
+            "SELECT * FROM d LEFT JOIN u ON u.id = d.owner_id WHERE d.tenant_id = $1",
+            "SELECT * FROM f JOIN fv ON fv.id = f.versions[array_upper(f.versions, 1)] WHERE f.tenant_id = $1",
+            "SELECT * FROM d JOIN u ON u.id = ANY(d.owner_ids) JOIN p ON p.id = u.profile_id WHERE d.tenant_id = $1",
+            "SELECT * FROM d WHERE d.tenant_id = $1 AND EXISTS (SELECT 1 FROM u WHERE u.id = d.owner_id)",
+        ] {
+            assert!(unscoped(sql).is_empty(), "{sql}: {:?}", unscoped(sql));
+        }
+    }
+
+    #[test]
+    fn client_chosen_or_non_key_joins_do_not_carry() {
+        for (sql, expected) in [
+            ("SELECT * FROM q WHERE q.id = $1", "q"),
+            (
+                "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1",
+                "uo",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id + $2 WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = COALESCE(d.owner_id, $2) WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id OR u.id = $2 WHERE d.tenant_id = $1",
+                "u",
+            ),
+            (
+                "SELECT * FROM d LEFT JOIN u ON d.id = u.doc_id AND u.tenant_id = $1",
+                "d",
+            ),
+            (
+                "SELECT * FROM d JOIN u ON u.id = d.owner_id WHERE u.id = $1",
+                "d",
+            ),
+        ] {
+            let found = unscoped(sql);
+            assert!(found.iter().any(|f| f == expected), "{sql}: {found:?}");
+        }
+        // One root cause, one finding: the lookup by a client-chosen id.
+        assert_eq!(
+            unscoped("SELECT * FROM q JOIN j USING (id) WHERE q.id = $1"),
+            ["q"]
+        );
+        assert_eq!(
+            unscoped("SELECT * FROM j JOIN fv ON fv.id = j.runnable_id WHERE j.id = $1"),
+            ["j"]
+        );
+        // Two self-references determine nothing.
+        assert_eq!(unscoped("SELECT * FROM t WHERE t.id = t.parent_id"), ["t"]);
     }
 
     #[test]

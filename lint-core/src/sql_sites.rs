@@ -550,7 +550,10 @@ impl Resolver<'_> {
                 let rel = self.file.str_lit(args.first()?.expr)?;
                 let dir = self.source.path.parent()?;
                 let contents = std::fs::read_to_string(dir.join(&rel.value)).ok()?;
-                let mut t = SqlText::default();
+                let mut t = SqlText {
+                    includes_migration: crate::schema::in_migrations_folder(&rel.value),
+                    ..SqlText::default()
+                };
                 t.push_elsewhere(&contents, span);
                 Some(t)
             }

@@ -8,28 +8,74 @@ declare_rule! {
     /// Parses every SQL statement the code sends (sqlx, tokio-postgres, diesel, sea-orm, rusqlite,
     /// mysql, `.sql` query files) and checks each instance of a tenant-scoped table: in FROM,
     /// every JOIN, subqueries, CTE bodies, every UNION arm, `UPDATE ... FROM` and
-    /// `DELETE ... USING`. Each instance needs a predicate on the AND-spine of the WHERE clause or
-    /// of an inner join's ON that compares its tenant column with a value (a bind, a literal,
-    /// `current_setting(..)`, `IN (...)`, `= ANY($1)`), or with the tenant column of an instance
-    /// that is itself filtered (`JOIN ... ON a.tenant_id = b.tenant_id`, `USING (tenant_id)`).
-    /// A predicate under OR (unless every branch has it), under NOT, `IS NOT NULL`, `<>`, a
-    /// tautology, or a LEFT JOIN's ON for the preserved side does not count. It also reports an
-    /// INSERT whose column list leaves the tenant column out, and `UPDATE ... SET tenant_id = ...`
-    /// or `ON CONFLICT ... DO UPDATE SET tenant_id = ...`, which move rows between tenants.
+    /// `DELETE ... USING`. Each instance must be *anchored* to one tenant, by a predicate on the
+    /// AND-spine of the WHERE clause or of an inner join's ON (an outer join's ON anchors only
+    /// its nullable side):
+    ///
+    /// - its tenant column compared with a value (a bind, a literal, `current_setting(..)`,
+    ///   `IN (...)`, `= ANY($1)`), or `IS NULL` (rows without a tenant are global rows);
+    /// - its tenant column equal to the tenant column of an anchored instance
+    ///   (`ON a.tenant_id = b.tenant_id`, `USING (tenant_id)`), or of an enclosing query's
+    ///   instance in a correlated subquery;
+    /// - *key-join carry-over*: every column of its primary key or of a unique key equal to a
+    ///   value read from an anchored row: a column (`JOIN users u ON u.id = d.owner_id`,
+    ///   `JOIN v2_job j USING (id)`), an array element or JSON field of one
+    ///   (`ON fv.id = f.versions[1]`), `= ANY(d.ids)`, the column a scoped subquery selects
+    ///   (`WHERE id IN (SELECT job_id FROM t WHERE tenant_id = $1)`), or a numbered placeholder
+    ///   an anchored column is equal to in the WHERE clause. The joined row is then the one a
+    ///   tenant-owned row points to. Columns of a composite key may also be plain values, as
+    ///   long as one comes from an anchored row.
+    ///
+    /// Keys come from the migrations: `PRIMARY KEY` and `UNIQUE` column options and table
+    /// constraints, `ALTER TABLE ... ADD CONSTRAINT` (and `DROP CONSTRAINT`), and
+    /// `CREATE UNIQUE INDEX` without a `WHERE` predicate (a partial index is no key). A table
+    /// the migrations create without a key has none; only a table the schema does not know at
+    /// all (no migrations, or a table created elsewhere) is taken to be keyed by `id`.
+    ///
+    /// Not anchoring: a predicate under OR (unless every branch has it), under NOT,
+    /// `IS NOT NULL`, `<>`, a tautology; a lookup by key values that are all client-chosen
+    /// (`WHERE q.id = $1` is the insecure direct object reference this rule exists for); a join
+    /// on a column that is not the joined table's key (`ON uo.user_uuid = u.uuid`: a user has
+    /// memberships in many tenants); a key steered by a bind (`ON u.id = d.owner_id + $2`,
+    /// `COALESCE(d.owner_id, $2)`).
+    ///
+    /// One root cause is reported once: an instance that a reported instance's filter would
+    /// anchor through its key (`FROM q JOIN j USING (id) WHERE q.id = $1`) is not reported
+    /// again; the lookup by a client-chosen value is.
+    ///
+    /// It also reports an INSERT whose column list leaves the tenant column out, and
+    /// `UPDATE ... SET tenant_id = ...` or `ON CONFLICT ... DO UPDATE SET tenant_id = ...`, which
+    /// move rows between tenants.
     ///
     /// Tenant-scoped tables are those in `tenant-tables`, plus those created with a
-    /// `tenant-columns` column in the migrations, minus `global-tables`.
+    /// `tenant-columns` column in the migrations, minus `global-tables`. Migrations (files under
+    /// a migrations folder, also when the code applies one with `include_str!`) change every
+    /// tenant at once and are not checked. A `format!` hole standing for a fragment (a subquery
+    /// in `FROM ({})`, a predicate in `WHERE {}` or `AND {}`, a clause after a table name) may
+    /// hold the filter: such instances are not reported.
     ///
     /// ## Why is this bad?
     /// In a shared-table database, the WHERE clause is the only thing between one customer's
     /// request and every other customer's rows. One forgotten `AND tenant_id = $2` on a lookup by
-    /// id lets any tenant read or change any other tenant's record by guessing its id.
+    /// id lets any tenant read or change any other tenant's record by guessing its id. A join
+    /// counts as a filter only when it pins each joined row to one row the tenant owns: joining
+    /// a membership table on the user (rather than on its key) returns the user's memberships
+    /// in every tenant, a real cross-tenant bug shape.
     ///
     /// ## Example
     /// ```rust
     /// sqlx::query_as!(Document, "SELECT * FROM documents WHERE id = $1", id)
     ///     .fetch_one(&pool)
     ///     .await?;
+    /// sqlx::query!(
+    ///     "SELECT o.name FROM users u
+    ///      JOIN users_organizations uo ON uo.user_uuid = u.uuid
+    ///      JOIN organizations o ON o.uuid = uo.org_uuid
+    ///      WHERE u.uuid = $1",
+    ///     user_id
+    /// )
+    /// .fetch_all(&pool)
+    /// .await?;
     /// ```
     ///
     /// ## Use instead
@@ -37,6 +83,16 @@ declare_rule! {
     /// sqlx::query_as!(
     ///     Document,
     ///     "SELECT * FROM documents WHERE id = $1 AND tenant_id = $2",
+    ///     id,
+    ///     claims.tenant_id
+    /// )
+    /// .fetch_one(&pool)
+    /// .await?;
+    /// // The author row is pinned by its key to a row of the caller's tenant.
+    /// sqlx::query!(
+    ///     "SELECT d.title, u.name FROM documents d
+    ///      JOIN users u ON u.id = d.author_id
+    ///      WHERE d.id = $1 AND d.tenant_id = $2",
     ///     id,
     ///     claims.tenant_id
     /// )
@@ -80,6 +136,8 @@ impl Rule for QueryMissingTenantFilter {
             .sql_sites
             .iter()
             .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+            // A migration file the code applies itself (`include_str!("../migrations/x.sql")`).
+            .filter(|s| !s.text.includes_migration)
         {
             for stmt in &site.statements {
                 for issue in check_statement(&stmt.statement, ws, &accept) {
