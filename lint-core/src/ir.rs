@@ -101,6 +101,31 @@ impl Ty {
     }
 }
 
+/// Rust's integer types.
+pub const INTEGER_TYPES: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+];
+
+impl Ty {
+    /// An integer type (through references).
+    pub fn is_integer(&self) -> bool {
+        INTEGER_TYPES.contains(&self.name())
+    }
+
+    /// A number or a bool: a value that cannot carry text.
+    pub fn is_scalar(&self) -> bool {
+        self.is_integer() || matches!(self.name(), "f32" | "f64" | "bool")
+    }
+}
+
+/// Whether a name is written like a constant: `MAX_ROWS`, `V2`.
+pub fn is_const_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lit {
     /// A string literal (plain, raw or byte string) with its decoded value.

@@ -8,6 +8,7 @@
 //! functions yield clients, and summaries of key-building helper functions.
 
 use crate::engine::{AnalyzedFile, Workspace};
+use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
 use crate::request_input::{self, Untrusted};
@@ -765,13 +766,6 @@ fn is_opaque_name(name: &str) -> bool {
         ]
         .iter()
         .any(|s| n.contains(s))
-}
-
-fn is_const_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
 }
 
 fn is_string_ty(ty: &Ty) -> bool {

@@ -340,29 +340,13 @@ fn can_hold_path(ty: &Ty) -> bool {
         Ty::Path(p) if matches!(p.last(), "Option" | "Vec" | "Box") => {
             p.generics.first().is_none_or(can_hold_path)
         }
-        Ty::Path(p) => !matches!(
-            p.last(),
-            "Uuid"
-                | "Ulid"
-                | "i8"
-                | "i16"
-                | "i32"
-                | "i64"
-                | "i128"
-                | "isize"
-                | "u8"
-                | "u16"
-                | "u32"
-                | "u64"
-                | "u128"
-                | "usize"
-                | "bool"
-                | "f32"
-                | "f64"
-                | "NaiveDate"
-                | "DateTime"
-                | "ObjectId"
-        ),
+        Ty::Path(p) => {
+            !(ty.is_scalar()
+                || matches!(
+                    p.last(),
+                    "Uuid" | "Ulid" | "NaiveDate" | "DateTime" | "ObjectId"
+                ))
+        }
         _ => true,
     }
 }

@@ -119,22 +119,7 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
 
 /// Whether values of this type identify rather than authenticate: a UUID or an integer.
 pub fn is_identifier_type(ty: &Ty) -> bool {
-    let name = ty.name();
-    matches!(name, "Uuid" | "Ulid")
-        || matches!(
-            name,
-            "i8" | "i16"
-                | "i32"
-                | "i64"
-                | "i128"
-                | "isize"
-                | "u8"
-                | "u16"
-                | "u32"
-                | "u64"
-                | "u128"
-                | "usize"
-        )
+    matches!(ty.name(), "Uuid" | "Ulid") || ty.is_integer()
 }
 
 /// `session_id`, `sessionId`: a credential when it is the session's bearer value, a correlation

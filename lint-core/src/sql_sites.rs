@@ -2,6 +2,7 @@
 
 use crate::config::SqlDialect;
 use crate::engine::Workspace;
+use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
 use crate::source::SourceFile;
@@ -693,10 +694,6 @@ fn hole(expr: Option<ExprId>, span: crate::span::Span) -> SqlText {
     let mut t = SqlText::default();
     t.push_hole(expr, span);
     t
-}
-
-fn is_const_name(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_uppercase()) && !s.chars().any(|c| c.is_ascii_lowercase())
 }
 
 /// The directory of the crate a source file belongs to (its nearest `Cargo.toml`), which is

@@ -1,5 +1,6 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
+use lint_core::ir::is_const_name;
 use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
@@ -396,26 +397,5 @@ fn is_safe_binding(
 }
 
 fn is_safe_type(ty: &Ty) -> bool {
-    matches!(
-        ty.name(),
-        "i8" | "i16"
-            | "i32"
-            | "i64"
-            | "i128"
-            | "isize"
-            | "u8"
-            | "u16"
-            | "u32"
-            | "u64"
-            | "u128"
-            | "usize"
-            | "f32"
-            | "f64"
-            | "bool"
-            | "Uuid"
-    )
-}
-
-fn is_const_name(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_uppercase()) && !s.chars().any(|c| c.is_ascii_lowercase())
+    ty.is_scalar() || ty.name() == "Uuid"
 }
