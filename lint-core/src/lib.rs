@@ -15,6 +15,7 @@ pub mod ir;
 pub mod logging;
 mod lower;
 pub mod model;
+pub mod orm;
 pub mod parse;
 pub mod render;
 pub mod rls;

@@ -131,8 +131,59 @@ impl Rule for QueryMissingTenantFilter {
                 }
             }
         }
+        findings.extend(check_orm_queries(cx, &accept));
         for f in findings {
             cx.report(f);
         }
     }
+}
+
+/// Queries built with diesel's DSL or sea-orm, with the same table-instance semantics.
+fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    use lint_core::orm::OrmIssueKind;
+    let file = cx.file;
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    lint_core::orm::check_file(file, cx.workspace)
+        .into_iter()
+        .filter(|i| !accept(&i.table))
+        .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
+        .map(|i| match i.kind {
+            OrmIssueKind::Unscoped => Finding::new(
+                format!(
+                    "{} is not filtered by tenant: this query reaches every tenant's rows",
+                    describe_instance(&i.table, None)
+                ),
+                i.span,
+            )
+            .primary_label(if i.joined {
+                format!("joined without a `{}` predicate", i.column)
+            } else {
+                format!("no `{}` filter for this table", i.column)
+            })
+            .help(format!(
+                "add `{}`, bound to the tenant of the authenticated caller",
+                i.fix
+            )),
+            OrmIssueKind::InsertWithoutTenant => Finding::new(
+                format!("INSERT into `{}` does not set `{}`", i.table, i.column),
+                i.span,
+            )
+            .primary_label(format!("`{}` not set", i.column))
+            .help(format!(
+                "set `{}` from the authenticated caller's tenant, so the row belongs to exactly one tenant",
+                i.fix
+            )),
+            OrmIssueKind::TenantReassigned => Finding::new(
+                format!("`{}.{}` is reassigned: rows move to another tenant", i.table, i.column),
+                i.span,
+            )
+            .primary_label(format!("`{}` overwritten", i.column))
+            .help(format!(
+                "never update `{}`; filter on it instead (`{}`)",
+                i.column, i.fix
+            )),
+        })
+        .collect()
 }

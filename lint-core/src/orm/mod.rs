@@ -1,0 +1,463 @@
+//! Tenant scoping of queries built with diesel's DSL and sea-orm, table instance by table
+//! instance, with the same semantics as [`crate::sql_scope`] for SQL text: every instance of a
+//! tenant-scoped table must be anchored by a tenant predicate on the AND-spine of the filters (or
+//! of an inner join's ON), or be tied through a key or the tenant column to an anchored instance.
+//!
+//! `diesel.rs` and `sea_orm.rs` lower a method chain that reaches the database into a [`Query`];
+//! [`Query::issues`] anchors its instances. Tables declared in Rust (`table!`, entities) join the
+//! workspace schema through [`OrmIndex`].
+
+pub mod diesel;
+pub mod schema;
+pub mod sea_orm;
+
+use crate::config::Config;
+use crate::engine::{AnalyzedFile, Workspace};
+use crate::ir::*;
+use crate::model::RustFile;
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+/// What the workspace's Rust declares about its tables and query helpers.
+#[derive(Debug, Default)]
+pub struct OrmIndex {
+    /// diesel tables by module name (`ciphers` in `ciphers::table`).
+    pub diesel_tables: HashMap<String, schema::RustTable>,
+    /// sea-orm entity modules (`application` in `application::Entity`) → table.
+    pub entities: HashMap<String, schema::RustTable>,
+    /// Functions that return a sea-orm query already filtered on the tenant column by one of
+    /// their parameters (`secure_find(org_id)`), by name.
+    pub scoping_helpers: HashSet<String>,
+}
+
+impl OrmIndex {
+    pub fn build(files: &[AnalyzedFile], config: &Config) -> OrmIndex {
+        let mut index = OrmIndex::default();
+        for f in files {
+            let Some(rust) = &f.rust else { continue };
+            for t in schema::diesel_tables(&f.source, rust) {
+                index.diesel_tables.insert(t.name.clone(), t);
+            }
+            for e in schema::sea_orm_entities(&f.source, rust) {
+                index.entities.insert(e.module, e.table);
+            }
+        }
+        for f in files {
+            if let Some(rust) = &f.rust {
+                sea_orm::collect_scoping_helpers(rust, config, &mut index.scoping_helpers);
+            }
+        }
+        index
+    }
+
+    /// Adds the tables declared in Rust to a schema folded from migrations: unknown tables are
+    /// added, known ones gain the columns the Rust declaration has and the migrations lack.
+    pub fn extend_schema(&self, schema: &mut crate::schema::Schema) {
+        for t in self.diesel_tables.values().chain(self.entities.values()) {
+            let key = crate::schema::table_key(&t.name);
+            let entry = schema
+                .tables
+                .entry(key)
+                .or_insert_with(|| crate::schema::Table {
+                    name: t.name.clone(),
+                    columns: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    declared_in: t.file.rel_path.clone(),
+                    declared_at: t.span,
+                    file: Some(t.file.clone()),
+                    rls: Default::default(),
+                    not_null: Vec::new(),
+                });
+            for c in &t.columns {
+                if !entry.has_column(c) {
+                    entry.columns.push(c.clone());
+                }
+            }
+        }
+    }
+
+    fn primary_key(&self, table: &str) -> Option<&[String]> {
+        self.diesel_tables
+            .get(table)
+            .or_else(|| self.entities.values().find(|t| t.name == table))
+            .map(|t| t.primary_key.as_slice())
+    }
+}
+
+/// Which query DSL a query is written in: the help shows the filter in its syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dsl {
+    Diesel,
+    SeaOrm,
+}
+
+/// A tenant-isolation problem in a DSL query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrmIssue {
+    pub kind: OrmIssueKind,
+    pub table: String,
+    pub column: String,
+    /// The query root or the joined table.
+    pub span: Span,
+    pub joined: bool,
+    /// The code to add, in the DSL's syntax.
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrmIssueKind {
+    Unscoped,
+    InsertWithoutTenant,
+    TenantReassigned,
+}
+
+/// A column reference: table (as the schema names it) and column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnRef {
+    pub table: String,
+    pub column: String,
+}
+
+/// A conjunct that matters for anchoring.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Atom {
+    /// `table.col = value` for a tenant column.
+    TenantValue(String),
+    /// `a.x = b.y`: column equality, which ties the instances when both sides are tenant columns
+    /// or one side is its table's primary key.
+    Columns(ColumnRef, ColumnRef),
+}
+
+/// One table instance of a query.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub table: String,
+    pub span: Span,
+    pub join: Option<Join>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Join {
+    /// The instance joined to.
+    pub parent: usize,
+    pub left: bool,
+    /// The ON predicate's conjuncts; `None` for a join through the declared foreign key
+    /// (diesel's `joinable!`, sea-orm relations).
+    pub on: Option<Vec<Atom>>,
+}
+
+/// A DSL query reduced to what anchoring needs.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub dsl: Dsl,
+    pub instances: Vec<Instance>,
+    /// Conjuncts of the filters: one group per `or_filter` branch (the first is `filter`'s).
+    pub filter_groups: Vec<Vec<Atom>>,
+    /// The root was produced by a helper that filters on the tenant.
+    pub root_scoped: bool,
+    /// An INSERT: its root is written, not filtered.
+    pub is_insert: bool,
+    /// For inserts: whether the values set the tenant column (`None`: unknown, trusted).
+    pub insert_sets_tenant: Option<bool>,
+    /// Tenant column assignments of an UPDATE (`set(org_uuid.eq(..))`).
+    pub reassigned: Vec<(String, Span)>,
+    /// Entity module names by table, for the help of sea-orm queries.
+    pub module_of: HashMap<String, String>,
+}
+
+impl Query {
+    pub fn new(dsl: Dsl, root: Instance) -> Query {
+        Query {
+            dsl,
+            instances: vec![root],
+            filter_groups: vec![Vec::new()],
+            root_scoped: false,
+            is_insert: false,
+            insert_sets_tenant: None,
+            reassigned: Vec::new(),
+            module_of: HashMap::new(),
+        }
+    }
+
+    fn tenant_column(ws: &Workspace, table: &str) -> Option<String> {
+        let t = ws.schema.table(table)?;
+        t.columns.iter().find(|c| ws.is_tenant_column(c)).cloned()
+    }
+
+    /// The instances no tenant predicate anchors, one per root cause, and the insert/update
+    /// problems.
+    pub fn issues(&self, ws: &Workspace) -> Vec<OrmIssue> {
+        let n = self.instances.len();
+        let tenant: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|i| ws.is_tenant_table(&i.table))
+            .collect();
+        let mut anchored = vec![false; n];
+        anchored[0] = self.root_scoped;
+        // Directed ties: anchoring flows from .0 to .1.
+        let mut ties: Vec<(usize, usize)> = Vec::new();
+        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let apply = |atoms: &[Atom],
+                     only: Option<usize>,
+                     anchored: &mut Vec<bool>,
+                     ties: &mut Vec<(usize, usize)>| {
+            for atom in atoms {
+                match atom {
+                    Atom::TenantValue(t) => {
+                        if let Some(i) = index_of(t).filter(|i| only.is_none_or(|o| o == *i)) {
+                            anchored[i] = true;
+                        }
+                    }
+                    Atom::Columns(a, b) => {
+                        let both_tenant =
+                            ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
+                        if !both_tenant && !Self::key_of_one(ws, a, b) {
+                            continue;
+                        }
+                        if let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) {
+                            match only {
+                                Some(o) if o == x => ties.push((y, x)),
+                                Some(o) if o == y => ties.push((x, y)),
+                                Some(_) => {}
+                                None => ties.extend([(x, y), (y, x)]),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        apply(&self.filter(), None, &mut anchored, &mut ties);
+        for (j, inst) in self.instances.iter().enumerate() {
+            let Some(join) = &inst.join else { continue };
+            match &join.on {
+                Some(on) => apply(on, join.left.then_some(j), &mut anchored, &mut ties),
+                None => {
+                    ties.push((join.parent, j));
+                    if !join.left {
+                        ties.push((j, join.parent));
+                    }
+                }
+            }
+        }
+        // Only an anchored tenant instance passes its tenant on.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &(from, to) in &ties {
+                if anchored[from] && tenant[from] && !anchored[to] {
+                    anchored[to] = true;
+                    changed = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (i, inst) in self.instances.iter().enumerate() {
+            if anchored[i] || !tenant[i] || (i == 0 && self.is_insert) {
+                continue;
+            }
+            // Tied to another tenant instance that is itself unanchored: one root cause.
+            let tied_to_tenant = ties
+                .iter()
+                .any(|&(from, to)| to == i && from != i && tenant[from]);
+            if inst.join.is_some() && tied_to_tenant {
+                continue;
+            }
+            if ws.config.is_global_table(&inst.table) {
+                continue;
+            }
+            let Some(column) = Self::tenant_column(ws, &inst.table)
+                .or_else(|| ws.config.tenant_columns.first().cloned())
+            else {
+                continue;
+            };
+            out.push(OrmIssue {
+                kind: OrmIssueKind::Unscoped,
+                fix: self.fix(&inst.table, &column, inst.join.as_ref()),
+                table: inst.table.clone(),
+                column,
+                span: inst.span,
+                joined: inst.join.is_some(),
+            });
+        }
+        if let (Some(false), true) = (self.insert_sets_tenant, tenant[0]) {
+            if let Some(column) = Self::tenant_column(ws, &self.instances[0].table) {
+                out.push(OrmIssue {
+                    kind: OrmIssueKind::InsertWithoutTenant,
+                    fix: self.set_fix(&self.instances[0].table, &column),
+                    table: self.instances[0].table.clone(),
+                    column,
+                    span: self.instances[0].span,
+                    joined: false,
+                });
+            }
+        }
+        for (column, span) in &self.reassigned {
+            out.push(OrmIssue {
+                kind: OrmIssueKind::TenantReassigned,
+                fix: self.fix(&self.instances[0].table, column, None),
+                table: self.instances[0].table.clone(),
+                column: column.clone(),
+                span: *span,
+                joined: false,
+            });
+        }
+        out
+    }
+
+    /// The conjuncts every `or_filter` branch has.
+    fn filter(&self) -> Vec<Atom> {
+        let mut groups = self.filter_groups.iter();
+        let first = groups.next().cloned().unwrap_or_default();
+        groups.fold(first, |acc, g| intersect(acc, g))
+    }
+
+    /// `a.fk = b.pk`: a row and the one row its key names.
+    fn key_of_one(ws: &Workspace, a: &ColumnRef, b: &ColumnRef) -> bool {
+        let pk = |c: &ColumnRef| {
+            ws.orm
+                .primary_key(&c.table)
+                .is_some_and(|pk| pk.len() == 1 && pk[0] == c.column)
+        };
+        pk(a) || pk(b)
+    }
+
+    fn fix(&self, table: &str, column: &str, join: Option<&Join>) -> String {
+        match self.dsl {
+            Dsl::Diesel => match join.and_then(|j| self.instances.get(j.parent)) {
+                Some(parent) => format!(
+                    ".on(... .and({table}::{column}.eq({}::{column})))",
+                    parent.table
+                ),
+                None => format!(".filter({table}::{column}.eq(..))"),
+            },
+            Dsl::SeaOrm => format!(
+                ".filter({}::Column::{}.eq(..))",
+                self.module_of.get(table).map_or(table, String::as_str),
+                camel(column)
+            ),
+        }
+    }
+
+    fn set_fix(&self, table: &str, column: &str) -> String {
+        match self.dsl {
+            Dsl::Diesel => format!("{table}::{column}.eq(..)"),
+            Dsl::SeaOrm => format!("{column}: Set(..)"),
+        }
+    }
+}
+
+/// The atoms both sides of an OR have.
+pub(crate) fn intersect(a: Vec<Atom>, b: &[Atom]) -> Vec<Atom> {
+    a.into_iter().filter(|x| b.contains(x)).collect()
+}
+
+/// `org_id` → `OrgId`, the name sea-orm gives a column's variant.
+pub fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `OrgId` → `org_id`.
+pub fn snake(camel: &str) -> String {
+    crate::engine::to_snake(camel)
+}
+
+/// The DSL queries of a file that reach the database, checked.
+pub fn check_file(file: &AnalyzedFile, ws: &Workspace) -> Vec<OrmIssue> {
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    if ws.orm.diesel_tables.is_empty() && ws.orm.entities.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for q in diesel::queries(rust, ws)
+        .into_iter()
+        .chain(sea_orm::queries(rust, &file.source.rel_path, ws))
+    {
+        for issue in q.issues(ws) {
+            if !out.contains(&issue) {
+                out.push(issue);
+            }
+        }
+    }
+    out
+}
+
+/// The chain of method calls under `top`, innermost first, and the expression it starts from.
+pub(crate) fn unroll(rust: &RustFile, top: ExprId) -> (ExprId, Vec<ExprId>) {
+    let mut steps = Vec::new();
+    let mut id = rust.strip(top);
+    while let ExprKind::MethodCall { receiver, .. } = &rust.expr(id).kind {
+        steps.push(id);
+        id = rust.strip(*receiver);
+    }
+    steps.reverse();
+    (id, steps)
+}
+
+/// How a local query variable is built: its `let` initializer and the unconditional
+/// `q = q.filter(..)` reassignments before `offset`, in source order.
+pub(crate) fn variable_builds(
+    rust: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+) -> (Option<ExprId>, Vec<ExprId>) {
+    let init = crate::flow::reaching_let(rust, function, name, offset);
+    let mut assigns = Vec::new();
+    fn walk(
+        rust: &RustFile,
+        id: ExprId,
+        conditional: bool,
+        name: &str,
+        offset: u32,
+        out: &mut Vec<ExprId>,
+    ) {
+        let e = rust.expr(id);
+        if e.span.start >= offset {
+            return;
+        }
+        if let ExprKind::Assign {
+            lhs,
+            rhs,
+            compound: None,
+        } = &e.kind
+        {
+            if !conditional && rust.as_ident(*lhs) == Some(name) {
+                out.push(*rhs);
+            }
+        }
+        let nested = conditional
+            || matches!(
+                e.kind,
+                ExprKind::If { .. } | ExprKind::Match { .. } | ExprKind::Loop { .. }
+            );
+        let mut kids = Vec::new();
+        rust.children(id, &mut kids);
+        for k in kids {
+            walk(rust, k, nested, name, offset, out);
+        }
+    }
+    let body = &rust.function(function).body;
+    let mut top = Vec::new();
+    for stmt in &body.stmts {
+        match stmt {
+            Stmt::Let { init: Some(i), .. } => top.push(*i),
+            Stmt::Expr { expr, .. } => top.push(*expr),
+            _ => {}
+        }
+    }
+    for t in top {
+        walk(rust, t, false, name, offset, &mut assigns);
+    }
+    (init, assigns)
+}

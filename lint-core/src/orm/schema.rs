@@ -1,0 +1,184 @@
+//! Tables declared in Rust: diesel `table!` blocks and sea-orm entities (`DeriveEntityModel`).
+
+use crate::model::RustFile;
+use crate::source::SourceFile;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// A table as a Rust declaration describes it.
+#[derive(Debug, Clone)]
+pub struct RustTable {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub primary_key: Vec<String>,
+    pub file: Arc<SourceFile>,
+    pub span: crate::span::Span,
+}
+
+/// The tables of the `table!` / `diesel::table!` blocks of one file.
+pub fn diesel_tables(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<RustTable> {
+    let mut out = Vec::new();
+    for m in rust.item_macros.iter().filter(|m| m.path.last() == "table") {
+        let Ok(tokens) = TokenStream::from_str(&m.tokens) else {
+            continue;
+        };
+        let mut name: Option<String> = None;
+        let mut primary_key = Vec::new();
+        let mut after_hash = false;
+        for tree in tokens {
+            match tree {
+                TokenTree::Punct(p) if p.as_char() == '#' => after_hash = true,
+                TokenTree::Group(g) if after_hash && g.delimiter() == Delimiter::Bracket => {
+                    after_hash = false
+                }
+                // `use diesel::sql_types::*;` lines reset the state.
+                TokenTree::Punct(p) if p.as_char() == ';' => name = None,
+                // `schema.table`: keep the last name.
+                TokenTree::Ident(i) => name = Some(i.to_string()),
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                    primary_key = idents(g.stream());
+                }
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    if let Some(table) = name.take() {
+                        let columns = arrow_columns(g.stream());
+                        if primary_key.is_empty() && columns.iter().any(|c| c == "id") {
+                            primary_key.push("id".into());
+                        }
+                        out.push(RustTable {
+                            name: table.trim_start_matches("r#").to_string(),
+                            columns,
+                            primary_key: std::mem::take(&mut primary_key),
+                            file: source.clone(),
+                            span: m.span,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn idents(stream: TokenStream) -> Vec<String> {
+    stream
+        .into_iter()
+        .filter_map(|t| match t {
+            TokenTree::Ident(i) => Some(i.to_string().trim_start_matches("r#").to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `name -> Type,` pairs of a table body: the names before each `->`.
+fn arrow_columns(stream: TokenStream) -> Vec<String> {
+    let trees: Vec<TokenTree> = stream.into_iter().collect();
+    let mut out = Vec::new();
+    for (i, t) in trees.iter().enumerate() {
+        let TokenTree::Ident(name) = t else { continue };
+        let arrow = matches!(
+            (trees.get(i + 1), trees.get(i + 2)),
+            (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b))) if a.as_char() == '-' && b.as_char() == '>'
+        );
+        if arrow {
+            out.push(name.to_string().trim_start_matches("r#").to_string());
+        }
+    }
+    out
+}
+
+/// A sea-orm entity: the `Model` struct deriving `DeriveEntityModel`, its module (the file's
+/// name, `mod.rs` taking its folder's) and its table.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub module: String,
+    pub table: RustTable,
+}
+
+pub fn sea_orm_entities(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<Entity> {
+    let module = entity_module(&source.rel_path);
+    rust.structs
+        .iter()
+        .filter(|s| s.derives("DeriveEntityModel"))
+        .filter_map(|s| {
+            let table = s
+                .attrs
+                .iter()
+                .filter(|a| a.path.last() == "sea_orm" && a.tokens.contains("table_name"))
+                .find_map(|a| a.strings.first().map(|(v, _)| v.clone()))?;
+            let primary_key = s
+                .fields
+                .iter()
+                .filter(|f| {
+                    f.attrs
+                        .iter()
+                        .any(|a| a.path.last() == "sea_orm" && a.tokens.contains("primary_key"))
+                })
+                .map(|f| f.name.name.clone())
+                .collect();
+            Some(Entity {
+                module: module.clone(),
+                table: RustTable {
+                    name: table,
+                    columns: s.fields.iter().map(|f| f.name.name.clone()).collect(),
+                    primary_key,
+                    file: source.clone(),
+                    span: s.name.span,
+                },
+            })
+        })
+        .collect()
+}
+
+/// `src/db/models/application.rs` → `application`; `entities/user/mod.rs` → `user`.
+pub fn entity_module(rel_path: &str) -> String {
+    let mut parts = rel_path.rsplit('/');
+    let file = parts.next().unwrap_or("");
+    let stem = file.strip_suffix(".rs").unwrap_or(file);
+    if stem == "mod" {
+        parts.next().unwrap_or(stem).to_string()
+    } else {
+        stem.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_blocks_give_columns_and_keys() {
+        let src = "diesel::table! {\n use diesel::sql_types::*;\n #[sql_name = \"x\"]\n ciphers (uuid) { uuid -> Text, #[sql_name = \"t\"] r#type -> Integer, org_uuid -> Nullable<Text>, }\n users { id -> Int4, }\n}\n";
+        let source = Arc::new(SourceFile::new(
+            "s.rs".into(),
+            "src/schema.rs".into(),
+            crate::source::FileKind::Rust,
+            src.into(),
+        ));
+        let rust = crate::parse::parse_rust(src).expect("parses");
+        let tables = diesel_tables(&source, &rust);
+        let summary: Vec<_> = tables
+            .iter()
+            .map(|t| {
+                (
+                    t.name.as_str(),
+                    t.columns.join(","),
+                    t.primary_key.join(","),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "ciphers",
+                    "uuid,type,org_uuid".to_string(),
+                    "uuid".to_string()
+                ),
+                ("users", "id".to_string(), "id".to_string())
+            ]
+        );
+        assert_eq!(entity_module("a/user/mod.rs"), "user");
+    }
+}

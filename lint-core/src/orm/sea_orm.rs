@@ -1,0 +1,363 @@
+//! sea-orm: a chain that ends in `one`, `all`, `exec`, `count`... lowered into a [`Query`] from
+//! its root (`Entity::find()`, `find_by_id`, `update_many`, `delete_many`, `delete_by_id`,
+//! `Entity::insert`, a project helper, or a local query variable), and `ActiveModel { .. }`
+//! inserts.
+
+use super::{intersect, snake, unroll, variable_builds, Atom, Dsl, Instance, Join, Query};
+use crate::config::Config;
+use crate::engine::Workspace;
+use crate::ir::*;
+use crate::model::RustFile;
+use std::collections::HashSet;
+
+/// Methods that send a sea-orm query.
+const SINKS: &[&str] = &[
+    "one",
+    "all",
+    "exec",
+    "exec_with_returning",
+    "exec_without_returning",
+    "count",
+    "stream",
+    "paginate",
+];
+
+const MAX_DEPTH: usize = 4;
+
+/// Functions that filter a sea-orm query on a tenant column by one of their parameters and
+/// return it without running it: their callers' queries are scoped.
+pub fn collect_scoping_helpers(rust: &RustFile, config: &Config, out: &mut HashSet<String>) {
+    for f in rust.function_ids() {
+        let func = rust.function(f);
+        let mut params = Vec::new();
+        for p in &func.params {
+            rust.bindings(p.pat, &mut params);
+        }
+        let mut filters_tenant = false;
+        let mut runs = false;
+        rust.walk_block(&func.body, &mut |id| {
+            let ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } = &rust.expr(id).kind
+            else {
+                return;
+            };
+            if SINKS.contains(&method.name.as_str()) {
+                runs = true;
+            }
+            if !matches!(method.name.as_str(), "eq" | "is_in") {
+                return;
+            }
+            let is_tenant_column = matches!(
+                &rust.expr(rust.strip(*receiver)).kind,
+                ExprKind::Path(p) if p.segments.iter().rev().nth(1).is_some_and(|s| s == "Column")
+                    && config.tenant_columns.iter().any(|c| c.eq_ignore_ascii_case(&snake(p.last())))
+            );
+            let by_param = args
+                .first()
+                .and_then(|a| rust.as_ident(*a))
+                .is_some_and(|a| params.iter().any(|(p, _)| p == a));
+            filters_tenant |= is_tenant_column && by_param;
+        });
+        if filters_tenant && !runs {
+            out.insert(func.name.name.clone());
+        }
+    }
+}
+
+struct Ctx<'a> {
+    rust: &'a RustFile,
+    ws: &'a Workspace,
+    /// The entity module this file defines, if any (`Entity`, `Column::X` unqualified).
+    own: Option<String>,
+}
+
+pub fn queries(rust: &RustFile, rel_path: &str, ws: &Workspace) -> Vec<Query> {
+    if ws.orm.entities.is_empty() {
+        return Vec::new();
+    }
+    let module = super::schema::entity_module(rel_path);
+    let own = ws.orm.entities.contains_key(&module).then_some(module);
+    let cx = Ctx { rust, ws, own };
+    let mut out = Vec::new();
+    for &(id, function) in &rust.calls {
+        let (
+            Some(function),
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            },
+        ) = (function, &rust.expr(id).kind)
+        else {
+            continue;
+        };
+        let offset = rust.expr(id).span.start;
+        let q = match method.name.as_str() {
+            m if SINKS.contains(&m) && !args.is_empty() => cx.query(*receiver, function, offset, 0),
+            "insert" if args.len() == 1 => cx.active_model_insert(*receiver, function, offset),
+            _ => None,
+        };
+        out.extend(q);
+    }
+    out
+}
+
+impl Ctx<'_> {
+    fn query(&self, expr: ExprId, function: FnId, offset: u32, depth: usize) -> Option<Query> {
+        let (base, steps) = unroll(self.rust, expr);
+        let e = self.rust.expr(base);
+        let mut q = match &e.kind {
+            ExprKind::Call { func, args } => {
+                let ExprKind::Path(p) = &self.rust.expr(*func).kind else {
+                    return None;
+                };
+                let (method, entity) = p.segments.split_last()?;
+                let module = self.entity(entity)?;
+                let table = self.ws.orm.entities.get(&module)?.name.clone();
+                let mut q = Query::new(
+                    Dsl::SeaOrm,
+                    Instance {
+                        table: table.clone(),
+                        span: e.span,
+                        join: None,
+                    },
+                );
+                q.module_of.insert(table, module.clone());
+                match method.as_str() {
+                    "find" | "find_by_id" | "update_many" | "delete_many" | "delete_by_id" => {}
+                    "insert" | "insert_many" => {
+                        q.is_insert = true;
+                        q.insert_sets_tenant = args
+                            .first()
+                            .and_then(|a| self.model_sets_tenant(*a, function, offset));
+                    }
+                    m if self.ws.orm.scoping_helpers.contains(m) => q.root_scoped = true,
+                    // A project function we know nothing about.
+                    _ => return None,
+                }
+                q
+            }
+            ExprKind::Path(p) if p.segments.len() == 1 && depth < MAX_DEPTH => {
+                let name = p.segments[0].as_str();
+                let (init, assigns) = variable_builds(self.rust, function, name, offset);
+                let mut q = self.query(init?, function, offset, depth + 1)?;
+                for a in assigns {
+                    let (b, more) = unroll(self.rust, a);
+                    if self.rust.as_ident(b) == Some(name) {
+                        for s in more {
+                            self.step(&mut q, s);
+                        }
+                    }
+                }
+                q
+            }
+            _ => return None,
+        };
+        for s in steps {
+            self.step(&mut q, s);
+        }
+        Some(q)
+    }
+
+    fn step(&self, q: &mut Query, step: ExprId) {
+        let ExprKind::MethodCall { method, args, .. } = &self.rust.expr(step).kind else {
+            return;
+        };
+        let Some(&arg) = args.first() else { return };
+        let root = q.instances[0].table.clone();
+        match method.name.as_str() {
+            "filter" => {
+                let atoms = self.conj(arg);
+                if let Some(g) = q.filter_groups.last_mut() {
+                    g.extend(atoms);
+                }
+            }
+            "find_also_related" | "find_with_related" | "left_join" | "inner_join" => {
+                let e = self.rust.expr(self.rust.strip(arg));
+                let ExprKind::Path(p) = &e.kind else { return };
+                let Some(module) = self.entity(&p.segments) else {
+                    return;
+                };
+                let Some(t) = self.ws.orm.entities.get(&module) else {
+                    return;
+                };
+                q.module_of.insert(t.name.clone(), module);
+                q.instances.push(Instance {
+                    table: t.name.clone(),
+                    span: e.span,
+                    join: Some(Join {
+                        parent: 0,
+                        left: method.name != "inner_join",
+                        on: None,
+                    }),
+                });
+            }
+            "col_expr" => {
+                if let Some((table, column)) = self.column(arg) {
+                    if table == root && self.ws.is_tenant_column(&column) {
+                        q.reassigned.push((column, self.rust.expr(arg).span));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The module of an entity path: `application::Entity`, `Entity` in an entity file, or an
+    /// imported alias (`use super::application::Entity as Application`).
+    fn entity(&self, segments: &[String]) -> Option<String> {
+        let known = |m: &str| self.ws.orm.entities.contains_key(m).then(|| m.to_string());
+        match segments {
+            [.., m, e] if e == "Entity" => known(m),
+            [e] if e == "Entity" => self.own.clone(),
+            [alias] => self.rust.uses.iter().find_map(|u| {
+                let leaf = u.alias.as_deref().or(u.path.last().map(String::as_str));
+                match u.path.as_slice() {
+                    [.., m, e] if e == "Entity" && leaf == Some(alias.as_str()) => known(m),
+                    _ => None,
+                }
+            }),
+            _ => None,
+        }
+    }
+
+    /// `application::Column::OrgId` → (`application`'s table, `org_id`).
+    fn column(&self, expr: ExprId) -> Option<(String, String)> {
+        let ExprKind::Path(p) = &self.rust.expr(self.rust.strip(expr)).kind else {
+            return None;
+        };
+        let module = match p.segments.as_slice() {
+            [.., m, c, _] if c == "Column" => {
+                self.ws.orm.entities.contains_key(m).then(|| m.clone())
+            }
+            [c, _] if c == "Column" => self.own.clone(),
+            _ => None,
+        }?;
+        let table = self.ws.orm.entities.get(&module)?.name.clone();
+        Some((table, snake(p.last())))
+    }
+
+    fn conj(&self, expr: ExprId) -> Vec<Atom> {
+        let id = self.rust.strip(expr);
+        let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &self.rust.expr(id).kind
+        else {
+            return Vec::new();
+        };
+        match method.name.as_str() {
+            "eq" | "is_in" => match self.column(*receiver) {
+                Some((table, column))
+                    if self.ws.is_tenant_column(&column)
+                        && args.first().is_some_and(|a| self.column(*a).is_none()) =>
+                {
+                    vec![Atom::TenantValue(table)]
+                }
+                _ => Vec::new(),
+            },
+            "and" => {
+                let mut v = self.conj(*receiver);
+                v.extend(args.first().map(|a| self.conj(*a)).unwrap_or_default());
+                v
+            }
+            "or" => match args.first() {
+                Some(a) => intersect(self.conj(*receiver), &self.conj(*a)),
+                None => Vec::new(),
+            },
+            // `Condition::all().add(a).add(b)` / `Condition::any()...`
+            "add" => {
+                let (base, adds) = unroll(self.rust, id);
+                let all = match &self.rust.expr(base).kind {
+                    ExprKind::Call { func, .. } => match &self.rust.expr(*func).kind {
+                        ExprKind::Path(p) if p.ends_with(&["Condition", "all"]) => true,
+                        ExprKind::Path(p) if p.ends_with(&["Condition", "any"]) => false,
+                        _ => return Vec::new(),
+                    },
+                    _ => return Vec::new(),
+                };
+                let mut parts = adds.iter().filter_map(|s| match &self.rust.expr(*s).kind {
+                    ExprKind::MethodCall { method, args, .. } if method.name == "add" => {
+                        args.first().map(|a| self.conj(*a))
+                    }
+                    // `add_option` adds a condition only sometimes; `any` of it is any row.
+                    ExprKind::MethodCall { method, .. } if !all && method.name == "add_option" => {
+                        Some(Vec::new())
+                    }
+                    _ => None,
+                });
+                if all {
+                    parts.flatten().collect()
+                } else {
+                    let first = parts.next().unwrap_or_default();
+                    parts.fold(first, |acc, p| intersect(acc, &p))
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// `ActiveModel { org_id: Set(..), .. }.insert(db)`, directly or through a local.
+    fn active_model_insert(&self, receiver: ExprId, function: FnId, offset: u32) -> Option<Query> {
+        let lit = self.struct_literal(receiver, function, offset)?;
+        let ExprKind::Struct { path, .. } = &self.rust.expr(lit).kind else {
+            return None;
+        };
+        let module = match path.segments.as_slice() {
+            [.., m, am] if am == "ActiveModel" => {
+                self.ws.orm.entities.contains_key(m).then(|| m.clone())?
+            }
+            [am] if am == "ActiveModel" => self.own.clone()?,
+            _ => return None,
+        };
+        let table = self.ws.orm.entities.get(&module)?.name.clone();
+        let mut q = Query::new(
+            Dsl::SeaOrm,
+            Instance {
+                table: table.clone(),
+                span: self.rust.expr(lit).span,
+                join: None,
+            },
+        );
+        q.module_of.insert(table, module);
+        q.is_insert = true;
+        q.insert_sets_tenant = self.model_sets_tenant(lit, function, offset);
+        Some(q)
+    }
+
+    fn struct_literal(&self, expr: ExprId, function: FnId, offset: u32) -> Option<ExprId> {
+        let id = self.rust.strip(expr);
+        match &self.rust.expr(id).kind {
+            ExprKind::Struct { .. } => Some(id),
+            ExprKind::Path(p) if p.segments.len() == 1 => {
+                let init = crate::flow::reaching_let(self.rust, function, &p.segments[0], offset)?;
+                let init = self.rust.strip(init);
+                matches!(self.rust.expr(init).kind, ExprKind::Struct { .. }).then_some(init)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an active model literal sets the tenant field to a value (`Set(..)`,
+    /// `ActiveValue::Set(..)`); `None` when the model is not a literal here.
+    fn model_sets_tenant(&self, expr: ExprId, function: FnId, offset: u32) -> Option<bool> {
+        let lit = self.struct_literal(expr, function, offset)?;
+        let ExprKind::Struct { fields, .. } = &self.rust.expr(lit).kind else {
+            return None;
+        };
+        Some(fields.iter().any(|(name, value)| {
+            self.ws.is_tenant_column(&name.name)
+                && matches!(
+                    &self.rust.expr(self.rust.strip(*value)).kind,
+                    ExprKind::Call { func, .. } if matches!(&self.rust.expr(*func).kind, ExprKind::Path(p) if p.last() == "Set")
+                )
+        }))
+    }
+}
