@@ -237,6 +237,12 @@ impl Ctx<'_> {
                             None if self.ws.is_tenant_column(&c.column) => {
                                 vec![Atom::TenantValue(c.table)]
                             }
+                            // `uuid.eq(&self.uuid)` in a method of the loaded row: it acts on
+                            // the row its caller already fetched (and authorised), not on an id
+                            // the caller chose.
+                            None if self.is_primary_key(&c) && is_self_field(self.rust, arg) => {
+                                vec![Atom::TenantValue(c.table)]
+                            }
                             None => Vec::new(),
                         }
                     }
@@ -308,6 +314,14 @@ impl Ctx<'_> {
             }
         }
         out
+    }
+
+    fn is_primary_key(&self, c: &ColumnRef) -> bool {
+        self.ws
+            .orm
+            .diesel_tables
+            .get(&c.table)
+            .is_some_and(|t| t.primary_key == [c.column.as_str()])
     }
 
     /// Whether an expression names a parameter or local of the current function (which a
@@ -445,4 +459,10 @@ impl Ctx<'_> {
             _ => None,
         }
     }
+}
+
+/// `self.uuid`, `&self.id`.
+fn is_self_field(rust: &RustFile, expr: ExprId) -> bool {
+    matches!(&rust.expr(rust.strip(expr)).kind,
+        ExprKind::Field { base, .. } if rust.as_ident(*base) == Some("self"))
 }
