@@ -17,8 +17,16 @@ declare_rule! {
     /// INSERT whose column list leaves the tenant column out, and `UPDATE ... SET tenant_id = ...`
     /// or `ON CONFLICT ... DO UPDATE SET tenant_id = ...`, which move rows between tenants.
     ///
+    /// Queries built with diesel's DSL (`t::table.filter(..)`, joins with and without `.on(..)`,
+    /// `update`, `delete`, `insert_into(..).values(..)`, boxed queries filtered over several
+    /// statements) and with sea-orm (`Entity::find()`, `find_by_id`, `Condition::all()/any()`,
+    /// `find_also_related`, `update_many`, `delete_many`, `ActiveModel { .. }.insert`) get the
+    /// same checks; a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
+    /// scopes its callers' queries, and a query keyed by `self`'s primary key acts on a row already loaded.
+    ///
     /// Tenant-scoped tables are those in `tenant-tables`, plus those created with a
-    /// `tenant-columns` column in the migrations, minus `global-tables`.
+    /// `tenant-columns` column in the migrations, diesel `table!` blocks or sea-orm entities,
+    /// minus `global-tables`.
     ///
     /// ## Why is this bad?
     /// In a shared-table database, the WHERE clause is the only thing between one customer's
