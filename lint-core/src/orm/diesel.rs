@@ -240,10 +240,10 @@ impl Ctx<'_> {
                             // `uuid.eq(&self.uuid)` in a method of the loaded row: it acts on
                             // the row its caller already fetched (and authorised), not on an id
                             // the caller chose.
-                            None if self.is_primary_key(&c) && is_self_field(self.rust, arg) => {
+                            None if self.is_primary_key(&c) && self.is_self_field(arg) => {
                                 vec![Atom::TenantValue(c.table)]
                             }
-                            None => Vec::new(),
+                            None => vec![Atom::Value(c)],
                         }
                     }
                     // `sql::<Bool>("...").bind(..)`
@@ -314,6 +314,22 @@ impl Ctx<'_> {
             }
         }
         out
+    }
+
+    /// `self.uuid`, `&self.id`, or a local initialised from one (`let uuid = self.uuid.clone()`).
+    fn is_self_field(&self, expr: ExprId) -> bool {
+        let self_field = |id: ExprId| {
+            matches!(&self.rust.expr(self.rust.strip(id)).kind,
+                ExprKind::Field { base, .. } if self.rust.as_ident(*base) == Some("self"))
+        };
+        if self_field(expr) {
+            return true;
+        }
+        let (Some(name), Some(f)) = (self.rust.as_ident(expr), self.function.get()) else {
+            return false;
+        };
+        crate::flow::reaching_let(self.rust, f, name, self.rust.expr(expr).span.start)
+            .is_some_and(self_field)
     }
 
     fn is_primary_key(&self, c: &ColumnRef) -> bool {
@@ -459,10 +475,4 @@ impl Ctx<'_> {
             _ => None,
         }
     }
-}
-
-/// `self.uuid`, `&self.id`.
-fn is_self_field(rust: &RustFile, expr: ExprId) -> bool {
-    matches!(&rust.expr(rust.strip(expr)).kind,
-        ExprKind::Field { base, .. } if rust.as_ident(*base) == Some("self"))
 }

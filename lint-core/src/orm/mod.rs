@@ -33,13 +33,20 @@ pub struct OrmIndex {
 impl OrmIndex {
     pub fn build(files: &[AnalyzedFile], config: &Config) -> OrmIndex {
         let mut index = OrmIndex::default();
+        let mut joinables = Vec::new();
         for f in files {
             let Some(rust) = &f.rust else { continue };
             for t in schema::diesel_tables(&f.source, rust) {
                 index.diesel_tables.insert(t.name.clone(), t);
             }
+            joinables.extend(schema::diesel_joinables(rust));
             for e in schema::sea_orm_entities(&f.source, rust) {
                 index.entities.insert(e.module, e.table);
+            }
+        }
+        for (child, parent, fk) in joinables {
+            if let Some(t) = index.diesel_tables.get_mut(&child) {
+                t.foreign_keys.push((fk, parent));
             }
         }
         for f in files {
@@ -71,6 +78,14 @@ impl OrmIndex {
             for c in &t.columns {
                 if !entry.has_column(c) {
                     entry.columns.push(c.clone());
+                    if !t.nullable.contains(c) {
+                        entry.not_null.push(c.clone());
+                    }
+                }
+            }
+            for fk in &t.foreign_keys {
+                if !entry.foreign_keys.contains(fk) {
+                    entry.foreign_keys.push(fk.clone());
                 }
             }
         }
@@ -123,6 +138,8 @@ pub struct ColumnRef {
 pub enum Atom {
     /// `table.col = value` for a tenant column.
     TenantValue(String),
+    /// `table.col = value` for another column.
+    Value(ColumnRef),
     /// `a.x = b.y`: column equality, which ties the instances when both sides are tenant columns
     /// or one side is its table's primary key.
     Columns(ColumnRef, ColumnRef),
@@ -198,46 +215,69 @@ impl Query {
         // Directed ties: anchoring flows from .0 to .1.
         let mut ties: Vec<(usize, usize)> = Vec::new();
         let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
-        let apply = |atoms: &[Atom],
-                     only: Option<usize>,
-                     anchored: &mut Vec<bool>,
-                     ties: &mut Vec<(usize, usize)>| {
+        // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
+        // instances whose tenant columns are equated.
+        let mut caller_keyed: Vec<usize> = Vec::new();
+        let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
+        let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
+            let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
             for atom in atoms {
                 match atom {
                     Atom::TenantValue(t) => {
-                        if let Some(i) = index_of(t).filter(|i| only.is_none_or(|o| o == *i)) {
+                        if let Some(i) = target(t) {
                             anchored[i] = true;
                         }
                     }
+                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
+                    Atom::Value(_) => {}
                     Atom::Columns(a, b) => {
                         let both_tenant =
                             ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
                         if !both_tenant && !Self::key_of_one(ws, a, b) {
                             continue;
                         }
-                        if let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) {
-                            match only {
-                                Some(o) if o == x => ties.push((y, x)),
-                                Some(o) if o == y => ties.push((x, y)),
-                                Some(_) => {}
-                                None => ties.extend([(x, y), (y, x)]),
-                            }
+                        let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
+                            continue;
+                        };
+                        if both_tenant {
+                            tenant_pairs.push((x, y));
+                        }
+                        match only {
+                            Some(o) if o == x => ties.push((y, x)),
+                            Some(o) if o == y => ties.push((x, y)),
+                            Some(_) => {}
+                            None => ties.extend([(x, y), (y, x)]),
                         }
                     }
                 }
             }
         };
-        apply(&self.filter(), None, &mut anchored, &mut ties);
+        apply(&self.filter(), None, &mut anchored);
+        let mut key_joins = Vec::new();
         for (j, inst) in self.instances.iter().enumerate() {
             let Some(join) = &inst.join else { continue };
             match &join.on {
-                Some(on) => apply(on, join.left.then_some(j), &mut anchored, &mut ties),
+                Some(on) => apply(on, join.left.then_some(j), &mut anchored),
                 None => {
-                    ties.push((join.parent, j));
+                    key_joins.push((join.parent, j));
                     if !join.left {
-                        ties.push((j, join.parent));
+                        key_joins.push((j, join.parent));
                     }
                 }
+            }
+        }
+        ties.extend(key_joins);
+        // The caller's own rows (their memberships, their personal rows) are scoped when no other
+        // tenant instance of the query escapes them: each must share the tenant column with them,
+        // or a membership in tenant B would vouch for tenant A's rows.
+        for &i in &caller_keyed {
+            let contains_all = (0..n).filter(|&j| j != i && tenant[j]).all(|j| {
+                tenant_pairs
+                    .iter()
+                    .any(|&(x, y)| (x, y) == (i, j) || (x, y) == (j, i))
+            });
+            if contains_all {
+                anchored[i] = true;
             }
         }
         // Only an anchored tenant instance passes its tenant on.
@@ -345,6 +385,44 @@ impl Query {
             Dsl::SeaOrm => format!("{column}: Set(..)"),
         }
     }
+}
+
+/// Tables of authenticated principals, which tenant tables reference for per-user rows.
+const PRINCIPAL_TABLES: &[&str] = &["users", "user", "accounts", "account"];
+
+/// Whether `table.column = value` restricts a tenant table to the caller's own rows: the column
+/// references the principals' table (`user_uuid → users`) and the table either is the membership
+/// table itself (`users_organizations`, `org_members`: filtering it by user lists the caller's
+/// tenants) or holds rows owned by a user *or* a tenant (a nullable tenant column, such as a
+/// password manager's personal and organisation items).
+fn is_caller_key(ws: &Workspace, c: &ColumnRef) -> bool {
+    let Some(table) = ws.schema.table(&c.table) else {
+        return false;
+    };
+    let references = |column: &str| {
+        table
+            .foreign_keys
+            .iter()
+            .find(|(col, _)| col.eq_ignore_ascii_case(column))
+            .map(|(_, target)| crate::schema::table_key(target))
+    };
+    let Some(principal) = references(&c.column) else {
+        return false;
+    };
+    if !PRINCIPAL_TABLES.contains(&principal.as_str()) || ws.is_tenant_table(&principal) {
+        return false;
+    }
+    let name = crate::schema::table_key(&table.name);
+    table
+        .columns
+        .iter()
+        .filter(|col| ws.is_tenant_column(col))
+        .any(|tenant_col| {
+            let membership = references(tenant_col).is_some_and(|root| {
+                name.contains("member") || (name.contains(&principal) && name.contains(&root))
+            });
+            membership || !table.is_not_null(tenant_col)
+        })
 }
 
 /// The atoms both sides of an OR have.

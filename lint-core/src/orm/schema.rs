@@ -12,6 +12,10 @@ pub struct RustTable {
     pub name: String,
     pub columns: Vec<String>,
     pub primary_key: Vec<String>,
+    /// Columns declared `Nullable<..>` (diesel) or `Option<..>` (sea-orm).
+    pub nullable: Vec<String>,
+    /// `(column, referenced table)` from diesel's `joinable!`.
+    pub foreign_keys: Vec<(String, String)>,
     pub file: Arc<SourceFile>,
     pub span: crate::span::Span,
 }
@@ -41,7 +45,7 @@ pub fn diesel_tables(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<RustTable
                 }
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                     if let Some(table) = name.take() {
-                        let columns = arrow_columns(g.stream());
+                        let (columns, nullable) = arrow_columns(g.stream());
                         if primary_key.is_empty() && columns.iter().any(|c| c == "id") {
                             primary_key.push("id".into());
                         }
@@ -49,6 +53,8 @@ pub fn diesel_tables(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<RustTable
                             name: table.trim_start_matches("r#").to_string(),
                             columns,
                             primary_key: std::mem::take(&mut primary_key),
+                            nullable,
+                            foreign_keys: Vec::new(),
                             file: source.clone(),
                             span: m.span,
                         });
@@ -71,10 +77,32 @@ fn idents(stream: TokenStream) -> Vec<String> {
         .collect()
 }
 
-/// `name -> Type,` pairs of a table body: the names before each `->`.
-fn arrow_columns(stream: TokenStream) -> Vec<String> {
+/// `joinable!(child -> parent (fk))` of one file: `(child, parent, fk)`.
+pub fn diesel_joinables(rust: &RustFile) -> Vec<(String, String, String)> {
+    rust.item_macros
+        .iter()
+        .filter(|m| m.path.last() == "joinable")
+        .filter_map(|m| {
+            let mut trees = TokenStream::from_str(&m.tokens).ok()?.into_iter();
+            let names = idents(trees.clone().collect());
+            let fk = trees.find_map(|t| match t {
+                TokenTree::Group(g) => idents(g.stream()).into_iter().next(),
+                _ => None,
+            })?;
+            match names.as_slice() {
+                [child, parent] => Some((child.clone(), parent.clone(), fk)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// `name -> Type,` pairs of a table body: the names before each `->`, and those whose type is
+/// `Nullable<..>`.
+fn arrow_columns(stream: TokenStream) -> (Vec<String>, Vec<String>) {
     let trees: Vec<TokenTree> = stream.into_iter().collect();
     let mut out = Vec::new();
+    let mut nullable = Vec::new();
     for (i, t) in trees.iter().enumerate() {
         let TokenTree::Ident(name) = t else { continue };
         let arrow = matches!(
@@ -82,10 +110,14 @@ fn arrow_columns(stream: TokenStream) -> Vec<String> {
             (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b))) if a.as_char() == '-' && b.as_char() == '>'
         );
         if arrow {
-            out.push(name.to_string().trim_start_matches("r#").to_string());
+            let column = name.to_string().trim_start_matches("r#").to_string();
+            if matches!(trees.get(i + 3), Some(TokenTree::Ident(t)) if t == "Nullable") {
+                nullable.push(column.clone());
+            }
+            out.push(column);
         }
     }
-    out
+    (out, nullable)
 }
 
 /// A sea-orm entity: the `Model` struct deriving `DeriveEntityModel`, its module (the file's
@@ -117,12 +149,20 @@ pub fn sea_orm_entities(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<Entity
                 })
                 .map(|f| f.name.name.clone())
                 .collect();
+            let nullable = s
+                .fields
+                .iter()
+                .filter(|f| f.ty.name() == "Option")
+                .map(|f| f.name.name.clone())
+                .collect();
             Some(Entity {
                 module: module.clone(),
                 table: RustTable {
                     name: table,
                     columns: s.fields.iter().map(|f| f.name.name.clone()).collect(),
                     primary_key,
+                    nullable,
+                    foreign_keys: Vec::new(),
                     file: source.clone(),
                     span: s.name.span,
                 },
@@ -179,6 +219,7 @@ mod tests {
                 ("users", "id".to_string(), "id".to_string())
             ]
         );
+        assert_eq!(tables[0].nullable, ["org_uuid"]);
         assert_eq!(entity_module("a/user/mod.rs"), "user");
     }
 }
