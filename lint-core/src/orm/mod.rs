@@ -210,86 +210,15 @@ impl Query {
             .iter()
             .map(|i| ws.is_tenant_table(&i.table))
             .collect();
-        let mut anchored = vec![false; n];
-        anchored[0] = self.root_scoped;
-        // Directed ties: anchoring flows from .0 to .1.
-        let mut ties: Vec<(usize, usize)> = Vec::new();
-        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
-        // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
-        // instances whose tenant columns are equated.
-        let mut caller_keyed: Vec<usize> = Vec::new();
-        let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
-        let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
-            let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
-            for atom in atoms {
-                match atom {
-                    Atom::TenantValue(t) => {
-                        if let Some(i) = target(t) {
-                            anchored[i] = true;
-                        }
-                    }
-                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
-                    Atom::Value(_) => {}
-                    Atom::Columns(a, b) => {
-                        let both_tenant =
-                            ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
-                        if !both_tenant && !Self::key_of_one(ws, a, b) {
-                            continue;
-                        }
-                        let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
-                            continue;
-                        };
-                        if both_tenant {
-                            tenant_pairs.push((x, y));
-                        }
-                        match only {
-                            Some(o) if o == x => ties.push((y, x)),
-                            Some(o) if o == y => ties.push((x, y)),
-                            Some(_) => {}
-                            None => ties.extend([(x, y), (y, x)]),
-                        }
-                    }
-                }
+        // Each `or_filter` branch must anchor an instance on its own.
+        let mut anchored = vec![true; n];
+        let mut ties = Vec::new();
+        for group in &self.filter_groups {
+            let (a, t) = self.anchoring(ws, &tenant, group);
+            for (x, y) in anchored.iter_mut().zip(a) {
+                *x &= y;
             }
-        };
-        apply(&self.filter(), None, &mut anchored);
-        let mut key_joins = Vec::new();
-        for (j, inst) in self.instances.iter().enumerate() {
-            let Some(join) = &inst.join else { continue };
-            match &join.on {
-                Some(on) => apply(on, join.left.then_some(j), &mut anchored),
-                None => {
-                    key_joins.push((join.parent, j));
-                    if !join.left {
-                        key_joins.push((j, join.parent));
-                    }
-                }
-            }
-        }
-        ties.extend(key_joins);
-        // The caller's own rows (their memberships, their personal rows) are scoped when no other
-        // tenant instance of the query escapes them: each must share the tenant column with them,
-        // or a membership in tenant B would vouch for tenant A's rows.
-        for &i in &caller_keyed {
-            let contains_all = (0..n).filter(|&j| j != i && tenant[j]).all(|j| {
-                tenant_pairs
-                    .iter()
-                    .any(|&(x, y)| (x, y) == (i, j) || (x, y) == (j, i))
-            });
-            if contains_all {
-                anchored[i] = true;
-            }
-        }
-        // Only an anchored tenant instance passes its tenant on.
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for &(from, to) in &ties {
-                if anchored[from] && tenant[from] && !anchored[to] {
-                    anchored[to] = true;
-                    changed = true;
-                }
-            }
+            ties.extend(t);
         }
         let mut out = Vec::new();
         for (i, inst) in self.instances.iter().enumerate() {
@@ -345,11 +274,96 @@ impl Query {
         out
     }
 
-    /// The conjuncts every `or_filter` branch has.
-    fn filter(&self) -> Vec<Atom> {
-        let mut groups = self.filter_groups.iter();
-        let first = groups.next().cloned().unwrap_or_default();
-        groups.fold(first, |acc, g| intersect(acc, g))
+    /// Which instances one filter branch anchors, and the ties between instances.
+    fn anchoring(
+        &self,
+        ws: &Workspace,
+        tenant: &[bool],
+        filter: &[Atom],
+    ) -> (Vec<bool>, Vec<(usize, usize)>) {
+        let n = self.instances.len();
+        let mut anchored = vec![false; n];
+        anchored[0] = self.root_scoped;
+        // Directed ties: anchoring flows from .0 to .1.
+        let mut ties: Vec<(usize, usize)> = Vec::new();
+        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
+        // instances whose tenant columns are equated.
+        let mut caller_keyed: Vec<usize> = Vec::new();
+        let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
+        let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
+            let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
+            for atom in atoms {
+                match atom {
+                    Atom::TenantValue(t) => {
+                        if let Some(i) = target(t) {
+                            anchored[i] = true;
+                        }
+                    }
+                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
+                    Atom::Value(_) => {}
+                    Atom::Columns(a, b) => {
+                        let both_tenant =
+                            ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
+                        if !both_tenant && !Self::key_of_one(ws, a, b) {
+                            continue;
+                        }
+                        let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
+                            continue;
+                        };
+                        if both_tenant {
+                            tenant_pairs.push((x, y));
+                        }
+                        match only {
+                            Some(o) if o == x => ties.push((y, x)),
+                            Some(o) if o == y => ties.push((x, y)),
+                            Some(_) => {}
+                            None => ties.extend([(x, y), (y, x)]),
+                        }
+                    }
+                }
+            }
+        };
+        apply(filter, None, &mut anchored);
+        let mut key_joins = Vec::new();
+        for (j, inst) in self.instances.iter().enumerate() {
+            let Some(join) = &inst.join else { continue };
+            match &join.on {
+                Some(on) => apply(on, join.left.then_some(j), &mut anchored),
+                None => {
+                    key_joins.push((join.parent, j));
+                    if !join.left {
+                        key_joins.push((j, join.parent));
+                    }
+                }
+            }
+        }
+        ties.extend(key_joins);
+        // The caller's own rows (their memberships, their personal rows) are scoped when no other
+        // tenant instance of the query escapes them: each must share the tenant column with them,
+        // or a membership in tenant B would vouch for tenant A's rows.
+        for &i in &caller_keyed {
+            let contains_all = (0..n).filter(|&j| j != i && tenant[j]).all(|j| {
+                tenant_pairs
+                    .iter()
+                    .any(|&(x, y)| (x, y) == (i, j) || (x, y) == (j, i))
+            });
+            if contains_all {
+                anchored[i] = true;
+            }
+        }
+        // Only an anchored tenant instance passes its tenant on.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &(from, to) in &ties {
+                if anchored[from] && tenant[from] && !anchored[to] {
+                    anchored[to] = true;
+                    changed = true;
+                }
+            }
+        }
+        (anchored, ties)
     }
 
     /// `a.fk = b.pk`: a row and the one row its key names.
