@@ -212,6 +212,16 @@ impl Ctx<'_> {
                 args,
                 ..
             } => {
+                if matches!(
+                    method.name.as_str(),
+                    "is_not_null" | "lt" | "le" | "gt" | "ge" | "ne" | "like" | "ilike" | "between"
+                ) {
+                    return self
+                        .column(*receiver, default_table)
+                        .map(|c| Atom::NotNull(c.table))
+                        .into_iter()
+                        .collect();
+                }
                 let Some(&arg) = args.first() else {
                     return Vec::new();
                 };

@@ -140,9 +140,23 @@ pub enum Atom {
     TenantValue(String),
     /// `table.col = value` for another column.
     Value(ColumnRef),
+    /// Another comparison on a column of the table (`lt`, `is_not_null`...): it only rejects
+    /// NULL.
+    NotNull(String),
     /// `a.x = b.y`: column equality, which ties the instances when both sides are tenant columns
     /// or one side is its table's primary key.
     Columns(ColumnRef, ColumnRef),
+}
+
+impl Atom {
+    /// The tables whose columns the atom compares (a comparison is false on NULL).
+    fn tables(&self) -> Vec<&str> {
+        match self {
+            Atom::TenantValue(t) | Atom::NotNull(t) => vec![t.as_str()],
+            Atom::Value(c) => vec![c.table.as_str()],
+            Atom::Columns(a, b) => vec![a.table.as_str(), b.table.as_str()],
+        }
+    }
 }
 
 /// One table instance of a query.
@@ -301,7 +315,7 @@ impl Query {
                         }
                     }
                     Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
-                    Atom::Value(_) => {}
+                    Atom::Value(_) | Atom::NotNull(_) => {}
                     Atom::Columns(a, b) => {
                         let both_tenant =
                             ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
@@ -325,14 +339,15 @@ impl Query {
             }
         };
         apply(filter, None, &mut anchored);
+        let inner = self.inner_joins(filter);
         let mut key_joins = Vec::new();
         for (j, inst) in self.instances.iter().enumerate() {
             let Some(join) = &inst.join else { continue };
             match &join.on {
-                Some(on) => apply(on, join.left.then_some(j), &mut anchored),
+                Some(on) => apply(on, (!inner[j]).then_some(j), &mut anchored),
                 None => {
                     key_joins.push((join.parent, j));
-                    if !join.left {
+                    if inner[j] {
                         key_joins.push((j, join.parent));
                     }
                 }
@@ -340,15 +355,23 @@ impl Query {
         }
         ties.extend(key_joins);
         // The caller's own rows (their memberships, their personal rows) are scoped when no other
-        // tenant instance of the query escapes them: each must share the tenant column with them,
-        // or a membership in tenant B would vouch for tenant A's rows.
+        // tenant instance of the query escapes them: each must share the tenant column with them
+        // (directly or through other instances), or a membership in tenant B would vouch for
+        // tenant A's rows.
         for &i in &caller_keyed {
-            let contains_all = (0..n).filter(|&j| j != i && tenant[j]).all(|j| {
-                tenant_pairs
-                    .iter()
-                    .any(|&(x, y)| (x, y) == (i, j) || (x, y) == (j, i))
-            });
-            if contains_all {
+            let mut reached = vec![i];
+            let mut k = 0;
+            while let Some(&x) = reached.get(k) {
+                k += 1;
+                for &(a, b) in &tenant_pairs {
+                    for (from, to) in [(a, b), (b, a)] {
+                        if from == x && !reached.contains(&to) {
+                            reached.push(to);
+                        }
+                    }
+                }
+            }
+            if (0..n).all(|j| !tenant[j] || reached.contains(&j)) {
                 anchored[i] = true;
             }
         }
@@ -364,6 +387,40 @@ impl Query {
             }
         }
         (anchored, ties)
+    }
+
+    /// Which instances are inner-joined in effect: joined with `inner_join`, or left-joined
+    /// but required non-NULL by a filter comparison on one of their columns (or by the ON of an
+    /// instance that is), which drops the rows the outer join added.
+    fn inner_joins(&self, filter: &[Atom]) -> Vec<bool> {
+        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let mut inner: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|i| i.join.as_ref().is_none_or(|j| !j.left))
+            .collect();
+        let mut required: Vec<usize> = filter
+            .iter()
+            .flat_map(|a| a.tables())
+            .filter_map(index_of)
+            .collect();
+        while let Some(i) = required.pop() {
+            let Some(slot) = inner.get_mut(i) else {
+                continue;
+            };
+            let newly = !*slot;
+            *slot = true;
+            let on = self.instances[i].join.as_ref().and_then(|j| j.on.as_ref());
+            if newly {
+                required.extend(
+                    on.into_iter()
+                        .flatten()
+                        .flat_map(|a| a.tables())
+                        .filter_map(index_of),
+                );
+            }
+        }
+        inner
     }
 
     /// `a.fk = b.pk`: a row and the one row its key names.
