@@ -143,12 +143,13 @@ impl Ctx<'_> {
         let root = q.instances[0].table.clone();
         match method.name.as_str() {
             "filter" => {
-                let atoms = self.conj(arg, &root);
-                if let Some(g) = q.filter_groups.last_mut() {
-                    g.extend(atoms);
-                }
+                let groups = std::mem::take(&mut q.filter_groups);
+                q.filter_groups = cross(groups, self.dnf(arg, &root));
             }
-            "or_filter" => q.filter_groups.push(self.conj(arg, &root)),
+            "or_filter" => {
+                q.filter_groups.extend(self.dnf(arg, &root));
+                q.filter_groups = bounded(std::mem::take(&mut q.filter_groups));
+            }
             "inner_join" | "left_join" | "left_outer_join" => {
                 self.join(q, arg, 0, method.name != "inner_join")
             }
@@ -200,6 +201,29 @@ impl Ctx<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// A predicate as OR-branches of conjuncts: each branch must anchor on its own.
+    fn dnf(&self, expr: ExprId, default_table: &str) -> Vec<Vec<Atom>> {
+        let id = self.rust.strip(expr);
+        if let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &self.rust.expr(id).kind
+        {
+            if let (Some(&arg), "and" | "or") = (args.first(), method.name.as_str()) {
+                let left = self.dnf(*receiver, default_table);
+                let right = self.dnf(arg, default_table);
+                return if method.name == "and" {
+                    cross(left, right)
+                } else {
+                    bounded(left.into_iter().chain(right).collect())
+                };
+            }
+        }
+        vec![self.conj(id, default_table)]
     }
 
     /// The conjuncts of a predicate that matter for anchoring.
@@ -485,4 +509,27 @@ impl Ctx<'_> {
             _ => None,
         }
     }
+}
+
+/// Branch lists beyond this size are merged into the conjuncts they share.
+const MAX_BRANCHES: usize = 32;
+
+/// `(a ∨ b) ∧ (c ∨ d)` as `ac ∨ ad ∨ bc ∨ bd`.
+fn cross(left: Vec<Vec<Atom>>, right: Vec<Vec<Atom>>) -> Vec<Vec<Atom>> {
+    let mut out = Vec::new();
+    for l in &left {
+        for r in &right {
+            out.push(l.iter().chain(r).cloned().collect());
+        }
+    }
+    bounded(out)
+}
+
+fn bounded(branches: Vec<Vec<Atom>>) -> Vec<Vec<Atom>> {
+    if branches.len() <= MAX_BRANCHES {
+        return branches;
+    }
+    let mut it = branches.into_iter();
+    let first = it.next().unwrap_or_default();
+    vec![it.fold(first, |acc, b| intersect(acc, &b))]
 }
