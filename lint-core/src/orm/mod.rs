@@ -304,6 +304,7 @@ impl Query {
         // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
         // instances whose tenant columns are equated.
         let mut caller_keyed: Vec<usize> = Vec::new();
+        let mut grants: Vec<usize> = Vec::new();
         let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
         let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
             let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
@@ -315,6 +316,7 @@ impl Query {
                         }
                     }
                     Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
+                    Atom::Value(c) if is_caller_grant(ws, c) => grants.extend(target(&c.table)),
                     Atom::Value(_) | Atom::NotNull(_) => {}
                     Atom::Columns(a, b) => {
                         let both_tenant =
@@ -375,12 +377,15 @@ impl Query {
                 anchored[i] = true;
             }
         }
-        // Only an anchored tenant instance passes its tenant on.
+        for &g in &grants {
+            anchored[g] = true;
+        }
+        // Only an anchored tenant instance, or the caller's grant, passes its scope on.
         let mut changed = true;
         while changed {
             changed = false;
             for &(from, to) in &ties {
-                if anchored[from] && tenant[from] && !anchored[to] {
+                if anchored[from] && (tenant[from] || grants.contains(&from)) && !anchored[to] {
                     anchored[to] = true;
                     changed = true;
                 }
@@ -470,19 +475,10 @@ fn is_caller_key(ws: &Workspace, c: &ColumnRef) -> bool {
     let Some(table) = ws.schema.table(&c.table) else {
         return false;
     };
-    let references = |column: &str| {
-        table
-            .foreign_keys
-            .iter()
-            .find(|(col, _)| col.eq_ignore_ascii_case(column))
-            .map(|(_, target)| crate::schema::table_key(target))
-    };
-    let Some(principal) = references(&c.column) else {
+    let references = |column: &str| references(table, column);
+    let Some(principal) = references_principal(ws, table, &c.column) else {
         return false;
     };
-    if !PRINCIPAL_TABLES.contains(&principal.as_str()) || ws.is_tenant_table(&principal) {
-        return false;
-    }
     let name = crate::schema::table_key(&table.name);
     table
         .columns
@@ -494,6 +490,36 @@ fn is_caller_key(ws: &Workspace, c: &ColumnRef) -> bool {
             });
             membership || !table.is_not_null(tenant_col)
         })
+}
+
+/// The table a column references, by key.
+fn references(table: &crate::schema::Table, column: &str) -> Option<String> {
+    table
+        .foreign_keys
+        .iter()
+        .find(|(col, _)| col.eq_ignore_ascii_case(column))
+        .map(|(_, target)| crate::schema::table_key(target))
+}
+
+/// The principals' table a column references (`user_uuid → users`).
+fn references_principal(
+    ws: &Workspace,
+    table: &crate::schema::Table,
+    column: &str,
+) -> Option<String> {
+    references(table, column)
+        .filter(|t| PRINCIPAL_TABLES.contains(&t.as_str()) && !ws.is_tenant_table(t))
+}
+
+/// Whether `table.column = value` selects the caller's grants in a table without a tenant column
+/// that links principals to tenant rows (`users_collections`): each such row vouches for the one
+/// row it references by key.
+fn is_caller_grant(ws: &Workspace, c: &ColumnRef) -> bool {
+    !ws.is_tenant_table(&c.table)
+        && ws
+            .schema
+            .table(&c.table)
+            .is_some_and(|t| references_principal(ws, t, &c.column).is_some())
 }
 
 /// The atoms both sides of an OR have.
