@@ -26,8 +26,8 @@ pub struct OrmIndex {
     /// sea-orm entity modules (`application` in `application::Entity`) → table.
     pub entities: HashMap<String, schema::RustTable>,
     /// Functions that return a sea-orm query already filtered on the tenant column by one of
-    /// their parameters (`secure_find(org_id)`), by name.
-    pub scoping_helpers: HashSet<String>,
+    /// their parameters (`secure_find(org_id)`), by entity module and name.
+    pub scoping_helpers: HashSet<(String, String)>,
 }
 
 impl OrmIndex {
@@ -49,11 +49,12 @@ impl OrmIndex {
                 t.foreign_keys.push((fk, parent));
             }
         }
-        for f in files {
-            if let Some(rust) = &f.rust {
-                sea_orm::collect_scoping_helpers(rust, config, &mut index.scoping_helpers);
-            }
-        }
+        let candidates: Vec<_> = files
+            .iter()
+            .filter_map(|f| Some((f, f.rust.as_ref()?)))
+            .flat_map(|(f, rust)| sea_orm::helper_candidates(rust, &f.source.rel_path, config))
+            .collect();
+        index.scoping_helpers = sea_orm::scoping_helpers(&candidates);
         index
     }
 

@@ -24,48 +24,97 @@ const SINKS: &[&str] = &[
 
 const MAX_DEPTH: usize = 4;
 
-/// Functions that filter a sea-orm query on a tenant column by one of their parameters and
-/// return it without running it: their callers' queries are scoped.
-pub fn collect_scoping_helpers(rust: &RustFile, config: &Config, out: &mut HashSet<String>) {
+/// A function that may be a scoping helper: it returns a query without running it, filters
+/// the tenant column by a parameter itself (`direct`), or passes a parameter to `calls`.
+pub struct HelperCandidate {
+    pub module: String,
+    pub name: String,
+    direct: bool,
+    calls: Vec<String>,
+}
+
+/// Candidates for scoping helpers in one file (entity files define them in `impl Entity`).
+pub fn helper_candidates(rust: &RustFile, rel_path: &str, config: &Config) -> Vec<HelperCandidate> {
+    let module = super::schema::entity_module(rel_path);
+    let mut out = Vec::new();
     for f in rust.function_ids() {
         let func = rust.function(f);
         let mut params = Vec::new();
         for p in &func.params {
             rust.bindings(p.pat, &mut params);
         }
-        let mut filters_tenant = false;
+        let is_param = |e: ExprId| {
+            rust.as_ident(e)
+                .is_some_and(|a| a != "self" && params.iter().any(|(p, _)| p == a))
+        };
+        let mut direct = false;
         let mut runs = false;
-        rust.walk_block(&func.body, &mut |id| {
-            let ExprKind::MethodCall {
+        let mut calls = Vec::new();
+        rust.walk_block(&func.body, &mut |id| match &rust.expr(id).kind {
+            ExprKind::MethodCall {
                 receiver,
                 method,
                 args,
                 ..
-            } = &rust.expr(id).kind
-            else {
-                return;
-            };
-            if SINKS.contains(&method.name.as_str()) {
-                runs = true;
+            } => {
+                runs |= SINKS.contains(&method.name.as_str());
+                if !matches!(method.name.as_str(), "eq" | "is_in") {
+                    return;
+                }
+                let is_tenant_column = matches!(
+                    &rust.expr(rust.strip(*receiver)).kind,
+                    ExprKind::Path(p) if p.segments.iter().rev().nth(1).is_some_and(|s| s == "Column")
+                        && config.tenant_columns.iter().any(|c| c.eq_ignore_ascii_case(&snake(p.last())))
+                );
+                direct |= is_tenant_column && args.first().is_some_and(|a| is_param(*a));
             }
-            if !matches!(method.name.as_str(), "eq" | "is_in") {
-                return;
+            // `Self::secure_find(org_id)`, `Entity::secure_find(org_id)`
+            ExprKind::Call { func, args } if args.iter().any(|a| is_param(*a)) => {
+                if let ExprKind::Path(p) = &rust.expr(*func).kind {
+                    if p.segments.len() == 2 && matches!(p.segments[0].as_str(), "Self" | "Entity")
+                    {
+                        calls.push(p.last().to_string());
+                    }
+                }
             }
-            let is_tenant_column = matches!(
-                &rust.expr(rust.strip(*receiver)).kind,
-                ExprKind::Path(p) if p.segments.iter().rev().nth(1).is_some_and(|s| s == "Column")
-                    && config.tenant_columns.iter().any(|c| c.eq_ignore_ascii_case(&snake(p.last())))
-            );
-            let by_param = args
-                .first()
-                .and_then(|a| rust.as_ident(*a))
-                .is_some_and(|a| params.iter().any(|(p, _)| p == a));
-            filters_tenant |= is_tenant_column && by_param;
+            _ => {}
         });
-        if filters_tenant && !runs {
-            out.insert(func.name.name.clone());
+        if !runs && (direct || !calls.is_empty()) {
+            out.push(HelperCandidate {
+                module: module.clone(),
+                name: func.name.name.clone(),
+                direct,
+                calls,
+            });
         }
     }
+    out
+}
+
+/// The helpers among the candidates: those that filter the tenant, and those that call one of
+/// their own entity's helpers with a parameter.
+pub fn scoping_helpers(candidates: &[HelperCandidate]) -> HashSet<(String, String)> {
+    let mut helpers: HashSet<(String, String)> = candidates
+        .iter()
+        .filter(|c| c.direct)
+        .map(|c| (c.module.clone(), c.name.clone()))
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for c in candidates {
+            let key = (c.module.clone(), c.name.clone());
+            if !helpers.contains(&key)
+                && c.calls
+                    .iter()
+                    .any(|h| helpers.contains(&(c.module.clone(), h.clone())))
+            {
+                helpers.insert(key);
+                changed = true;
+            }
+        }
+    }
+    helpers
 }
 
 struct Ctx<'a> {
@@ -136,7 +185,14 @@ impl Ctx<'_> {
                             .first()
                             .and_then(|a| self.model_sets_tenant(*a, function, offset));
                     }
-                    m if self.ws.orm.scoping_helpers.contains(m) => q.root_scoped = true,
+                    m if self
+                        .ws
+                        .orm
+                        .scoping_helpers
+                        .contains(&(module.clone(), m.to_string())) =>
+                    {
+                        q.root_scoped = true
+                    }
                     // A project function we know nothing about.
                     _ => return None,
                 }
