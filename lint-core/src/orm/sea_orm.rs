@@ -417,3 +417,36 @@ impl Ctx<'_> {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers_are_per_entity_and_transitive() {
+        let mut config = Config::default();
+        config.tenant_columns = vec!["org_id".into()];
+        let app = "impl Entity {
+            pub fn secure_find(org_id: String) -> Select<Entity> { Self::find().filter(Column::OrgId.eq(org_id)) }
+            pub fn secure_find_by_id(org_id: String, id: String) -> Select<Entity> { Self::secure_find(org_id).filter(Column::Id.eq(id)) }
+            pub async fn load(db: &Db, org_id: String) -> Vec<Model> { Self::secure_find(org_id).all(db).await.unwrap() }
+        }";
+        let msg = "impl Entity {
+            pub fn secure_find(app_id: String) -> Select<Entity> { Self::find().filter(Column::AppId.eq(app_id)) }
+        }";
+        let mut candidates = Vec::new();
+        for (path, src) in [("models/application.rs", app), ("models/message.rs", msg)] {
+            let rust = crate::parse::parse_rust(src).expect("parses");
+            candidates.extend(helper_candidates(&rust, path, &config));
+        }
+        let mut helpers: Vec<_> = scoping_helpers(&candidates).into_iter().collect();
+        helpers.sort();
+        assert_eq!(
+            helpers,
+            [
+                ("application".to_string(), "secure_find".to_string()),
+                ("application".to_string(), "secure_find_by_id".to_string())
+            ]
+        );
+    }
+}
