@@ -307,6 +307,10 @@ impl Query {
         let mut caller_keyed: Vec<usize> = Vec::new();
         let mut grants: Vec<usize> = Vec::new();
         let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
+        // `member.user_uuid = users.uuid` with the users instance picked by a value (an email):
+        // the same as `member.user_uuid = $user`.
+        let mut principal_links: Vec<(usize, usize)> = Vec::new();
+        let mut valued: Vec<usize> = Vec::new();
         let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
             let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
             for atom in atoms {
@@ -318,8 +322,19 @@ impl Query {
                     }
                     Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
                     Atom::Value(c) if is_caller_grant(ws, c) => grants.extend(target(&c.table)),
-                    Atom::Value(_) | Atom::NotNull(_) => {}
+                    Atom::Value(c) => valued.extend(target(&c.table)),
+                    Atom::NotNull(_) => {}
                     Atom::Columns(a, b) => {
+                        for (member, principal) in [(a, b), (b, a)] {
+                            if is_caller_key(ws, member) && Self::key_of_one(ws, member, principal)
+                            {
+                                if let (Some(m), Some(p)) =
+                                    (target(&member.table), index_of(&principal.table))
+                                {
+                                    principal_links.push((m, p));
+                                }
+                            }
+                        }
                         let both_tenant =
                             ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
                         if !both_tenant && !Self::key_of_one(ws, a, b) {
@@ -357,6 +372,12 @@ impl Query {
             }
         }
         ties.extend(key_joins);
+        caller_keyed.extend(
+            principal_links
+                .iter()
+                .filter(|(_, p)| valued.contains(p))
+                .map(|&(m, _)| m),
+        );
         // The caller's own rows (their memberships, their personal rows) are scoped when no other
         // tenant instance of the query escapes them: each must share the tenant column with them
         // (directly or through other instances), or a membership in tenant B would vouch for
