@@ -23,6 +23,11 @@ declare_rule! {
     /// `find_also_related`, `update_many`, `delete_many`, `ActiveModel { .. }.insert`) get the
     /// same checks; a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
     /// scopes its callers' queries, and a query keyed by `self`'s primary key acts on a row already loaded.
+    /// With foreign keys known (migrations, `joinable!`), rows keyed to the principal
+    /// (`user_uuid = $me` on the membership table, on a table whose tenant column is nullable, or
+    /// on a grant table such as `users_collections`) are the caller's own, provided every other
+    /// tenant instance of the query shares their tenant column; a filter on a left-joined table
+    /// makes that join an inner one.
     ///
     /// Tenant-scoped tables are those in `tenant-tables`, plus those created with a
     /// `tenant-columns` column in the migrations, diesel `table!` blocks or sea-orm entities,
