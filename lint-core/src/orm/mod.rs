@@ -25,6 +25,8 @@ pub struct OrmIndex {
     pub diesel_tables: HashMap<String, schema::RustTable>,
     /// sea-orm entity modules (`application` in `application::Entity`) → table.
     pub entities: HashMap<String, schema::RustTable>,
+    /// Tables created by sea-orm-migration code, in no particular order.
+    pub migration_tables: Vec<schema::RustTable>,
     /// Functions that return a sea-orm query already filtered on the tenant column by one of
     /// their parameters (`secure_find(org_id)`), by entity module and name.
     pub scoping_helpers: HashSet<(String, String)>,
@@ -43,6 +45,9 @@ impl OrmIndex {
             for e in schema::sea_orm_entities(&f.source, rust) {
                 index.entities.insert(e.module, e.table);
             }
+            index
+                .migration_tables
+                .extend(schema::sea_orm_migration_tables(&f.source, rust));
         }
         for (child, parent, fk) in joinables {
             if let Some(t) = index.diesel_tables.get_mut(&child) {
@@ -61,7 +66,11 @@ impl OrmIndex {
     /// Adds the tables declared in Rust to a schema folded from migrations: unknown tables are
     /// added, known ones gain the columns the Rust declaration has and the migrations lack.
     pub fn extend_schema(&self, schema: &mut crate::schema::Schema) {
-        for t in self.diesel_tables.values().chain(self.entities.values()) {
+        let tables = self.migration_tables.iter();
+        for t in tables
+            .chain(self.diesel_tables.values())
+            .chain(self.entities.values())
+        {
             let key = crate::schema::table_key(&t.name);
             let entry = schema
                 .tables

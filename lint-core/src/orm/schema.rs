@@ -171,6 +171,78 @@ pub fn sea_orm_entities(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<Entity
         .collect()
 }
 
+/// Tables created by sea-orm-migration in Rust: `Table::create().table(Org::Table)
+/// .col(ColumnDef::new(Org::OrgId)..)` (or the `string(Org::OrgId)` column helpers).
+pub fn sea_orm_migration_tables(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<RustTable> {
+    use crate::ir::ExprKind;
+    let mut out = Vec::new();
+    for &(id, _) in &rust.calls {
+        let ExprKind::Call { func, .. } = &rust.expr(id).kind else {
+            continue;
+        };
+        let is_create = matches!(&rust.expr(*func).kind, ExprKind::Path(p) if p.ends_with(&["Table", "create"]));
+        if !is_create {
+            continue;
+        }
+        // The calls list holds the chain's method calls after this one, receivers first.
+        let mut table: Option<(String, String)> = None;
+        let mut columns = Vec::new();
+        let mut current = id;
+        while let Some(parent) = method_parent(rust, current) {
+            current = parent;
+            let ExprKind::MethodCall { method, args, .. } = &rust.expr(parent).kind else {
+                break;
+            };
+            let Some(&arg) = args.first() else { continue };
+            match method.name.as_str() {
+                "table" => table = iden(rust, arg),
+                // Every `Enum::Variant` in the column definition; those of the table's enum are
+                // kept below (`ColumnDef::new` is a path too).
+                "col" => rust.walk_expr(arg, &mut |e| columns.extend(iden(rust, e))),
+                _ => {}
+            }
+        }
+        if let Some((enum_name, _)) = table {
+            let mut names: Vec<String> = Vec::new();
+            for (e, c) in columns {
+                let c = crate::engine::to_snake(&c);
+                if e == enum_name && c != "table" && !names.contains(&c) {
+                    names.push(c);
+                }
+            }
+            out.push(RustTable {
+                name: crate::engine::to_snake(&enum_name),
+                columns: names,
+                primary_key: Vec::new(),
+                nullable: Vec::new(),
+                foreign_keys: Vec::new(),
+                file: source.clone(),
+                span: rust.expr(id).span,
+            });
+        }
+    }
+    out
+}
+
+/// `Org::OrgId` → (`Org`, `OrgId`).
+fn iden(rust: &RustFile, id: crate::ir::ExprId) -> Option<(String, String)> {
+    match &rust.expr(rust.strip(id)).kind {
+        crate::ir::ExprKind::Path(p) if p.segments.len() >= 2 => {
+            let n = p.segments.len();
+            Some((p.segments[n - 2].clone(), p.segments[n - 1].clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The method call whose receiver is `id`, if any (calls are listed in source order, so the
+/// search starts after it).
+fn method_parent(rust: &RustFile, id: crate::ir::ExprId) -> Option<crate::ir::ExprId> {
+    rust.calls.iter().map(|(c, _)| *c).find(|&c| {
+        matches!(&rust.expr(c).kind, crate::ir::ExprKind::MethodCall { receiver, .. } if rust.strip(*receiver) == id || *receiver == id)
+    })
+}
+
 /// `src/db/models/application.rs` → `application`; `entities/user/mod.rs` → `user`.
 pub fn entity_module(rel_path: &str) -> String {
     let mut parts = rel_path.rsplit('/');
@@ -220,6 +292,17 @@ mod tests {
             ]
         );
         assert_eq!(tables[0].nullable, ["org_uuid"]);
+        let migration =
+            "fn up() { m.create_table(Table::create().table(Application::Table).if_not_exists()
+            .col(ColumnDef::new(Application::Id).string().not_null().primary_key())
+            .col(string(Application::OrgId)).to_owned()); }";
+        let rust = crate::parse::parse_rust(migration).expect("parses");
+        let created = sea_orm_migration_tables(&source, &rust);
+        let summary: Vec<_> = created
+            .iter()
+            .map(|t| (t.name.as_str(), t.columns.join(",")))
+            .collect();
+        assert_eq!(summary, [("application", "id,org_id".to_string())]);
         assert_eq!(entity_module("a/user/mod.rs"), "user");
     }
 }
