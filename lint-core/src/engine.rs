@@ -58,6 +58,8 @@ pub struct Workspace {
     pub keys: crate::keys::KeyIndex,
     /// Summaries of the workspace's functions and extractors for request-value flow.
     pub flow_index: crate::taint::FlowIndex,
+    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
+    pub orm: crate::orm::OrmIndex,
 }
 
 impl Workspace {
@@ -78,6 +80,7 @@ impl Workspace {
             credential_types: Default::default(),
             keys: Default::default(),
             flow_index: crate::taint::FlowIndex::default(),
+            orm: Default::default(),
         }
     }
 
@@ -304,8 +307,11 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
 
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
-    let schema = Schema::from_migrations(migrations);
+    let mut schema = Schema::from_migrations(migrations);
+    let orm = crate::orm::OrmIndex::build(&files, &config);
+    orm.extend_schema(&mut schema);
     let mut workspace = Workspace::new(root.clone(), config, schema);
+    workspace.orm = orm;
     workspace.consts = collect_consts(&files);
     workspace.credential_types = crate::logging::CredentialTypes::build(
         files.iter().filter_map(|f| f.rust.as_ref()),

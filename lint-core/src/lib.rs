@@ -17,6 +17,7 @@ pub mod keys;
 pub mod logging;
 mod lower;
 pub mod model;
+pub mod orm;
 pub mod parse;
 pub mod render;
 pub mod request_input;

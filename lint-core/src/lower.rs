@@ -950,7 +950,39 @@ impl Lowerer<'_> {
                 stmts,
             });
         }
+        if let Some(stmts) = self.labelled_blocks(tokens) {
+            return MacroArgs::Stmts(Block {
+                span: Span::default(),
+                stmts,
+            });
+        }
         MacroArgs::Tokens(tokens.to_string())
+    }
+
+    /// Wrapper macros written `name: { .. }` or `name: backend, backend { .. } other { .. }`
+    /// (vaultwarden's `db_run! { conn: sqlite, mysql { .. } }`): the statements of every block.
+    fn labelled_blocks(&mut self, tokens: &TokenStream) -> Option<Vec<Stmt>> {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        let header = matches!(
+            trees.as_slice(),
+            [TokenTree::Ident(_), TokenTree::Punct(p), ..] if p.as_char() == ':'
+        );
+        if !header {
+            return None;
+        }
+        let mut stmts = Vec::new();
+        for t in trees.iter().skip(2) {
+            match t {
+                TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                    let block = Parser::parse2(syn::Block::parse_within, g.stream()).ok()?;
+                    stmts.extend(self.stmts(&block));
+                }
+                TokenTree::Ident(_) => {}
+                TokenTree::Punct(p) if p.as_char() == ',' => {}
+                _ => return None,
+            }
+        }
+        (!stmts.is_empty()).then_some(stmts)
     }
 }
 

@@ -47,12 +47,25 @@ declare_rule! {
     /// `UPDATE ... SET tenant_id = ...` or `ON CONFLICT ... DO UPDATE SET tenant_id = ...`, which
     /// move rows between tenants.
     ///
+    /// Queries built with diesel's DSL (`t::table.filter(..)`, joins with and without `.on(..)`,
+    /// `update`, `delete`, `insert_into(..).values(..)`, boxed queries filtered over several
+    /// statements) and with sea-orm (`Entity::find()`, `find_by_id`, `Condition::all()/any()`,
+    /// `find_also_related`, `update_many`, `delete_many`, `ActiveModel { .. }.insert`) get the
+    /// same checks; a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
+    /// scopes its callers' queries, and a query keyed by `self`'s primary key acts on a row already loaded.
+    /// With foreign keys known (migrations, `joinable!`), rows keyed to the principal
+    /// (`user_uuid = $me` on the membership table, on a table whose tenant column is nullable, or
+    /// on a grant table such as `users_collections`) are the caller's own, provided every other
+    /// tenant instance of the query shares their tenant column; a filter on a left-joined table
+    /// makes that join an inner one.
+    ///
     /// Tenant-scoped tables are those in `tenant-tables`, plus those created with a
-    /// `tenant-columns` column in the migrations, minus `global-tables`. Migrations (files under
-    /// a migrations folder, also when the code applies one with `include_str!`) change every
-    /// tenant at once and are not checked. A `format!` hole standing for a fragment (a subquery
-    /// in `FROM ({})`, a predicate in `WHERE {}` or `AND {}`, a clause after a table name) may
-    /// hold the filter: such instances are not reported.
+    /// `tenant-columns` column in the migrations, diesel `table!` blocks or sea-orm entities,
+    /// minus `global-tables`. Migrations (files under a migrations folder, also when the code
+    /// applies one with `include_str!`) change every tenant at once and are not checked. A
+    /// `format!` hole standing for a fragment (a subquery in `FROM ({})`, a predicate in
+    /// `WHERE {}` or `AND {}`, a clause after a table name) may hold the filter: such instances
+    /// are not reported.
     ///
     /// ## Why is this bad?
     /// In a shared-table database, the WHERE clause is the only thing between one customer's
@@ -189,8 +202,59 @@ impl Rule for QueryMissingTenantFilter {
                 }
             }
         }
+        findings.extend(check_orm_queries(cx, &accept));
         for f in findings {
             cx.report(f);
         }
     }
+}
+
+/// Queries built with diesel's DSL or sea-orm, with the same table-instance semantics.
+fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    use lint_core::orm::OrmIssueKind;
+    let file = cx.file;
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    lint_core::orm::check_file(file, cx.workspace)
+        .into_iter()
+        .filter(|i| !accept(&i.table))
+        .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
+        .map(|i| match i.kind {
+            OrmIssueKind::Unscoped => Finding::new(
+                format!(
+                    "{} is not filtered by tenant: this query reaches every tenant's rows",
+                    describe_instance(&i.table, None)
+                ),
+                i.span,
+            )
+            .primary_label(if i.joined {
+                format!("joined without a `{}` predicate", i.column)
+            } else {
+                format!("no `{}` filter for this table", i.column)
+            })
+            .help(format!(
+                "add `{}`, bound to the tenant of the authenticated caller",
+                i.fix
+            )),
+            OrmIssueKind::InsertWithoutTenant => Finding::new(
+                format!("INSERT into `{}` does not set `{}`", i.table, i.column),
+                i.span,
+            )
+            .primary_label(format!("`{}` not set", i.column))
+            .help(format!(
+                "set `{}` from the authenticated caller's tenant, so the row belongs to exactly one tenant",
+                i.fix
+            )),
+            OrmIssueKind::TenantReassigned => Finding::new(
+                format!("`{}.{}` is reassigned: rows move to another tenant", i.table, i.column),
+                i.span,
+            )
+            .primary_label(format!("`{}` overwritten", i.column))
+            .help(format!(
+                "never update `{}`; filter on it instead (`{}`)",
+                i.column, i.fix
+            )),
+        })
+        .collect()
 }

@@ -1,0 +1,674 @@
+//! Tenant scoping of queries built with diesel's DSL and sea-orm, table instance by table
+//! instance, with the same semantics as [`crate::sql_scope`] for SQL text: every instance of a
+//! tenant-scoped table must be anchored by a tenant predicate on the AND-spine of the filters (or
+//! of an inner join's ON), or be tied through a key or the tenant column to an anchored instance.
+//!
+//! `diesel.rs` and `sea_orm.rs` lower a method chain that reaches the database into a [`Query`];
+//! [`Query::issues`] anchors its instances. Tables declared in Rust (`table!`, entities) join the
+//! workspace schema through [`OrmIndex`].
+
+pub mod diesel;
+pub mod schema;
+pub mod sea_orm;
+
+use crate::config::Config;
+use crate::engine::{AnalyzedFile, Workspace};
+use crate::ir::*;
+use crate::model::RustFile;
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+/// What the workspace's Rust declares about its tables and query helpers.
+#[derive(Debug, Default)]
+pub struct OrmIndex {
+    /// diesel tables by module name (`ciphers` in `ciphers::table`).
+    pub diesel_tables: HashMap<String, schema::RustTable>,
+    /// sea-orm entity modules (`application` in `application::Entity`) → table.
+    pub entities: HashMap<String, schema::RustTable>,
+    /// Tables created by sea-orm-migration code, in no particular order.
+    pub migration_tables: Vec<schema::RustTable>,
+    /// Functions that return a sea-orm query already filtered on the tenant column by one of
+    /// their parameters (`secure_find(org_id)`), by entity module and name.
+    pub scoping_helpers: HashSet<(String, String)>,
+}
+
+impl OrmIndex {
+    pub fn build(files: &[AnalyzedFile], config: &Config) -> OrmIndex {
+        let mut index = OrmIndex::default();
+        let mut joinables = Vec::new();
+        for f in files {
+            let Some(rust) = &f.rust else { continue };
+            for t in schema::diesel_tables(&f.source, rust) {
+                index.diesel_tables.insert(t.name.clone(), t);
+            }
+            joinables.extend(schema::diesel_joinables(rust));
+            for e in schema::sea_orm_entities(&f.source, rust) {
+                index.entities.insert(e.module, e.table);
+            }
+            index
+                .migration_tables
+                .extend(schema::sea_orm_migration_tables(&f.source, rust));
+        }
+        for (child, parent, fk) in joinables {
+            if let Some(t) = index.diesel_tables.get_mut(&child) {
+                t.foreign_keys.push((fk, parent));
+            }
+        }
+        let candidates: Vec<_> = files
+            .iter()
+            .filter_map(|f| Some((f, f.rust.as_ref()?)))
+            .flat_map(|(f, rust)| sea_orm::helper_candidates(rust, &f.source.rel_path, config))
+            .collect();
+        index.scoping_helpers = sea_orm::scoping_helpers(&candidates);
+        index
+    }
+
+    /// Adds the tables declared in Rust to a schema folded from migrations: unknown tables are
+    /// added, known ones gain the columns the Rust declaration has and the migrations lack.
+    pub fn extend_schema(&self, schema: &mut crate::schema::Schema) {
+        let tables = self.migration_tables.iter();
+        for t in tables
+            .chain(self.diesel_tables.values())
+            .chain(self.entities.values())
+        {
+            let key = crate::schema::table_key(&t.name);
+            let entry = schema
+                .tables
+                .entry(key)
+                .or_insert_with(|| crate::schema::Table {
+                    name: t.name.clone(),
+                    columns: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    declared_in: t.file.rel_path.clone(),
+                    declared_at: t.span,
+                    file: Some(t.file.clone()),
+                    rls: Default::default(),
+                    not_null: Vec::new(),
+                    primary_key: Vec::new(),
+                    unique_keys: Vec::new(),
+                });
+            if entry.primary_key.is_empty() {
+                entry.primary_key = t.primary_key.clone();
+            }
+            for c in &t.columns {
+                if !entry.has_column(c) {
+                    entry.columns.push(c.clone());
+                    if !t.nullable.contains(c) {
+                        entry.not_null.push(c.clone());
+                    }
+                }
+            }
+            for fk in &t.foreign_keys {
+                if !entry.foreign_keys.contains(fk) {
+                    entry.foreign_keys.push(fk.clone());
+                }
+            }
+        }
+    }
+
+    fn primary_key(&self, table: &str) -> Option<&[String]> {
+        self.diesel_tables
+            .get(table)
+            .or_else(|| self.entities.values().find(|t| t.name == table))
+            .map(|t| t.primary_key.as_slice())
+    }
+}
+
+/// Which query DSL a query is written in: the help shows the filter in its syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dsl {
+    Diesel,
+    SeaOrm,
+}
+
+/// A tenant-isolation problem in a DSL query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrmIssue {
+    pub kind: OrmIssueKind,
+    pub table: String,
+    pub column: String,
+    /// The query root or the joined table.
+    pub span: Span,
+    pub joined: bool,
+    /// The code to add, in the DSL's syntax.
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrmIssueKind {
+    Unscoped,
+    InsertWithoutTenant,
+    TenantReassigned,
+}
+
+/// A column reference: table (as the schema names it) and column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnRef {
+    pub table: String,
+    pub column: String,
+}
+
+/// A conjunct that matters for anchoring.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Atom {
+    /// `table.col = value` for a tenant column.
+    TenantValue(String),
+    /// `table.col = value` for another column.
+    Value(ColumnRef),
+    /// Another comparison on a column of the table (`lt`, `is_not_null`...): it only rejects
+    /// NULL.
+    NotNull(String),
+    /// `a.x = b.y`: column equality, which ties the instances when both sides are tenant columns
+    /// or one side is its table's primary key.
+    Columns(ColumnRef, ColumnRef),
+}
+
+impl Atom {
+    /// The tables whose columns the atom compares (a comparison is false on NULL).
+    fn tables(&self) -> Vec<&str> {
+        match self {
+            Atom::TenantValue(t) | Atom::NotNull(t) => vec![t.as_str()],
+            Atom::Value(c) => vec![c.table.as_str()],
+            Atom::Columns(a, b) => vec![a.table.as_str(), b.table.as_str()],
+        }
+    }
+}
+
+/// One table instance of a query.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub table: String,
+    pub span: Span,
+    pub join: Option<Join>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Join {
+    /// The instance joined to.
+    pub parent: usize,
+    pub left: bool,
+    /// The ON predicate's conjuncts; `None` for a join through the declared foreign key
+    /// (diesel's `joinable!`, sea-orm relations).
+    pub on: Option<Vec<Atom>>,
+}
+
+/// A DSL query reduced to what anchoring needs.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub dsl: Dsl,
+    pub instances: Vec<Instance>,
+    /// Conjuncts of the filters: one group per `or_filter` branch (the first is `filter`'s).
+    pub filter_groups: Vec<Vec<Atom>>,
+    /// The root was produced by a helper that filters on the tenant.
+    pub root_scoped: bool,
+    /// An INSERT: its root is written, not filtered.
+    pub is_insert: bool,
+    /// For inserts: whether the values set the tenant column (`None`: unknown, trusted).
+    pub insert_sets_tenant: Option<bool>,
+    /// Tenant column assignments of an UPDATE (`set(org_uuid.eq(..))`).
+    pub reassigned: Vec<(String, Span)>,
+    /// Entity module names by table, for the help of sea-orm queries.
+    pub module_of: HashMap<String, String>,
+}
+
+impl Query {
+    pub fn new(dsl: Dsl, root: Instance) -> Query {
+        Query {
+            dsl,
+            instances: vec![root],
+            filter_groups: vec![Vec::new()],
+            root_scoped: false,
+            is_insert: false,
+            insert_sets_tenant: None,
+            reassigned: Vec::new(),
+            module_of: HashMap::new(),
+        }
+    }
+
+    fn tenant_column(ws: &Workspace, table: &str) -> Option<String> {
+        let t = ws.schema.table(table)?;
+        t.columns.iter().find(|c| ws.is_tenant_column(c)).cloned()
+    }
+
+    /// The instances no tenant predicate anchors, one per root cause, and the insert/update
+    /// problems.
+    pub fn issues(&self, ws: &Workspace) -> Vec<OrmIssue> {
+        let n = self.instances.len();
+        let tenant: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|i| ws.is_tenant_table(&i.table))
+            .collect();
+        // Each `or_filter` branch must anchor an instance on its own.
+        let mut anchored = vec![true; n];
+        let mut ties = Vec::new();
+        for group in &self.filter_groups {
+            let (a, t) = self.anchoring(ws, &tenant, group);
+            for (x, y) in anchored.iter_mut().zip(a) {
+                *x &= y;
+            }
+            ties.extend(t);
+        }
+        let mut out = Vec::new();
+        for (i, inst) in self.instances.iter().enumerate() {
+            if anchored[i] || !tenant[i] || (i == 0 && self.is_insert) {
+                continue;
+            }
+            // Tied to another tenant instance that is itself unanchored: one root cause.
+            let tied_to_tenant = ties
+                .iter()
+                .any(|&(from, to)| to == i && from != i && tenant[from]);
+            if inst.join.is_some() && tied_to_tenant {
+                continue;
+            }
+            if ws.config.is_global_table(&inst.table) {
+                continue;
+            }
+            let Some(column) = Self::tenant_column(ws, &inst.table)
+                .or_else(|| ws.config.tenant_columns.first().cloned())
+            else {
+                continue;
+            };
+            out.push(OrmIssue {
+                kind: OrmIssueKind::Unscoped,
+                fix: self.fix(&inst.table, &column, inst.join.as_ref()),
+                table: inst.table.clone(),
+                column,
+                span: inst.span,
+                joined: inst.join.is_some(),
+            });
+        }
+        if let (Some(false), true) = (self.insert_sets_tenant, tenant[0]) {
+            if let Some(column) = Self::tenant_column(ws, &self.instances[0].table) {
+                out.push(OrmIssue {
+                    kind: OrmIssueKind::InsertWithoutTenant,
+                    fix: self.set_fix(&self.instances[0].table, &column),
+                    table: self.instances[0].table.clone(),
+                    column,
+                    span: self.instances[0].span,
+                    joined: false,
+                });
+            }
+        }
+        for (column, span) in &self.reassigned {
+            out.push(OrmIssue {
+                kind: OrmIssueKind::TenantReassigned,
+                fix: self.fix(&self.instances[0].table, column, None),
+                table: self.instances[0].table.clone(),
+                column: column.clone(),
+                span: *span,
+                joined: false,
+            });
+        }
+        out
+    }
+
+    /// Which instances one filter branch anchors, and the ties between instances.
+    fn anchoring(
+        &self,
+        ws: &Workspace,
+        tenant: &[bool],
+        filter: &[Atom],
+    ) -> (Vec<bool>, Vec<(usize, usize)>) {
+        let n = self.instances.len();
+        let mut anchored = vec![false; n];
+        anchored[0] = self.root_scoped;
+        // Directed ties: anchoring flows from .0 to .1.
+        let mut ties: Vec<(usize, usize)> = Vec::new();
+        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
+        // instances whose tenant columns are equated.
+        let mut caller_keyed: Vec<usize> = Vec::new();
+        let mut grants: Vec<usize> = Vec::new();
+        let mut tenant_pairs: Vec<(usize, usize)> = Vec::new();
+        // `member.user_uuid = users.uuid` with the users instance picked by a value (an email):
+        // the same as `member.user_uuid = $user`.
+        let mut principal_links: Vec<(usize, usize)> = Vec::new();
+        let mut valued: Vec<usize> = Vec::new();
+        let mut apply = |atoms: &[Atom], only: Option<usize>, anchored: &mut Vec<bool>| {
+            let target = |table: &str| index_of(table).filter(|i| only.is_none_or(|o| o == *i));
+            for atom in atoms {
+                match atom {
+                    Atom::TenantValue(t) => {
+                        if let Some(i) = target(t) {
+                            anchored[i] = true;
+                        }
+                    }
+                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
+                    Atom::Value(c) if is_caller_grant(ws, c) => grants.extend(target(&c.table)),
+                    Atom::Value(c) => valued.extend(target(&c.table)),
+                    Atom::NotNull(_) => {}
+                    Atom::Columns(a, b) => {
+                        for (member, principal) in [(a, b), (b, a)] {
+                            if is_caller_key(ws, member) && Self::key_of_one(ws, member, principal)
+                            {
+                                if let (Some(m), Some(p)) =
+                                    (target(&member.table), index_of(&principal.table))
+                                {
+                                    principal_links.push((m, p));
+                                }
+                            }
+                        }
+                        let both_tenant =
+                            ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
+                        if !both_tenant && !Self::key_of_one(ws, a, b) {
+                            continue;
+                        }
+                        let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
+                            continue;
+                        };
+                        if both_tenant {
+                            tenant_pairs.push((x, y));
+                        }
+                        match only {
+                            Some(o) if o == x => ties.push((y, x)),
+                            Some(o) if o == y => ties.push((x, y)),
+                            Some(_) => {}
+                            None => ties.extend([(x, y), (y, x)]),
+                        }
+                    }
+                }
+            }
+        };
+        apply(filter, None, &mut anchored);
+        let inner = self.inner_joins(filter);
+        let mut key_joins = Vec::new();
+        for (j, inst) in self.instances.iter().enumerate() {
+            let Some(join) = &inst.join else { continue };
+            match &join.on {
+                Some(on) => apply(on, (!inner[j]).then_some(j), &mut anchored),
+                None => {
+                    key_joins.push((join.parent, j));
+                    if inner[j] {
+                        key_joins.push((j, join.parent));
+                    }
+                }
+            }
+        }
+        ties.extend(key_joins);
+        caller_keyed.extend(
+            principal_links
+                .iter()
+                .filter(|(_, p)| valued.contains(p))
+                .map(|&(m, _)| m),
+        );
+        // The caller's own rows (their memberships, their personal rows) are scoped when no other
+        // tenant instance of the query escapes them: each must share the tenant column with them
+        // (directly or through other instances), or a membership in tenant B would vouch for
+        // tenant A's rows.
+        for &i in &caller_keyed {
+            let mut reached = vec![i];
+            let mut k = 0;
+            while let Some(&x) = reached.get(k) {
+                k += 1;
+                for &(a, b) in &tenant_pairs {
+                    for (from, to) in [(a, b), (b, a)] {
+                        if from == x && !reached.contains(&to) {
+                            reached.push(to);
+                        }
+                    }
+                }
+            }
+            if (0..n).all(|j| !tenant[j] || reached.contains(&j)) {
+                anchored[i] = true;
+            }
+        }
+        for &g in &grants {
+            anchored[g] = true;
+        }
+        // Only an anchored tenant instance, or the caller's grant, passes its scope on.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &(from, to) in &ties {
+                if anchored[from] && (tenant[from] || grants.contains(&from)) && !anchored[to] {
+                    anchored[to] = true;
+                    changed = true;
+                }
+            }
+        }
+        (anchored, ties)
+    }
+
+    /// Which instances are inner-joined in effect: joined with `inner_join`, or left-joined
+    /// but required non-NULL by a filter comparison on one of their columns (or by the ON of an
+    /// instance that is), which drops the rows the outer join added.
+    fn inner_joins(&self, filter: &[Atom]) -> Vec<bool> {
+        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let mut inner: Vec<bool> = self
+            .instances
+            .iter()
+            .map(|i| i.join.as_ref().is_none_or(|j| !j.left))
+            .collect();
+        let mut required: Vec<usize> = filter
+            .iter()
+            .flat_map(|a| a.tables())
+            .filter_map(index_of)
+            .collect();
+        while let Some(i) = required.pop() {
+            let Some(slot) = inner.get_mut(i) else {
+                continue;
+            };
+            let newly = !*slot;
+            *slot = true;
+            let on = self.instances[i].join.as_ref().and_then(|j| j.on.as_ref());
+            if newly {
+                required.extend(
+                    on.into_iter()
+                        .flatten()
+                        .flat_map(|a| a.tables())
+                        .filter_map(index_of),
+                );
+            }
+        }
+        inner
+    }
+
+    /// `a.fk = b.pk`: a row and the one row its key names.
+    fn key_of_one(ws: &Workspace, a: &ColumnRef, b: &ColumnRef) -> bool {
+        let pk = |c: &ColumnRef| {
+            ws.orm
+                .primary_key(&c.table)
+                .is_some_and(|pk| pk.len() == 1 && pk[0] == c.column)
+        };
+        pk(a) || pk(b)
+    }
+
+    fn fix(&self, table: &str, column: &str, join: Option<&Join>) -> String {
+        match self.dsl {
+            Dsl::Diesel => match join.and_then(|j| self.instances.get(j.parent)) {
+                Some(parent) => format!(
+                    ".on(... .and({table}::{column}.eq({}::{column})))",
+                    parent.table
+                ),
+                None => format!(".filter({table}::{column}.eq(..))"),
+            },
+            Dsl::SeaOrm => format!(
+                ".filter({}::Column::{}.eq(..))",
+                self.module_of.get(table).map_or(table, String::as_str),
+                camel(column)
+            ),
+        }
+    }
+
+    fn set_fix(&self, table: &str, column: &str) -> String {
+        match self.dsl {
+            Dsl::Diesel => format!("{table}::{column}.eq(..)"),
+            Dsl::SeaOrm => format!("{column}: Set(..)"),
+        }
+    }
+}
+
+/// Tables of authenticated principals, which tenant tables reference for per-user rows.
+const PRINCIPAL_TABLES: &[&str] = &["users", "user", "accounts", "account"];
+
+/// Whether `table.column = value` restricts a tenant table to the caller's own rows: the column
+/// references the principals' table (`user_uuid → users`) and the table either is the membership
+/// table itself (`users_organizations`, `org_members`: filtering it by user lists the caller's
+/// tenants) or holds rows owned by a user *or* a tenant (a nullable tenant column, such as a
+/// password manager's personal and organisation items).
+fn is_caller_key(ws: &Workspace, c: &ColumnRef) -> bool {
+    let Some(table) = ws.schema.table(&c.table) else {
+        return false;
+    };
+    let references = |column: &str| references(table, column);
+    let Some(principal) = references_principal(ws, table, &c.column) else {
+        return false;
+    };
+    let name = crate::schema::table_key(&table.name);
+    table
+        .columns
+        .iter()
+        .filter(|col| ws.is_tenant_column(col))
+        .any(|tenant_col| {
+            let membership = references(tenant_col).is_some_and(|root| {
+                name.contains("member") || (name.contains(&principal) && name.contains(&root))
+            });
+            membership || !table.is_not_null(tenant_col)
+        })
+}
+
+/// The table a column references, by key.
+fn references(table: &crate::schema::Table, column: &str) -> Option<String> {
+    table
+        .foreign_keys
+        .iter()
+        .find(|(col, _)| col.eq_ignore_ascii_case(column))
+        .map(|(_, target)| crate::schema::table_key(target))
+}
+
+/// The principals' table a column references (`user_uuid → users`).
+fn references_principal(
+    ws: &Workspace,
+    table: &crate::schema::Table,
+    column: &str,
+) -> Option<String> {
+    references(table, column)
+        .filter(|t| PRINCIPAL_TABLES.contains(&t.as_str()) && !ws.is_tenant_table(t))
+}
+
+/// Whether `table.column = value` selects the caller's grants in a table without a tenant column
+/// that links principals to tenant rows (`users_collections`): each such row vouches for the one
+/// row it references by key.
+fn is_caller_grant(ws: &Workspace, c: &ColumnRef) -> bool {
+    !ws.is_tenant_table(&c.table)
+        && ws
+            .schema
+            .table(&c.table)
+            .is_some_and(|t| references_principal(ws, t, &c.column).is_some())
+}
+
+/// The atoms both sides of an OR have.
+pub(crate) fn intersect(a: Vec<Atom>, b: &[Atom]) -> Vec<Atom> {
+    a.into_iter().filter(|x| b.contains(x)).collect()
+}
+
+/// `org_id` → `OrgId`, the name sea-orm gives a column's variant.
+pub fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `OrgId` → `org_id`.
+pub fn snake(camel: &str) -> String {
+    crate::engine::to_snake(camel)
+}
+
+/// The DSL queries of a file that reach the database, checked.
+pub fn check_file(file: &AnalyzedFile, ws: &Workspace) -> Vec<OrmIssue> {
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    if ws.orm.diesel_tables.is_empty() && ws.orm.entities.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for q in diesel::queries(rust, ws)
+        .into_iter()
+        .chain(sea_orm::queries(rust, &file.source.rel_path, ws))
+    {
+        for issue in q.issues(ws) {
+            if !out.contains(&issue) {
+                out.push(issue);
+            }
+        }
+    }
+    out
+}
+
+/// The chain of method calls under `top`, innermost first, and the expression it starts from.
+pub(crate) fn unroll(rust: &RustFile, top: ExprId) -> (ExprId, Vec<ExprId>) {
+    let mut steps = Vec::new();
+    let mut id = rust.strip(top);
+    while let ExprKind::MethodCall { receiver, .. } = &rust.expr(id).kind {
+        steps.push(id);
+        id = rust.strip(*receiver);
+    }
+    steps.reverse();
+    (id, steps)
+}
+
+/// How a local query variable is built: its `let` initializer and the unconditional
+/// `q = q.filter(..)` reassignments before `offset`, in source order.
+pub(crate) fn variable_builds(
+    rust: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+) -> (Option<ExprId>, Vec<ExprId>) {
+    let init = crate::flow::reaching_let(rust, function, name, offset);
+    let mut assigns = Vec::new();
+    fn walk(
+        rust: &RustFile,
+        id: ExprId,
+        conditional: bool,
+        name: &str,
+        offset: u32,
+        out: &mut Vec<ExprId>,
+    ) {
+        let e = rust.expr(id);
+        if e.span.start >= offset {
+            return;
+        }
+        if let ExprKind::Assign {
+            lhs,
+            rhs,
+            compound: None,
+        } = &e.kind
+        {
+            if !conditional && rust.as_ident(*lhs) == Some(name) {
+                out.push(*rhs);
+            }
+        }
+        let nested = conditional
+            || matches!(
+                e.kind,
+                ExprKind::If { .. } | ExprKind::Match { .. } | ExprKind::Loop { .. }
+            );
+        let mut kids = Vec::new();
+        rust.children(id, &mut kids);
+        for k in kids {
+            walk(rust, k, nested, name, offset, out);
+        }
+    }
+    let body = &rust.function(function).body;
+    let mut top = Vec::new();
+    for stmt in &body.stmts {
+        match stmt {
+            Stmt::Let { init: Some(i), .. } => top.push(*i),
+            Stmt::Expr { expr, .. } => top.push(*expr),
+            _ => {}
+        }
+    }
+    for t in top {
+        walk(rust, t, false, name, offset, &mut assigns);
+    }
+    (init, assigns)
+}
