@@ -24,6 +24,11 @@ impl Severity {
     }
 }
 
+/// The documentation page of a rule or engine diagnostic.
+pub fn docs_url(rule: &str) -> String {
+    format!("{}/{rule}.md", crate::DOCS_BASE_URL)
+}
+
 /// A secondary location with its own message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

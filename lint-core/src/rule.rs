@@ -130,7 +130,7 @@ impl RuleMeta {
     }
 
     pub fn docs_url(&self) -> String {
-        format!("{}/{}.md", crate::DOCS_BASE_URL, self.id)
+        crate::diagnostic::docs_url(self.id)
     }
 }
 

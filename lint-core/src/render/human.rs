@@ -27,7 +27,7 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_links(false)
-        .with_urls(false);
+        .with_urls(true);
     if !opts.quiet {
         for d in report.active() {
             let mut text = String::new();
@@ -114,6 +114,10 @@ impl miette::Diagnostic for View<'_> {
             Severity::Warning => miette::Severity::Warning,
             Severity::Note => miette::Severity::Advice,
         })
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(crate::diagnostic::docs_url(self.0.rule)))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

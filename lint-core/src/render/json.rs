@@ -34,6 +34,7 @@ pub struct JsonDiagnostic<'a> {
     pub end_line: u32,
     pub end_column: u32,
     pub help: Option<&'a str>,
+    pub docs_url: String,
     pub labels: Vec<JsonLabel<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<&'a Suppressed>,
@@ -60,6 +61,7 @@ pub fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
         end_line,
         end_column,
         help: d.help.as_deref(),
+        docs_url: crate::diagnostic::docs_url(d.rule),
         labels: d
             .secondary
             .iter()
