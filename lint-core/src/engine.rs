@@ -668,11 +668,13 @@ fn check_file(
     }
     for site in &file.sql_sites {
         for e in &site.errors {
-            let span = site.text.file_span(
-                &file.source.text,
-                e.start,
-                e.end.min(e.start + 200).max(e.start + 1),
-            );
+            // The first 200 bytes of the statement are enough to point at, cut at a character.
+            let sql = &site.text.text;
+            let mut end = e.end.min(e.start.saturating_add(200));
+            while end > e.start && !sql.is_char_boundary(end as usize) {
+                end -= 1;
+            }
+            let span = site.text.file_span(&file.source.text, e.start, end);
             let finding = Finding::new(
                 format!("sqlparser cannot parse this statement, so it was not analysed: {}", e.message),
                 span,

@@ -393,3 +393,41 @@ fn deep_nesting_is_linted_or_reported_never_a_crash() {
         );
     }
 }
+
+/// Found by the `sql_text` fuzz target: the 200-byte cut of an unparsable statement's span
+/// fell inside a multi-byte character.
+#[test]
+fn sql_parse_error_spans_never_split_a_character() {
+    // 7 ASCII bytes then two-byte characters: byte 200 is the middle of one.
+    let statement = format!("SELEC x{};\n", "é".repeat(150));
+    for (rel, text) in [
+        ("migrations/0001_bad.sql", statement.clone()),
+        (
+            "src/q.rs",
+            format!("fn q(pool: &sqlx::PgPool) {{\n    sqlx::query(\"{statement}\").execute(pool);\n}}\n"),
+        ),
+    ] {
+        let root = std::path::PathBuf::from("/nonexistent");
+        let report = lint_core::engine::lint_sources(
+            root.clone(),
+            lint_core::config::Config::default(),
+            vec![(root.join(rel), text)],
+            tenantlint_rules::ALL,
+        );
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "sql-parse-error")
+            .unwrap_or_else(|| panic!("{rel}: no sql-parse-error"));
+        let (start, end) = (d.primary.span.start as usize, d.primary.span.end as usize);
+        let text = &d.file.text;
+        assert!(start < end && end <= text.len(), "{rel}: {start}..{end}");
+        assert!(
+            text.is_char_boundary(start) && text.is_char_boundary(end),
+            "{rel}: {start}..{end} splits a character"
+        );
+        let dir = project(rel, &d.file.text);
+        let (found, _) = lint(dir.path());
+        assert!(rules_in(&found, rel).contains(&"sql-parse-error".to_string()));
+    }
+}
