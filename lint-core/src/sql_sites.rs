@@ -610,10 +610,14 @@ impl Resolver<'_> {
                     if template.raw || !value.contains(['{', '}']) {
                         t.push_literal(&value, file_start, template.raw);
                     } else {
-                        t.push_elsewhere(
-                            &value,
-                            crate::span::Span::new(file_start as usize, file_start as usize + 1),
-                        );
+                        let start = file_start as usize;
+                        let first_char = self
+                            .source
+                            .text
+                            .get(start..)
+                            .and_then(|rest| rest.chars().next())
+                            .map_or(0, char::len_utf8);
+                        t.push_elsewhere(&value, Span::new(start, start + first_char));
                     }
                 }
                 crate::format::Piece::Hole { arg, start, end } => {

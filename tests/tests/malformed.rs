@@ -406,6 +406,12 @@ fn sql_parse_error_spans_never_split_a_character() {
             "src/q.rs",
             format!("fn q(pool: &sqlx::PgPool) {{\n    sqlx::query(\"{statement}\").execute(pool);\n}}\n"),
         ),
+        // A format! piece holding an escaped brace starts at a two-byte character.
+        (
+            "src/f.rs",
+            "fn q(pool: &sqlx::PgPool) {\n    sqlx::query(&format!(\"é{{\")).execute(pool);\n}\n"
+                .to_string(),
+        ),
     ] {
         let root = std::path::PathBuf::from("/nonexistent");
         let report = lint_core::engine::lint_sources(
