@@ -27,7 +27,7 @@ fn lint_sources_agrees_with_a_run_on_disk() {
         },
         tenantlint_rules::ALL,
     );
-    let sources = lint_core::discovery::discover(&[demo.clone()], &demo, &config())
+    let sources = lint_core::discovery::discover(std::slice::from_ref(&demo), &demo, &config())
         .0
         .into_iter()
         .map(|p| {
