@@ -11,6 +11,8 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod progress;
+
 /// Exit codes, as documented in the README.
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -140,7 +142,19 @@ enum ColorChoice {
 
 /// Runs the command line. `args` includes the program name; `cwd` stands for the current
 /// directory so that tests can run in-process.
-pub fn run(mut args: Vec<OsString>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run(args: Vec<OsString>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_with_terminal(args, cwd, out, err, false)
+}
+
+/// [`run`] for the real process: when `stderr_is_terminal`, a long human-format run shows a
+/// progress bar on the process's stderr.
+pub fn run_with_terminal(
+    mut args: Vec<OsString>,
+    cwd: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    stderr_is_terminal: bool,
+) -> i32 {
     // `cargo tenantlint ARGS` runs `cargo-tenantlint tenantlint ARGS`.
     if args.get(1).is_some_and(|a| a == "tenantlint") {
         args.remove(1);
@@ -159,8 +173,8 @@ pub fn run(mut args: Vec<OsString>, cwd: &Path, out: &mut dyn Write, err: &mut d
         }
     };
     let result = match cli.command {
-        None => check(cli.check, cwd, out, err),
-        Some(Command::Check(args)) => check(args, cwd, out, err),
+        None => check(cli.check, cwd, out, err, stderr_is_terminal),
+        Some(Command::Check(args)) => check(args, cwd, out, err, stderr_is_terminal),
         Some(Command::Rules { format }) => list_rules(format, out),
         Some(Command::Explain { rule }) => explain(&rule, out, err),
         Some(Command::Config {
@@ -292,6 +306,7 @@ fn check(
     cwd: &Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    stderr_is_terminal: bool,
 ) -> std::io::Result<i32> {
     let (paths, root) = targets(&args.paths, args.manifest_path.as_deref(), cwd);
     let config = match load_config(args.config.as_deref(), cwd, &paths[0]) {
@@ -308,7 +323,12 @@ fn check(
         },
         None => None,
     };
-    let mut report = engine::lint(
+    let bar = progress::Bar::new(progress::wanted(
+        args.format == Format::Human,
+        args.quiet,
+        stderr_is_terminal,
+    ));
+    let mut report = engine::lint_with_progress(
         LintOptions {
             paths,
             root,
@@ -318,7 +338,9 @@ fn check(
             only_rules: None,
         },
         tenantlint_rules::ALL,
+        &bar,
     );
+    bar.finish();
     let stale = match gate(&args, baseline.as_ref(), &mut report, cwd, err)? {
         Ok(stale) => stale,
         Err(e) => {

@@ -35,6 +35,8 @@ pub struct AnalyzedFile {
     pub key_sinks: Vec<crate::keys::KeySink>,
     /// Per function: the request-derived values and where they flow.
     pub request_flows: Vec<crate::taint::FnFlow>,
+    /// SQL files named by `query_file!` that cannot be read: the path argument and why.
+    pub unreadable_sql: Vec<(Span, String)>,
 }
 
 impl AnalyzedFile {
@@ -267,20 +269,94 @@ pub fn all_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// The stages of a run that report progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and parsing files.
+    Parsing,
+    /// Running the rules on each file.
+    Checking,
+}
+
+/// Receives progress from a run, from worker threads. The engine only counts; how (and whether)
+/// to show it is the caller's business.
+pub trait Progress: Sync {
+    /// A stage begins with `total` files to go through.
+    fn stage(&self, _stage: Stage, _total: usize) {}
+    /// One more file of the current stage is done.
+    fn file_done(&self) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
 pub fn lint(opts: LintOptions, rules: &[&dyn Rule]) -> Report {
+    lint_with_progress(opts, rules, &NoProgress)
+}
+
+/// [`lint`], telling `progress` how far it got.
+pub fn lint_with_progress(
+    opts: LintOptions,
+    rules: &[&dyn Rule],
+    progress: &dyn Progress,
+) -> Report {
     let started = Instant::now();
+    let threads = opts.threads;
+    in_pool(threads, move || {
+        lint_in_pool(opts, rules, progress, started)
+    })
+}
+
+/// Lints files given as text, as if they were at their paths under `root`: discovery and reads
+/// are skipped, everything else is the same (`query_file!` still reads from disk). For fuzzing
+/// and embedding.
+pub fn lint_sources(
+    root: PathBuf,
+    config: Config,
+    sources: Vec<(PathBuf, String)>,
+    rules: &[&dyn Rule],
+) -> Report {
+    let started = Instant::now();
+    in_pool(1, move || {
+        let (files, engine_diags) = split_loaded(
+            sources
+                .into_iter()
+                .map(|(path, text)| analyze_text(&root, &path, text))
+                .collect(),
+        );
+        check_all(
+            files,
+            engine_diags,
+            root,
+            config,
+            (true, None),
+            rules,
+            &NoProgress,
+            started,
+        )
+    })
+}
+
+/// Runs `run` on a pool whose threads have room for deeply nested code; 0 threads lets rayon
+/// decide.
+fn in_pool<R: Send>(threads: usize, run: impl FnOnce() -> R + Send) -> R {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(STACK_BYTES);
-    if opts.threads > 0 {
-        builder = builder.num_threads(opts.threads);
+    if threads > 0 {
+        builder = builder.num_threads(threads);
     }
-    let run = move || lint_in_pool(opts, rules, started);
     match builder.build() {
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     }
 }
 
-fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Report {
+fn lint_in_pool(
+    opts: LintOptions,
+    rules: &[&dyn Rule],
+    progress: &dyn Progress,
+    started: Instant,
+) -> Report {
     let LintOptions {
         paths,
         root,
@@ -290,13 +366,38 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
         ..
     } = opts;
     let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
-    let mut engine_diags: Vec<Diagnostic> = walk_errors
-        .into_iter()
-        .map(|(path, message)| *io_diagnostic(&root, &path, message))
+    progress.stage(Stage::Parsing, found.len());
+    let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
+        .par_iter()
+        .map(|p| {
+            let file = load(&root, p);
+            progress.file_done();
+            file
+        })
         .collect();
+    let (files, mut engine_diags) = split_loaded(loaded);
+    engine_diags.extend(
+        walk_errors
+            .into_iter()
+            .map(|(path, message)| *io_diagnostic(&root, &path, message)),
+    );
+    check_all(
+        files,
+        engine_diags,
+        root,
+        config,
+        (inline_suppressions, only_rules),
+        rules,
+        progress,
+        started,
+    )
+}
 
-    let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> =
-        found.par_iter().map(|p| load(&root, p)).collect();
+/// Separates the files that loaded from the diagnostics of those that did not.
+fn split_loaded(
+    loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>>,
+) -> (Vec<AnalyzedFile>, Vec<Diagnostic>) {
+    let mut engine_diags = Vec::new();
     let mut files = Vec::with_capacity(loaded.len());
     for l in loaded {
         match l {
@@ -304,7 +405,21 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
             Err(d) => engine_diags.push(*d),
         }
     }
+    (files, engine_diags)
+}
 
+/// Everything after loading: the workspace index, SQL extraction, the rules, the summary.
+#[allow(clippy::too_many_arguments)]
+fn check_all(
+    mut files: Vec<AnalyzedFile>,
+    engine_diags: Vec<Diagnostic>,
+    root: PathBuf,
+    config: Config,
+    (inline_suppressions, only_rules): (bool, Option<Vec<String>>),
+    rules: &[&dyn Rule],
+    progress: &dyn Progress,
+    started: Instant,
+) -> Report {
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
     let mut schema = Schema::from_migrations(migrations);
@@ -321,9 +436,10 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
-            let (sites, unresolved) = crate::sql_sites::extract(&f.source, rust, &workspace);
-            f.sql_sites = sites;
-            f.unresolved_sql = unresolved;
+            let extracted = crate::sql_sites::extract(&f.source, rust, &workspace);
+            f.sql_sites = extracted.sites;
+            f.unresolved_sql = extracted.unresolved;
+            f.unreadable_sql = extracted.unreadable;
             f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
@@ -334,17 +450,20 @@ fn lint_in_pool(opts: LintOptions, rules: &[&dyn Rule], started: Instant) -> Rep
     }
 
     let metas = all_metas(rules);
+    progress.stage(Stage::Checking, files.len());
     let per_file: Vec<Vec<Diagnostic>> = files
         .par_iter()
         .map(|f| {
-            check_file(
+            let diags = check_file(
                 f,
                 &workspace,
                 rules,
                 &metas,
                 only_rules.as_deref(),
                 inline_suppressions,
-            )
+            );
+            progress.file_done();
+            diags
         })
         .collect();
 
@@ -439,6 +558,11 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             ),
         )
     })?;
+    analyze_text(root, path, text)
+}
+
+/// Parses one file's text: a `.sql` file becomes one SQL site, anything else is Rust.
+fn analyze_text(root: &Path, path: &Path, text: String) -> Result<AnalyzedFile, Box<Diagnostic>> {
     let rel = rel_path(root, path);
     let is_sql = path.extension().is_some_and(|e| e == "sql");
     if is_sql {
@@ -461,6 +585,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             logging: Default::default(),
             key_sinks: Vec::new(),
             request_flows: Vec::new(),
+            unreadable_sql: Vec::new(),
         });
     }
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
@@ -474,6 +599,7 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             unresolved_sql: 0,
             key_sinks: Vec::new(),
             request_flows: Vec::new(),
+            unreadable_sql: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,
@@ -546,6 +672,11 @@ fn check_file(
     };
 
     let mut diags = Vec::new();
+    for (span, why) in &file.unreadable_sql {
+        let finding = Finding::new(why.clone(), *span)
+            .help("the query was not analysed; the rest of the file was");
+        diags.extend(make(&engine_rules::IoError::META, finding));
+    }
     let mut ran: Vec<&str> = Vec::new();
     for rule in rules {
         let meta = rule.meta();
@@ -564,11 +695,13 @@ fn check_file(
     }
     for site in &file.sql_sites {
         for e in &site.errors {
-            let span = site.text.file_span(
-                &file.source.text,
-                e.start,
-                e.end.min(e.start + 200).max(e.start + 1),
-            );
+            // The first 200 bytes of the statement are enough to point at, cut at a character.
+            let sql = &site.text.text;
+            let mut end = e.end.min(e.start.saturating_add(200));
+            while end > e.start && !sql.is_char_boundary(end as usize) {
+                end -= 1;
+            }
+            let span = site.text.file_span(&file.source.text, e.start, end);
             let finding = Finding::new(
                 format!("sqlparser cannot parse this statement, so it was not analysed: {}", e.message),
                 span,

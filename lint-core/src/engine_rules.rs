@@ -33,13 +33,14 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Reports a file that cannot be read: not UTF-8, unreadable, too large, or a symbolic link
-    /// loop.
+    /// loop; and a `sqlx::query_file!` whose SQL file cannot be read, at the path argument.
     ///
     /// ## Why is this bad?
     /// A file that cannot be read is not analysed. The run goes on with the other files.
     ///
     /// ## Example
-    /// A `.rs` file saved in Latin-1.
+    /// A `.rs` file saved in Latin-1, or `sqlx::query_file!("queries/gone.sql")` after the file
+    /// was moved.
     ///
     /// ## Use instead
     /// Save source files as UTF-8, or exclude the path with `exclude` in the configuration.

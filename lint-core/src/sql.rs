@@ -123,7 +123,13 @@ impl SqlText {
         if b > a {
             Span::new(a as usize, b as usize)
         } else {
-            Span::new(a as usize, a as usize + 1)
+            // An empty range still needs something to point at: the character at `a`.
+            let a = (a as usize).min(file_text.len());
+            let next = file_text
+                .get(a..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(0, char::len_utf8);
+            Span::new(a, a + next)
         }
     }
 

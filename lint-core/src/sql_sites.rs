@@ -6,6 +6,7 @@ use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
 use crate::source::SourceFile;
+use crate::span::Span;
 use crate::sql::{looks_like_sql, SqlOrigin, SqlSite, SqlText};
 use std::path::Path as FsPath;
 
@@ -70,20 +71,28 @@ const SQL_METHODS: &[&str] = &[
 /// How deep const and binding resolution may recurse.
 const MAX_RESOLVE_DEPTH: u32 = 8;
 
-/// The SQL sites of a file, and how many sinks had text that is not known statically.
-pub(crate) fn extract(
-    source: &SourceFile,
-    file: &RustFile,
-    ws: &Workspace,
-) -> (Vec<SqlSite>, usize) {
+/// What [`extract`] finds in a file.
+pub(crate) struct Extracted {
+    pub sites: Vec<SqlSite>,
+    /// Sinks whose text is not known statically.
+    pub unresolved: usize,
+    /// `query_file!` arguments naming a file that cannot be read, with why.
+    pub unreadable: Vec<(Span, String)>,
+}
+
+/// The SQL sites of a file, and the sinks whose text could not be had.
+pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> Extracted {
     let dialect = file_dialect(file, ws);
     let mut sites = Vec::new();
     let mut unresolved = 0;
+    let mut unreadable = Vec::new();
     let resolver = Resolver { source, file, ws };
     for &(id, function) in &file.calls {
         let expr = file.expr(id);
         let found = match &expr.kind {
-            ExprKind::Macro(m) => resolver.macro_site(m, function, &mut unresolved),
+            ExprKind::Macro(m) => {
+                resolver.macro_site(m, function, &mut unresolved, &mut unreadable)
+            }
             ExprKind::Call { func, args } => match &file.expr(*func).kind {
                 ExprKind::Path(p) => resolver.function_site(p, args, function, &mut unresolved),
                 _ => None,
@@ -118,7 +127,11 @@ pub(crate) fn extract(
             sites.push(site);
         }
     }
-    (sites, unresolved)
+    Extracted {
+        sites,
+        unresolved,
+        unreadable,
+    }
 }
 
 /// The dialect of a file's SQL: the configured one, else what its imports say.
@@ -203,6 +216,7 @@ impl Resolver<'_> {
         m: &MacroCall,
         function: Option<FnId>,
         unresolved: &mut usize,
+        unreadable: &mut Vec<(Span, String)>,
     ) -> Option<Found> {
         let name = m.path.last();
         let &(_, index, is_file) = SQLX_MACROS.iter().find(|(n, _, _)| *n == name)?;
@@ -217,9 +231,18 @@ impl Resolver<'_> {
         let text = if is_file {
             let rel = self.file.str_lit(arg.expr)?;
             let path = crate_dir(&self.source.path).join(&rel.value);
-            let Ok(contents) = std::fs::read_to_string(path) else {
-                *unresolved += 1;
-                return None;
+            let contents = match std::fs::read_to_string(&path) {
+                Ok(contents) => contents,
+                Err(e) => {
+                    unreadable.push((
+                        self.file.expr(arg.expr).span,
+                        format!(
+                            "cannot read the SQL file `{}` (relative to the crate root): {e}",
+                            rel.value
+                        ),
+                    ));
+                    return None;
+                }
             };
             let mut t = SqlText::default();
             t.push_elsewhere(&contents, self.file.expr(arg.expr).span);
@@ -591,10 +614,14 @@ impl Resolver<'_> {
                     if template.raw || !value.contains(['{', '}']) {
                         t.push_literal(&value, file_start, template.raw);
                     } else {
-                        t.push_elsewhere(
-                            &value,
-                            crate::span::Span::new(file_start as usize, file_start as usize + 1),
-                        );
+                        let start = file_start as usize;
+                        let first_char = self
+                            .source
+                            .text
+                            .get(start..)
+                            .and_then(|rest| rest.chars().next())
+                            .map_or(0, char::len_utf8);
+                        t.push_elsewhere(&value, Span::new(start, start + first_char));
                     }
                 }
                 crate::format::Piece::Hole { arg, start, end } => {

@@ -1689,12 +1689,13 @@ mod tests {
             text.into(),
         ));
         let rust = crate::parse::parse_rust(&source.text).expect("parses");
-        let (sql_sites, unresolved_sql) = crate::sql_sites::extract(&source, &rust, &ws);
+        let extracted = crate::sql_sites::extract(&source, &rust, &ws);
         let file = AnalyzedFile {
             source,
             rust: Some(rust),
-            sql_sites,
-            unresolved_sql,
+            sql_sites: extracted.sites,
+            unresolved_sql: extracted.unresolved,
+            unreadable_sql: extracted.unreadable,
             request_flows: Vec::new(),
             logging: Default::default(),
             key_sinks: Vec::new(),
