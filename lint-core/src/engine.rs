@@ -322,7 +322,7 @@ pub fn lint_sources(
         let (files, engine_diags) = split_loaded(
             sources
                 .into_iter()
-                .map(|(path, text)| analyze_text(&root, &path, text))
+                .map(|(path, text)| analyze_text(&root, &path, text, sql_file_dialect(&config)))
                 .collect(),
         );
         check_all(
@@ -370,7 +370,7 @@ fn lint_in_pool(
     let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
         .par_iter()
         .map(|p| {
-            let file = load(&root, p);
+            let file = load(&root, p, sql_file_dialect(&config));
             progress.file_done();
             file
         })
@@ -535,7 +535,16 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
+/// `.sql` files are read in the configured dialect (PostgreSQL by default).
+fn sql_file_dialect(config: &Config) -> crate::config::SqlDialect {
+    config.sql_dialect.unwrap_or_default()
+}
+
+fn load(
+    root: &Path,
+    path: &Path,
+    dialect: crate::config::SqlDialect,
+) -> Result<AnalyzedFile, Box<Diagnostic>> {
     let bytes = match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             return Err(io_diagnostic(
@@ -558,11 +567,16 @@ fn load(root: &Path, path: &Path) -> Result<AnalyzedFile, Box<Diagnostic>> {
             ),
         )
     })?;
-    analyze_text(root, path, text)
+    analyze_text(root, path, text, dialect)
 }
 
 /// Parses one file's text: a `.sql` file becomes one SQL site, anything else is Rust.
-fn analyze_text(root: &Path, path: &Path, text: String) -> Result<AnalyzedFile, Box<Diagnostic>> {
+fn analyze_text(
+    root: &Path,
+    path: &Path,
+    text: String,
+    dialect: crate::config::SqlDialect,
+) -> Result<AnalyzedFile, Box<Diagnostic>> {
     let rel = rel_path(root, path);
     let is_sql = path.extension().is_some_and(|e| e == "sql");
     if is_sql {
@@ -570,7 +584,6 @@ fn analyze_text(root: &Path, path: &Path, text: String) -> Result<AnalyzedFile, 
         let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Sql, text));
         let mut t = SqlText::default();
         t.push_literal(&source.text, 0, true);
-        let dialect = crate::config::SqlDialect::default();
         let site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),
