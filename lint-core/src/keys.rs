@@ -1511,6 +1511,26 @@ impl Analyzer<'_> {
         found
     }
 
+    /// A call or method named like the tenant, or a summarised key helper: records the part and
+    /// returns true; otherwise leaves `out` alone.
+    fn named_part(&self, name: &str, span: Span, out: &mut KeyParts) -> bool {
+        if is_tenant_ident(self.ws, name) {
+            out.tenant.get_or_insert(span);
+            return true;
+        }
+        match self.index.helpers.get(name) {
+            Some(HelperSummary::Tenant) => {
+                out.tenant.get_or_insert(span);
+                true
+            }
+            Some(HelperSummary::Untenanted) => {
+                out.runtime(span, format!("{name}()"));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Collects what a key expression is built from.
     fn parts(&self, id: ExprId, depth: u32, out: &mut KeyParts) {
         if depth > MAX_DEPTH {
@@ -1580,20 +1600,8 @@ impl Analyzer<'_> {
                 ..
             } => {
                 let name = method.name.as_str();
-                if is_tenant_ident(self.ws, name) {
-                    out.tenant.get_or_insert(span);
+                if self.named_part(name, span, out) {
                     return;
-                }
-                match self.index.helpers.get(name) {
-                    Some(HelperSummary::Tenant) => {
-                        out.tenant.get_or_insert(span);
-                        return;
-                    }
-                    Some(HelperSummary::Untenanted) => {
-                        out.runtime(span, format!("{name}()"));
-                        return;
-                    }
-                    _ => {}
                 }
                 match name {
                     "join" | "push" | "concat" | "with_file_name" | "with_extension" | "child" => {
@@ -1617,20 +1625,8 @@ impl Analyzer<'_> {
                     return;
                 };
                 let last = p.last();
-                if is_tenant_ident(self.ws, last) {
-                    out.tenant.get_or_insert(span);
+                if self.named_part(last, span, out) {
                     return;
-                }
-                match self.index.helpers.get(last) {
-                    Some(HelperSummary::Tenant) => {
-                        out.tenant.get_or_insert(span);
-                        return;
-                    }
-                    Some(HelperSummary::Untenanted) => {
-                        out.runtime(span, format!("{last}()"));
-                        return;
-                    }
-                    _ => {}
                 }
                 let owner = p.segments.iter().rev().nth(1).map(String::as_str);
                 if matches!(last, "new_v4" | "new_v7" | "now_v7" | "new" | "generate")
