@@ -300,6 +300,18 @@ pub fn route_params(f: &Function) -> Vec<String> {
     out
 }
 
+/// Whether an extractor streams a multipart upload, whose parts carry client-chosen file names
+/// (axum, actix-multipart and poem `Multipart`).
+pub fn is_multipart(ty: &Ty) -> bool {
+    ty.path().is_some_and(|p| p.last() == "Multipart")
+}
+
+/// Whether a route parameter of this type is rocket's `PathBuf` segments guard, which rejects
+/// `..`, hidden and absolute segments before the handler runs.
+pub fn is_traversal_safe_route_param(ty: &Ty) -> bool {
+    ty.path().is_some_and(|p| p.last() == "PathBuf")
+}
+
 fn is_route_attr(a: &Attr) -> bool {
     matches!(
         a.path.last(),

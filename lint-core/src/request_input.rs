@@ -1,10 +1,11 @@
 //! Client-controlled input inside a request handler, in the small form the storage-key rules
-//! need: handler parameters with extractor types (axum and actix `Path`, `Query`, `Json`,
-//! `Form`, `HeaderMap`, `Multipart`) and multipart `file_name()`, followed through local
-//! bindings and string building, with the sanitisers that work. Written to be replaced by the
-//! shared request-source facts: the one entry point is [`untrusted_parts`].
+//! need: the handler inputs [`crate::http`] classifies (extractor parameters, rocket route
+//! parameters, reads from the whole request such as actix `req.match_info().get(..)`) and
+//! multipart `file_name()`, followed through local bindings and string building, with the
+//! sanitisers that work. The one entry point is [`untrusted_parts`].
 
 use crate::engine::Workspace;
+use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::{binding_init, is_tenant_ident, param_binding_ty, KeyIndex};
 use crate::model::RustFile;
@@ -22,44 +23,23 @@ pub struct Untrusted {
     pub weak_sanitizer: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
-    UrlPath,
-    Query,
-    Body,
-    Header,
-    Multipart,
-}
-
-impl Source {
-    fn describe(self) -> &'static str {
-        match self {
-            Source::UrlPath => "the URL path",
-            Source::Query => "the query string",
-            Source::Body => "the request body",
-            Source::Header => "a request header",
-            Source::Multipart => "a multipart upload",
-        }
-    }
-
-    fn of_param(ty: &Ty) -> Option<Source> {
-        let p = ty.path()?;
-        let typed = !p.generics.is_empty();
-        match p.last() {
-            "Path" if typed => Some(Source::UrlPath),
-            "Query" if typed => Some(Source::Query),
-            "Json" | "Form" if typed => Some(Source::Body),
-            "HeaderMap" | "TypedHeader" => Some(Source::Header),
-            "Multipart" => Some(Source::Multipart),
-            _ => None,
-        }
+/// How a finding names where the value was read.
+fn describe(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::PathParam => "the URL path",
+        InputKind::Query => "the query string",
+        InputKind::Body => "the request body",
+        InputKind::Header => "a request header",
+        InputKind::Cookie => "a cookie",
+        InputKind::Metadata => "gRPC metadata",
+        InputKind::Request => "the request",
     }
 }
 
 struct Input {
     name: String,
     ty: Ty,
-    source: Source,
+    source: InputKind,
 }
 
 struct Taint<'a> {
@@ -77,23 +57,7 @@ struct Taint<'a> {
 /// The client-controlled parts of `key` in handler `f` that no working sanitiser checked.
 pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) -> Vec<Untrusted> {
     let function = file.function(f);
-    let mut inputs = Vec::new();
-    for p in &function.params {
-        let Some(source) = Source::of_param(&p.ty) else {
-            continue;
-        };
-        let mut names = Vec::new();
-        file.bindings(p.pat, &mut names);
-        // `path: web::Path<T>` binds the extractor; its value is the `T` inside.
-        let plain = matches!(file.pat(p.pat).kind, PatKind::Ident { .. });
-        for (name, _) in names {
-            let ty = match p.ty.args().first() {
-                Some(inner) if plain => inner.clone(),
-                _ => param_binding_ty(file, p.pat, &p.ty, &name).unwrap_or_else(|| p.ty.clone()),
-            };
-            inputs.push(Input { name, ty, source });
-        }
-    }
+    let inputs = handler_inputs(file, function, ws);
     if inputs.is_empty() {
         return Vec::new();
     }
@@ -102,7 +66,7 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
         function,
         index: &ws.keys,
         ws,
-        multipart: inputs.iter().any(|i| i.source == Source::Multipart),
+        multipart: function.params.iter().any(|p| http::is_multipart(&p.ty)),
         inputs,
         validated: Vec::new(),
         whole_function_checked: false,
@@ -114,6 +78,43 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
     let mut out = Vec::new();
     taint.walk(key, 0, None, &mut out);
     out
+}
+
+/// The handler's client-controlled parameters, as [`http`] classifies them: extractor
+/// carriers (`Path<T>`, `Query<T>`, `HttpRequest`...) and rocket route parameters.
+fn handler_inputs(file: &RustFile, function: &Function, ws: &Workspace) -> Vec<Input> {
+    let route_params = http::route_params(function);
+    let mut inputs = Vec::new();
+    for p in &function.params {
+        let mut names = Vec::new();
+        file.bindings(p.pat, &mut names);
+        let source = match http::param_role(&p.ty, &ws.config) {
+            Some(ParamRole::Carrier(kind)) => kind,
+            Some(ParamRole::TypedHeader(_)) => InputKind::Header,
+            Some(ParamRole::Trusted) => continue,
+            None => {
+                // `#[get("/files/<name>")] fn f(name: &str)`: the parameter is the segment.
+                for (name, _) in names {
+                    if route_params.contains(&name) && !http::is_traversal_safe_route_param(&p.ty) {
+                        let ty = p.ty.clone();
+                        let source = InputKind::PathParam;
+                        inputs.push(Input { name, ty, source });
+                    }
+                }
+                continue;
+            }
+        };
+        // `path: web::Path<T>` binds the extractor; its value is the `T` inside.
+        let plain = matches!(file.pat(p.pat).kind, PatKind::Ident { .. });
+        for (name, _) in names {
+            let ty = match p.ty.args().first() {
+                Some(inner) if plain => inner.clone(),
+                _ => param_binding_ty(file, p.pat, &p.ty, &name).unwrap_or_else(|| p.ty.clone()),
+            };
+            inputs.push(Input { name, ty, source });
+        }
+    }
+    inputs
 }
 
 impl Taint<'_> {
@@ -201,6 +202,10 @@ impl Taint<'_> {
                     return self.walk(*base, depth + 1, weak, out);
                 };
                 match self.input(base_name) {
+                    // `parts.uri`, `parts.headers`: only the members that hold client data.
+                    Some(input)
+                        if input.source == InputKind::Request
+                            && http::carrier_step(input.source, &member.name).is_none() => {}
                     Some(input) => {
                         let field_ty = self
                             .index
@@ -214,7 +219,7 @@ impl Taint<'_> {
                                 format!(
                                     "`{base_name}.{}` from {}",
                                     member.name,
-                                    input.source.describe()
+                                    describe(input.source)
                                 ),
                                 &weak,
                                 out,
@@ -237,6 +242,22 @@ impl Taint<'_> {
                     }
                 }
                 "parse" | "len" | "is_empty" | "extension" => {}
+                _ if self.request_root(*receiver).is_some() => {
+                    match self.request_read(id) {
+                        Some((what, kind)) => {
+                            let what = format!("{what} from {}", describe(kind));
+                            self.push(expr.span, what, &weak, out);
+                        }
+                        // `.unwrap_or(..)` on a read, or a member that reads nothing the client
+                        // sent (`req.app_data()`): the receiver decides.
+                        None => {
+                            self.walk(*receiver, depth + 1, weak.clone(), out);
+                            for a in args {
+                                self.walk(*a, depth + 1, weak.clone(), out);
+                            }
+                        }
+                    }
+                }
                 "replace" | "replacen" | "trim_start_matches" | "trim_matches" | "strip_prefix"
                 | "trim_start" | "trim" | "trim_left_matches" => {
                     let weak = weak.or_else(|| Some(format!("`{}`", method.name)));
@@ -310,15 +331,63 @@ impl Taint<'_> {
         let Some(input) = self.input(name) else {
             return;
         };
-        if input.source == Source::Multipart || !can_hold_path(&input.ty) {
+        // The upload stream and the whole request are not path strings; their parts are.
+        if http::is_multipart(&input.ty)
+            || input.source == InputKind::Request
+            || !can_hold_path(&input.ty)
+        {
             return;
         }
         self.push(
             span,
-            format!("`{name}` from {}", input.source.describe()),
+            format!("`{name}` from {}", describe(input.source)),
             &weak,
             out,
         );
+    }
+
+    /// The whole-request input a method chain starts from (`req` in `req.match_info().get(..)`).
+    fn request_root(&self, id: ExprId) -> Option<&Input> {
+        let file = self.file;
+        match &file.expr(file.strip(id)).kind {
+            ExprKind::MethodCall { receiver, .. } => self.request_root(*receiver),
+            ExprKind::Field { base, .. } => self.request_root(*base),
+            ExprKind::Path(p) if p.segments.len() == 1 => self
+                .input(p.last())
+                .filter(|i| i.source == InputKind::Request),
+            _ => None,
+        }
+    }
+
+    /// What a method chain on the whole request reads, following [`http::carrier_step`]:
+    /// `req.match_info().get("file")` is the path parameter `file`; `req.app_data()` reads
+    /// nothing the client sent.
+    fn request_read(&self, id: ExprId) -> Option<(String, InputKind)> {
+        let file = self.file;
+        let (base, member, first_arg) = match &file.expr(file.strip(id)).kind {
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } => (*receiver, method.name.as_str(), args.first()),
+            ExprKind::Field { base, member } => (*base, member.name.as_str(), None),
+            ExprKind::Path(p) if p.segments.len() == 1 => {
+                let input = self.input(p.last())?;
+                return Some((format!("`{}`", input.name), input.source));
+            }
+            _ => return None,
+        };
+        let (what, kind) = self.request_read(base)?;
+        match http::carrier_step(kind, member)? {
+            CarrierStep::Carrier(next) => Some((what, next)),
+            CarrierStep::Lookup(next) => {
+                let entry = first_arg
+                    .and_then(|a| file.str_lit(*a))
+                    .map_or(what, |lit| format!("`{}`", lit.value));
+                Some((entry, next))
+            }
+        }
     }
 
     fn is_path_built(&self, id: ExprId) -> bool {
