@@ -306,10 +306,19 @@ pub fn is_multipart(ty: &Ty) -> bool {
     ty.path().is_some_and(|p| p.last() == "Multipart")
 }
 
-/// Whether a route parameter of this type is rocket's `PathBuf` segments guard, which rejects
-/// `..`, hidden and absolute segments before the handler runs.
-pub fn is_traversal_safe_route_param(ty: &Ty) -> bool {
-    ty.path().is_some_and(|p| p.last() == "PathBuf")
+/// Whether a rocket route parameter of this type receives the segment's text as the client sent
+/// it: `&str`, `String`, `Cow<str>`, `&RawStr`, or an `Option`/`Result` of one. Other types go
+/// through their own `FromParam`, which validates (a uuid newtype), and `PathBuf` is the
+/// segments guard, which rejects `..`, hidden and absolute segments.
+pub fn is_raw_route_param(ty: &Ty) -> bool {
+    match ty {
+        Ty::Ref(t) => is_raw_route_param(t),
+        Ty::Path(p) => match p.last() {
+            "Option" | "Result" => p.generics.first().is_some_and(is_raw_route_param),
+            name => matches!(name, "str" | "String" | "Cow" | "RawStr"),
+        },
+        _ => false,
+    }
 }
 
 fn is_route_attr(a: &Attr) -> bool {
@@ -362,6 +371,17 @@ mod tests {
         );
         assert_eq!(param_role(&ty(&["PgPool"], vec![]), &c), None);
         assert_eq!(param_role(&ty(&["std", "path", "Path"], vec![]), &c), None);
+    }
+
+    #[test]
+    fn raw_rocket_route_params() {
+        let str_ref = Ty::Ref(Box::new(ty(&["str"], vec![])));
+        assert!(is_raw_route_param(&str_ref));
+        assert!(is_raw_route_param(&ty(&["Option"], vec![str_ref])));
+        assert!(is_raw_route_param(&ty(&["String"], vec![])));
+        assert!(!is_raw_route_param(&ty(&["PathBuf"], vec![])));
+        assert!(!is_raw_route_param(&ty(&["CipherId"], vec![])));
+        assert!(!is_raw_route_param(&ty(&["u64"], vec![])));
     }
 
     #[test]

@@ -95,7 +95,7 @@ fn handler_inputs(file: &RustFile, function: &Function, ws: &Workspace) -> Vec<I
             None => {
                 // `#[get("/files/<name>")] fn f(name: &str)`: the parameter is the segment.
                 for (name, _) in names {
-                    if route_params.contains(&name) && !http::is_traversal_safe_route_param(&p.ty) {
+                    if route_params.contains(&name) && http::is_raw_route_param(&p.ty) {
                         let ty = p.ty.clone();
                         let source = InputKind::PathParam;
                         inputs.push(Input { name, ty, source });
