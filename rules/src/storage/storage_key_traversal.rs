@@ -6,8 +6,9 @@ use lint_core::rule::{Rule, RuleContext, RuleMeta};
 declare_rule! {
     /// ## What it does
     /// Finds object keys and file paths that contain client-controlled input (a URL path
-    /// segment, a query or body field, a header, a multipart file name) that nothing
-    /// sanitised, in request handlers: aws-sdk-s3 keys, object_store and opendal paths,
+    /// segment, a rocket route parameter typed `&str` or `String`, a query or body field, a
+    /// header, a read from the whole request such as actix `req.match_info().get(..)`, a
+    /// multipart file name) that nothing sanitised, in request handlers: aws-sdk-s3 keys, object_store and opendal paths,
     /// `std::fs` / `tokio::fs`, `File::open`, `Path::join`, `PathBuf::push`, `NamedFile::open`.
     ///
     /// These sanitise: `Path::file_name()`, a `components()` check against `ParentDir`,
