@@ -393,7 +393,13 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
         if s.op == "push" {
             parts.opaque = true;
         }
-        let untrusted = if s.family.kind() == SinkKind::Storage && s.op != "Path::parse" {
+        // object_store's `Path::parse` rejects `..` and `Path::from`/`from_iter` percent-encode
+        // it (`a/../b` becomes `a/%2E%2E/b`): neither can leave the prefix.
+        let object_store_safe = matches!(
+            s.op.as_str(),
+            "Path::parse" | "Path::from" | "Path::from_iter"
+        );
+        let untrusted = if s.family.kind() == SinkKind::Storage && !object_store_safe {
             s.function
                 .map(|f| request_input::untrusted_parts(file, f, s.key, ws))
                 .unwrap_or_default()
