@@ -96,6 +96,19 @@ impl Ctx<'_> {
                         join: None,
                     },
                 ),
+                None if self.alias_table(p, e.span.start).is_some() => {
+                    let table = self.alias_table(p, e.span.start)?;
+                    let mut q = Query::new(
+                        Dsl::Diesel,
+                        Instance {
+                            table,
+                            span: e.span,
+                            join: None,
+                        },
+                    );
+                    q.aliases.insert(p.segments.first()?.clone(), 0);
+                    q
+                }
                 None if p.segments.len() == 1 && depth < MAX_DEPTH => {
                     let name = p.segments[0].as_str();
                     let (init, assigns) = variable_builds(self.rust, function, name, offset);
@@ -171,10 +184,14 @@ impl Ctx<'_> {
         let (base, steps) = unroll(self.rust, arg);
         let e = self.rust.expr(base);
         let ExprKind::Path(p) = &e.kind else { return };
-        let Some(table) = self.table_of(p) else {
+        let alias = self.alias_table(p, e.span.start);
+        let Some(table) = self.table_of(p).or_else(|| alias.clone()) else {
             return;
         };
         let idx = q.instances.len();
+        if let (Some(_), Some(name)) = (&alias, p.segments.first()) {
+            q.aliases.insert(name.clone(), idx);
+        }
         q.instances.push(Instance {
             table: table.clone(),
             span: e.span,
@@ -404,6 +421,75 @@ impl Ctx<'_> {
         tables.contains_key(name.as_str()).then(|| name.clone())
     }
 
+    /// The table a local bound by diesel's `alias!` before `offset` is an instance of:
+    /// `let (owner, member) = alias!(users as owner, users as member);`.
+    fn alias_table(&self, p: &Path, offset: u32) -> Option<String> {
+        let [name] = p.segments.as_slice() else {
+            return None;
+        };
+        let function = self.function.get()?;
+        let mut found = None;
+        crate::flow::visit_lets(
+            self.rust,
+            &self.rust.function(function).body,
+            &mut |pat, init, span| {
+                if span.start >= offset {
+                    return;
+                }
+                let position = match &self.rust.pat(pat).kind {
+                    PatKind::Ident { name: n, .. } if n == name => Some(None),
+                    PatKind::Tuple(pats) => pats
+                        .iter()
+                        .position(|q| {
+                            matches!(&self.rust.pat(*q).kind, PatKind::Ident { name: n, .. } if n == name)
+                        })
+                        .map(Some),
+                    _ => None,
+                };
+                // A later `let` of the same name shadows the alias.
+                if let Some(k) = position {
+                    found = init.and_then(|init| self.aliased_table(init, k));
+                }
+            },
+        );
+        found
+    }
+
+    /// The table of the `k`-th declaration of an `alias!(schema::users as owner, ..)` (the only
+    /// one when `k` is `None`).
+    fn aliased_table(&self, init: ExprId, k: Option<usize>) -> Option<String> {
+        let ExprKind::Macro(m) = &self.rust.expr(self.rust.strip(init)).kind else {
+            return None;
+        };
+        let MacroArgs::List(args) = &m.args else {
+            return None;
+        };
+        if m.path.last() != "alias" {
+            return None;
+        }
+        let arg = match k {
+            Some(k) => args.get(k)?,
+            None if args.len() == 1 => args.first()?,
+            None => return None,
+        };
+        let ExprKind::Cast { expr, .. } = &self.rust.expr(arg.expr).kind else {
+            return None;
+        };
+        let ExprKind::Path(t) = &self.rust.expr(self.rust.strip(*expr)).kind else {
+            return None;
+        };
+        let name = match t.segments.as_slice() {
+            [.., t, last] if last == "table" => t,
+            [.., t] => t,
+            [] => return None,
+        };
+        self.ws
+            .orm
+            .diesel_tables
+            .contains_key(name.as_str())
+            .then(|| name.clone())
+    }
+
     fn imports_table(&self, t: &str) -> bool {
         self.globs.contains(&t)
             || self.rust.uses.iter().any(|u| {
@@ -418,6 +504,27 @@ impl Ctx<'_> {
     /// An unqualified column belongs to `prefer` when several glob-imported tables have it.
     fn column(&self, expr: ExprId, prefer: &str) -> Option<ColumnRef> {
         let mut id = self.rust.strip(expr);
+        // `a.field(users::org_uuid)`: the column of the aliased instance `a`.
+        if let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &self.rust.expr(id).kind
+        {
+            if let ([arg], "field", ExprKind::Path(p)) = (
+                args.as_slice(),
+                method.name.as_str(),
+                &self.rust.expr(*receiver).kind,
+            ) {
+                let table = self.alias_table(p, self.rust.expr(id).span.start)?;
+                let c = self.column(*arg, &table).filter(|c| c.table == table)?;
+                return Some(ColumnRef {
+                    table: p.segments.first()?.clone(),
+                    column: c.column,
+                });
+            }
+        }
         while let ExprKind::MethodCall {
             receiver,
             method,

@@ -209,6 +209,9 @@ pub struct Query {
     pub reassigned: Vec<(String, Span)>,
     /// Entity module names by table, for the help of sea-orm queries.
     pub module_of: HashMap<String, String>,
+    /// Aliased instances (diesel's `alias!`) by the name their columns are qualified with
+    /// (`ColumnRef::table` of `a.field(users::id)` is `a`).
+    pub aliases: HashMap<String, usize>,
 }
 
 impl Query {
@@ -222,6 +225,31 @@ impl Query {
             insert_sets_tenant: None,
             reassigned: Vec::new(),
             module_of: HashMap::new(),
+            aliases: HashMap::new(),
+        }
+    }
+
+    /// The instance a column qualifier names: an alias, or the table's unaliased instance.
+    fn instance_of(&self, name: &str) -> Option<usize> {
+        self.aliases.get(name).copied().or_else(|| {
+            let aliased: Vec<usize> = self.aliases.values().copied().collect();
+            (0..self.instances.len())
+                .find(|i| self.instances[*i].table == name && !aliased.contains(i))
+        })
+    }
+
+    /// A column with its alias qualifier replaced by the aliased table, for schema look-ups.
+    fn real(&self, c: &ColumnRef) -> ColumnRef {
+        match self
+            .aliases
+            .get(&c.table)
+            .and_then(|i| self.instances.get(*i))
+        {
+            Some(inst) => ColumnRef {
+                table: inst.table.clone(),
+                column: c.column.clone(),
+            },
+            None => c.clone(),
         }
     }
 
@@ -315,7 +343,7 @@ impl Query {
         anchored[0] = self.root_scoped;
         // Directed ties: anchoring flows from .0 to .1.
         let mut ties: Vec<(usize, usize)> = Vec::new();
-        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let index_of = |table: &str| self.instance_of(table);
         // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
         // instances whose tenant columns are equated.
         let mut caller_keyed: Vec<usize> = Vec::new();
@@ -334,13 +362,20 @@ impl Query {
                             anchored[i] = true;
                         }
                     }
-                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
-                    Atom::Value(c) if is_caller_grant(ws, c) => grants.extend(target(&c.table)),
+                    Atom::Value(c) if is_caller_key(ws, &self.real(c)) => {
+                        caller_keyed.extend(target(&c.table))
+                    }
+                    Atom::Value(c) if is_caller_grant(ws, &self.real(c)) => {
+                        grants.extend(target(&c.table))
+                    }
                     Atom::Value(c) => valued.extend(target(&c.table)),
                     Atom::NotNull(_) => {}
                     Atom::Columns(a, b) => {
                         for (member, principal) in [(a, b), (b, a)] {
-                            if is_caller_key(ws, member) && Self::key_of_one(ws, member, principal)
+                            let (real_member, real_principal) =
+                                (self.real(member), self.real(principal));
+                            if is_caller_key(ws, &real_member)
+                                && Self::key_of_one(ws, &real_member, &real_principal)
                             {
                                 if let (Some(m), Some(p)) =
                                     (target(&member.table), index_of(&principal.table))
@@ -351,7 +386,7 @@ impl Query {
                         }
                         let both_tenant =
                             ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
-                        if !both_tenant && !Self::key_of_one(ws, a, b) {
+                        if !both_tenant && !Self::key_of_one(ws, &self.real(a), &self.real(b)) {
                             continue;
                         }
                         let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
@@ -434,7 +469,7 @@ impl Query {
     /// but required non-NULL by a filter comparison on one of their columns (or by the ON of an
     /// instance that is), which drops the rows the outer join added.
     fn inner_joins(&self, filter: &[Atom]) -> Vec<bool> {
-        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let index_of = |table: &str| self.instance_of(table);
         let mut inner: Vec<bool> = self
             .instances
             .iter()
