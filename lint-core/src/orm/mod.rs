@@ -299,7 +299,7 @@ impl Query {
             };
             out.push(OrmIssue {
                 kind: OrmIssueKind::Unscoped,
-                fix: self.fix(&inst.table, &column, inst.join.as_ref()),
+                fix: self.fix(i, &column),
                 table: inst.table.clone(),
                 column,
                 span: inst.span,
@@ -321,7 +321,7 @@ impl Query {
         for (column, span) in &self.reassigned {
             out.push(OrmIssue {
                 kind: OrmIssueKind::TenantReassigned,
-                fix: self.fix(&self.instances[0].table, column, None),
+                fix: self.fix(0, column),
                 table: self.instances[0].table.clone(),
                 column: column.clone(),
                 span: *span,
@@ -509,20 +509,35 @@ impl Query {
         pk(a) || pk(b)
     }
 
-    fn fix(&self, table: &str, column: &str, join: Option<&Join>) -> String {
+    /// The filter to add to instance `i`, in the DSL's syntax.
+    fn fix(&self, i: usize, column: &str) -> String {
+        let Some(inst) = self.instances.get(i) else {
+            return String::new();
+        };
+        let table = inst.table.as_str();
         match self.dsl {
-            Dsl::Diesel => match join.and_then(|j| self.instances.get(j.parent)) {
+            Dsl::Diesel => match inst.join.as_ref().map(|j| j.parent) {
                 Some(parent) => format!(
-                    ".on(... .and({table}::{column}.eq({}::{column})))",
-                    parent.table
+                    ".on(... .and({}.eq({})))",
+                    self.diesel_column(i, column),
+                    self.diesel_column(parent, column)
                 ),
-                None => format!(".filter({table}::{column}.eq(..))"),
+                None => format!(".filter({}.eq(..))", self.diesel_column(i, column)),
             },
             Dsl::SeaOrm => format!(
                 ".filter({}::Column::{}.eq(..))",
                 self.module_of.get(table).map_or(table, String::as_str),
                 camel(column)
             ),
+        }
+    }
+
+    /// `t::col`, or `a.field(t::col)` for an aliased instance.
+    fn diesel_column(&self, i: usize, column: &str) -> String {
+        let table = self.instances.get(i).map_or("", |inst| inst.table.as_str());
+        match self.aliases.iter().find(|(_, &j)| j == i) {
+            Some((alias, _)) => format!("{alias}.field({table}::{column})"),
+            None => format!("{table}::{column}"),
         }
     }
 
@@ -706,4 +721,35 @@ pub(crate) fn variable_builds(
         walk(rust, t, false, name, offset, &mut assigns);
     }
     (init, assigns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diesel_fix_names_the_alias() {
+        let instance = |join| Instance {
+            table: "collections".into(),
+            span: Span::default(),
+            join,
+        };
+        let mut q = Query::new(Dsl::Diesel, instance(None));
+        q.instances.push(instance(Some(Join {
+            parent: 0,
+            left: false,
+            on: None,
+        })));
+        q.aliases.insert("other".into(), 1);
+        assert_eq!(
+            q.fix(0, "org_uuid"),
+            ".filter(collections::org_uuid.eq(..))"
+        );
+        assert_eq!(
+            q.fix(1, "org_uuid"),
+            ".on(... .and(other.field(collections::org_uuid).eq(collections::org_uuid)))"
+        );
+        assert_eq!(q.instance_of("other"), Some(1));
+        assert_eq!(q.instance_of("collections"), Some(0));
+    }
 }
