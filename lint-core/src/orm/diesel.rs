@@ -23,6 +23,118 @@ const SINKS: &[&str] = &[
     "load_stream",
 ];
 
+/// A workspace function that returns a diesel query it filtered on the tenant column by one of
+/// its parameters: `fn for_org(org: &str) -> BoxedQuery { t::table.filter(t::org_uuid.eq(org)).into_boxed() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopingHelper {
+    /// The query starts from this table.
+    Table(String),
+    /// The query is the helper's parameter at this position, filtered further.
+    Param(usize),
+}
+
+/// Every function a file defines, by name, with its summary when it is a scoping helper.
+pub fn scoping_helpers(
+    rust: &RustFile,
+    tables: &std::collections::HashMap<String, crate::orm::schema::RustTable>,
+    config: &crate::config::Config,
+) -> Vec<(String, Option<ScopingHelper>)> {
+    let mut out = Vec::new();
+    for f in rust.function_ids() {
+        let func = rust.function(f);
+        let name = func.name.name.clone();
+        let Some(Stmt::Expr { expr, semi: false }) = func.body.stmts.last() else {
+            out.push((name, None));
+            continue;
+        };
+        let mut params: Vec<(usize, String)> = Vec::new();
+        for (k, p) in func.params.iter().enumerate() {
+            let mut names = Vec::new();
+            rust.bindings(p.pat, &mut names);
+            params.extend(names.into_iter().map(|(n, _)| (k, n)));
+        }
+        let param_of = |e: ExprId| {
+            let name = rust.as_ident(e)?;
+            params.iter().find(|(_, n)| n == name).map(|(k, _)| *k)
+        };
+        let (base, steps) = unroll(rust, *expr);
+        let helper = match &rust.expr(base).kind {
+            ExprKind::Path(p) => match p.segments.as_slice() {
+                [.., t, last] if last == "table" && tables.contains_key(t.as_str()) => {
+                    ScopingHelper::Table(t.clone())
+                }
+                [.., t, dsl, t2] if dsl == "dsl" && t == t2 && tables.contains_key(t.as_str()) => {
+                    ScopingHelper::Table(t.clone())
+                }
+                _ => match param_of(base) {
+                    Some(k) => ScopingHelper::Param(k),
+                    None => {
+                        out.push((name, None));
+                        continue;
+                    }
+                },
+            },
+            _ => {
+                out.push((name, None));
+                continue;
+            }
+        };
+        let is_tenant_column = |e: ExprId| {
+            let ExprKind::Path(p) = &rust.expr(rust.strip(e)).kind else {
+                return false;
+            };
+            let (Some(column), Some(owner)) = (p.segments.last(), p.segments.iter().rev().nth(1))
+            else {
+                return false;
+            };
+            let owner_ok = match &helper {
+                ScopingHelper::Table(t) => {
+                    owner == t || (owner == "dsl" && p.segments.iter().rev().nth(2) == Some(t))
+                }
+                ScopingHelper::Param(_) => true,
+            };
+            owner_ok
+                && config
+                    .tenant_columns
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(column))
+        };
+        let mut runs = false;
+        let mut filters_tenant = false;
+        for step in steps {
+            let ExprKind::MethodCall { method, args, .. } = &rust.expr(step).kind else {
+                continue;
+            };
+            runs |= SINKS.contains(&method.name.as_str());
+            if method.name == "filter" {
+                let mut spine: Vec<ExprId> = args.first().copied().into_iter().collect();
+                while let Some(e) = spine.pop() {
+                    let ExprKind::MethodCall {
+                        receiver,
+                        method,
+                        args,
+                        ..
+                    } = &rust.expr(rust.strip(e)).kind
+                    else {
+                        continue;
+                    };
+                    let Some(&arg) = args.first() else { continue };
+                    match method.name.as_str() {
+                        "and" => spine.extend([*receiver, arg]),
+                        "eq" | "eq_any" => {
+                            filters_tenant |=
+                                is_tenant_column(*receiver) && param_of(rust.strip(arg)).is_some()
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        out.push((name, (filters_tenant && !runs).then_some(helper)));
+    }
+    out
+}
+
 /// Nested query variables are followed this deep.
 const MAX_DEPTH: usize = 4;
 
@@ -137,7 +249,23 @@ impl Ctx<'_> {
                         q.is_insert = true;
                         q
                     }
-                    _ => return None,
+                    name => {
+                        let mut q = match self.ws.orm.diesel_helpers.get(name)? {
+                            ScopingHelper::Table(table) => Query::new(
+                                Dsl::Diesel,
+                                Instance {
+                                    table: table.clone(),
+                                    span: e.span,
+                                    join: None,
+                                },
+                            ),
+                            ScopingHelper::Param(k) => {
+                                self.query(*args.get(*k)?, function, offset, depth)?
+                            }
+                        };
+                        q.root_scoped = true;
+                        q
+                    }
                 }
             }
             _ => return None,
@@ -639,4 +767,42 @@ fn bounded(branches: Vec<Vec<Atom>>) -> Vec<Vec<Atom>> {
     let mut it = branches.into_iter();
     let first = it.next().unwrap_or_default();
     vec![it.fold(first, |acc, b| intersect(acc, &b))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers_filter_the_tenant_by_a_parameter_without_running() {
+        let text = "diesel::table! { ciphers (uuid) { uuid -> Text, org_uuid -> Text, name -> Text, } }
+            fn for_org(org: &str) -> Q { ciphers::table.filter(ciphers::org_uuid.eq(org)).into_boxed() }
+            fn scoped(q: Q, org: &str) -> Q { q.filter(ciphers::name.eq(\"x\").and(ciphers::org_uuid.eq(org))) }
+            fn loose(org: &str) -> Q { ciphers::table.filter(ciphers::org_uuid.eq(org).or(ciphers::name.eq(org))) }
+            fn constant() -> Q { ciphers::table.filter(ciphers::org_uuid.eq(\"default\")) }
+            fn runs(org: &str, c: &mut C) -> Vec<Cipher> { ciphers::table.filter(ciphers::org_uuid.eq(org)).load(c) }
+            fn by_name(name: &str) -> Q { ciphers::table.filter(ciphers::name.eq(name)) }";
+        let source = crate::test_support::source("src/db.rs", text);
+        let rust = crate::parse::parse_rust(text).expect("parses");
+        let tables = crate::orm::schema::diesel_tables(&source, &rust)
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let mut config = crate::config::Config::default();
+        config.tenant_columns = vec!["org_uuid".into()];
+        let helpers: Vec<_> = scoping_helpers(&rust, &tables, &config)
+            .into_iter()
+            .filter_map(|(name, h)| Some((name, h?)))
+            .collect();
+        assert_eq!(
+            helpers,
+            [
+                (
+                    "for_org".to_string(),
+                    ScopingHelper::Table("ciphers".into())
+                ),
+                ("scoped".to_string(), ScopingHelper::Param(0)),
+            ]
+        );
+    }
 }

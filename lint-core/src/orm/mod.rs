@@ -30,6 +30,9 @@ pub struct OrmIndex {
     /// Functions that return a sea-orm query already filtered on the tenant column by one of
     /// their parameters (`secure_find(org_id)`), by entity module and name.
     pub scoping_helpers: HashSet<(String, String)>,
+    /// Functions that return a diesel query filtered on the tenant column by one of their
+    /// parameters, by name (a name several functions with different summaries share is left out).
+    pub diesel_helpers: HashMap<String, diesel::ScopingHelper>,
 }
 
 impl OrmIndex {
@@ -54,6 +57,34 @@ impl OrmIndex {
                 t.foreign_keys.push((fk, parent));
             }
         }
+        // A name is a helper only when every function of that name is the same helper.
+        let mut ambiguous = HashSet::new();
+        for f in files {
+            let Some(rust) = &f.rust else { continue };
+            if index.diesel_tables.is_empty() {
+                break;
+            }
+            for (name, helper) in diesel::scoping_helpers(rust, &index.diesel_tables, config) {
+                match helper {
+                    Some(h) if !ambiguous.contains(&name) => {
+                        if index
+                            .diesel_helpers
+                            .get(&name)
+                            .is_some_and(|known| *known != h)
+                        {
+                            ambiguous.insert(name.clone());
+                        }
+                        index.diesel_helpers.insert(name, h);
+                    }
+                    _ => {
+                        ambiguous.insert(name);
+                    }
+                }
+            }
+        }
+        index
+            .diesel_helpers
+            .retain(|name, _| !ambiguous.contains(name));
         let candidates: Vec<_> = files
             .iter()
             .filter_map(|f| Some((f, f.rust.as_ref()?)))
