@@ -33,6 +33,8 @@ pub struct OrmIndex {
     /// Functions that return a diesel query filtered on the tenant column by one of their
     /// parameters, by name (a name several functions with different summaries share is left out).
     pub diesel_helpers: HashMap<String, diesel::ScopingHelper>,
+    /// sea-orm relations: (entity module, `Relation` variant) → the related entity's module.
+    pub relations: HashMap<(String, String), String>,
 }
 
 impl OrmIndex {
@@ -45,6 +47,9 @@ impl OrmIndex {
                 index.diesel_tables.insert(t.name.clone(), t);
             }
             joinables.extend(schema::diesel_joinables(rust));
+            for (module, variant, target) in schema::sea_orm_relations(&f.source.rel_path, rust) {
+                index.relations.insert((module, variant), target);
+            }
             for e in schema::sea_orm_entities(&f.source, rust) {
                 index.entities.insert(e.module, e.table);
             }

@@ -334,8 +334,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// The entity modules a relation definition goes from and to: `m::Relation::Target.def()`
-    /// (sea-orm names a relation's variant after its target entity), `A::belongs_to(B)..into()`,
+    /// The entity modules a relation definition goes from and to: `m::Relation::Variant.def()`
+    /// (the target its `#[sea_orm(has_many = ..)]` names), `A::belongs_to(B)..into()`,
     /// `has_many`, `has_one`, reversed by `.rev()`.
     fn relation(&self, expr: ExprId) -> Option<(String, String)> {
         let (base, steps) = unroll(self.rust, expr);
@@ -352,12 +352,12 @@ impl Ctx<'_> {
                     [r] if r == "Relation" => self.own.clone()?,
                     _ => return None,
                 };
-                let to = snake(variant);
-                self.ws
+                let to = self
+                    .ws
                     .orm
-                    .entities
-                    .contains_key(&to)
-                    .then_some((from, to))?
+                    .relations
+                    .get(&(from.clone(), variant.clone()))?;
+                (from, to.clone())
             }
             ExprKind::Call { func, args } => {
                 let ExprKind::Path(p) = &self.rust.expr(*func).kind else {
