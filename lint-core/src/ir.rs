@@ -425,6 +425,14 @@ pub struct FieldDef {
     pub attrs: Vec<Attr>,
 }
 
+/// An enum: its variants' names and attributes.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: Ident,
+    pub attrs: Vec<Attr>,
+    pub variants: Vec<(Ident, Vec<Attr>)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct StructDef {
     pub name: Ident,

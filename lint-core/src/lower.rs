@@ -158,6 +158,18 @@ impl Lowerer<'_> {
                 };
                 self.out.structs.push(def);
             }
+            syn::Item::Enum(e) => {
+                let def = EnumDef {
+                    name: self.ident(&e.ident),
+                    attrs: self.attrs(&e.attrs),
+                    variants: e
+                        .variants
+                        .iter()
+                        .map(|v| (self.ident(&v.ident), self.attrs(&v.attrs)))
+                        .collect(),
+                };
+                self.out.enums.push(def);
+            }
             syn::Item::Macro(m) => {
                 let span = self.span2(
                     m.mac

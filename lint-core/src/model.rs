@@ -11,6 +11,8 @@ pub struct RustFile {
     pub functions: Vec<Function>,
     pub consts: Vec<ConstItem>,
     pub structs: Vec<StructDef>,
+    /// Enums with their variants' attributes (sea-orm's `Relation` enum).
+    pub enums: Vec<EnumDef>,
     pub impls: Vec<ImplBlock>,
     pub item_macros: Vec<ItemMacro>,
     pub uses: Vec<UseItem>,

@@ -23,6 +23,118 @@ const SINKS: &[&str] = &[
     "load_stream",
 ];
 
+/// A workspace function that returns a diesel query it filtered on the tenant column by one of
+/// its parameters: `fn for_org(org: &str) -> BoxedQuery { t::table.filter(t::org_uuid.eq(org)).into_boxed() }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopingHelper {
+    /// The query starts from this table.
+    Table(String),
+    /// The query is the helper's parameter at this position, filtered further.
+    Param(usize),
+}
+
+/// Every function a file defines, by name, with its summary when it is a scoping helper.
+pub fn scoping_helpers(
+    rust: &RustFile,
+    tables: &std::collections::HashMap<String, crate::orm::schema::RustTable>,
+    config: &crate::config::Config,
+) -> Vec<(String, Option<ScopingHelper>)> {
+    let mut out = Vec::new();
+    for f in rust.function_ids() {
+        let func = rust.function(f);
+        let name = func.name.name.clone();
+        let Some(Stmt::Expr { expr, semi: false }) = func.body.stmts.last() else {
+            out.push((name, None));
+            continue;
+        };
+        let mut params: Vec<(usize, String)> = Vec::new();
+        for (k, p) in func.params.iter().enumerate() {
+            let mut names = Vec::new();
+            rust.bindings(p.pat, &mut names);
+            params.extend(names.into_iter().map(|(n, _)| (k, n)));
+        }
+        let param_of = |e: ExprId| {
+            let name = rust.as_ident(e)?;
+            params.iter().find(|(_, n)| n == name).map(|(k, _)| *k)
+        };
+        let (base, steps) = unroll(rust, *expr);
+        let helper = match &rust.expr(base).kind {
+            ExprKind::Path(p) => match p.segments.as_slice() {
+                [.., t, last] if last == "table" && tables.contains_key(t.as_str()) => {
+                    ScopingHelper::Table(t.clone())
+                }
+                [.., t, dsl, t2] if dsl == "dsl" && t == t2 && tables.contains_key(t.as_str()) => {
+                    ScopingHelper::Table(t.clone())
+                }
+                _ => match param_of(base) {
+                    Some(k) => ScopingHelper::Param(k),
+                    None => {
+                        out.push((name, None));
+                        continue;
+                    }
+                },
+            },
+            _ => {
+                out.push((name, None));
+                continue;
+            }
+        };
+        let is_tenant_column = |e: ExprId| {
+            let ExprKind::Path(p) = &rust.expr(rust.strip(e)).kind else {
+                return false;
+            };
+            let (Some(column), Some(owner)) = (p.segments.last(), p.segments.iter().rev().nth(1))
+            else {
+                return false;
+            };
+            let owner_ok = match &helper {
+                ScopingHelper::Table(t) => {
+                    owner == t || (owner == "dsl" && p.segments.iter().rev().nth(2) == Some(t))
+                }
+                ScopingHelper::Param(_) => true,
+            };
+            owner_ok
+                && config
+                    .tenant_columns
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(column))
+        };
+        let mut runs = false;
+        let mut filters_tenant = false;
+        for step in steps {
+            let ExprKind::MethodCall { method, args, .. } = &rust.expr(step).kind else {
+                continue;
+            };
+            runs |= SINKS.contains(&method.name.as_str());
+            if method.name == "filter" {
+                let mut spine: Vec<ExprId> = args.first().copied().into_iter().collect();
+                while let Some(e) = spine.pop() {
+                    let ExprKind::MethodCall {
+                        receiver,
+                        method,
+                        args,
+                        ..
+                    } = &rust.expr(rust.strip(e)).kind
+                    else {
+                        continue;
+                    };
+                    let Some(&arg) = args.first() else { continue };
+                    match method.name.as_str() {
+                        "and" => spine.extend([*receiver, arg]),
+                        "eq" | "eq_any" => {
+                            filters_tenant |=
+                                is_tenant_column(*receiver) && param_of(rust.strip(arg)).is_some()
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        out.push((name, (filters_tenant && !runs).then_some(helper)));
+    }
+    out
+}
+
 /// Nested query variables are followed this deep.
 const MAX_DEPTH: usize = 4;
 
@@ -96,6 +208,19 @@ impl Ctx<'_> {
                         join: None,
                     },
                 ),
+                None if self.alias_table(p, e.span.start).is_some() => {
+                    let table = self.alias_table(p, e.span.start)?;
+                    let mut q = Query::new(
+                        Dsl::Diesel,
+                        Instance {
+                            table,
+                            span: e.span,
+                            join: None,
+                        },
+                    );
+                    q.aliases.insert(p.segments.first()?.clone(), 0);
+                    q
+                }
                 None if p.segments.len() == 1 && depth < MAX_DEPTH => {
                     let name = p.segments[0].as_str();
                     let (init, assigns) = variable_builds(self.rust, function, name, offset);
@@ -124,7 +249,23 @@ impl Ctx<'_> {
                         q.is_insert = true;
                         q
                     }
-                    _ => return None,
+                    name => {
+                        let mut q = match self.ws.orm.diesel_helpers.get(name)? {
+                            ScopingHelper::Table(table) => Query::new(
+                                Dsl::Diesel,
+                                Instance {
+                                    table: table.clone(),
+                                    span: e.span,
+                                    join: None,
+                                },
+                            ),
+                            ScopingHelper::Param(k) => {
+                                self.query(*args.get(*k)?, function, offset, depth)?
+                            }
+                        };
+                        q.root_scoped = true;
+                        q
+                    }
                 }
             }
             _ => return None,
@@ -171,10 +312,14 @@ impl Ctx<'_> {
         let (base, steps) = unroll(self.rust, arg);
         let e = self.rust.expr(base);
         let ExprKind::Path(p) = &e.kind else { return };
-        let Some(table) = self.table_of(p) else {
+        let alias = self.alias_table(p, e.span.start);
+        let Some(table) = self.table_of(p).or_else(|| alias.clone()) else {
             return;
         };
         let idx = q.instances.len();
+        if let (Some(_), Some(name)) = (&alias, p.segments.first()) {
+            q.aliases.insert(name.clone(), idx);
+        }
         q.instances.push(Instance {
             table: table.clone(),
             span: e.span,
@@ -404,6 +549,75 @@ impl Ctx<'_> {
         tables.contains_key(name.as_str()).then(|| name.clone())
     }
 
+    /// The table a local bound by diesel's `alias!` before `offset` is an instance of:
+    /// `let (owner, member) = alias!(users as owner, users as member);`.
+    fn alias_table(&self, p: &Path, offset: u32) -> Option<String> {
+        let [name] = p.segments.as_slice() else {
+            return None;
+        };
+        let function = self.function.get()?;
+        let mut found = None;
+        crate::flow::visit_lets(
+            self.rust,
+            &self.rust.function(function).body,
+            &mut |pat, init, span| {
+                if span.start >= offset {
+                    return;
+                }
+                let position = match &self.rust.pat(pat).kind {
+                    PatKind::Ident { name: n, .. } if n == name => Some(None),
+                    PatKind::Tuple(pats) => pats
+                        .iter()
+                        .position(|q| {
+                            matches!(&self.rust.pat(*q).kind, PatKind::Ident { name: n, .. } if n == name)
+                        })
+                        .map(Some),
+                    _ => None,
+                };
+                // A later `let` of the same name shadows the alias.
+                if let Some(k) = position {
+                    found = init.and_then(|init| self.aliased_table(init, k));
+                }
+            },
+        );
+        found
+    }
+
+    /// The table of the `k`-th declaration of an `alias!(schema::users as owner, ..)` (the only
+    /// one when `k` is `None`).
+    fn aliased_table(&self, init: ExprId, k: Option<usize>) -> Option<String> {
+        let ExprKind::Macro(m) = &self.rust.expr(self.rust.strip(init)).kind else {
+            return None;
+        };
+        let MacroArgs::List(args) = &m.args else {
+            return None;
+        };
+        if m.path.last() != "alias" {
+            return None;
+        }
+        let arg = match k {
+            Some(k) => args.get(k)?,
+            None if args.len() == 1 => args.first()?,
+            None => return None,
+        };
+        let ExprKind::Cast { expr, .. } = &self.rust.expr(arg.expr).kind else {
+            return None;
+        };
+        let ExprKind::Path(t) = &self.rust.expr(self.rust.strip(*expr)).kind else {
+            return None;
+        };
+        let name = match t.segments.as_slice() {
+            [.., t, last] if last == "table" => t,
+            [.., t] => t,
+            [] => return None,
+        };
+        self.ws
+            .orm
+            .diesel_tables
+            .contains_key(name.as_str())
+            .then(|| name.clone())
+    }
+
     fn imports_table(&self, t: &str) -> bool {
         self.globs.contains(&t)
             || self.rust.uses.iter().any(|u| {
@@ -418,6 +632,27 @@ impl Ctx<'_> {
     /// An unqualified column belongs to `prefer` when several glob-imported tables have it.
     fn column(&self, expr: ExprId, prefer: &str) -> Option<ColumnRef> {
         let mut id = self.rust.strip(expr);
+        // `a.field(users::org_uuid)`: the column of the aliased instance `a`.
+        if let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &self.rust.expr(id).kind
+        {
+            if let ([arg], "field", ExprKind::Path(p)) = (
+                args.as_slice(),
+                method.name.as_str(),
+                &self.rust.expr(*receiver).kind,
+            ) {
+                let table = self.alias_table(p, self.rust.expr(id).span.start)?;
+                let c = self.column(*arg, &table).filter(|c| c.table == table)?;
+                return Some(ColumnRef {
+                    table: p.segments.first()?.clone(),
+                    column: c.column,
+                });
+            }
+        }
         while let ExprKind::MethodCall {
             receiver,
             method,
@@ -532,4 +767,42 @@ fn bounded(branches: Vec<Vec<Atom>>) -> Vec<Vec<Atom>> {
     let mut it = branches.into_iter();
     let first = it.next().unwrap_or_default();
     vec![it.fold(first, |acc, b| intersect(acc, &b))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers_filter_the_tenant_by_a_parameter_without_running() {
+        let text = "diesel::table! { ciphers (uuid) { uuid -> Text, org_uuid -> Text, name -> Text, } }
+            fn for_org(org: &str) -> Q { ciphers::table.filter(ciphers::org_uuid.eq(org)).into_boxed() }
+            fn scoped(q: Q, org: &str) -> Q { q.filter(ciphers::name.eq(\"x\").and(ciphers::org_uuid.eq(org))) }
+            fn loose(org: &str) -> Q { ciphers::table.filter(ciphers::org_uuid.eq(org).or(ciphers::name.eq(org))) }
+            fn constant() -> Q { ciphers::table.filter(ciphers::org_uuid.eq(\"default\")) }
+            fn runs(org: &str, c: &mut C) -> Vec<Cipher> { ciphers::table.filter(ciphers::org_uuid.eq(org)).load(c) }
+            fn by_name(name: &str) -> Q { ciphers::table.filter(ciphers::name.eq(name)) }";
+        let source = crate::test_support::source("src/db.rs", text);
+        let rust = crate::parse::parse_rust(text).expect("parses");
+        let tables = crate::orm::schema::diesel_tables(&source, &rust)
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let mut config = crate::config::Config::default();
+        config.tenant_columns = vec!["org_uuid".into()];
+        let helpers: Vec<_> = scoping_helpers(&rust, &tables, &config)
+            .into_iter()
+            .filter_map(|(name, h)| Some((name, h?)))
+            .collect();
+        assert_eq!(
+            helpers,
+            [
+                (
+                    "for_org".to_string(),
+                    ScopingHelper::Table("ciphers".into())
+                ),
+                ("scoped".to_string(), ScopingHelper::Param(0)),
+            ]
+        );
+    }
 }

@@ -30,6 +30,11 @@ pub struct OrmIndex {
     /// Functions that return a sea-orm query already filtered on the tenant column by one of
     /// their parameters (`secure_find(org_id)`), by entity module and name.
     pub scoping_helpers: HashSet<(String, String)>,
+    /// Functions that return a diesel query filtered on the tenant column by one of their
+    /// parameters, by name (a name several functions with different summaries share is left out).
+    pub diesel_helpers: HashMap<String, diesel::ScopingHelper>,
+    /// sea-orm relations: (entity module, `Relation` variant) → the related entity's module.
+    pub relations: HashMap<(String, String), String>,
 }
 
 impl OrmIndex {
@@ -42,6 +47,9 @@ impl OrmIndex {
                 index.diesel_tables.insert(t.name.clone(), t);
             }
             joinables.extend(schema::diesel_joinables(rust));
+            for (module, variant, target) in schema::sea_orm_relations(&f.source.rel_path, rust) {
+                index.relations.insert((module, variant), target);
+            }
             for e in schema::sea_orm_entities(&f.source, rust) {
                 index.entities.insert(e.module, e.table);
             }
@@ -54,6 +62,34 @@ impl OrmIndex {
                 t.foreign_keys.push((fk, parent));
             }
         }
+        // A name is a helper only when every function of that name is the same helper.
+        let mut ambiguous = HashSet::new();
+        for f in files {
+            let Some(rust) = &f.rust else { continue };
+            if index.diesel_tables.is_empty() {
+                break;
+            }
+            for (name, helper) in diesel::scoping_helpers(rust, &index.diesel_tables, config) {
+                match helper {
+                    Some(h) if !ambiguous.contains(&name) => {
+                        if index
+                            .diesel_helpers
+                            .get(&name)
+                            .is_some_and(|known| *known != h)
+                        {
+                            ambiguous.insert(name.clone());
+                        }
+                        index.diesel_helpers.insert(name, h);
+                    }
+                    _ => {
+                        ambiguous.insert(name);
+                    }
+                }
+            }
+        }
+        index
+            .diesel_helpers
+            .retain(|name, _| !ambiguous.contains(name));
         let candidates: Vec<_> = files
             .iter()
             .filter_map(|f| Some((f, f.rust.as_ref()?)))
@@ -209,6 +245,9 @@ pub struct Query {
     pub reassigned: Vec<(String, Span)>,
     /// Entity module names by table, for the help of sea-orm queries.
     pub module_of: HashMap<String, String>,
+    /// Aliased instances (diesel's `alias!`) by the name their columns are qualified with
+    /// (`ColumnRef::table` of `a.field(users::id)` is `a`).
+    pub aliases: HashMap<String, usize>,
 }
 
 impl Query {
@@ -222,6 +261,31 @@ impl Query {
             insert_sets_tenant: None,
             reassigned: Vec::new(),
             module_of: HashMap::new(),
+            aliases: HashMap::new(),
+        }
+    }
+
+    /// The instance a column qualifier names: an alias, or the table's unaliased instance.
+    fn instance_of(&self, name: &str) -> Option<usize> {
+        self.aliases.get(name).copied().or_else(|| {
+            let aliased: Vec<usize> = self.aliases.values().copied().collect();
+            (0..self.instances.len())
+                .find(|i| self.instances[*i].table == name && !aliased.contains(i))
+        })
+    }
+
+    /// A column with its alias qualifier replaced by the aliased table, for schema look-ups.
+    fn real(&self, c: &ColumnRef) -> ColumnRef {
+        match self
+            .aliases
+            .get(&c.table)
+            .and_then(|i| self.instances.get(*i))
+        {
+            Some(inst) => ColumnRef {
+                table: inst.table.clone(),
+                column: c.column.clone(),
+            },
+            None => c.clone(),
         }
     }
 
@@ -271,7 +335,7 @@ impl Query {
             };
             out.push(OrmIssue {
                 kind: OrmIssueKind::Unscoped,
-                fix: self.fix(&inst.table, &column, inst.join.as_ref()),
+                fix: self.fix(i, &column),
                 table: inst.table.clone(),
                 column,
                 span: inst.span,
@@ -293,7 +357,7 @@ impl Query {
         for (column, span) in &self.reassigned {
             out.push(OrmIssue {
                 kind: OrmIssueKind::TenantReassigned,
-                fix: self.fix(&self.instances[0].table, column, None),
+                fix: self.fix(0, column),
                 table: self.instances[0].table.clone(),
                 column: column.clone(),
                 span: *span,
@@ -315,7 +379,7 @@ impl Query {
         anchored[0] = self.root_scoped;
         // Directed ties: anchoring flows from .0 to .1.
         let mut ties: Vec<(usize, usize)> = Vec::new();
-        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let index_of = |table: &str| self.instance_of(table);
         // Instances filtered on a key to the caller (`user_uuid = $me`), and the pairs of
         // instances whose tenant columns are equated.
         let mut caller_keyed: Vec<usize> = Vec::new();
@@ -334,13 +398,20 @@ impl Query {
                             anchored[i] = true;
                         }
                     }
-                    Atom::Value(c) if is_caller_key(ws, c) => caller_keyed.extend(target(&c.table)),
-                    Atom::Value(c) if is_caller_grant(ws, c) => grants.extend(target(&c.table)),
+                    Atom::Value(c) if is_caller_key(ws, &self.real(c)) => {
+                        caller_keyed.extend(target(&c.table))
+                    }
+                    Atom::Value(c) if is_caller_grant(ws, &self.real(c)) => {
+                        grants.extend(target(&c.table))
+                    }
                     Atom::Value(c) => valued.extend(target(&c.table)),
                     Atom::NotNull(_) => {}
                     Atom::Columns(a, b) => {
                         for (member, principal) in [(a, b), (b, a)] {
-                            if is_caller_key(ws, member) && Self::key_of_one(ws, member, principal)
+                            let (real_member, real_principal) =
+                                (self.real(member), self.real(principal));
+                            if is_caller_key(ws, &real_member)
+                                && Self::key_of_one(ws, &real_member, &real_principal)
                             {
                                 if let (Some(m), Some(p)) =
                                     (target(&member.table), index_of(&principal.table))
@@ -351,7 +422,7 @@ impl Query {
                         }
                         let both_tenant =
                             ws.is_tenant_column(&a.column) && ws.is_tenant_column(&b.column);
-                        if !both_tenant && !Self::key_of_one(ws, a, b) {
+                        if !both_tenant && !Self::key_of_one(ws, &self.real(a), &self.real(b)) {
                             continue;
                         }
                         let (Some(x), Some(y)) = (index_of(&a.table), index_of(&b.table)) else {
@@ -434,7 +505,7 @@ impl Query {
     /// but required non-NULL by a filter comparison on one of their columns (or by the ON of an
     /// instance that is), which drops the rows the outer join added.
     fn inner_joins(&self, filter: &[Atom]) -> Vec<bool> {
-        let index_of = |table: &str| self.instances.iter().position(|i| i.table == table);
+        let index_of = |table: &str| self.instance_of(table);
         let mut inner: Vec<bool> = self
             .instances
             .iter()
@@ -474,20 +545,35 @@ impl Query {
         pk(a) || pk(b)
     }
 
-    fn fix(&self, table: &str, column: &str, join: Option<&Join>) -> String {
+    /// The filter to add to instance `i`, in the DSL's syntax.
+    fn fix(&self, i: usize, column: &str) -> String {
+        let Some(inst) = self.instances.get(i) else {
+            return String::new();
+        };
+        let table = inst.table.as_str();
         match self.dsl {
-            Dsl::Diesel => match join.and_then(|j| self.instances.get(j.parent)) {
+            Dsl::Diesel => match inst.join.as_ref().map(|j| j.parent) {
                 Some(parent) => format!(
-                    ".on(... .and({table}::{column}.eq({}::{column})))",
-                    parent.table
+                    ".on(... .and({}.eq({})))",
+                    self.diesel_column(i, column),
+                    self.diesel_column(parent, column)
                 ),
-                None => format!(".filter({table}::{column}.eq(..))"),
+                None => format!(".filter({}.eq(..))", self.diesel_column(i, column)),
             },
             Dsl::SeaOrm => format!(
                 ".filter({}::Column::{}.eq(..))",
                 self.module_of.get(table).map_or(table, String::as_str),
                 camel(column)
             ),
+        }
+    }
+
+    /// `t::col`, or `a.field(t::col)` for an aliased instance.
+    fn diesel_column(&self, i: usize, column: &str) -> String {
+        let table = self.instances.get(i).map_or("", |inst| inst.table.as_str());
+        match self.aliases.iter().find(|(_, &j)| j == i) {
+            Some((alias, _)) => format!("{alias}.field({table}::{column})"),
+            None => format!("{table}::{column}"),
         }
     }
 
@@ -671,4 +757,35 @@ pub(crate) fn variable_builds(
         walk(rust, t, false, name, offset, &mut assigns);
     }
     (init, assigns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diesel_fix_names_the_alias() {
+        let instance = |join| Instance {
+            table: "collections".into(),
+            span: Span::default(),
+            join,
+        };
+        let mut q = Query::new(Dsl::Diesel, instance(None));
+        q.instances.push(instance(Some(Join {
+            parent: 0,
+            left: false,
+            on: None,
+        })));
+        q.aliases.insert("other".into(), 1);
+        assert_eq!(
+            q.fix(0, "org_uuid"),
+            ".filter(collections::org_uuid.eq(..))"
+        );
+        assert_eq!(
+            q.fix(1, "org_uuid"),
+            ".on(... .and(other.field(collections::org_uuid).eq(collections::org_uuid)))"
+        );
+        assert_eq!(q.instance_of("other"), Some(1));
+        assert_eq!(q.instance_of("collections"), Some(0));
+    }
 }

@@ -128,6 +128,29 @@ pub struct Entity {
     pub table: RustTable,
 }
 
+/// The relations an entity file declares: `(module, variant, target module)` for each
+/// `#[sea_orm(has_many = "super::endpoint::Entity")] Endpoint` of its `Relation` enum.
+pub fn sea_orm_relations(rel_path: &str, rust: &RustFile) -> Vec<(String, String, String)> {
+    let module = entity_module(rel_path);
+    let mut out = Vec::new();
+    for e in rust.enums.iter().filter(|e| e.name.name == "Relation") {
+        for (variant, attrs) in &e.variants {
+            let target = attrs
+                .iter()
+                .filter(|a| a.path.last() == "sea_orm")
+                .flat_map(|a| &a.strings)
+                .find_map(|(text, _)| {
+                    let mut parts = text.rsplit("::");
+                    (parts.next()? == "Entity").then(|| parts.next().unwrap_or(&module).to_string())
+                });
+            if let Some(target) = target {
+                out.push((module.clone(), variant.name.clone(), target));
+            }
+        }
+    }
+    out
+}
+
 pub fn sea_orm_entities(source: &Arc<SourceFile>, rust: &RustFile) -> Vec<Entity> {
     let module = entity_module(&source.rel_path);
     rust.structs
@@ -304,5 +327,29 @@ mod tests {
             .collect();
         assert_eq!(summary, [("application", "id,org_id".to_string())]);
         assert_eq!(entity_module("a/user/mod.rs"), "user");
+    }
+
+    #[test]
+    fn relations_name_their_target_entity() {
+        let text = r#"
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {
+                #[sea_orm(belongs_to = "super::organization::Entity", from = "Column::OrgId", to = "super::organization::Column::Id")]
+                Owner,
+                #[sea_orm(has_many = "Entity")]
+                Children,
+                Plain,
+            }
+            pub enum Other { #[sea_orm(has_many = "super::x::Entity")] X }"#;
+        let rust = crate::parse::parse_rust(text).expect("parses");
+        let relations = sea_orm_relations("src/entities/application.rs", &rust);
+        let triple = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(
+            relations,
+            [
+                triple("application", "Owner", "organization"),
+                triple("application", "Children", "application"),
+            ]
+        );
     }
 }

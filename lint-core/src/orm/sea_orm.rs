@@ -253,6 +253,58 @@ impl Ctx<'_> {
                     }),
                 });
             }
+            // `.join(JoinType::InnerJoin, application::Relation::Endpoint.def())`
+            "join" | "join_rev" => {
+                let (Some(&kind), Some(&rel)) = (args.first(), args.get(1)) else {
+                    return;
+                };
+                let Some((from, to)) = self.relation(rel) else {
+                    return;
+                };
+                let (parent, joined) = if method.name == "join_rev" {
+                    (to, from)
+                } else {
+                    (from, to)
+                };
+                let Some(t) = self.ws.orm.entities.get(&joined) else {
+                    return;
+                };
+                let parent = self
+                    .ws
+                    .orm
+                    .entities
+                    .get(&parent)
+                    .and_then(|p| q.instances.iter().position(|i| i.table == p.name))
+                    .unwrap_or(0);
+                let join_type = match &self.rust.expr(self.rust.strip(kind)).kind {
+                    ExprKind::Path(p) => p.last().to_string(),
+                    _ => return,
+                };
+                let join = match join_type.as_str() {
+                    "InnerJoin" | "Join" => Join {
+                        parent,
+                        left: false,
+                        on: None,
+                    },
+                    "LeftJoin" => Join {
+                        parent,
+                        left: true,
+                        on: None,
+                    },
+                    // Every row of the joined table is kept: the key ties it to nothing.
+                    _ => Join {
+                        parent,
+                        left: true,
+                        on: Some(Vec::new()),
+                    },
+                };
+                q.module_of.insert(t.name.clone(), joined);
+                q.instances.push(Instance {
+                    table: t.name.clone(),
+                    span: self.rust.expr(rel).span,
+                    join: Some(join),
+                });
+            }
             "col_expr" => {
                 if let Some((table, column)) = self.column(arg) {
                     if table == root && self.ws.is_tenant_column(&column) {
@@ -280,6 +332,50 @@ impl Ctx<'_> {
             }),
             _ => None,
         }
+    }
+
+    /// The entity modules a relation definition goes from and to: `m::Relation::Variant.def()`
+    /// (the target its `#[sea_orm(has_many = ..)]` names), `A::belongs_to(B)..into()`,
+    /// `has_many`, `has_one`, reversed by `.rev()`.
+    fn relation(&self, expr: ExprId) -> Option<(String, String)> {
+        let (base, steps) = unroll(self.rust, expr);
+        let reversed = steps.iter().any(|s| {
+            matches!(&self.rust.expr(*s).kind, ExprKind::MethodCall { method, .. } if method.name == "rev")
+        });
+        let (from, to) = match &self.rust.expr(base).kind {
+            ExprKind::Path(p) => {
+                let (variant, rest) = p.segments.split_last()?;
+                let from = match rest {
+                    [.., m, r] if r == "Relation" => {
+                        self.ws.orm.entities.contains_key(m).then(|| m.clone())?
+                    }
+                    [r] if r == "Relation" => self.own.clone()?,
+                    _ => return None,
+                };
+                let to = self
+                    .ws
+                    .orm
+                    .relations
+                    .get(&(from.clone(), variant.clone()))?;
+                (from, to.clone())
+            }
+            ExprKind::Call { func, args } => {
+                let ExprKind::Path(p) = &self.rust.expr(*func).kind else {
+                    return None;
+                };
+                let (method, entity) = p.segments.split_last()?;
+                if !matches!(method.as_str(), "belongs_to" | "has_many" | "has_one") {
+                    return None;
+                }
+                let ExprKind::Path(target) = &self.rust.expr(self.rust.strip(*args.first()?)).kind
+                else {
+                    return None;
+                };
+                (self.entity(entity)?, self.entity(&target.segments)?)
+            }
+            _ => return None,
+        };
+        Some(if reversed { (to, from) } else { (from, to) })
     }
 
     /// `application::Column::OrgId` → (`application`'s table, `org_id`).
