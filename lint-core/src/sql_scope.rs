@@ -134,6 +134,19 @@ impl Instance {
     }
 }
 
+/// What a subquery may know of the instances around it.
+fn outer_view(instances: &[Instance]) -> Vec<OuterInstance> {
+    instances
+        .iter()
+        .map(|i| OuterInstance {
+            table: i.table.clone(),
+            alias: i.alias.clone(),
+            tenant: !matches!(i.kind, Kind::Global),
+            anchored: i.anchored,
+        })
+        .collect()
+}
+
 /// An instance of an enclosing query, as a correlated subquery sees it.
 #[derive(Clone, Debug)]
 struct OuterInstance {
@@ -512,17 +525,7 @@ impl Analyzer<'_> {
         // Anchoring first without subquery facts, so that correlated subqueries see their outer
         // instances; then again with what the subqueries read.
         self.anchor(&mut instances, &conditions);
-        self.outer.push(
-            instances
-                .iter()
-                .map(|i| OuterInstance {
-                    table: i.table.clone(),
-                    alias: i.alias.clone(),
-                    tenant: !matches!(i.kind, Kind::Global),
-                    anchored: i.anchored,
-                })
-                .collect(),
-        );
+        self.outer.push(outer_view(&instances));
         let mut exprs: Vec<&Expr> = other_exprs.to_vec();
         exprs.extend(selection);
         exprs.extend(join_exprs);
@@ -723,17 +726,7 @@ impl Analyzer<'_> {
                 alias,
             } => {
                 if *lateral {
-                    self.outer.push(
-                        instances
-                            .iter()
-                            .map(|i| OuterInstance {
-                                table: i.table.clone(),
-                                alias: i.alias.clone(),
-                                tenant: !matches!(i.kind, Kind::Global),
-                                anchored: i.anchored,
-                            })
-                            .collect(),
-                    );
+                    self.outer.push(outer_view(instances));
                 }
                 let rows = self.query(subquery);
                 let pending = std::mem::take(&mut self.pending);
