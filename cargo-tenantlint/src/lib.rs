@@ -242,13 +242,38 @@ fn targets(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> (Vec<
     (paths, root)
 }
 
+/// A usage error for a path to lint that does not exist, or a `--manifest-path` that is not a
+/// file: linting nothing, or the folder above, would pass silently.
+fn check_paths(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> Result<(), String> {
+    for p in paths {
+        if !cwd.join(p).exists() {
+            return Err(format!(
+                "{}: no such file or directory",
+                lint_core::engine::display_path(p)
+            ));
+        }
+    }
+    match manifest_path {
+        Some(m) if !cwd.join(m).is_file() => Err(format!(
+            "--manifest-path {}: {}",
+            lint_core::engine::display_path(m),
+            if cwd.join(m).is_dir() {
+                "is a directory; name the Cargo.toml file"
+            } else {
+                "no such file"
+            }
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The nearest folder whose Cargo.toml declares a `[workspace]`, else the nearest with a
 /// Cargo.toml, else `start` itself. Read as text: cargo is never run.
 fn workspace_root(start: &Path) -> PathBuf {
     let mut nearest_package = None;
     for dir in start.ancestors() {
         let manifest = dir.join("Cargo.toml");
-        if let Ok(text) = std::fs::read_to_string(&manifest) {
+        if let Ok(text) = lint_core::safe_read::read_in_own_folder(&manifest) {
             if text.lines().any(|l| l.trim() == "[workspace]") {
                 return dir.to_path_buf();
             }
@@ -308,6 +333,7 @@ fn check(
     err: &mut dyn Write,
     stderr_is_terminal: bool,
 ) -> std::io::Result<i32> {
+    check_paths(&args.paths, args.manifest_path.as_deref(), cwd).map_err(std::io::Error::other)?;
     let (paths, root) = targets(&args.paths, args.manifest_path.as_deref(), cwd);
     let config = match load_config(args.config.as_deref(), cwd, &paths[0]) {
         Ok(c) => c,
@@ -427,7 +453,7 @@ fn gate(
         )?;
     }
     if let Some(base) = &args.diff {
-        match ChangedLines::since(&report.root, base) {
+        match ChangedLines::since(cwd, &report.root, base) {
             Ok(changed) => changed.narrow(report),
             Err(e) => return Ok(Err(format!("--diff {base}: {e}"))),
         }
@@ -513,6 +539,7 @@ fn show_config(
     err: &mut dyn Write,
 ) -> std::io::Result<i32> {
     let paths: Vec<PathBuf> = path.into_iter().collect();
+    check_paths(&paths, manifest_path.as_deref(), cwd).map_err(std::io::Error::other)?;
     let (paths, root) = targets(&paths, manifest_path.as_deref(), cwd);
     let config = match load_config(config_path.as_deref(), cwd, &paths[0]) {
         Ok(c) => c,

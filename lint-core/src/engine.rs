@@ -16,8 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Files above this size are reported and skipped: generated blobs, not code to review.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::safe_read::MAX_FILE_BYTES;
 /// Parsing recurses; generated code can nest deeply. Threads get room for it.
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
@@ -365,6 +364,8 @@ fn lint_in_pool(
         only_rules,
         ..
     } = opts;
+    // Canonical, like the discovered paths, so that every file has one relative path.
+    let root = root.canonicalize().unwrap_or(root);
     let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
     progress.stage(Stage::Parsing, found.len());
     let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
@@ -531,8 +532,34 @@ fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
 
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = display_path(rel);
+    #[cfg(windows)]
+    let s = s.replace('\\', "/");
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// A path as text that names it unambiguously and is safe on a terminal: bytes that are not
+/// UTF-8 and control characters become `\xNN` (`\u{NN}` for the wider control characters), and
+/// a backslash is doubled so that no escape can be mistaken for a name.
+pub fn display_path(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' if cfg!(unix) => out.push_str("\\\\"),
+                c if c.is_control() => crate::render::push_char_escape(&mut out, c),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// `.sql` files are read in the configured dialect (PostgreSQL by default).
@@ -545,26 +572,19 @@ fn load(
     path: &Path,
     dialect: crate::config::SqlDialect,
 ) -> Result<AnalyzedFile, Box<Diagnostic>> {
-    let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(io_diagnostic(
-                root,
-                path,
-                format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20),
-            ))
-        }
-        Ok(_) => std::fs::read(path)
-            .map_err(|e| io_diagnostic(root, path, format!("cannot read file: {e}")))?,
-        Err(e) => return Err(io_diagnostic(root, path, format!("cannot read file: {e}"))),
-    };
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let text = crate::safe_read::read_text(path, None).map_err(|why| {
         io_diagnostic(
             root,
             path,
-            format!(
-                "file is not valid UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            match why {
+                crate::safe_read::Refusal::NotUtf8 { valid_up_to } => {
+                    format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})")
+                }
+                crate::safe_read::Refusal::TooLarge => {
+                    format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20)
+                }
+                other => format!("file not linted: {other}"),
+            },
         )
     })?;
     analyze_text(root, path, text, dialect)
@@ -582,8 +602,14 @@ fn analyze_text(
     if is_sql {
         let migration = schema::is_migration_path(&rel);
         let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Sql, text));
+        // A byte-order mark is not SQL; the offsets after it stay file offsets.
+        let bom = if source.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        };
         let mut t = SqlText::default();
-        t.push_literal(&source.text, 0, true);
+        t.push_literal(&source.text[bom..], bom as u32, true);
         let site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),

@@ -23,6 +23,7 @@ pub mod render;
 pub mod request_input;
 pub mod rls;
 pub mod rule;
+pub mod safe_read;
 pub mod schema;
 pub mod secrets;
 pub mod source;

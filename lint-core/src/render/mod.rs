@@ -10,7 +10,44 @@ pub mod sarif;
 
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleMeta;
+use std::borrow::Cow;
 use std::path::Path;
+
+/// Text that came from the linted tree (a message quoting code, git's stderr), made safe for a
+/// terminal: control characters other than newline and tab become visible escapes (`\x1b`,
+/// `\u{9b}`), so no escape sequence in a pull request reaches the reader's terminal.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Appends `c`, escaped when it is a control character other than newline and tab.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    if needs_escape(c) {
+        push_char_escape(out, c);
+    } else {
+        out.push(c);
+    }
+}
+
+/// Appends the visible escape of `c`: `\x1b` for ASCII, `\u{9b}` beyond.
+pub(crate) fn push_char_escape(out: &mut String, c: char) {
+    if (c as u32) < 0x80 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    }
+}
 
 /// 1-based start and end line/column of a diagnostic's primary span.
 pub(crate) fn positions(d: &Diagnostic) -> (u32, u32, u32, u32) {
