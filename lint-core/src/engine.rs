@@ -376,7 +376,9 @@ fn lint_in_pool(
             file
         })
         .collect();
-    let (files, mut engine_diags) = split_loaded(loaded);
+    let (mut files, mut engine_diags) = split_loaded(loaded);
+    let linted = found.into_iter().collect();
+    add_path_modules(&root, &config, linted, &mut files, &mut engine_diags);
     engine_diags.extend(
         walk_errors
             .into_iter()
@@ -392,6 +394,50 @@ fn lint_in_pool(
         progress,
         started,
     )
+}
+
+/// Loads the files that `#[path = ".."]` module declarations name and discovery did not find
+/// (a folder named `target`, an ignored one): rustc compiles them, so they are linted, when they
+/// stay inside the workspace root and the configuration does not exclude them.
+fn add_path_modules(
+    root: &Path,
+    config: &Config,
+    mut linted: std::collections::HashSet<PathBuf>,
+    files: &mut Vec<AnalyzedFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let boundary = crate::safe_read::Boundary::new(root);
+    let mut next = 0;
+    while next < files.len() {
+        let file = &files[next];
+        next += 1;
+        let (Some(rust), Some(dir)) = (&file.rust, file.source.path.parent()) else {
+            continue;
+        };
+        let named: Vec<PathBuf> = rust.module_paths.iter().map(|p| dir.join(p)).collect();
+        for path in named {
+            match boundary.admit(&path) {
+                Ok(canonical) => {
+                    if config.is_excluded(&rel_path(root, &canonical))
+                        || !linted.insert(canonical.clone())
+                    {
+                        continue;
+                    }
+                    match load(root, &canonical, sql_file_dialect(config)) {
+                        Ok(module) => files.push(module),
+                        Err(d) => diags.push(*d),
+                    }
+                }
+                // A module file that does not exist is rustc's error to report.
+                Err(crate::safe_read::Refusal::Io(_)) => {}
+                Err(why) => diags.push(*io_diagnostic(
+                    root,
+                    &path,
+                    format!("`#[path]` module not linted: {why}"),
+                )),
+            }
+        }
+    }
 }
 
 /// Separates the files that loaded from the diagnostics of those that did not.

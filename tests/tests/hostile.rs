@@ -443,6 +443,13 @@ fn what_is_linted_depends_only_on_the_tree_and_the_config() {
     write(dir.path(), "target/.rustc_info.json", "{}");
     write(dir.path(), "src/gitignored.rs", FINDING);
     write(dir.path(), "src/.gitignore", "gitignored.rs\n");
+    // rustc compiles a file a `#[path]` names, even in an ignored or build folder.
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "#[path = \"../target/generated/queries.rs\"]\nmod queries;\n#[path = \"../../outside.rs\"]\nmod outside;\n",
+    );
+    write(dir.path(), "target/generated/queries.rs", FINDING);
     // A .gitignore above the workspace root is the machine's, not the tree's.
     let above = dir.path().join("ws");
     write(&above, "Cargo.toml", "[package]\nname = \"ws\"\n");
@@ -460,7 +467,8 @@ fn what_is_linted_depends_only_on_the_tree_and_the_config() {
         [
             "src/excluded_by_git_info.rs",
             "src/ignored_by_dot_ignore.rs",
-            "src/target/mod.rs"
+            "src/target/mod.rs",
+            "target/generated/queries.rs"
         ],
         "{out}"
     );
