@@ -1,5 +1,13 @@
-//! The pipeline: discover files, parse each once in parallel, build the workspace index,
-//! extract SQL, run the rules, apply suppressions, and return sorted diagnostics.
+//! Layer 5, engine: configuration, rules, diagnostics, suppression, discovery, and the
+//! pipeline: discover files, parse each once in parallel, build the workspace index, extract SQL,
+//! run the rules, apply suppressions, and return sorted diagnostics.
+
+pub mod config;
+pub mod diagnostic;
+pub mod discovery;
+pub mod engine_rules;
+pub mod rule;
+pub mod suppress;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
@@ -9,7 +17,6 @@ use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
 use crate::span::Span;
 use crate::sql::{SqlOrigin, SqlSite, SqlText};
-use crate::{engine_rules, suppress};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
