@@ -15,3 +15,4 @@ pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod taint;
+pub mod workspace;

@@ -4,3 +4,4 @@
 
 pub mod bindings;
 pub mod test_code;
+pub mod vocab;
