@@ -34,18 +34,9 @@ fn needs_escape(c: char) -> bool {
 /// Appends `c`, escaped when it is a control character other than newline and tab.
 pub(crate) fn push_escaped(out: &mut String, c: char) {
     if needs_escape(c) {
-        push_char_escape(out, c);
+        crate::safe_read::push_char_escape(out, c);
     } else {
         out.push(c);
-    }
-}
-
-/// Appends the visible escape of `c`: `\x1b` for ASCII, `\u{9b}` beyond.
-pub(crate) fn push_char_escape(out: &mut String, c: char) {
-    if (c as u32) < 0x80 {
-        out.push_str(&format!("\\x{:02x}", c as u32));
-    } else {
-        out.push_str(&format!("\\u{{{:x}}}", c as u32));
     }
 }
 

@@ -35,8 +35,8 @@ impl fmt::Display for Refusal {
             Refusal::Outside { target, boundary } => write!(
                 f,
                 "it resolves to {}, outside {}: not read",
-                crate::engine::display_path(target),
-                crate::engine::display_path(boundary)
+                display_path(target),
+                display_path(boundary)
             ),
             Refusal::NotRegular(kind) => write!(f, "it is {kind}, not a regular file: not read"),
             Refusal::TooLarge => write!(
@@ -141,6 +141,39 @@ pub fn kind_of(t: &std::fs::FileType) -> &'static str {
         "a directory"
     } else {
         "a special file"
+    }
+}
+
+/// A path as text that names it unambiguously and is safe on a terminal: bytes that are not
+/// UTF-8 and control characters become `\xNN` (`\u{NN}` for the wider control characters), and
+/// a backslash is doubled so that no escape can be mistaken for a name.
+pub fn display_path(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' if cfg!(unix) => out.push_str("\\\\"),
+                c if c.is_control() => push_char_escape(&mut out, c),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Appends the visible escape of `c`: `\x1b` for ASCII, `\u{9b}` beyond.
+pub(crate) fn push_char_escape(out: &mut String, c: char) {
+    if (c as u32) < 0x80 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
     }
 }
 
