@@ -299,18 +299,23 @@ fn load_config(explicit: Option<&Path>, cwd: &Path, start: &Path) -> Result<Conf
 }
 
 fn report_config_error(e: ConfigError, err: &mut dyn Write) -> i32 {
-    let mut report = miette::MietteDiagnostic::new(e.message.clone()).with_code("config-error");
+    // The file may come from the pull request: no escape sequence in it reaches the terminal.
+    let message = render::escape_control(&e.message).into_owned();
+    let mut report = miette::MietteDiagnostic::new(message).with_code("config-error");
     if let Some(help) = &e.help {
-        report = report.with_help(help.clone());
+        report = report.with_help(render::escape_control(help).into_owned());
     }
     if let Some(span) = e.span {
         report = report.with_label(miette::LabeledSpan::at(span.range(), "here"));
     }
-    let source = miette::NamedSource::new(e.path.display().to_string(), e.text.clone());
+    let source = miette::NamedSource::new(
+        lint_core::engine::display_path(&e.path),
+        render::mask_control(&e.text).into_owned(),
+    );
     let report = miette::Report::new(report).with_source_code(source);
     let _ = writeln!(err, "{report:?}");
     if e.span.is_none() {
-        let _ = writeln!(err, "in {}", e.path.display());
+        let _ = writeln!(err, "in {}", lint_core::engine::display_path(&e.path));
     }
     EXIT_ERROR
 }
@@ -443,7 +448,10 @@ fn gate(
         writeln!(
             err,
             "{level}: stale baseline entry: {} in {} ({} no longer found): {}",
-            entry.rule, entry.path, entry.count, entry.message
+            render::escape_control(&entry.rule),
+            render::escape_control(&entry.path),
+            entry.count,
+            render::escape_control(&entry.message)
         )?;
     }
     if !stale.is_empty() {

@@ -529,3 +529,28 @@ fn file_names_that_are_not_utf8_stay_distinct() {
         "{out}"
     );
 }
+
+#[test]
+fn control_characters_in_config_and_baseline_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", "pub fn ok() {}\n");
+    write(
+        dir.path(),
+        "tenantlint.toml",
+        "# \u{1b}[2J\ntenant-columns = [\"a\u{1b}[2J\"\n",
+    );
+    let (code, out, err) = run_bounded(&[".", "--color", "always"], dir.path());
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!err.contains("\u{1b}[2J"), "{err}");
+    std::fs::remove_file(dir.path().join("tenantlint.toml")).unwrap();
+    let entry = "{\"rule\": \"x\u{1b}[2J\", \"path\": \"src/lib.rs\", \"fingerprint\": \"0\", \"count\": 1, \
+                 \"message\": \"\u{1b}]0;owned\u{7}\"}";
+    let baseline = format!("{{\"version\": 1, \"entries\": [{entry}]}}")
+        .replace('\u{1b}', "\\u001b")
+        .replace('\u{7}', "\\u0007");
+    write(dir.path(), "baseline.json", baseline);
+    let (code, out, err) = run_bounded(&[".", "--baseline", "baseline.json"], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("stale baseline entry"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err}");
+}

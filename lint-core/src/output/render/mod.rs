@@ -27,6 +27,22 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_control`] for text that byte offsets point into (a configuration file under a
+/// parse error): each control character becomes as many `?` as it has bytes, so offsets stay.
+pub fn mask_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let masked = text.chars().map(|c| {
+        if needs_escape(c) {
+            "?".repeat(c.len_utf8())
+        } else {
+            c.to_string()
+        }
+    });
+    Cow::Owned(masked.collect())
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
