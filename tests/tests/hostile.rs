@@ -141,17 +141,26 @@ fn diff_mode_runs_no_program_the_repository_configures() {
         format!("pub fn ok() {{}}\n{FINDING}"),
     );
 
-    let (code, out, err) = run_bounded(
-        &["backend", "--diff", "HEAD", "--format", "json"],
-        dir.path(),
-    );
-    let ran: Vec<_> = std::fs::read_dir(markers.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(ran.is_empty(), "git ran repository programs: {ran:?}");
-    assert_eq!(code, 1, "{out}{err}");
-    assert_eq!(findings(&out), [("src/lib.rs".to_string(), 3)], "{out}");
+    // The linted folder holds the bare repository; then the whole checkout.
+    for (args, file) in [
+        (
+            &["backend", "--diff", "HEAD", "--format", "json"][..],
+            "src/lib.rs",
+        ),
+        (
+            &["--diff", "HEAD", "--format", "json"],
+            "backend/src/lib.rs",
+        ),
+    ] {
+        let (code, out, err) = run_bounded(args, dir.path());
+        let ran: Vec<_> = std::fs::read_dir(markers.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(ran.is_empty(), "git ran repository programs: {ran:?}");
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert_eq!(findings(&out), [(file.to_string(), 3)], "{out}");
+    }
 }
 
 #[test]
