@@ -126,7 +126,15 @@ fn walk(
             }
             Err(err) => {
                 let path = error_path(&err).unwrap_or_else(|| dir.to_path_buf());
-                errors.push((path, describe(&err)));
+                let described = describe(&err);
+                let why = match std::fs::read_link(&path) {
+                    Ok(target) if !described.starts_with("symbolic link loop") => format!(
+                        "symbolic link not followed: its target {} cannot be read",
+                        crate::safe_read::display_path(&target)
+                    ),
+                    _ => described,
+                };
+                errors.push((path, why));
             }
         }
     }
