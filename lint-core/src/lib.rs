@@ -25,6 +25,7 @@ pub mod rls;
 pub mod rule;
 pub mod schema;
 pub mod secrets;
+pub mod semantic;
 pub mod source;
 pub mod span;
 pub mod sql;
