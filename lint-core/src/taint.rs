@@ -25,6 +25,9 @@ pub enum Origin {
     Source(u32),
     /// The function's parameter at this index (`self` not counted), for summaries.
     Param(u32),
+    /// A field of `self` (an index into [`FnFlow::self_fields`]): what the object was built
+    /// with, for the summaries of auth objects that check the values they receive.
+    SelfField(u32),
 }
 
 /// A client-controlled value read in a function.
@@ -124,13 +127,15 @@ pub struct FnFlow {
     pub runs_tenant_extractor: bool,
     /// The function reads the request path, itself or through a workspace helper.
     pub reads_path: bool,
+    /// The fields of `self` the method reads, by [`Origin::SelfField`] index.
+    pub self_fields: Vec<String>,
 }
 
 impl FnFlow {
     pub fn source(&self, origin: Origin) -> Option<&RequestSource> {
         match origin {
             Origin::Source(i) => self.sources.get(i as usize),
-            Origin::Param(_) => None,
+            Origin::Param(_) | Origin::SelfField(_) => None,
         }
     }
 
@@ -194,6 +199,9 @@ pub struct FnSummary {
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
+    /// The fields of `self` the method checks against something else (an auth object that
+    /// compares the tenant it was built with against the token).
+    pub checked_fields: Vec<String>,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -210,6 +218,9 @@ pub struct ExtractorFacts {
 pub struct FlowIndex {
     pub functions: HashMap<String, Vec<FnSummary>>,
     pub extractors: HashMap<String, ExtractorFacts>,
+    /// Per workspace type, the fields some method of it checks: a value put into such a field
+    /// (`OrgFromRoute { org_id }`, `ApiKeyForMerchant(merchant_id)`) is checked by the object.
+    pub checked_fields: HashMap<String, Vec<String>>,
     /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
     /// it guards is not followed, so every handler is taken as guarded: a missed bug is
     /// cheaper than a linter that cries wolf on every handler of a layered app.
@@ -282,7 +293,19 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .collect(),
                 returns_client,
                 reads_path: flow.reads_path,
+                checked_fields: (0..flow.self_fields.len() as u32)
+                    .filter(|i| flow.is_checked(Origin::SelfField(*i)))
+                    .map(|i| flow.self_fields[i as usize].clone())
+                    .collect(),
             };
+            if let Some(owner) = &summary.owner {
+                let fields = index.checked_fields.entry(owner.clone()).or_default();
+                for f in &summary.checked_fields {
+                    if !fields.contains(f) {
+                        fields.push(f.clone());
+                    }
+                }
+            }
             if let Some(ty) = http::extractor_type(f) {
                 let tenant_sources: Vec<Origin> = (0..flow.sources.len() as u32)
                     .map(Origin::Source)
@@ -364,6 +387,7 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                     layer_guards: Vec::new(),
                     runs_tenant_extractor: false,
                     reads_path: false,
+                    self_fields: Vec::new(),
                 },
             };
             ev.run(id, file);
@@ -381,6 +405,8 @@ enum Val {
     Value(Origin),
     /// Derived from the verified identity.
     Trusted,
+    /// The method's `self`: its fields are [`Origin::SelfField`]s.
+    SelfObj,
 }
 
 struct Eval<'a> {
@@ -468,7 +494,7 @@ impl<'a> Eval<'a> {
         let mut index = 0u32;
         for p in &f.params {
             if is_self_param(self.file, p) {
-                self.env.push(("self".into(), None));
+                self.env.push(("self".into(), Some(Val::SelfObj)));
                 continue;
             }
             let pos = index;
@@ -861,6 +887,9 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
+                    if self.checked_by_object(path.last(), &name.name, v, *value) {
+                        continue;
+                    }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
                         if context {
@@ -983,6 +1012,16 @@ impl<'a> Eval<'a> {
                     base
                 }
             }
+            Val::SelfObj => {
+                let i = match self.flow.self_fields.iter().position(|f| f == member) {
+                    Some(i) => i,
+                    None => {
+                        self.flow.self_fields.push(member.to_string());
+                        self.flow.self_fields.len() - 1
+                    }
+                };
+                Some(Val::Value(Origin::SelfField(i as u32)))
+            }
             Val::Value(_) | Val::Trusted => base,
         }
     }
@@ -1059,7 +1098,7 @@ impl<'a> Eval<'a> {
             Some(Val::Value(_)) if PREDICATES.contains(&method) => None,
             Some(Val::Value(_)) => closure_val.or(r),
             Some(Val::Trusted) => Some(Val::Trusted),
-            None => {
+            None | Some(Val::SelfObj) => {
                 if matches!(method, "and" | "or" | "unwrap_or" | "or_else" | "zip") {
                     if let Some(v) = arg_vals.iter().flatten().next() {
                         return Some(*v);
@@ -1235,6 +1274,10 @@ impl<'a> Eval<'a> {
             self.verifier_call(args, &vals, span);
         }
         let last = path.last();
+        // `ApiKeyForMerchant(merchant_id)`: a tuple struct whose methods check its fields.
+        for (i, (arg, v)) in args.iter().zip(&vals).enumerate() {
+            self.checked_by_object(last, &i.to_string(), *v, *arg);
+        }
         if CONVERSIONS.contains(&last) || last.starts_with(|c: char| c.is_ascii_uppercase()) {
             if let Some(v) = vals
                 .iter()
@@ -1374,6 +1417,24 @@ impl<'a> Eval<'a> {
             MacroArgs::Stmts(b) => self.eval_block(b),
             MacroArgs::Tokens(_) => None,
         }
+    }
+
+    /// A value put into a field that a method of the object's type checks (an auth object
+    /// built with the route's tenant that compares it with the token): a check of the value.
+    fn checked_by_object(&mut self, ty: &str, field: &str, v: Option<Val>, expr: ExprId) -> bool {
+        let Some(Val::Value(origin)) = v else {
+            return false;
+        };
+        let checked = self
+            .index
+            .checked_fields
+            .get(ty)
+            .is_some_and(|fs| fs.iter().any(|f| f == field));
+        if checked {
+            let span = self.file.expr(expr).span;
+            self.flow.checks.push(Check { origin, span });
+        }
+        checked
     }
 
     /// A struct that carries tenant context to later code (not a response body).
