@@ -263,6 +263,11 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
     Some(match member {
         "headers" | "headers_mut" => Carrier(Header),
         "match_info" | "params" | "path_params" | "uri_params" => Carrier(PathParam),
+        // The URI's path text, split into segments: `uri.path().split('/')`.
+        "path" | "split" | "path_segments" if matches!(kind, PathParam | Request) => {
+            Carrier(PathParam)
+        }
+        "nth" if kind == PathParam => Lookup(PathParam),
         "query_string" | "uri" | "query_params" => Carrier(Query),
         "metadata" | "metadata_mut" => Carrier(Metadata),
         "cookies" => Carrier(Cookie),

@@ -14,9 +14,10 @@ use crate::engine::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::callgraph::{EntryKind, FnRef};
 use crate::span::Span;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where a tracked value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,6 +26,9 @@ pub enum Origin {
     Source(u32),
     /// The function's parameter at this index (`self` not counted), for summaries.
     Param(u32),
+    /// A tenant of the verified identity after a constant fallback (an index into
+    /// [`FnFlow::fail_open`]).
+    Fallback(u32),
     /// A field of `self` (an index into [`FnFlow::self_fields`]): what the object was built
     /// with, for the summaries of auth objects that check the values they receive.
     SelfField(u32),
@@ -90,13 +94,19 @@ pub struct Use {
 pub struct Check {
     pub origin: Origin,
     pub span: Span,
+    /// The check is only that the value is passed to a call together with the verified
+    /// identity (`load(&claims, org_id)`), whatever the callee does with them.
+    pub called_with_identity: bool,
 }
 
-/// A tenant identifier that falls back to a constant (`unwrap_or_default()`).
+/// A request-derived tenant identifier that falls back to a constant (`unwrap_or_default()`).
 #[derive(Clone, Debug)]
 pub struct FailOpen {
     pub span: Span,
     pub what: String,
+    /// The value after the fallback: the client input's origin, or [`Origin::Fallback`] for a
+    /// tenant of the verified identity. Whether it reaches a use is [`FnFlow::reaches`].
+    pub origin: Origin,
 }
 
 /// The request-derived values of one function and where they flow.
@@ -112,14 +122,20 @@ pub struct FnFlow {
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
+    /// A parameter whose extractor is an authentication extractor (its type carries the
+    /// identity) that reads the request path, without a check of the path's tenant seen.
+    pub identity_path_extractor: Option<Span>,
     /// The first parameter that carries the verified identity.
     pub trusted_param: Option<Span>,
     /// A call that restricts the function to instance administrators (`require_super_admin`),
     /// who may act on any tenant.
     pub admin_gate: Option<Span>,
-    /// The workspace puts a verifying extractor in front of its routes as a layer
-    /// (`route_layer(from_extractor::<OrgMember>())`).
+    /// The workspace puts a verifying extractor in front of some routes as a layer
+    /// (`route_layer(from_extractor::<OrgMember>())`), not necessarily this function's.
     pub verified_by_layer: bool,
+    /// This handler is registered by a function that installs a verifying extractor as a
+    /// layer, or by a router-building function it calls.
+    pub guarded_by_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
@@ -129,21 +145,35 @@ pub struct FnFlow {
     pub reads_path: bool,
     /// The fields of `self` the method reads, by [`Origin::SelfField`] index.
     pub self_fields: Vec<String>,
+    /// A workspace function it calls reads a client tenant and checks it (an extractor's
+    /// helper that verifies the workspace named in the path).
+    pub calls_tenant_checker: bool,
 }
 
 impl FnFlow {
     pub fn source(&self, origin: Origin) -> Option<&RequestSource> {
         match origin {
             Origin::Source(i) => self.sources.get(i as usize),
-            Origin::Param(_) | Origin::SelfField(_) => None,
+            Origin::Param(_) | Origin::SelfField(_) | Origin::Fallback(_) => None,
         }
     }
 
     /// Whether a value is checked against the verified identity somewhere in the function:
     /// itself, another read of the same input, an instance-administrator gate, or, for the
-    /// tenant named in the URL, a verifying extractor (parameter or route layer).
+    /// tenant named in the URL, a verifying extractor. Only checks the code performs count.
     pub fn is_checked(&self, origin: Origin) -> bool {
-        if self.checks.iter().any(|c| c.origin == origin) {
+        self.is_checked_by(origin, |c| !c.called_with_identity, false)
+    }
+
+    /// [`FnFlow::is_checked`] with the checks `accept` takes, and with `url_verified` when
+    /// the caller takes a tenant in the URL as verified by other means.
+    pub fn is_checked_by(
+        &self,
+        origin: Origin,
+        accept: impl Fn(&Check) -> bool,
+        url_verified: bool,
+    ) -> bool {
+        if self.checks.iter().any(|c| c.origin == origin && accept(c)) {
             return true;
         }
         let Some(src) = self.source(origin) else {
@@ -151,11 +181,38 @@ impl FnFlow {
         };
         let in_url = matches!(src.kind, InputKind::PathParam | InputKind::Query);
         self.admin_gate.is_some()
-            || (in_url && (self.verifying_extractor.is_some() || self.verified_by_layer))
+            || (in_url
+                && (self.verifying_extractor.is_some() || self.guarded_by_layer || url_verified))
             || self.checks.iter().any(|c| {
-                self.source(c.origin)
-                    .is_some_and(|s| s.kind == src.kind && s.name == src.name)
+                accept(c)
+                    && self
+                        .source(c.origin)
+                        .is_some_and(|s| s.kind == src.kind && s.name == src.name)
             })
+    }
+
+    /// Whether a value reaches a use in this function or is returned to its callers.
+    pub fn reaches(&self, origin: Origin) -> bool {
+        self.returns.contains(&origin) || self.uses.iter().any(|u| u.origin == origin)
+    }
+
+    /// Client-supplied tenant identifiers that reach a use and that `is_checked` does not
+    /// clear, with their uses (the rule says which checks count).
+    pub fn tenant_uses_unless(
+        &self,
+        is_checked: impl Fn(Origin) -> bool,
+    ) -> Vec<(&RequestSource, Vec<&Use>)> {
+        (0..self.sources.len() as u32)
+            .map(Origin::Source)
+            .filter_map(|o| {
+                let src = self.source(o)?;
+                if !src.tenant || is_checked(o) {
+                    return None;
+                }
+                let uses = self.uses_of(o);
+                (!uses.is_empty()).then_some((src, uses))
+            })
+            .collect()
     }
 
     /// The uses of one value, one per place.
@@ -167,21 +224,6 @@ impl FnFlow {
             }
         }
         out
-    }
-
-    /// Client-supplied tenant identifiers that reach a use without a check, with their uses.
-    pub fn unchecked_tenant_uses(&self) -> Vec<(&RequestSource, Vec<&Use>)> {
-        (0..self.sources.len() as u32)
-            .map(Origin::Source)
-            .filter_map(|o| {
-                let src = self.source(o)?;
-                if !src.tenant || self.is_checked(o) {
-                    return None;
-                }
-                let uses = self.uses_of(o);
-                (!uses.is_empty()).then_some((src, uses))
-            })
-            .collect()
     }
 }
 
@@ -202,6 +244,9 @@ pub struct FnSummary {
     /// The fields of `self` the method checks against something else (an auth object that
     /// compares the tenant it was built with against the token).
     pub checked_fields: Vec<String>,
+    /// It reads a client tenant or a segment of the request path and checks it, itself or
+    /// through a function it calls.
+    pub checks_read_tenant: bool,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -211,6 +256,9 @@ pub struct ExtractorFacts {
     pub reads_tenant: bool,
     /// It checks that tenant against the verified identity.
     pub verifies: bool,
+    /// Its type carries the identity and it reads the request path, but no check of the
+    /// path's tenant is seen.
+    pub identity_reads_path: bool,
 }
 
 /// Summaries of the workspace's functions by name, and its custom extractors by type name.
@@ -225,7 +273,13 @@ pub struct FlowIndex {
     /// it guards is not followed, so every handler is taken as guarded: a missed bug is
     /// cheaper than a linter that cries wolf on every handler of a layered app.
     pub layer_verified: bool,
+    /// Handlers registered by a function that installs a verifying extractor as a layer, or
+    /// by a function it calls (nested routers), within [`ROUTER_DEPTH`] calls.
+    pub layer_guarded: HashSet<FnRef>,
 }
+
+/// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
+const ROUTER_DEPTH: usize = 4;
 
 /// Summaries converge in a few rounds; helpers nested deeper than this are not followed.
 const ROUNDS: usize = 4;
@@ -237,7 +291,8 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
     for _ in 0..ROUNDS {
         flows = files
             .par_iter()
-            .map(|f| file_flows(f, ws, &index))
+            .enumerate()
+            .map(|(i, f)| file_flows(i, f, ws, &index))
             .collect();
         let next = summarize(files, &flows, ws);
         if next == index {
@@ -293,6 +348,12 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .collect(),
                 returns_client,
                 reads_path: flow.reads_path,
+                checks_read_tenant: flow.calls_tenant_checker
+                    || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
+                        flow.source(o)
+                            .is_some_and(|s| s.tenant || s.kind == InputKind::PathParam)
+                            && flow.is_checked(o)
+                    }),
                 checked_fields: (0..flow.self_fields.len() as u32)
                     .filter(|i| flow.is_checked(Origin::SelfField(*i)))
                     .map(|i| flow.self_fields[i as usize].clone())
@@ -321,7 +382,8 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .is_some_and(|o| http::is_trusted_type(&o.self_ty, &ws.config));
                 facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
                     || flow.verifying_extractor.is_some()
-                    || (identity && flow.reads_path);
+                    || flow.calls_tenant_checker;
+                facts.identity_reads_path |= identity && flow.reads_path;
             }
             if !implements_std_trait(f) {
                 index
@@ -332,12 +394,34 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             }
         }
     }
-    index.layer_verified = flows.iter().flatten().any(|flow| {
-        flow.layer_guards.iter().any(|ty| {
-            index.extractors.get(ty).is_some_and(|f| f.verifies)
-                || ws.config.tenant_verifiers.iter().any(|v| v == ty)
-        })
-    });
+    let graph = &ws.call_graph;
+    for (file, flows) in flows.iter().enumerate() {
+        for flow in flows {
+            let verifying = flow.layer_guards.iter().any(|ty| {
+                index.extractors.get(ty).is_some_and(|f| f.verifies)
+                    || ws.config.tenant_verifiers.iter().any(|v| v == ty)
+            });
+            if !verifying {
+                continue;
+            }
+            index.layer_verified = true;
+            let installer = FnRef {
+                file,
+                func: flow.function,
+            };
+            let routers: HashSet<FnRef> = graph
+                .reachable(installer, ROUTER_DEPTH)
+                .into_iter()
+                .collect();
+            for h in graph.handed_fns() {
+                if h.caller.is_some_and(|c| routers.contains(&c))
+                    && graph.entry(h.func) == Some(EntryKind::Handler)
+                {
+                    index.layer_guarded.insert(h.func);
+                }
+            }
+        }
+    }
     index
 }
 
@@ -346,7 +430,12 @@ fn is_self_param(file: &RustFile, p: &Param) -> bool {
 }
 
 /// The flows of every function in one file.
-pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec<FnFlow> {
+pub fn file_flows(
+    file_index: usize,
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    index: &FlowIndex,
+) -> Vec<FnFlow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
@@ -381,13 +470,19 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                     fail_open: Vec::new(),
                     returns: Vec::new(),
                     verifying_extractor: None,
+                    identity_path_extractor: None,
                     trusted_param: None,
                     admin_gate: None,
                     verified_by_layer: index.layer_verified,
+                    guarded_by_layer: index.layer_guarded.contains(&FnRef {
+                        file: file_index,
+                        func: id,
+                    }),
                     layer_guards: Vec::new(),
                     runs_tenant_extractor: false,
                     reads_path: false,
                     self_fields: Vec::new(),
+                    calls_tenant_checker: false,
                 },
             };
             ev.run(id, file);
@@ -510,6 +605,8 @@ impl<'a> Eval<'a> {
             }
             if facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&p.ty, &self.ws.config) {
                 self.flow.verifying_extractor.get_or_insert(p.span);
+            } else if facts.is_some_and(|f| f.identity_reads_path) {
+                self.flow.identity_path_extractor.get_or_insert(p.span);
             }
             let val = match http::param_role(&p.ty, &self.ws.config) {
                 Some(ParamRole::Trusted) => {
@@ -575,7 +672,11 @@ impl<'a> Eval<'a> {
             for (b, v) in vals {
                 if let Val::Value(origin) = v {
                     let span = self.file.expr(b).span;
-                    self.flow.checks.push(Check { origin, span });
+                    self.flow.checks.push(Check {
+                        origin,
+                        span,
+                        called_with_identity: false,
+                    });
                 }
             }
         }
@@ -605,7 +706,11 @@ impl<'a> Eval<'a> {
             return;
         }
         for (origin, span) in filtered {
-            self.flow.checks.push(Check { origin, span });
+            self.flow.checks.push(Check {
+                origin,
+                span,
+                called_with_identity: false,
+            });
         }
     }
 
@@ -701,9 +806,6 @@ impl<'a> Eval<'a> {
                     ..
                 } => {
                     let v = init.and_then(|e| self.eval(e));
-                    if let Some(init) = init {
-                        self.fail_open_let(*pat, *init);
-                    }
                     if let Some(o) = otherwise {
                         self.eval_block(o);
                     }
@@ -795,7 +897,11 @@ impl<'a> Eval<'a> {
                 ExprKind::Lit(_)
             );
             if !y_client && !y_literal {
-                self.flow.checks.push(Check { origin, span });
+                self.flow.checks.push(Check {
+                    origin,
+                    span,
+                    called_with_identity: false,
+                });
             }
         }
     }
@@ -1072,7 +1178,9 @@ impl<'a> Eval<'a> {
         }
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
-        self.fail_open_call(receiver, method, r, args, tail);
+        if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
+            return Some(fallback);
+        }
 
         match r {
             Some(Val::Carrier(kind)) => {
@@ -1182,7 +1290,7 @@ impl<'a> Eval<'a> {
             }
         }
         if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
-            self.verifier_call(args, arg_vals, span);
+            self.verifier_call(args, arg_vals, span, true);
         }
         if http::is_admin_gate(method) {
             self.flow.admin_gate.get_or_insert(span);
@@ -1192,7 +1300,7 @@ impl<'a> Eval<'a> {
     /// A verifier call, or any call that takes a client value together with the verified
     /// identity, checks the client values it takes. One that requires a privileged role or
     /// scope of no particular tenant gates the whole function, like an administrator check.
-    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span) {
+    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span, named: bool) {
         let role_gate = args.iter().any(|a| {
             matches!(&self.file.expr(self.file.strip(*a)).kind,
                 ExprKind::Path(p) if http::is_role_or_scope(&p.segments))
@@ -1205,6 +1313,7 @@ impl<'a> Eval<'a> {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
+                    called_with_identity: !named,
                 });
             }
         }
@@ -1252,6 +1361,8 @@ impl<'a> Eval<'a> {
                 facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&ty, &self.ws.config);
             if verifies {
                 self.flow.verifying_extractor.get_or_insert(span);
+            } else if facts.is_some_and(|f| f.identity_reads_path) {
+                self.flow.identity_path_extractor.get_or_insert(span);
             }
         }
         if matches!(path.last(), "from_extractor" | "from_extractor_with_state") {
@@ -1268,10 +1379,9 @@ impl<'a> Eval<'a> {
                 return Some(self.new_source(span, InputKind::Header, name, tenant, None));
             }
         }
-        if http::is_verifier_name(&path.segments, &self.ws.config)
-            || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path))
-        {
-            self.verifier_call(args, &vals, span);
+        let named = http::is_verifier_name(&path.segments, &self.ws.config);
+        if named || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path)) {
+            self.verifier_call(args, &vals, span, named);
         }
         let last = path.last();
         // `ApiKeyForMerchant(merchant_id)`: a tuple struct whose methods check its fields.
@@ -1332,6 +1442,7 @@ impl<'a> Eval<'a> {
             return None;
         }
         self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
+        self.flow.calls_tenant_checker |= candidates.iter().all(|s| s.checks_read_tenant);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
@@ -1345,6 +1456,7 @@ impl<'a> Eval<'a> {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
+                    called_with_identity: false,
                 });
                 continue;
             }
@@ -1432,7 +1544,11 @@ impl<'a> Eval<'a> {
             .is_some_and(|fs| fs.iter().any(|f| f == field));
         if checked {
             let span = self.file.expr(expr).span;
-            self.flow.checks.push(Check { origin, span });
+            self.flow.checks.push(Check {
+                origin,
+                span,
+                called_with_identity: false,
+            });
         }
         checked
     }
@@ -1515,7 +1631,9 @@ impl<'a> Eval<'a> {
         ["cache", "redis", "kv"].iter().any(|w| lower.contains(w))
     }
 
-    /// `.unwrap_or(...)` and friends with a constant fallback on a tenant identifier.
+    /// `.unwrap_or(...)` and friends with a constant fallback on a request-derived tenant
+    /// identifier: a client input, or a tenant member of the verified identity. Returns the
+    /// value after the fallback when it is a new one (the identity's tenant).
     fn fail_open_call(
         &mut self,
         receiver: ExprId,
@@ -1523,57 +1641,33 @@ impl<'a> Eval<'a> {
         r: Option<Val>,
         args: &[ExprId],
         span: Span,
-    ) {
+    ) -> Option<Val> {
         if self.display_depth > 0
             || !self.is_constant_fallback(method, args)
             || (method == "unwrap_or_default" && self.is_optional_string_field(receiver))
         {
-            return;
+            return None;
         }
-        let tenant_source = match r {
-            Some(Val::Value(Origin::Source(s))) => self
-                .flow
-                .sources
-                .get(s as usize)
-                .filter(|s| s.tenant)
-                .map(RequestSource::describe),
-            _ => None,
-        };
-        let named = self
-            .nearest_name(receiver)
-            .filter(|n| self.ws.is_tenant_name(n))
-            .map(|n| format!("`{n}`"));
-        if let Some(what) = tenant_source.or(named) {
-            self.flow.fail_open.push(FailOpen { span, what });
-        }
-    }
-
-    /// `let tenant_id = ...unwrap_or_default();`
-    fn fail_open_let(&mut self, pat: PatId, init: ExprId) {
-        let PatKind::Ident { name, .. } = &self.file.pat(pat).kind else {
-            return;
-        };
-        if !self.ws.is_tenant_name(name) {
-            return;
-        }
-        let mut e = init;
-        while let ExprKind::Try(i) | ExprKind::Await(i) = &self.file.expr(e).kind {
-            e = *i;
-        }
-        if let ExprKind::MethodCall { method, args, .. } = &self.file.expr(e).kind {
-            if self.is_constant_fallback(&method.name, args) {
-                let span = Span::new(
-                    method.span.start as usize,
-                    self.file.expr(e).span.end as usize,
-                );
-                if self.flow.fail_open.iter().any(|f| f.span == span) {
-                    return;
-                }
+        match r {
+            Some(Val::Value(origin @ Origin::Source(s))) => {
+                let src = self.flow.sources.get(s as usize).filter(|s| s.tenant)?;
+                let what = src.describe();
+                self.flow.fail_open.push(FailOpen { span, what, origin });
+                None
+            }
+            Some(Val::Trusted) => {
+                let name = self
+                    .nearest_name(receiver)
+                    .filter(|n| self.ws.is_tenant_name(n))?;
+                let origin = Origin::Fallback(self.flow.fail_open.len() as u32);
                 self.flow.fail_open.push(FailOpen {
                     span,
-                    what: format!("`{name}`"),
+                    what: format!("`{name}` of the verified identity"),
+                    origin,
                 });
+                Some(Val::Value(origin))
             }
+            _ => None,
         }
     }
 
@@ -1669,7 +1763,10 @@ impl<'a> Eval<'a> {
 fn keeps_container(member: &str) -> bool {
     crate::model::TRANSPARENT_METHODS.contains(&member)
         || member.chars().all(|c| c.is_ascii_digit())
-        || matches!(member, "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock")
+        || matches!(
+            member,
+            "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock" | "collect" | "copied" | "cloned"
+        )
 }
 
 /// Macros whose arguments are only displayed (logs, messages).
@@ -1786,7 +1883,7 @@ mod tests {
             "#,
         );
         let f = flow(&all, "h");
-        let found = f.unchecked_tenant_uses();
+        let found = f.tenant_uses_unless(|o| f.is_checked(o));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0.describe(), "header `x-tenant-id`");
         assert_eq!(found[0].1[0].kind, SinkKind::SqlBind);
@@ -1802,7 +1899,8 @@ mod tests {
             }
             "#,
         );
-        assert!(flow(&all, "h").unchecked_tenant_uses().is_empty());
+        let h = flow(&all, "h");
+        assert!(h.tenant_uses_unless(|o| h.is_checked(o)).is_empty());
     }
 
     #[test]
@@ -1824,9 +1922,11 @@ mod tests {
             }
             "#,
         );
-        let u = flow(&all, "unchecked").unchecked_tenant_uses();
+        let un = flow(&all, "unchecked");
+        let u = un.tenant_uses_unless(|o| un.is_checked(o));
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].1[0].kind, SinkKind::Call);
-        assert!(flow(&all, "checked").unchecked_tenant_uses().is_empty());
+        let ch = flow(&all, "checked");
+        assert!(ch.tenant_uses_unless(|o| ch.is_checked(o)).is_empty());
     }
 }
