@@ -81,6 +81,9 @@ pub enum EntryKind {
 /// nothing about which function runs (`get`, `new`).
 const MAX_NAME_CANDIDATES: usize = 6;
 
+/// How many `use` leaves one path expansion follows.
+const MAX_USE_CHAIN: usize = 3;
+
 /// How many callers deep a request path search goes.
 pub const MAX_PATH_DEPTH: usize = 12;
 
@@ -400,6 +403,12 @@ impl<'a> FileCx<'a> {
 
     /// The full paths a written path may stand for, most likely first.
     fn expansions(&self, segs: &[String]) -> Vec<Vec<String>> {
+        self.expansions_within(segs, MAX_USE_CHAIN)
+    }
+
+    /// `use` leaves refer to each other (`use db; use db::*;`, `use tracing;`): `depth` bounds
+    /// how many are followed.
+    fn expansions_within(&self, segs: &[String], depth: usize) -> Vec<Vec<String>> {
         let module = self.module();
         let Some(first) = segs.first() else {
             return Vec::new();
@@ -422,10 +431,10 @@ impl<'a> FileCx<'a> {
             _ => {}
         }
         let mut out = Vec::new();
-        for u in &self.file.uses {
+        for u in self.file.uses.iter().filter(|_| depth > 0) {
             if u.glob {
                 if segs.len() == 1 {
-                    for base in self.expansions(&u.path) {
+                    for base in self.expansions_within(&u.path, depth - 1) {
                         out.push(join(&base, segs));
                     }
                 }
@@ -436,7 +445,7 @@ impl<'a> FileCx<'a> {
                 p => (p, p.last()),
             };
             if u.alias.as_ref().or(name) == Some(first) && !path.is_empty() {
-                for base in self.expansions(path) {
+                for base in self.expansions_within(path, depth - 1) {
                     out.push(join(&base, rest));
                 }
                 // `use other_crate::x`: the path is already absolute.
@@ -766,6 +775,20 @@ mod tests {
         let reach: Vec<FnRef> = g.reachable(h, 5);
         assert!(reach.contains(&find(&files, 2, "bind")), "{reach:?}");
         assert!(!g.reachable(h, 2).contains(&find(&files, 2, "bind")));
+    }
+
+    #[test]
+    fn use_leaves_that_name_themselves_end() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "use tracing; use tracing::*; use db::*; use crate::db;
+             fn f() { tracing::info(); helper(); db::load(); }
+             fn helper() {}",
+        )]);
+        assert_eq!(
+            callees(&files, &g, find(&files, 0, "f")),
+            [("helper".into(), Resolved::Path)]
+        );
     }
 
     #[test]
