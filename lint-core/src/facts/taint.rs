@@ -13,6 +13,7 @@
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
+use crate::keys::Family;
 use crate::model::RustFile;
 use crate::semantic::callgraph::{EntryKind, FnRef};
 use crate::span::Span;
@@ -439,14 +440,41 @@ pub fn file_flows(
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
-    let mut sql: HashMap<ExprId, SinkKind> = HashMap::new();
+    let mut sinks: HashMap<ExprId, (SinkKind, String)> = HashMap::new();
     for site in &file.sql_sites {
         for b in &site.binds {
-            sql.insert(*b, SinkKind::SqlBind);
+            sinks.insert(*b, (SinkKind::SqlBind, "SQL bind parameter".into()));
         }
         for (_, expr, _) in site.text.holes() {
             if let Some(e) = expr {
-                sql.entry(e).or_insert(SinkKind::SqlText);
+                sinks
+                    .entry(e)
+                    .or_insert((SinkKind::SqlText, "SQL text".into()));
+            }
+        }
+    }
+    // Cache and object-storage keys as keys.rs found them (by the client's type).
+    let keys: HashMap<Span, (SinkKind, String)> = file
+        .key_sinks
+        .iter()
+        .filter_map(|k| {
+            let kind = match k.family {
+                Family::Redis | Family::MemoryCache | Family::CachedFn => SinkKind::CacheKey,
+                f if f.is_object_storage() => SinkKind::StorageKey,
+                _ => return None,
+            };
+            Some((
+                k.key,
+                (kind, format!("a {} key (`{}`)", k.family.name(), k.op)),
+            ))
+        })
+        .collect();
+    if !keys.is_empty() {
+        for (i, e) in rust.exprs.iter().enumerate() {
+            if let Some(sink) = keys.get(&e.span) {
+                sinks
+                    .entry(ExprId(i as u32))
+                    .or_insert_with(|| sink.clone());
             }
         }
     }
@@ -456,7 +484,7 @@ pub fn file_flows(
                 file: rust,
                 ws,
                 index,
-                sql: &sql,
+                sinks: &sinks,
                 env: Vec::new(),
                 seen_binds: HashMap::new(),
                 param_names: Vec::new(),
@@ -508,7 +536,8 @@ struct Eval<'a> {
     file: &'a RustFile,
     ws: &'a Workspace,
     index: &'a FlowIndex,
-    sql: &'a HashMap<ExprId, SinkKind>,
+    /// SQL binds and text holes, cache and storage keys, by expression.
+    sinks: &'a HashMap<ExprId, (SinkKind, String)>,
     /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
     env: Vec<(String, Option<Val>)>,
     /// The values of SQL bind expressions, to recognize membership queries.
@@ -554,26 +583,6 @@ const CONVERSIONS: &[&str] = &[
     "new",
     "from_slice",
     "to_string",
-];
-
-/// Cache client methods whose first argument is a key.
-const CACHE_METHODS: &[&str] = &[
-    "get",
-    "set",
-    "set_ex",
-    "set_nx",
-    "get_del",
-    "del",
-    "insert",
-    "get_with",
-    "try_get_with",
-    "invalidate",
-    "remove",
-    "exists",
-    "expire",
-    "hget",
-    "hset",
-    "incr",
 ];
 
 /// Names too common to resolve a method call to a workspace function by name alone.
@@ -909,13 +918,11 @@ impl<'a> Eval<'a> {
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
         self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
-        if let Some(kind) = self.sql.get(&id) {
-            self.seen_binds.insert(id, v);
-            let detail = match kind {
-                SinkKind::SqlText => "SQL text",
-                _ => "SQL bind parameter",
-            };
-            self.record_use(v, id, kind.clone(), detail);
+        if let Some((kind, detail)) = self.sinks.get(&id) {
+            if *kind == SinkKind::SqlBind {
+                self.seen_binds.insert(id, v);
+            }
+            self.record_use(v, id, kind.clone(), detail.clone());
         }
         v
     }
@@ -1249,16 +1256,6 @@ impl<'a> Eval<'a> {
                 }
                 self.compare((receiver, r), (arg, av), span);
             }
-            "key" | "prefix" => {
-                if let Some((arg, av)) = first {
-                    self.record_use(av, arg, SinkKind::StorageKey, "an object storage key");
-                }
-            }
-            "arg" if self.chain_has_call(receiver, "cmd") => {
-                if let Some((arg, av)) = first {
-                    self.record_use(av, arg, SinkKind::CacheKey, "a Redis command argument");
-                }
-            }
             "scope" | "sync_scope" => {
                 // tokio task-locals: `TENANT.scope(tenant_id, fut)`.
                 let is_static = matches!(&file.expr(file.strip(receiver)).kind,
@@ -1283,11 +1280,6 @@ impl<'a> Eval<'a> {
                 }
             }
             _ => {}
-        }
-        if CACHE_METHODS.contains(&method) && self.is_cache_receiver(receiver) {
-            if let Some((arg, av)) = first {
-                self.record_use(av, arg, SinkKind::CacheKey, "a cache key");
-            }
         }
         if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
             self.verifier_call(args, arg_vals, span, true);
@@ -1520,7 +1512,8 @@ impl<'a> Eval<'a> {
                     }
                     "format" | "format_args" | "concat" => vals
                         .iter()
-                        .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_)))),
+                        .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_))))
+                        .or_else(|| self.captured_value(args)),
                     // `try_outcome!(x)`, `ready!(x)`: a macro around one expression yields it.
                     _ if vals.len() == 1 && !display => vals[0].1,
                     _ => None,
@@ -1551,6 +1544,27 @@ impl<'a> Eval<'a> {
             });
         }
         checked
+    }
+
+    /// The first tracked binding a `format!` template captures by name (`"docs:{tenant_id}"`).
+    fn captured_value(&self, args: &[MacroArg]) -> Option<Val> {
+        let template = self.file.static_str(args.first()?.expr)?;
+        crate::format::parse_template(&template)
+            .into_iter()
+            .find_map(|p| match p {
+                crate::format::Piece::Hole {
+                    arg: crate::format::HoleArg::Named(name),
+                    ..
+                } if !args
+                    .iter()
+                    .any(|a| a.name.as_ref().is_some_and(|n| n.name == name)) =>
+                {
+                    self.lookup(&name)
+                        .flatten()
+                        .filter(|v| matches!(v, Val::Value(_)))
+                }
+                _ => None,
+            })
     }
 
     /// A struct that carries tenant context to later code (not a response body).
@@ -1605,30 +1619,6 @@ impl<'a> Eval<'a> {
                 _ => return false,
             }
         }
-    }
-
-    fn chain_has_call(&self, mut e: ExprId, name: &str) -> bool {
-        loop {
-            match &self.file.expr(e).kind {
-                ExprKind::MethodCall { receiver, .. } => e = *receiver,
-                ExprKind::Try(i) | ExprKind::Await(i) | ExprKind::Ref(i) => e = *i,
-                ExprKind::Call { func, .. } => {
-                    return matches!(&self.file.expr(*func).kind, ExprKind::Path(p) if p.last() == name)
-                }
-                _ => return false,
-            }
-        }
-    }
-
-    /// A receiver named like a cache client (`cache`, `redis`, `self.cache`).
-    fn is_cache_receiver(&self, e: ExprId) -> bool {
-        let name = match &self.file.expr(self.file.strip(e)).kind {
-            ExprKind::Path(p) => p.last().to_string(),
-            ExprKind::Field { member, .. } => member.name.clone(),
-            _ => return false,
-        };
-        let lower = name.to_ascii_lowercase();
-        ["cache", "redis", "kv"].iter().any(|w| lower.contains(w))
     }
 
     /// `.unwrap_or(...)` and friends with a constant fallback on a request-derived tenant
