@@ -302,6 +302,24 @@ fn split_loaded(
     (files, engine_diags)
 }
 
+/// The workspace call graph with its request entry points; files that did not parse have no
+/// functions and keep their index.
+fn build_call_graph(files: &[AnalyzedFile]) -> crate::semantic::callgraph::CallGraph {
+    let empty = crate::model::RustFile::default();
+    let rust: Vec<&crate::model::RustFile> = files
+        .iter()
+        .map(|f| f.rust.as_ref().unwrap_or(&empty))
+        .collect();
+    let named: Vec<(&str, &crate::model::RustFile)> = files
+        .iter()
+        .zip(&rust)
+        .map(|(f, r)| (f.source.rel_path.as_str(), *r))
+        .collect();
+    let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
+    crate::http::mark_entry_points(&mut graph, &rust);
+    graph
+}
+
 /// Everything after loading: the workspace index, SQL extraction, the rules, the summary.
 #[allow(clippy::too_many_arguments)]
 fn check_all(
@@ -327,6 +345,7 @@ fn check_all(
         &workspace.config.secret_names,
     );
     workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
+    workspace.call_graph = build_call_graph(&files);
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
