@@ -117,6 +117,25 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
     }
 }
 
+/// Credential words that also name references and resource ids (a provider's
+/// `checkout_token`, a payment `token`, a `session_id`): whether one holds a credential
+/// depends on the code, where `password` or `client_secret` never does.
+const AMBIGUOUS_HEADS: &[&str] = &["token", "jwt", "bearer"];
+
+/// Whether a credential name could also be a reference (`token`, `session_id`), rather than
+/// naming a credential whatever the code (`password`, `api_key`, a configured secret name).
+pub fn is_ambiguous_secret_name(name: &str, extra: &[String]) -> bool {
+    let snake = to_snake(name.trim_start_matches("r#"));
+    let configured = extra.iter().any(|e| {
+        let e = to_snake(e);
+        snake == e || snake.ends_with(&format!("_{e}"))
+    });
+    let head = snake.rsplit('_').next().unwrap_or("");
+    !configured
+        && is_secret_name(name, extra)
+        && (AMBIGUOUS_HEADS.contains(&singular(head)) || is_session_id_name(name))
+}
+
 /// Whether values of this type identify rather than authenticate: a UUID or an integer.
 pub fn is_identifier_type(ty: &Ty) -> bool {
     matches!(ty.name(), "Uuid" | "Ulid") || ty.is_integer()
@@ -381,6 +400,11 @@ mod tests {
         assert!(is_derived_name("key_hash"));
         assert!(!is_derived_name("key"));
         assert!(!is_derived_name("session_id"));
+        assert!(is_ambiguous_secret_name("checkout_token", none));
+        assert!(is_ambiguous_secret_name("session_id", none));
+        assert!(!is_ambiguous_secret_name("client_secret", none));
+        assert!(!is_ambiguous_secret_name("api_key", none));
+        assert!(!is_ambiguous_secret_name("dsn", &["dsn".into()]));
         assert!(is_secret_name("stripe", &["stripe".into()]));
         assert!(is_secret_name("live_stripe", &["stripe".into()]));
     }
