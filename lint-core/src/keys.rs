@@ -224,11 +224,21 @@ pub struct KeyIndex {
     pub struct_fields: HashMap<String, Vec<(String, Ty)>>,
     /// Key-building helpers by function name (ambiguous names are `Unknown`).
     helpers: HashMap<String, HelperSummary>,
+    /// Folders of the Cargo packages whose code handles a tenant value (a binding, field,
+    /// parameter or type of the tenant vocabulary); `""` is the workspace root.
+    tenant_crates: HashSet<String>,
 }
 
 impl KeyIndex {
     pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> KeyIndex {
         let mut index = KeyIndex::default();
+        let mut package_dirs: HashMap<String, String> = HashMap::new();
+        for f in files {
+            if f.rust.as_ref().is_some_and(|r| mentions_tenant(r, ws)) {
+                let dir = package_dir(&ws.root, &f.source.rel_path, &mut package_dirs);
+                index.tenant_crates.insert(dir);
+            }
+        }
         let rust: Vec<&RustFile> = files.iter().filter_map(|f| f.rust.as_ref()).collect();
         for file in &rust {
             let imports = Imports::new(file);
@@ -319,6 +329,65 @@ impl KeyIndex {
         }
         index
     }
+}
+
+impl KeyIndex {
+    /// Whether the Cargo package holding this file handles a tenant value anywhere: code with
+    /// no tenant at all (a proxy keyed by endpoints) has no tenant to put in a key.
+    pub fn package_handles_tenant(&self, root: &std::path::Path, rel_path: &str) -> bool {
+        let dir = package_dir(root, rel_path, &mut HashMap::new());
+        self.tenant_crates.contains(&dir)
+    }
+}
+
+/// The folder (relative to the root) of the nearest `Cargo.toml` above a file, `""` at the
+/// root or when none is found inside the tree.
+fn package_dir(
+    root: &std::path::Path,
+    rel_path: &str,
+    cache: &mut HashMap<String, String>,
+) -> String {
+    let mut dir = rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+    let start = dir.to_string();
+    if let Some(known) = cache.get(&start) {
+        return known.clone();
+    }
+    let found = loop {
+        if dir.is_empty() || root.join(dir).join("Cargo.toml").is_file() {
+            break dir.to_string();
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    };
+    cache.insert(start, found.clone());
+    found
+}
+
+/// Whether a file's code handles a tenant value: a parameter, binding, field or path of the
+/// tenant vocabulary, or a tenant type.
+fn mentions_tenant(file: &RustFile, ws: &Workspace) -> bool {
+    let fields = file
+        .structs
+        .iter()
+        .flat_map(|s| &s.fields)
+        .any(|f| is_tenant_ident(ws, &f.name.name) || ty_has_tenant(&f.ty, ws));
+    fields
+        || file.functions.iter().any(|func| {
+            let mut names = Vec::new();
+            for p in &func.params {
+                file.bindings(p.pat, &mut names);
+            }
+            let mut found = func.params.iter().any(|p| ty_has_tenant(&p.ty, ws))
+                || names.iter().any(|(n, _)| is_tenant_ident(ws, n));
+            file.walk_block(&func.body, &mut |id| {
+                found |= match &file.expr(id).kind {
+                    ExprKind::Field { member, .. } => is_tenant_ident(ws, &member.name),
+                    ExprKind::Path(p) => p.segments.iter().any(|s| is_tenant_ident(ws, s)),
+                    ExprKind::MethodCall { method, .. } => is_tenant_ident(ws, &method.name),
+                    _ => false,
+                };
+            });
+            found
+        })
 }
 
 /// The key sinks of one file.

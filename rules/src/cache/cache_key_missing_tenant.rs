@@ -23,6 +23,12 @@ declare_rule! {
     /// in the same function filtered by the tenant column (the record was looked up as the
     /// tenant's first).
     ///
+    /// With `require-tenant-in-package` (on by default), keys are judged only in Cargo packages
+    /// whose code handles a tenant value somewhere (a binding, field, parameter or type of the
+    /// tenant vocabulary). A package with no tenant at all (a connection proxy that caches per
+    /// endpoint, whose ids each belong to one customer) has no tenant to put in a key. Set it to
+    /// `false` when a package receives the tenant under a name the configuration does not know.
+    ///
     /// ## Why is this bad?
     /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
     /// under a name any other tenant can ask for: the database query was scoped to the tenant,
@@ -45,11 +51,15 @@ declare_rule! {
         category: Isolation,
         summary: "cache key without a tenant component",
         cheat_sheet: "Caching: include the tenant in every cache key",
+        options: ["require-tenant-in-package"],
         cwe: 639,
         precision: "high",
         security_severity: "7.5",
     }
 }
+
+/// Option: judge keys only in Cargo packages whose code handles a tenant value.
+const REQUIRE_TENANT_IN_PACKAGE: &str = "require-tenant-in-package";
 
 impl Rule for CacheKeyMissingTenant {
     fn meta(&self) -> &'static RuleMeta {
@@ -57,6 +67,14 @@ impl Rule for CacheKeyMissingTenant {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
+        let ws = cx.workspace;
+        if cx.bool_option(REQUIRE_TENANT_IN_PACKAGE, true)
+            && !ws
+                .keys
+                .package_handles_tenant(&ws.root, &cx.file.source.rel_path)
+        {
+            return;
+        }
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
             // Dropping an entry cannot serve it to another tenant; the reads are what matter.
