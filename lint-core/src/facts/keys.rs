@@ -275,7 +275,8 @@ impl KeyIndex {
                 );
             }
             for c in &file.consts {
-                if let Some(client) = client_of_ty(&c.ty, &imports, ws) {
+                let client = client_of_ty(&c.ty, &imports, ws).or_else(|| shared_map(&c.ty, ws));
+                if let Some(client) = client {
                     index.client_statics.insert(c.name.name.clone(), client);
                 }
             }
@@ -666,6 +667,29 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
         }
         _ => None,
     }
+}
+
+/// Map types that, held in a `static`, are a cache every request of the process shares.
+const MAP_TYPES: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "DashMap",
+    "ClashMap",
+    "FxHashMap",
+    "AHashMap",
+    "IndexMap",
+];
+
+/// A `static` map (`LazyLock<DashMap<K, V>>`, `OnceLock<RwLock<HashMap<K, V>>>`): one process-wide
+/// table that every tenant's requests read and write, keyed like a cache.
+fn shared_map(ty: &Ty, ws: &Workspace) -> Option<Client> {
+    let Ty::Path(p) = unwrap_ty(ty) else {
+        return None;
+    };
+    MAP_TYPES.contains(&p.last()).then(|| Client {
+        family: Family::MemoryCache,
+        tenant_keyed: p.generics.first().is_some_and(|k| ty_has_tenant(k, ws)),
+    })
 }
 
 /// A key type that carries the tenant: `TenantId`, `(OrgId, Uuid)`, `CacheKey<TenantId>`.
@@ -1365,6 +1389,8 @@ impl Analyzer<'_> {
                 let inner = self.client_of(*receiver, depth + 1);
                 match inner {
                     Some(c) if args.is_empty() && CONNECTION_GETTERS.contains(&name) => Some(c),
+                    // `OnceLock::get_or_init(..)`: the value the static holds.
+                    Some(c) if matches!(name, "get_or_init" | "get_or_try_init") => Some(c),
                     // Pipelines return themselves from each command.
                     Some(c)
                         if c.family == Family::Redis

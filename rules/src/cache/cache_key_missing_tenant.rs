@@ -9,8 +9,9 @@ declare_rule! {
     /// redis commands (`get`, `set_ex`, `hset`, `incr`, `redis::cmd(..).arg(..)`, pipelines) on
     /// redis, deadpool-redis, bb8-redis and fred clients; `get`, `insert`, `get_with`,
     /// `invalidate` on moka, mini-moka and quick_cache caches; and the `cached` crate's
-    /// `#[cached]` functions. The receiver is recognised from its declared type, so a local
-    /// `HashMap` is not a cache.
+    /// `#[cached]` functions; and maps held in a `static` (`LazyLock<DashMap<K, V>>`,
+    /// `OnceLock<RwLock<HashMap<K, V>>>`), one table every request of the process shares. The
+    /// receiver is recognised from its declared type, so a local `HashMap` is not a cache.
     ///
     /// A key has a tenant component when one of its parts is a tenant value (a binding or field
     /// named like a tenant column, a tenant type such as `TenantId`), or a call to a workspace
