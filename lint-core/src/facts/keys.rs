@@ -155,7 +155,10 @@ impl KeyParts {
         self.tenant.is_none()
             && !self.opaque
             && !self.dynamic.is_empty()
-            && !self.dynamic.iter().all(|(_, n)| is_secret_name(n))
+            && !self
+                .dynamic
+                .iter()
+                .all(|(_, n)| crate::secrets::is_possession_name(n))
     }
 
     pub fn dynamic_names(&self) -> String {
@@ -811,32 +814,6 @@ pub fn is_removal(op: &str) -> bool {
             | "zrembyscore"
             | "ltrim"
     )
-}
-
-/// Names of values that are secrets: a key made only of them is authorised by possession.
-fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "token",
-        "session",
-        "sid",
-        "nonce",
-        "csrf",
-        "otp",
-        "secret",
-        "hash",
-        "digest",
-        "jti",
-        "api_key",
-        "apikey",
-        "fingerprint",
-        "sha",
-        "signature",
-        "verifier",
-        "challenge",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
 }
 
 /// Names of string values that may well carry a tenant prefix already (a forwarded key).
@@ -2219,8 +2196,12 @@ mod tests {
 
     #[test]
     fn secret_names_are_possession_keys() {
-        assert!(is_secret_name("session_id"));
-        assert!(is_secret_name("refresh_token"));
-        assert!(!is_secret_name("user_id"));
+        let parts = |name: &str| KeyParts {
+            dynamic: vec![(Span::default(), name.to_string())],
+            ..KeyParts::default()
+        };
+        assert!(!parts("session_id").lacks_tenant());
+        assert!(!parts("refresh_token").lacks_tenant());
+        assert!(parts("user_id").lacks_tenant());
     }
 }

@@ -339,6 +339,8 @@ pub struct CredentialTypes {
     identifier_names: HashSet<String>,
     /// Declared field types by struct name; `None` where structs of one name disagree.
     field_types: HashMap<String, HashMap<String, Option<Ty>>>,
+    /// How many structs declare each name.
+    declarations: HashMap<String, usize>,
 }
 
 /// A struct whose derived `Debug` prints credentials.
@@ -379,9 +381,9 @@ impl CredentialTypes {
         let mut leaks = CredentialTypes::default();
         let mut plain_fields: HashSet<String> = HashSet::new();
         let mut other_typed: HashSet<String> = HashSet::new();
-        // Derived-`Debug` structs, by name: (fields printed, file masks by type); `None` when
-        // a struct of the name does not derive `Debug` (names are not unique across crates).
-        let mut derived: HashMap<String, Option<Vec<(&FieldDef, bool)>>> = HashMap::new();
+        // Every declaration of each struct name (names are not unique across crates): the
+        // fields a derived `Debug` prints with whether the file masks by type, or `None`.
+        let mut derived: HashMap<String, Vec<Option<Vec<(&FieldDef, bool)>>>> = HashMap::new();
         for file in files {
             let masking_file = file
                 .structs
@@ -389,6 +391,7 @@ impl CredentialTypes {
                 .flat_map(|s| &s.fields)
                 .any(|f| is_redacting_type(&f.ty));
             for s in &file.structs {
+                *leaks.declarations.entry(s.name.name.clone()).or_default() += 1;
                 let types = leaks.field_types.entry(s.name.name.clone()).or_default();
                 for f in &s.fields {
                     types
@@ -417,16 +420,10 @@ impl CredentialTypes {
                         .map(|f| (f, masking_file))
                         .collect::<Vec<_>>()
                 });
-                match derived.get(&s.name.name) {
-                    Some(None) => {}
-                    Some(Some(_)) if printed.is_none() => {
-                        derived.insert(s.name.name.clone(), None);
-                    }
-                    Some(Some(_)) => {}
-                    None => {
-                        derived.insert(s.name.name.clone(), printed);
-                    }
-                }
+                derived
+                    .entry(s.name.name.clone())
+                    .or_default()
+                    .push(printed);
             }
             for imp in &file.impls {
                 if imp.trait_path.as_ref().is_some_and(|t| t.last() == "Debug") {
@@ -448,32 +445,52 @@ impl CredentialTypes {
         }
         // Secrets by type first: a credential-named field counts when it holds text; a field
         // of a struct type counts when that struct's own derived `Debug` leaks (to a fixpoint).
+        // A nested struct type is resolved by name only when one struct has that name.
+        let unique: HashSet<String> = derived
+            .iter()
+            .filter(|(_, decls)| decls.len() == 1)
+            .map(|(n, _)| n.clone())
+            .collect();
         for _ in 0..4 {
             let mut changed = false;
-            for (name, printed) in &derived {
-                let Some(printed) = printed else { continue };
+            for (name, decls) in &derived {
                 if leaks.manual_debug.contains(name) {
                     continue;
                 }
-                let mut fields = Vec::new();
-                let mut named_only = true;
-                for (f, masking_file) in printed {
-                    let field = &f.name.name;
-                    if is_secret_name(field, secret_names) && is_text_like(&f.ty) {
-                        fields.push(field.clone());
-                        named_only &= *masking_file
-                            && crate::secrets::is_ambiguous_secret_name(field, secret_names);
-                    } else if let Some(inner) = struct_name(&f.ty).and_then(|t| leaks.leaky.get(t))
-                    {
-                        fields.extend(inner.fields.iter().map(|i| format!("{field}.{i}")));
-                        named_only &= inner.named_only_in_masking_file;
+                // Every declaration of the name must leak: the log call may print any of them.
+                let mut each = Vec::new();
+                for printed in decls {
+                    let Some(printed) = printed else { break };
+                    let mut fields = Vec::new();
+                    let mut named_only = true;
+                    for (f, masking_file) in printed {
+                        let field = &f.name.name;
+                        let inner = struct_name(&f.ty)
+                            .filter(|t| unique.contains(*t))
+                            .and_then(|t| leaks.leaky.get(t));
+                        if is_secret_name(field, secret_names) && is_text_like(&f.ty) {
+                            fields.push(field.clone());
+                            named_only &= *masking_file
+                                && crate::secrets::is_ambiguous_secret_name(field, secret_names);
+                        } else if let Some(inner) = inner {
+                            fields.extend(inner.fields.iter().map(|i| format!("{field}.{i}")));
+                            named_only &= inner.named_only_in_masking_file;
+                        }
                     }
+                    if fields.is_empty() {
+                        break;
+                    }
+                    each.push(LeakyStruct {
+                        fields,
+                        named_only_in_masking_file: named_only,
+                    });
                 }
-                if fields.is_empty() {
+                if each.len() != decls.len() {
                     continue;
                 }
+                let named_only = each.iter().all(|e| e.named_only_in_masking_file);
                 let entry = LeakyStruct {
-                    fields,
+                    fields: each.swap_remove(0).fields,
                     named_only_in_masking_file: named_only,
                 };
                 let known = leaks.leaky.get(name);
@@ -508,8 +525,12 @@ impl CredentialTypes {
         self.leaky.get(type_name)
     }
 
-    /// The declared type of `owner.field`, when every struct named `owner` agrees on it.
+    /// The declared type of `owner.field`, when every struct named `owner` agrees on it and
+    /// one struct has that name.
     pub fn field_type(&self, owner: &str, field: &str) -> Option<&Ty> {
+        if self.declarations.get(owner) != Some(&1) {
+            return None;
+        }
         self.field_types.get(owner)?.get(field)?.as_ref()
     }
 

@@ -136,6 +136,40 @@ pub fn is_ambiguous_secret_name(name: &str, extra: &[String]) -> bool {
         && (AMBIGUOUS_HEADS.contains(&singular(head)) || is_session_id_name(name))
 }
 
+/// Words of values nobody can guess or enumerate (a nonce, a digest, a signature): besides the
+/// credentials themselves, a key made only of such values is authorised by possession.
+const POSSESSION_WORDS: &[&str] = &[
+    "token",
+    "session",
+    "sid",
+    "secret",
+    "nonce",
+    "csrf",
+    "otp",
+    "jti",
+    "challenge",
+    "verifier",
+    "signature",
+    "fingerprint",
+    "hash",
+    "hashed",
+    "digest",
+    "sha",
+    "sha256",
+];
+
+/// Whether a name says its value is unguessable: a credential (`api_key`, `session_id`) or a
+/// value derived from one or made to be unguessable (`token_hash`, `nonce`, `csrf_token`). The
+/// same vocabulary as [`is_secret_name`], with the digests it leaves out (they cannot be
+/// logged to harm, but they can be looked up only by whoever holds them).
+pub fn is_possession_name(name: &str) -> bool {
+    let snake = to_snake(name.trim_start_matches("r#"));
+    is_secret_name(name, &[])
+        || snake
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| POSSESSION_WORDS.contains(&singular(w)))
+}
+
 /// Whether values of this type identify rather than authenticate: a UUID or an integer.
 pub fn is_identifier_type(ty: &Ty) -> bool {
     matches!(ty.name(), "Uuid" | "Ulid") || ty.is_integer()
@@ -400,6 +434,25 @@ mod tests {
         assert!(is_derived_name("key_hash"));
         assert!(!is_derived_name("key"));
         assert!(!is_derived_name("session_id"));
+        for yes in [
+            "session_token",
+            "api_key",
+            "token_hash",
+            "nonce",
+            "csrf_token",
+            "otp",
+            "sid",
+            "pkce_verifier",
+            "sha256",
+            "password",
+        ] {
+            assert!(is_possession_name(yes), "{yes}");
+        }
+        for no in [
+            "user_id", "doc_id", "email", "name", "ip", "path", "key", "shard",
+        ] {
+            assert!(!is_possession_name(no), "{no}");
+        }
         assert!(is_ambiguous_secret_name("checkout_token", none));
         assert!(is_ambiguous_secret_name("session_id", none));
         assert!(!is_ambiguous_secret_name("client_secret", none));

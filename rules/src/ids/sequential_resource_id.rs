@@ -491,7 +491,7 @@ fn named_destination(
     let reaches = |d: &Destination| match source.weakness {
         Weakness::Predictable => true,
         Weakness::SmallSpace => {
-            value_reaches(file, d.value, source.span) && !has_strong_source(file, d.value)
+            value_reaches(file, d.value, source.span) && !has_strong_source(file, f, d.value)
         }
     };
     if let Some(inner) = containing.first() {
@@ -525,7 +525,7 @@ fn named_destination(
     let tail_reaches = match source.weakness {
         Weakness::Predictable => true,
         Weakness::SmallSpace => block_tail(&function.body)
-            .is_some_and(|t| value_reaches(file, t, source.span) && !has_strong_source(file, t)),
+            .is_some_and(|t| value_reaches(file, t, source.span) && !has_strong_source(file, f, t)),
     };
     (guessable_name(ws, &function.name.name) && tail_reaches)
         .then(|| (function.name.name.clone(), function.name.span))
@@ -594,14 +594,27 @@ const STRONG_SOURCES: &[&str] = &[
     "Alphanumeric",
 ];
 
-fn has_strong_source(file: &RustFile, root: ExprId) -> bool {
+/// Whether a value draws on a strong source, directly or through the local bindings it reads
+/// (`let uuid_pass = Uuid::new_v4().to_string(); format!("{uuid_pass}{}", ..)`).
+fn has_strong_source(file: &RustFile, f: FnId, root: ExprId) -> bool {
+    strong_within(file, f, root, 0)
+}
+
+fn strong_within(file: &RustFile, f: FnId, root: ExprId, depth: u32) -> bool {
     let mut found = false;
     file.walk_expr(root, &mut |id| {
         found |= match &file.expr(id).kind {
-            ExprKind::Path(p) => p
-                .segments
-                .iter()
-                .any(|s| STRONG_SOURCES.contains(&s.as_str())),
+            ExprKind::Path(p)
+                if p.segments
+                    .iter()
+                    .any(|s| STRONG_SOURCES.contains(&s.as_str())) =>
+            {
+                true
+            }
+            ExprKind::Path(p) if p.segments.len() == 1 && depth < 3 => {
+                lint_core::flow::reaching_let(file, f, p.last(), file.expr(id).span.start)
+                    .is_some_and(|init| strong_within(file, f, init, depth + 1))
+            }
             ExprKind::MethodCall { method, .. } => STRONG_SOURCES.contains(&method.name.as_str()),
             _ => false,
         };
