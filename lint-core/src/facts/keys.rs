@@ -34,6 +34,8 @@ pub enum Family {
     MemoryCache,
     /// The `cached` crate's function attributes.
     CachedFn,
+    /// A map held in a `static`: a table the whole process shares.
+    ProcessMap,
     S3,
     ObjectStore,
     Opendal,
@@ -45,7 +47,9 @@ pub enum Family {
 impl Family {
     pub fn kind(self) -> SinkKind {
         match self {
-            Family::Redis | Family::MemoryCache | Family::CachedFn => SinkKind::Cache,
+            Family::Redis | Family::MemoryCache | Family::CachedFn | Family::ProcessMap => {
+                SinkKind::Cache
+            }
             _ => SinkKind::Storage,
         }
     }
@@ -60,6 +64,7 @@ impl Family {
         match self {
             Family::Redis => "redis client",
             Family::MemoryCache => "process-wide cache",
+            Family::ProcessMap => "process-wide map",
             Family::CachedFn => "`#[cached]` store",
             Family::S3 => "S3",
             Family::ObjectStore => "object_store",
@@ -227,6 +232,10 @@ pub struct KeyIndex {
     pub struct_fields: HashMap<String, Vec<(String, Ty)>>,
     /// Key-building helpers by function name (ambiguous names are `Unknown`).
     helpers: HashMap<String, HelperSummary>,
+    /// Workspace functions that hand one of their parameters to a storage path (the backend's
+    /// `self.base.join(key)` then `fs::read`): by name, the parameter's position (after
+    /// `self`) and the sink it reaches. `None` when same-named functions disagree.
+    path_params: HashMap<String, Option<PathParams>>,
     /// Folders of the Cargo packages whose code handles a tenant value (a binding, field,
     /// parameter or type of the tenant vocabulary); `""` is the workspace root.
     tenant_crates: HashSet<String>,
@@ -331,8 +340,63 @@ impl KeyIndex {
             }
             index.helpers = helpers;
         }
+        index.path_params = path_params(&rust, ws, &index);
         index
     }
+}
+
+/// The parameters (positions after `self`) a function hands to a storage path, and the sink.
+type PathParams = (Vec<usize>, Family, String);
+
+/// Which workspace functions hand a parameter to a storage path, for callers in other
+/// functions (the handler builds the key, the backend joins and opens it).
+fn path_params(
+    rust: &[&RustFile],
+    ws: &Workspace,
+    index: &KeyIndex,
+) -> HashMap<String, Option<PathParams>> {
+    let mut out: HashMap<String, Option<PathParams>> = HashMap::new();
+    for file in rust {
+        let imports = Imports::new(file);
+        let mut found: HashMap<FnId, PathParams> = HashMap::new();
+        for &(id, function) in &file.calls {
+            let Some(f) = function else { continue };
+            let cx = Analyzer {
+                file,
+                ws,
+                index,
+                imports: &imports,
+                function: Some(f),
+            };
+            let Some(sink) = cx
+                .sink_at(id)
+                .filter(|s| s.family.kind() == SinkKind::Storage)
+            else {
+                continue;
+            };
+            let mut params = Vec::new();
+            cx.params_reached(sink.key, 0, &mut params);
+            if !params.is_empty() {
+                let entry = found.entry(f).or_insert((Vec::new(), sink.family, sink.op));
+                for p in params {
+                    if !entry.0.contains(&p) {
+                        entry.0.push(p);
+                    }
+                }
+            }
+        }
+        for f in file.function_ids() {
+            let summary = found.remove(&f);
+            out.entry(file.function(f).name.name.clone())
+                .and_modify(|known| {
+                    if known.as_ref().map(|k| &k.0) != summary.as_ref().map(|s| &s.0) {
+                        *known = None
+                    }
+                })
+                .or_insert(summary);
+        }
+    }
+    out
 }
 
 impl KeyIndex {
@@ -418,6 +482,8 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
         }
         if let Some(sink) = cx.sink_at(id) {
             raw.push(sink);
+        } else {
+            raw.extend(cx.forwarded_sinks(id));
         }
     }
     // A join whose result is joined again, or handed straight to a file sink, is part of that
@@ -462,8 +528,9 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
                 parts.opaque = true;
             }
         }
-        // `path.push(..)` extends a path built by earlier statements we do not replay.
-        if s.op == "push" {
+        // `path.push(..)` extends a path built by earlier statements we do not replay; a key
+        // handed to a backend lands under whatever root the backend joins it to.
+        if s.op == "push" || s.op.contains("` → `") {
             parts.opaque = true;
         }
         // object_store's `Path::parse` rejects `..` and `Path::from`/`from_iter` percent-encode
@@ -690,7 +757,7 @@ fn shared_map(ty: &Ty, ws: &Workspace) -> Option<Client> {
         return None;
     };
     MAP_TYPES.contains(&p.last()).then(|| Client {
-        family: Family::MemoryCache,
+        family: Family::ProcessMap,
         tenant_keyed: p.generics.first().is_some_and(|k| ty_has_tenant(k, ws)),
     })
 }
@@ -1125,7 +1192,9 @@ impl Analyzer<'_> {
                 let client = self.client_of(*receiver, 0)?;
                 let known = match client.family {
                     Family::Redis => REDIS_COMMANDS.contains(&name),
-                    Family::MemoryCache => MEMORY_CACHE_METHODS.contains(&name),
+                    Family::MemoryCache | Family::ProcessMap => {
+                        MEMORY_CACHE_METHODS.contains(&name)
+                    }
                     Family::ObjectStore => OBJECT_STORE_METHODS.contains(&name),
                     Family::Opendal => OPENDAL_METHODS.contains(&name),
                     _ => false,
@@ -1208,6 +1277,42 @@ impl Analyzer<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A call to a workspace function that hands this argument to a storage path
+    /// (`storage.read(&key)` where `read` does `self.base.join(key)` and opens it).
+    fn forwarded_sinks(&self, id: ExprId) -> Vec<RawSink> {
+        let (name, args, span) = match &self.expr(id).kind {
+            ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args, method.span),
+            ExprKind::Call { func, args } => match &self.expr(*func).kind {
+                ExprKind::Path(p) => (p.last(), args, self.expr(*func).span),
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        let Some(Some((params, family, op))) = self.index.path_params.get(name) else {
+            return Vec::new();
+        };
+        // The callee's own body is where the path is built: judged there, not here.
+        if self
+            .function
+            .is_some_and(|f| self.file.function(f).name.name == name)
+        {
+            return Vec::new();
+        }
+        params
+            .iter()
+            .filter_map(|&p| args.get(p))
+            .map(|&key| RawSink {
+                family: *family,
+                op: format!("{name}` → `{op}"),
+                call: span,
+                call_expr: id,
+                key,
+                function: self.function,
+                tenant_keyed: false,
+            })
+            .collect()
     }
 
     fn is_none(&self, id: ExprId) -> bool {
@@ -1542,6 +1647,38 @@ impl Analyzer<'_> {
     }
 
     /// The initializer of the last `let name = ..` that ends before `offset`.
+    /// The positions (after `self`) of the function's parameters that a key expression is
+    /// built from, through the `let`s between them.
+    fn params_reached(&self, id: ExprId, depth: u32, reached: &mut Vec<usize>) {
+        let Some(f) = self.function.filter(|_| depth <= MAX_DEPTH) else {
+            return;
+        };
+        let func = self.file.function(f);
+        self.file.walk_expr(id, &mut |e| {
+            let ExprKind::Path(p) = &self.expr(e).kind else {
+                return;
+            };
+            if p.segments.len() != 1 {
+                return;
+            }
+            let name = p.last();
+            let params = func.params.iter().filter(|p| {
+                !matches!(&self.file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+            });
+            for (i, param) in params.enumerate() {
+                let mut names = Vec::new();
+                self.file.bindings(param.pat, &mut names);
+                if names.iter().any(|(n, _)| n == name) {
+                    reached.push(i);
+                    return;
+                }
+            }
+            if let Some(init) = self.binding_init(name, self.expr(e).span.start) {
+                self.params_reached(init, depth + 1, reached);
+            }
+        });
+    }
+
     fn binding_init(&self, name: &str, offset: u32) -> Option<ExprId> {
         let f = self.file.function(self.function?);
         binding_init(self.file, f, name, offset)

@@ -343,6 +343,9 @@ pub struct CredentialTypes {
     declarations: HashMap<String, usize>,
 }
 
+/// The fields a derived `Debug` prints, each with whether its file masks by type.
+type PrintedFields<'a> = Vec<(&'a FieldDef, bool)>;
+
 /// A struct whose derived `Debug` prints credentials.
 #[derive(Debug, Clone)]
 pub struct LeakyStruct {
@@ -383,7 +386,7 @@ impl CredentialTypes {
         let mut other_typed: HashSet<String> = HashSet::new();
         // Every declaration of each struct name (names are not unique across crates): the
         // fields a derived `Debug` prints with whether the file masks by type, or `None`.
-        let mut derived: HashMap<String, Vec<Option<Vec<(&FieldDef, bool)>>>> = HashMap::new();
+        let mut derived: HashMap<String, Vec<Option<PrintedFields>>> = HashMap::new();
         for file in files {
             let masking_file = file
                 .structs

@@ -1,7 +1,8 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::keys::{is_removal, SinkKind};
+use lint_core::keys::{is_removal, Family, SinkKind};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::test_code::is_test_code;
 
 declare_rule! {
     /// ## What it does
@@ -10,7 +11,9 @@ declare_rule! {
     /// redis, deadpool-redis, bb8-redis and fred clients; `get`, `insert`, `get_with`,
     /// `invalidate` on moka, mini-moka and quick_cache caches; and the `cached` crate's
     /// `#[cached]` functions; and maps held in a `static` (`LazyLock<DashMap<K, V>>`,
-    /// `OnceLock<RwLock<HashMap<K, V>>>`), one table every request of the process shares. The
+    /// `OnceLock<RwLock<HashMap<K, V>>>`), one table every request of the process shares, where
+    /// the function using it handles a tenant value (a static map of cluster nodes or regions
+    /// holds no tenant data) and outside tests. The
     /// receiver is recognised from its declared type, so a local `HashMap` is not a cache.
     ///
     /// A key has a tenant component when one of its parts is a tenant value (a binding or field
@@ -83,6 +86,13 @@ impl Rule for CacheKeyMissingTenant {
                 || is_removal(&sink.op)
                 || !sink.parts.lacks_tenant()
                 || sink.record_checked
+            {
+                continue;
+            }
+            // A static map also holds the process's own tables (cluster nodes, regions): it is
+            // a tenant cache where the code using it handles a tenant, outside tests.
+            if sink.family == Family::ProcessMap
+                && (!sink.tenant_in_scope || is_test_code(cx.file, sink.function))
             {
                 continue;
             }
