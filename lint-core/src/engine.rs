@@ -62,6 +62,8 @@ pub struct Workspace {
     pub flow_index: crate::taint::FlowIndex,
     /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
     pub orm: crate::orm::OrmIndex,
+    /// The function parameters a client-chosen value reaches on some request path.
+    pub client_reach: crate::client_reach::ClientReach,
 }
 
 impl Workspace {
@@ -83,6 +85,7 @@ impl Workspace {
             keys: Default::default(),
             flow_index: crate::taint::FlowIndex::default(),
             orm: Default::default(),
+            client_reach: Default::default(),
         }
     }
 
@@ -109,7 +112,8 @@ impl Workspace {
     }
 
     /// Whether a table holds per-tenant rows: listed in `tenant-tables`, or created with a tenant
-    /// column, and not listed in `global-tables`. With no schema and no list, every table is.
+    /// column, and not listed in `global-tables`. With no schema and no list, every table is. A
+    /// tenant root (the table the tenant column references) holds the tenants, not their data.
     pub fn is_tenant_table(&self, name: &str) -> bool {
         if self.config.is_global_table(name) {
             return false;
@@ -125,9 +129,10 @@ impl Workspace {
         if self.schema.is_empty() && self.config.tenant_tables.is_empty() {
             return true;
         }
-        self.schema
-            .table(name)
-            .is_some_and(|t| t.columns.iter().any(|c| self.is_tenant_column(c)))
+        self.schema.table(name).is_some_and(|t| {
+            t.columns.iter().any(|c| self.is_tenant_column(c))
+                && !self.schema.is_tenant_root(t, |c| self.is_tenant_column(c))
+        })
     }
 
     /// Tenant-scoped tables with where each was inferred from, for `cargo tenantlint config`.
@@ -448,6 +453,7 @@ fn check_all(
     for (f, flow) in files.iter_mut().zip(flows) {
         f.request_flows = flow;
     }
+    workspace.client_reach = crate::client_reach::ClientReach::build(&files);
 
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());
@@ -584,12 +590,19 @@ fn analyze_text(
         let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Sql, text));
         let mut t = SqlText::default();
         t.push_literal(&source.text, 0, true);
-        let site = SqlSite::new(
+        let mut site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),
             t,
             dialect,
         );
+        // A schema dump outside the migrations folders is schema too.
+        if !migration
+            && !schema::in_migrations_folder(&source.rel_path)
+            && schema::is_schema_script(&site.statements)
+        {
+            site.origin = SqlOrigin::File { migration: true };
+        }
         return Ok(AnalyzedFile {
             source,
             rust: None,

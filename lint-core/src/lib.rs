@@ -3,6 +3,7 @@
 //! `docs/architecture.md` explains the pipeline.
 
 pub mod baseline;
+pub mod client_reach;
 pub mod config;
 pub mod diagnostic;
 pub mod diff;

@@ -1,0 +1,285 @@
+//! Which parameters of workspace functions receive a client-chosen value on some request path:
+//! the request-value flows of [`crate::taint`] followed from the function that reads a request
+//! input, through the workspace calls that pass it on unchecked, to the functions that use it.
+//! A statement whose row-picking values come from such a parameter (or from a request input
+//! read in its own function) lets a client choose its rows; one whose values do not (ids a
+//! worker selected, keys the server made) does not, whatever its filter.
+
+use crate::engine::AnalyzedFile;
+use crate::ir::{ExprId, ExprKind, FnId};
+use crate::taint::{FnFlow, Origin, SinkKind};
+use std::collections::{HashMap, VecDeque};
+
+/// A function of the workspace: its file's relative path and its id there.
+pub type FnKey = (String, FnId);
+
+/// How a client value reaches a parameter: the request input it started as, and the functions
+/// it passed through, entry first (the function that read the input), the receiving one last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientPath {
+    /// `path parameter `id``.
+    pub input: String,
+    /// `handler (src/api.rs:12) → service (src/svc.rs:40) → repo`.
+    pub functions: Vec<String>,
+}
+
+impl ClientPath {
+    pub fn describe(&self) -> String {
+        format!("{} read by {}", self.input, self.functions.join(" → "))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ClientReach {
+    fed: HashMap<(FnKey, u32), ClientPath>,
+}
+
+impl ClientReach {
+    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it does.
+    pub fn param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        self.fed.get(&((file.to_string(), function), param))
+    }
+
+    /// Follows every unchecked request value through the workspace calls that receive it.
+    pub fn build(files: &[AnalyzedFile]) -> ClientReach {
+        let callees = Callees::index(files);
+        let mut reach = ClientReach::default();
+        // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
+        let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
+        let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
+        for file in files {
+            let Some(rust) = &file.rust else { continue };
+            let rel = &file.source.rel_path;
+            for flow in &file.request_flows {
+                let caller = (rel.clone(), flow.function);
+                let here = describe_fn(file, flow.function);
+                for u in flow.uses.iter().filter(|u| u.kind == SinkKind::Call) {
+                    let Some(call) = call_of_arg(rust, flow, u.span) else {
+                        continue;
+                    };
+                    for (callee, param) in callees.resolve(&call) {
+                        match u.origin {
+                            Origin::Source(_) if !flow.is_checked(u.origin) => {
+                                let input = flow
+                                    .source(u.origin)
+                                    .map_or_else(|| "a request value".into(), |s| s.describe());
+                                let path = ClientPath {
+                                    input,
+                                    functions: vec![here.clone(), callee.described.clone()],
+                                };
+                                let key = (callee.key.clone(), param);
+                                if !reach.fed.contains_key(&key) {
+                                    reach.fed.insert(key.clone(), path);
+                                    queue.push_back(key);
+                                }
+                            }
+                            Origin::Param(j) => forward
+                                .entry((caller.clone(), j))
+                                .or_default()
+                                .push((callee.key.clone(), param)),
+                            Origin::Source(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(from) = queue.pop_front() {
+            let Some(next) = forward.get(&from) else {
+                continue;
+            };
+            let path = reach.fed[&from].clone();
+            for to in next {
+                if reach.fed.contains_key(to) {
+                    continue;
+                }
+                let mut p = path.clone();
+                if let Some(name) = callees.names.get(&to.0) {
+                    p.functions.push(name.clone());
+                }
+                reach.fed.insert(to.clone(), p);
+                queue.push_back(to.clone());
+            }
+        }
+        reach
+    }
+}
+
+/// `name (file:line)`.
+fn describe_fn(file: &AnalyzedFile, id: FnId) -> String {
+    let Some(rust) = &file.rust else {
+        return String::new();
+    };
+    let f = rust.function(id);
+    format!(
+        "`{}` ({}:{})",
+        f.name.name,
+        file.source.rel_path,
+        file.source.line_of(f.span.start)
+    )
+}
+
+/// A call's argument: the callee's last path segment or method name, the argument's position,
+/// the number of arguments and whether it is a method call.
+struct CallArg {
+    name: String,
+    position: usize,
+    args: usize,
+    method: bool,
+}
+
+/// The call in `flow`'s function that has an argument at `arg`.
+fn call_of_arg(
+    rust: &crate::model::RustFile,
+    flow: &FnFlow,
+    arg: crate::span::Span,
+) -> Option<CallArg> {
+    rust.calls
+        .iter()
+        .filter(|(_, f)| *f == Some(flow.function))
+        .find_map(|(call, _)| {
+            let (name, args, method): (String, &[ExprId], bool) = match &rust.expr(*call).kind {
+                ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+                    ExprKind::Path(p) => (p.last().to_string(), args, false),
+                    _ => return None,
+                },
+                ExprKind::MethodCall { method, args, .. } => (method.name.clone(), args, true),
+                _ => return None,
+            };
+            let position = args.iter().position(|a| rust.expr(*a).span == arg)?;
+            Some(CallArg {
+                name,
+                position,
+                args: args.len(),
+                method,
+            })
+        })
+}
+
+/// Workspace functions by name, with what resolving a call needs.
+struct Callees {
+    by_name: HashMap<String, Vec<Callee>>,
+    names: HashMap<FnKey, String>,
+}
+
+struct Callee {
+    key: FnKey,
+    has_self: bool,
+    arity: usize,
+    described: String,
+}
+
+impl Callees {
+    fn index(files: &[AnalyzedFile]) -> Callees {
+        let mut by_name: HashMap<String, Vec<Callee>> = HashMap::new();
+        let mut names = HashMap::new();
+        for file in files {
+            let Some(rust) = &file.rust else { continue };
+            for id in rust.function_ids() {
+                let f = rust.function(id);
+                let has_self = f.params.first().is_some_and(|p| {
+                    matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
+                });
+                let key = (file.source.rel_path.clone(), id);
+                let described = describe_fn(file, id);
+                names.insert(key.clone(), described.clone());
+                by_name
+                    .entry(f.name.name.clone())
+                    .or_default()
+                    .push(Callee {
+                        key,
+                        has_self,
+                        arity: f.params.len() - usize::from(has_self),
+                        described,
+                    });
+            }
+        }
+        Callees { by_name, names }
+    }
+
+    /// The functions a call may reach, with the parameter its argument binds: same name and
+    /// arity (a method call's receiver is `self`; `Type::method(x, ..)` passes it first).
+    fn resolve(&self, call: &CallArg) -> Vec<(&Callee, u32)> {
+        let Some(candidates) = self.by_name.get(&call.name) else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .filter(|c| !call.method || c.has_self)
+            .filter_map(|c| {
+                let shift = usize::from(c.has_self && !call.method);
+                let param = call.position.checked_sub(shift)?;
+                (c.arity + shift == call.args).then_some((c, param as u32))
+            })
+            .collect()
+    }
+}
+
+/// Who picks the rows an SQL statement touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowChoice {
+    /// A client-chosen value picks them, along this path.
+    Client(ClientPath),
+    /// The statement is in a function that handles a request and nothing is bound: it acts on
+    /// whatever rows it selects, for any caller.
+    Request(String),
+    /// The SQL is not in a function (a `.sql` query file): its callers are not known.
+    Unknown,
+    /// No client value reaches what picks the rows: bound values the server made or read
+    /// from the database, in functions no request value reaches (workers, schedulers, CLIs).
+    Server,
+}
+
+/// Who picks the rows of one SQL site's statements, from the values bound or spliced into it.
+pub fn site_rows(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    site: &crate::sql::SqlSite,
+) -> RowChoice {
+    let Some(function) = site.function else {
+        return RowChoice::Unknown;
+    };
+    let Some(flow) = file.request_flows.iter().find(|f| f.function == function) else {
+        return RowChoice::Unknown;
+    };
+    let Some(rust) = &file.rust else {
+        return RowChoice::Unknown;
+    };
+    let rel = &file.source.rel_path;
+    let values: Vec<crate::span::Span> = site
+        .binds
+        .iter()
+        .copied()
+        .chain(site.text.holes().filter_map(|(_, e, _)| e))
+        .map(|e| rust.expr(e).span)
+        .collect();
+    let here = describe_fn(file, function);
+    let bound = flow
+        .uses
+        .iter()
+        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText))
+        .filter(|u| values.contains(&u.span));
+    for u in bound {
+        match u.origin {
+            Origin::Source(_) if !flow.is_checked(u.origin) => {
+                let input = flow
+                    .source(u.origin)
+                    .map_or_else(|| "a request value".into(), |s| s.describe());
+                return RowChoice::Client(ClientPath {
+                    input,
+                    functions: vec![here],
+                });
+            }
+            Origin::Param(i) => {
+                if let Some(path) = reach.param(rel, function, i) {
+                    return RowChoice::Client(path.clone());
+                }
+            }
+            Origin::Source(_) => {}
+        }
+    }
+    let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
+    if values.is_empty() && handles_request {
+        return RowChoice::Request(here);
+    }
+    RowChoice::Server
+}
