@@ -238,13 +238,12 @@ pub fn site_rows(
     let Some(function) = site.function else {
         return RowChoice::Unknown;
     };
-    let Some(flow) = file.request_flows.iter().find(|f| f.function == function) else {
-        return RowChoice::Unknown;
-    };
     let Some(rust) = &file.rust else {
         return RowChoice::Unknown;
     };
-    let rel = &file.source.rel_path;
+    let Some(flow) = flow_of(file, function) else {
+        return RowChoice::Unknown;
+    };
     let values: Vec<crate::span::Span> = site
         .binds
         .iter()
@@ -252,34 +251,85 @@ pub fn site_rows(
         .chain(site.text.holes().filter_map(|(_, e, _)| e))
         .map(|e| rust.expr(e).span)
         .collect();
-    let here = describe_fn(file, function);
-    let bound = flow
+    for value in &values {
+        if let Some(ValueChoice::Client(path)) = value_choice(file, reach, function, *value) {
+            return RowChoice::Client(path);
+        }
+    }
+    let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
+    if values.is_empty() && handles_request {
+        return RowChoice::Request(describe_fn(file, function));
+    }
+    RowChoice::Server
+}
+
+/// What the flow analysis knows of one value used as SQL (a bind or a spliced value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueChoice {
+    /// A client-chosen value, along this path.
+    Client(ClientPath),
+    /// A parameter or checked input no unchecked client value reaches.
+    Server,
+}
+
+/// The value at `span` in `function`, when the flow analysis followed it there (`None` for
+/// values it does not track, such as rows read from the database).
+pub fn value_choice(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    span: crate::span::Span,
+) -> Option<ValueChoice> {
+    let flow = flow_of(file, function)?;
+    let mut found = None;
+    let uses = flow
         .uses
         .iter()
-        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText))
-        .filter(|u| values.contains(&u.span));
-    for u in bound {
+        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText) && u.span == span);
+    for u in uses {
         match u.origin {
             Origin::Source(_) if !flow.is_checked(u.origin) => {
                 let input = flow
                     .source(u.origin)
                     .map_or_else(|| "a request value".into(), |s| s.describe());
-                return RowChoice::Client(ClientPath {
+                return Some(ValueChoice::Client(ClientPath {
                     input,
-                    functions: vec![here],
-                });
+                    functions: vec![describe_fn(file, function)],
+                }));
             }
-            Origin::Param(i) => {
-                if let Some(path) = reach.param(rel, function, i) {
-                    return RowChoice::Client(path.clone());
-                }
-            }
-            Origin::Source(_) => {}
+            Origin::Param(i) => match reach.param(&file.source.rel_path, function, i) {
+                Some(path) => return Some(ValueChoice::Client(path.clone())),
+                None => found = Some(ValueChoice::Server),
+            },
+            Origin::Source(_) => found = Some(ValueChoice::Server),
         }
     }
-    let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
-    if values.is_empty() && handles_request {
-        return RowChoice::Request(here);
+    found
+}
+
+/// A client value the function handles: an unchecked request input it reads, or a parameter a
+/// request path fills.
+pub fn function_client_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+) -> Option<ClientPath> {
+    let flow = flow_of(file, function)?;
+    let here = || vec![describe_fn(file, function)];
+    if let Some(s) = (0..flow.sources.len() as u32)
+        .map(Origin::Source)
+        .find(|o| !flow.is_checked(*o))
+        .and_then(|o| flow.source(o))
+    {
+        return Some(ClientPath {
+            input: s.describe(),
+            functions: here(),
+        });
     }
-    RowChoice::Server
+    let arity = file.rust.as_ref()?.function(function).params.len() as u32;
+    (0..arity).find_map(|i| reach.param(&file.source.rel_path, function, i).cloned())
+}
+
+fn flow_of(file: &AnalyzedFile, function: FnId) -> Option<&FnFlow> {
+    file.request_flows.iter().find(|f| f.function == function)
 }

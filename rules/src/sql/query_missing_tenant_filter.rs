@@ -68,6 +68,30 @@ declare_rule! {
     /// `WHERE {}` or `AND {}`, a clause after a table name) may hold the filter: such instances
     /// are not reported.
     ///
+    /// ### Who picks the rows
+    /// A statement is reported when a client can choose the rows it touches: a value bound or
+    /// spliced into it is a request input read in its function (not checked against the
+    /// verified identity there), or a parameter that some request path fills with a request
+    /// input through the workspace calls, unchecked on the way (`handler → use case →
+    /// repository`). The message names the input and that path, from the handler. A statement
+    /// that binds nothing is reported when its function handles a request. SQL in `.sql` query
+    /// files and ORM queries are reported without this check (their callers are not followed).
+    ///
+    /// ## Not reported
+    /// Statements whose bound values come from the database or the server (ids the same
+    /// function selected, keys it generated) or from parameters no request value reaches: the
+    /// work of schedulers, retention sweeps, cache refreshes, backfills and CLIs. The
+    /// allow-by-default `unscoped-query-audit` lists them. Tenant roots (the table the tenant
+    /// column references, keyed by that column: the tenants themselves) are not tenant data, so
+    /// finding the tenant by its own credential is not reported; list such a table in
+    /// `tenant-tables` to check it anyway. A `.sql` file outside the migrations folders that
+    /// creates or alters tables and takes no parameters (a schema dump) is schema.
+    ///
+    /// This trades recall for precision: a request value that the flow analysis loses (sent
+    /// through a channel or a job queue, stored and read back, passed through more than four
+    /// levels of calls or a closure) makes its statement look server-fed. Set
+    /// `client-chosen-rows = false` to report every unanchored statement.
+    ///
     /// ## Why is this bad?
     /// In a shared-table database, the WHERE clause is the only thing between one customer's
     /// request and every other customer's rows. One forgotten `AND tenant_id = $2` on a lookup by
