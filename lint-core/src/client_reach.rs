@@ -5,8 +5,8 @@
 //! read in its own function) lets a client choose its rows; one whose values do not (ids a
 //! worker selected, keys the server made) does not, whatever its filter.
 
-use crate::engine::AnalyzedFile;
-use crate::ir::{ExprId, ExprKind, FnId};
+use crate::engine::{AnalyzedFile, Workspace};
+use crate::ir::{BinOp, ExprId, ExprKind, FnId};
 use crate::taint::{FnFlow, Origin, SinkKind};
 use std::collections::{HashMap, VecDeque};
 
@@ -41,7 +41,9 @@ impl ClientReach {
     }
 
     /// Follows every unchecked request value through the workspace calls that receive it.
-    pub fn build(files: &[AnalyzedFile]) -> ClientReach {
+    /// A call that comes after the caller compared a row's tenant field (`service.account_id
+    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled.
+    pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> ClientReach {
         let callees = Callees::index(files);
         let mut reach = ClientReach::default();
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
@@ -53,7 +55,26 @@ impl ClientReach {
             for flow in &file.request_flows {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
-                for u in flow.uses.iter().filter(|u| u.kind == SinkKind::Call) {
+                let settled = settled_rows(rust, flow.function, ws);
+                let arg_text = |span: crate::span::Span| {
+                    file.source
+                        .text
+                        .get(span.start as usize..span.end as usize)
+                        .unwrap_or("")
+                        .trim_start_matches('&')
+                        .to_string()
+                };
+                for u in flow
+                    .uses
+                    .iter()
+                    .filter(|u| u.kind == SinkKind::Call)
+                    .filter(|u| {
+                        let arg = arg_text(u.span);
+                        !settled
+                            .iter()
+                            .any(|r| r.at < u.span.start && r.keys.contains(&arg))
+                    })
+                {
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
                     };
@@ -102,6 +123,62 @@ impl ClientReach {
         }
         reach
     }
+}
+
+/// A row loaded by some values whose tenant field the function then compares with another
+/// value (`let s = find(id)?; if s.account_id != me.account_id { return .. }`): where the
+/// comparison ends, and the names of the values the row was loaded by.
+struct SettledRow {
+    at: u32,
+    keys: Vec<String>,
+}
+
+fn settled_rows(rust: &crate::model::RustFile, function: FnId, ws: &Workspace) -> Vec<SettledRow> {
+    let mut out = Vec::new();
+    rust.walk_block(&rust.function(function).body, &mut |id| {
+        let e = rust.expr(id);
+        let ExprKind::Binary {
+            op: BinOp::Eq | BinOp::Ne,
+            lhs,
+            rhs,
+        } = &e.kind
+        else {
+            return;
+        };
+        for side in [*lhs, *rhs] {
+            let ExprKind::Field { base, member } = &rust.expr(rust.strip(side)).kind else {
+                continue;
+            };
+            if !(ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name)) {
+                continue;
+            }
+            let Some(row) = rust.as_ident(rust.strip(*base)) else {
+                continue;
+            };
+            let Some(init) = crate::flow::reaching_let(rust, function, row, e.span.start) else {
+                continue;
+            };
+            let mut keys = Vec::new();
+            rust.walk_expr(init, &mut |x| {
+                if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } =
+                    &rust.expr(x).kind
+                {
+                    keys.extend(
+                        args.iter()
+                            .filter_map(|a| rust.as_ident(rust.strip(*a)))
+                            .map(str::to_string),
+                    );
+                }
+            });
+            if !keys.is_empty() {
+                out.push(SettledRow {
+                    at: e.span.end,
+                    keys,
+                });
+            }
+        }
+    });
+    out
 }
 
 /// `name (file:line)`.

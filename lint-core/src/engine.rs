@@ -453,7 +453,7 @@ fn check_all(
     for (f, flow) in files.iter_mut().zip(flows) {
         f.request_flows = flow;
     }
-    workspace.client_reach = crate::client_reach::ClientReach::build(&files);
+    workspace.client_reach = crate::client_reach::ClientReach::build(&files, &workspace);
 
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());

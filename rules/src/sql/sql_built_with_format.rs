@@ -94,14 +94,20 @@ impl Rule for SqlBuiltWithFormat {
                 }
                 // Who supplies the value: the flow analysis where it followed it, else whether
                 // the function handles a client value at all.
+                let followed = |f| {
+                    function_client_value(analyzed, reach, f)
+                        .map(|p| format!("; its function handles a client value: {}", p.describe()))
+                };
                 let client = match (expr, site.function) {
                     (Some(e), Some(f)) => match value_choice(analyzed, reach, f, file.expr(e).span)
                     {
-                        Some(ValueChoice::Client(path)) => Some(path),
+                        Some(ValueChoice::Client(path)) => {
+                            Some(format!("; it is the {}", path.describe()))
+                        }
                         Some(ValueChoice::Server) => None,
-                        None => function_client_value(analyzed, reach, f),
+                        None => followed(f),
                     },
-                    (None, Some(f)) => function_client_value(analyzed, reach, f),
+                    (None, Some(f)) => followed(f),
                     (_, None) => None,
                 };
                 if client.is_none() && client_values_only {
@@ -111,9 +117,7 @@ impl Rule for SqlBuiltWithFormat {
                     .get(span.start as usize..span.end as usize)
                     .filter(|s| s.len() <= 60 && !s.contains('\n'))
                     .unwrap_or("this value");
-                let origin = client.map_or_else(String::new, |p| {
-                    format!("; the function handles a client value: {}", p.describe())
-                });
+                let origin = client.unwrap_or_default();
                 findings.push(
                     Finding::new(
                         format!("`{shown}` is spliced into SQL text instead of being bound{origin}"),
