@@ -301,6 +301,9 @@ pub enum RowChoice {
     Request(String),
     /// The SQL is not in a function (a `.sql` query file): its callers are not known.
     Unknown,
+    /// The values come from the parameters of a trait method's impl (a repository trait):
+    /// calls through the trait are not followed, so its callers are not known.
+    Dispatched(String),
     /// No client value reaches what picks the rows: bound values the server made or read
     /// from the database, in functions no request value reaches (workers, schedulers, CLIs).
     Server,
@@ -328,9 +331,17 @@ pub fn site_rows(
         .chain(site.text.holes().filter_map(|(_, e, _)| e))
         .map(|e| rust.expr(e).span)
         .collect();
+    let mut from_params = false;
     for value in &values {
-        if let Some(ValueChoice::Client(path)) = value_choice(file, reach, function, *value) {
-            return RowChoice::Client(path);
+        match value_choice(file, reach, function, *value) {
+            Some(ValueChoice::Client(path)) => return RowChoice::Client(path),
+            Some(ValueChoice::Server { param: true }) => from_params = true,
+            _ => {}
+        }
+    }
+    if from_params {
+        if let Some(t) = trait_of(rust, function) {
+            return RowChoice::Dispatched(t);
         }
     }
     let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
@@ -340,13 +351,42 @@ pub fn site_rows(
     RowChoice::Server
 }
 
+/// Who picks the rows of an ORM query in `function`: the flow analysis does not follow which
+/// values filter it, so the function's own client values decide.
+pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -> RowChoice {
+    let (Some(rust), Some(flow)) = (&file.rust, flow_of(file, function)) else {
+        return RowChoice::Unknown;
+    };
+    if let Some(path) = function_client_value(file, reach, function) {
+        return RowChoice::Client(path);
+    }
+    let takes_values = rust.function(function).params.iter().any(|p| {
+        !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
+    });
+    if takes_values {
+        if let Some(t) = trait_of(rust, function) {
+            return RowChoice::Dispatched(t);
+        }
+    }
+    if flow.trusted_param.is_some() {
+        return RowChoice::Request(describe_fn(file, function));
+    }
+    RowChoice::Server
+}
+
+/// The trait a method implements, when the function is in a trait `impl`.
+fn trait_of(rust: &crate::model::RustFile, function: FnId) -> Option<String> {
+    let owner = rust.function(function).owner.as_ref()?;
+    owner.trait_path.as_ref().map(|t| t.last().to_string())
+}
+
 /// What the flow analysis knows of one value used as SQL (a bind or a spliced value).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ValueChoice {
     /// A client-chosen value, along this path.
     Client(ClientPath),
-    /// A parameter or checked input no unchecked client value reaches.
-    Server,
+    /// A checked input, or a parameter (`param`) no unchecked client value reaches.
+    Server { param: bool },
 }
 
 /// The value at `span` in `function`, when the flow analysis followed it there (`None` for
@@ -376,9 +416,9 @@ pub fn value_choice(
             }
             Origin::Param(i) => match reach.param(&file.source.rel_path, function, i) {
                 Some(path) => return Some(ValueChoice::Client(path.clone())),
-                None => found = Some(ValueChoice::Server),
+                None => found = Some(ValueChoice::Server { param: true }),
             },
-            Origin::Source(_) => found = Some(ValueChoice::Server),
+            Origin::Source(_) => found = found.or(Some(ValueChoice::Server { param: false })),
         }
     }
     found

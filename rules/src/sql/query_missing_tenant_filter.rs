@@ -1,4 +1,4 @@
-use lint_core::client_reach::{site_rows, RowChoice};
+use lint_core::client_reach::{function_rows, site_rows, RowChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
@@ -172,6 +172,9 @@ impl Rule for QueryMissingTenantFilter {
                 RowChoice::Request(handler) => finding
                     .message
                     .push_str(&format!("; it runs for every request to {handler}")),
+                RowChoice::Dispatched(t) => finding.message.push_str(&format!(
+                    "; its values come through the trait `{t}`, whose callers are not followed"
+                )),
                 RowChoice::Unknown => {}
                 RowChoice::Server if !client_chosen_rows => {}
                 RowChoice::Server => continue,
@@ -256,17 +259,15 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
             }
         }
     }
-    findings.extend(
-        check_orm_queries(cx, &accept)
-            .into_iter()
-            .map(|f| (f, RowChoice::Unknown)),
-    );
+    findings.extend(check_orm_queries(cx, &accept));
     findings
 }
 
 /// Queries built with diesel's DSL or sea-orm, with the same table-instance semantics.
-fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec<Finding> {
-    use lint_core::orm::OrmIssueKind;
+fn check_orm_queries(
+    cx: &RuleContext<'_>,
+    accept: &dyn Fn(&str) -> bool,
+) -> Vec<(Finding, RowChoice)> {
     let file = cx.file;
     let Some(rust) = &file.rust else {
         return Vec::new();
@@ -275,7 +276,20 @@ fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec
         .into_iter()
         .filter(|i| !accept(&i.table))
         .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
-        .map(|i| match i.kind {
+        .map(|i| {
+            let rows = rust
+                .function_at(i.span.start)
+                .map_or(RowChoice::Unknown, |f| {
+                    function_rows(file, &cx.workspace.client_reach, f)
+                });
+            (orm_finding(i), rows)
+        })
+        .collect()
+}
+
+fn orm_finding(i: lint_core::orm::OrmIssue) -> Finding {
+    use lint_core::orm::OrmIssueKind;
+    match i.kind {
             OrmIssueKind::Unscoped => Finding::new(
                 format!(
                     "{} is not filtered by tenant: this query reaches every tenant's rows",
@@ -310,6 +324,5 @@ fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec
                 "never update `{}`; filter on it instead (`{}`)",
                 i.column, i.fix
             )),
-        })
-        .collect()
+    }
 }

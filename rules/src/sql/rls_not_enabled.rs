@@ -191,10 +191,20 @@ fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Findi
         .schema
         .tables
         .values()
-        .filter(|t| ws.is_tenant_table(&t.name) && !t.declared_in.is_empty())
+        .filter(|t| ws.is_tenant_table(&t.name))
         .collect();
+    // Reported in a migration (a schema dump only when there is none): not in Rust table
+    // declarations, where no migration could add the policy.
+    let sql = |t: &&lint_core::schema::Table| t.declared_in.ends_with(".sql");
+    let in_migrations =
+        |t: &&lint_core::schema::Table| lint_core::schema::is_migration_path(&t.declared_in);
     tables.sort_by(|a, b| {
-        lint_core::schema::migration_order(&a.declared_in, &b.declared_in)
+        (!sql(a), !in_migrations(a))
+            .cmp(&(!sql(b), !in_migrations(b)))
+            .then(lint_core::schema::migration_order(
+                &a.declared_in,
+                &b.declared_in,
+            ))
             .then(a.declared_at.start.cmp(&b.declared_at.start))
     });
     let first = tables.first().filter(|t| t.declared_in == rel)?;

@@ -104,7 +104,7 @@ impl Rule for SqlBuiltWithFormat {
                         Some(ValueChoice::Client(path)) => {
                             Some(format!("; it is the {}", path.describe()))
                         }
-                        Some(ValueChoice::Server) => None,
+                        Some(ValueChoice::Server { .. }) => None,
                         None => followed(f),
                     },
                     (None, Some(f)) => followed(f),
