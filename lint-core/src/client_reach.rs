@@ -55,7 +55,7 @@ impl ClientReach {
             for flow in &file.request_flows {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
-                let settled = settled_rows(rust, flow.function, ws);
+                let settled = settled_rows(rust, flow.function, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
                     file.source
                         .text
@@ -133,10 +133,19 @@ struct SettledRow {
     keys: Vec<String>,
 }
 
-fn settled_rows(rust: &crate::model::RustFile, function: FnId, ws: &Workspace) -> Vec<SettledRow> {
+fn settled_rows(
+    rust: &crate::model::RustFile,
+    function: FnId,
+    ws: &Workspace,
+    callees: &Callees,
+) -> Vec<SettledRow> {
     let mut out = Vec::new();
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
+        if let Some(row) = lookup_under_tenant(rust, id, ws, callees) {
+            out.push(row);
+            return;
+        }
         let ExprKind::Binary {
             op: BinOp::Eq | BinOp::Ne,
             lhs,
@@ -179,6 +188,44 @@ fn settled_rows(rust: &crate::model::RustFile, function: FnId, ws: &Workspace) -
         }
     });
     out
+}
+
+/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)`): a
+/// call of a workspace function that returns one row, not a collection, with a tenant value
+/// and the key among its arguments. It fails for another tenant's key, so the key is settled
+/// after it.
+fn lookup_under_tenant(
+    rust: &crate::model::RustFile,
+    call: ExprId,
+    ws: &Workspace,
+    callees: &Callees,
+) -> Option<SettledRow> {
+    let e = rust.expr(call);
+    let (name, args) = match &e.kind {
+        ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+            ExprKind::Path(p) => (p.last(), args),
+            _ => return None,
+        },
+        ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args),
+        _ => return None,
+    };
+    let idents: Vec<&str> = args
+        .iter()
+        .filter_map(|a| rust.as_ident(rust.strip(*a)))
+        .collect();
+    let (tenant, keys): (Vec<&str>, Vec<&str>) = idents.iter().partition(|n| ws.is_tenant_name(n));
+    if tenant.is_empty() || keys.is_empty() {
+        return None;
+    }
+    let one_row = callees
+        .by_name
+        .get(name)?
+        .iter()
+        .any(|c| c.returns_one_row && c.arity + usize::from(c.has_self) >= args.len());
+    one_row.then(|| SettledRow {
+        at: e.span.end,
+        keys: keys.into_iter().map(str::to_string).collect(),
+    })
 }
 
 /// `name (file:line)`.
@@ -232,6 +279,11 @@ fn call_of_arg(
         })
 }
 
+/// Collection types: a function returning one lists rows rather than looking one up.
+const COLLECTIONS: &[&str] = &[
+    "Vec", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "VecDeque",
+];
+
 /// Workspace functions by name, with what resolving a call needs.
 struct Callees {
     by_name: HashMap<String, Vec<Callee>>,
@@ -243,6 +295,8 @@ struct Callee {
     has_self: bool,
     arity: usize,
     described: String,
+    /// It returns something that is not a collection (`Result<Model>`, `Option<Row>`).
+    returns_one_row: bool,
 }
 
 impl Callees {
@@ -259,6 +313,13 @@ impl Callees {
                 let key = (file.source.rel_path.clone(), id);
                 let described = describe_fn(file, id);
                 names.insert(key.clone(), described.clone());
+                let unit = |t: &crate::ir::Ty| matches!(t, crate::ir::Ty::Tuple(v) if v.is_empty());
+                let returns_one_row = f.ret.as_ref().is_some_and(|t| {
+                    !COLLECTIONS.iter().any(|c| t.mentions(c))
+                        && t.name() != "bool"
+                        && !unit(t)
+                        && !t.args().first().is_some_and(unit)
+                });
                 by_name
                     .entry(f.name.name.clone())
                     .or_default()
@@ -267,6 +328,7 @@ impl Callees {
                         has_self,
                         arity: f.params.len() - usize::from(has_self),
                         described,
+                        returns_one_row,
                     });
             }
         }
