@@ -5,7 +5,7 @@
 //! read in its own function) lets a client choose its rows; one whose values do not (ids a
 //! worker selected, keys the server made) does not, whatever its filter.
 
-use crate::engine::{AnalyzedFile, Workspace};
+use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
 use crate::taint::{FnFlow, Origin, SinkKind};
 use std::collections::{HashMap, VecDeque};
