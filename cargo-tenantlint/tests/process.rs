@@ -19,7 +19,7 @@ fn large_workspace() -> tempfile::TempDir {
     let body: String = (0..40)
         .map(|i| {
             format!(
-                "pub async fn get_{i}(pool: &sqlx::PgPool, id: i64) {{\n    \
+                "pub async fn get_{i}(pool: &sqlx::PgPool, Path(id): Path<i64>) {{\n    \
                  sqlx::query(\"SELECT * FROM documents WHERE id = $1\").bind(id).fetch_one(pool).await;\n}}\n"
             )
         })

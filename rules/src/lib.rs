@@ -13,6 +13,7 @@ pub mod storage;
 pub static ALL: &[&dyn Rule] = &[
     &http::tenant_from_request::TenantFromRequest,
     &sql::query_missing_tenant_filter::QueryMissingTenantFilter,
+    &sql::unscoped_query_audit::UnscopedQueryAudit,
     &sql::tenant_setting_not_local::TenantSettingNotLocal,
     &sql::sql_built_with_format::SqlBuiltWithFormat,
     &sql::rls_not_enabled::RlsNotEnabled,

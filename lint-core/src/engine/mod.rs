@@ -361,6 +361,7 @@ fn check_all(
     for (f, flow) in files.iter_mut().zip(flows) {
         f.request_flows = flow;
     }
+    workspace.client_reach = crate::client_reach::ClientReach::build(&files, &workspace);
 
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());
@@ -498,12 +499,19 @@ fn analyze_text(
         };
         let mut t = SqlText::default();
         t.push_literal(&source.text[bom..], bom as u32, true);
-        let site = SqlSite::new(
+        let mut site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),
             t,
             dialect,
         );
+        // A schema dump outside the migrations folders is schema too.
+        if !migration
+            && !schema::in_migrations_folder(&source.rel_path)
+            && schema::is_schema_script(&site.statements)
+        {
+            site.origin = SqlOrigin::File { migration: true };
+        }
         return Ok(AnalyzedFile {
             source,
             rust: None,

@@ -58,6 +58,8 @@ pub enum Category {
     Engine,
     /// Informational findings about the analysis: note.
     Info,
+    /// Places to review periodically, not defects: allow (off) unless enabled.
+    Audit,
 }
 
 impl Category {
@@ -66,6 +68,7 @@ impl Category {
             Category::Isolation => Level::Deny,
             Category::Hardening | Category::Engine => Level::Warn,
             Category::Info => Level::Note,
+            Category::Audit => Level::Allow,
         }
     }
 
@@ -75,6 +78,7 @@ impl Category {
             Category::Hardening => "hardening",
             Category::Engine => "engine",
             Category::Info => "info",
+            Category::Audit => "audit",
         }
     }
 }
@@ -125,7 +129,7 @@ impl RuleMeta {
             Category::Isolation => "7.5",
             Category::Hardening => "5.0",
             Category::Engine => "3.0",
-            Category::Info => "1.0",
+            Category::Info | Category::Audit => "1.0",
         })
     }
 

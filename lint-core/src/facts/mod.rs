@@ -2,6 +2,7 @@
 //! scoping, schema and RLS, ORM queries, tenant keys, request input, taint, HTTP routes, logging
 //! and secrets. Reads `syntax`, `semantic` and `knowledge`.
 
+pub mod client_reach;
 pub mod http;
 pub mod keys;
 pub mod logging;

@@ -12,7 +12,7 @@ pub struct Table {
     /// The name as written, schema qualifier included.
     pub name: String,
     pub columns: Vec<String>,
-    /// `(column, referenced table)` for each single-column foreign key in the `CREATE TABLE`.
+    /// `(column, referenced table)` for each single-column foreign key.
     pub foreign_keys: Vec<(String, String)>,
     /// Where the table is created: the migration's path and the span of its name.
     pub declared_in: String,
@@ -71,6 +71,13 @@ impl Table {
                 );
                 self.add_unique(name, columns);
             }
+            TableConstraint::ForeignKey {
+                columns,
+                foreign_table,
+                ..
+            } if columns.len() == 1 => self
+                .foreign_keys
+                .push((columns[0].value.clone(), object_name(foreign_table))),
             _ => {}
         }
     }
@@ -141,6 +148,10 @@ fn is_not_null(def: &sqlparser::ast::ColumnDef) -> bool {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
+    /// The migrations use DDL only CockroachDB accepts (`STORING` index columns,
+    /// `crdb_internal`, `INTERLEAVE IN PARENT`): a database that may lack row-level security.
+    #[serde(skip)]
+    pub cockroach_ddl: bool,
 }
 
 /// The key a table is stored under: lower case, without schema qualifier or quotes.
@@ -172,10 +183,36 @@ impl Schema {
         self.tables.get(&table_key(name))
     }
 
+    /// A tenant root: the table other tables' tenant column references, keyed by that column
+    /// alone (`accounts` keyed by `account_uid`, which `calendars.account_uid` references). Its
+    /// rows are the tenants themselves, not data a tenant owns; a lookup by its own credential is
+    /// how a request finds its tenant.
+    pub fn is_tenant_root(&self, table: &Table, is_tenant_column: impl Fn(&str) -> bool) -> bool {
+        let key = table_key(&table.name);
+        let referenced = self.tables.values().any(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|(column, target)| is_tenant_column(column) && table_key(target) == key)
+        });
+        let mut tenant_columns = table
+            .columns
+            .iter()
+            .filter(|c| is_tenant_column(c))
+            .peekable();
+        referenced
+            && tenant_columns.peek().is_some()
+            && tenant_columns.all(|c| {
+                table
+                    .keys()
+                    .any(|k| k.len() == 1 && k[0].eq_ignore_ascii_case(c))
+            })
+    }
+
     /// Folds migrations, given in the order they apply.
     pub fn from_migrations<'a>(migrations: impl IntoIterator<Item = &'a AnalyzedFile>) -> Schema {
         let mut schema = Schema::default();
         for file in migrations {
+            schema.cockroach_ddl |= has_cockroach_ddl(&file.source.text);
             for site in &file.sql_sites {
                 for stmt in &site.statements {
                     schema.apply(file, site, stmt);
@@ -203,7 +240,7 @@ impl Schema {
                 let mut table = Table {
                     name,
                     columns: ct.columns.iter().map(|c| c.name.value.clone()).collect(),
-                    foreign_keys: foreign_keys(ct),
+                    foreign_keys: inline_foreign_keys(&ct.columns),
                     declared_in: file.source.rel_path.clone(),
                     declared_at,
                     file: Some(file.source.clone()),
@@ -249,6 +286,9 @@ impl Schema {
                     match op {
                         AlterTableOperation::AddColumn { column_def, .. } => {
                             table.columns.push(column_def.name.value.clone());
+                            table
+                                .foreign_keys
+                                .extend(inline_foreign_keys(std::slice::from_ref(column_def)));
                             if is_not_null(column_def) {
                                 table.not_null.push(column_def.name.value.clone());
                             }
@@ -385,25 +425,59 @@ impl Schema {
     }
 }
 
-fn foreign_keys(ct: &sqlparser::ast::CreateTable) -> Vec<(String, String)> {
-    use sqlparser::ast::{ColumnOption, TableConstraint};
-    let inline = ct.columns.iter().flat_map(|c| {
-        c.options.iter().filter_map(|o| match &o.option {
-            ColumnOption::ForeignKey { foreign_table, .. } => {
-                Some((c.name.value.clone(), object_name(foreign_table)))
-            }
-            _ => None,
+/// `(column, referenced table)` of the column options' `REFERENCES` (table constraints are
+/// added with the other constraints).
+fn inline_foreign_keys(columns: &[sqlparser::ast::ColumnDef]) -> Vec<(String, String)> {
+    use sqlparser::ast::ColumnOption;
+    columns
+        .iter()
+        .flat_map(|c| {
+            c.options.iter().filter_map(|o| match &o.option {
+                ColumnOption::ForeignKey { foreign_table, .. } => {
+                    Some((c.name.value.clone(), object_name(foreign_table)))
+                }
+                _ => None,
+            })
         })
+        .collect()
+}
+
+/// CockroachDB-only DDL, matched case-insensitively on the migration's text.
+const COCKROACH_DDL: &[&str] = &["crdb_internal", "interleave in parent", " storing ("];
+
+fn has_cockroach_ddl(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    COCKROACH_DDL.iter().any(|m| lower.contains(m))
+}
+
+/// A `.sql` file that holds the schema rather than the application's queries: it creates or
+/// alters tables, and no statement takes a parameter (`$1`, `?`, `:name`), so nothing is sent
+/// per request. Schema dumps and copies of migrations outside a migrations folder are such.
+pub fn is_schema_script(statements: &[crate::sql::ParsedStatement]) -> bool {
+    use sqlparser::ast::{Expr, Value, Visit, Visitor};
+    use std::ops::ControlFlow;
+    struct Params;
+    impl Visitor for Params {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    let defines_tables = statements.iter().any(|s| {
+        matches!(
+            s.statement,
+            Statement::CreateTable(_) | Statement::AlterTable { .. }
+        )
     });
-    let constraints = ct.constraints.iter().filter_map(|c| match c {
-        TableConstraint::ForeignKey {
-            columns,
-            foreign_table,
-            ..
-        } if columns.len() == 1 => Some((columns[0].value.clone(), object_name(foreign_table))),
-        _ => None,
-    });
-    inline.chain(constraints).collect()
+    defines_tables
+        && statements
+            .iter()
+            .all(|s| s.statement.visit(&mut Params).is_continue())
 }
 
 /// Whether a path is a migration: under a `migrations` folder, and not a down migration.

@@ -322,6 +322,28 @@ impl SqlSite {
                 None => true,
             }
         });
+        // `DO $$ BEGIN ... END $$`: the statements of the block, where they stand in the text.
+        let mut in_blocks = Vec::new();
+        errors.retain(|e| {
+            let chunk = text
+                .text
+                .get(e.start as usize..e.end as usize)
+                .unwrap_or("");
+            let Some((at, body)) = do_block_body(chunk) else {
+                return true;
+            };
+            let (mut inner, inner_errors) = parse_statements(body, dialect);
+            for s in &mut inner {
+                s.start += e.start + at as u32;
+                s.end += e.start + at as u32;
+            }
+            in_blocks.extend(inner);
+            !inner_errors.is_empty()
+        });
+        if !in_blocks.is_empty() {
+            statements.extend(in_blocks);
+            statements.sort_by_key(|s| s.start);
+        }
         SqlSite {
             origin,
             call_span,
@@ -364,6 +386,40 @@ impl SqlSite {
     pub fn is_migration(&self) -> bool {
         matches!(self.origin, SqlOrigin::File { migration: true })
     }
+}
+
+/// The body of a `DO $tag$ BEGIN ... END $tag$` block without its `BEGIN` and `END`, with its
+/// offset in `chunk`: plain SQL statements a migration runs in one anonymous block.
+fn do_block_body(chunk: &str) -> Option<(usize, &str)> {
+    let rest = chunk.trim_start();
+    if !rest.get(..2)?.eq_ignore_ascii_case("do") {
+        return None;
+    }
+    let open = chunk.find('$')?;
+    let tag_len = chunk[open + 1..].find('$')? + 2;
+    let tag = &chunk[open..open + tag_len];
+    let body_start = open + tag_len;
+    let body_end = body_start + chunk[body_start..].find(tag)?;
+    let body = &chunk[body_start..body_end];
+    let trimmed = body.trim_start();
+    let lead = body.len() - trimmed.len();
+    let after_begin = trimmed
+        .get(..5)
+        .filter(|b| b.eq_ignore_ascii_case("begin"))
+        .map_or(0, |_| 5);
+    let inner = &trimmed[after_begin..];
+    let inner = inner.trim_end().trim_end_matches(';').trim_end();
+    let inner = match inner.len().checked_sub(3) {
+        Some(i)
+            if inner
+                .get(i..)
+                .is_some_and(|e| e.eq_ignore_ascii_case("end")) =>
+        {
+            &inner[..i]
+        }
+        _ => inner,
+    };
+    Some((body_start + lead + after_begin, inner))
 }
 
 /// The text with each hole that stands alone in parentheses (`FROM ({}) p`, a subquery built

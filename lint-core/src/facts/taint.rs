@@ -1438,8 +1438,21 @@ impl<'a> Eval<'a> {
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
-            let Some(Val::Value(origin)) = v else {
-                continue;
+            let reaches_use = |s: &&FnSummary| {
+                param_of(s, i).is_some_and(|p| s.param_uses.get(p).is_some_and(Option::is_some))
+            };
+            // A whole extracted input (`Path(id)` with a non-tenant name) passed on to a helper
+            // that uses it: read here.
+            let carried = match v {
+                Some(Val::Carrier(_)) if candidates.iter().all(reaches_use) => {
+                    self.origin_at(*v, *arg)
+                }
+                _ => None,
+            };
+            let origin = match (v, &carried) {
+                (Some(Val::Value(origin)), _) => origin,
+                (_, Some(origin)) => origin,
+                _ => continue,
             };
             let checked = candidates.iter().any(|s| {
                 param_of(s, i).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))

@@ -55,6 +55,8 @@ pub struct Workspace {
     /// Which workspace function each call can reach, and where requests enter (file indexes
     /// are those of the analyzed files).
     pub call_graph: crate::semantic::callgraph::CallGraph,
+    /// The function parameters a client-chosen value reaches on some request path.
+    pub client_reach: crate::client_reach::ClientReach,
 }
 
 impl Workspace {
@@ -77,6 +79,7 @@ impl Workspace {
             flow_index: crate::taint::FlowIndex::default(),
             orm: Default::default(),
             call_graph: Default::default(),
+            client_reach: Default::default(),
         }
     }
 
@@ -99,7 +102,8 @@ impl Workspace {
     }
 
     /// Whether a table holds per-tenant rows: listed in `tenant-tables`, or created with a tenant
-    /// column, and not listed in `global-tables`. With no schema and no list, every table is.
+    /// column, and not listed in `global-tables`. With no schema and no list, every table is. A
+    /// tenant root (the table the tenant column references) holds the tenants, not their data.
     pub fn is_tenant_table(&self, name: &str) -> bool {
         if self.config.is_global_table(name) {
             return false;
@@ -115,9 +119,10 @@ impl Workspace {
         if self.schema.is_empty() && self.config.tenant_tables.is_empty() {
             return true;
         }
-        self.schema
-            .table(name)
-            .is_some_and(|t| t.columns.iter().any(|c| self.is_tenant_column(c)))
+        self.schema.table(name).is_some_and(|t| {
+            t.columns.iter().any(|c| self.is_tenant_column(c))
+                && !self.schema.is_tenant_root(t, |c| self.is_tenant_column(c))
+        })
     }
 
     /// Tenant-scoped tables with where each was inferred from, for `cargo tenantlint config`.

@@ -1,3 +1,4 @@
+use lint_core::client_reach::{function_rows, site_rows, RowChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
@@ -67,6 +68,30 @@ declare_rule! {
     /// `WHERE {}` or `AND {}`, a clause after a table name) may hold the filter: such instances
     /// are not reported.
     ///
+    /// ### Who picks the rows
+    /// A statement is reported when a client can choose the rows it touches: a value bound or
+    /// spliced into it is a request input read in its function (not checked against the
+    /// verified identity there), or a parameter that some request path fills with a request
+    /// input through the workspace calls, unchecked on the way (`handler → use case →
+    /// repository`). The message names the input and that path, from the handler. A statement
+    /// that binds nothing is reported when its function handles a request. SQL in `.sql` query
+    /// files and ORM queries are reported without this check (their callers are not followed).
+    ///
+    /// ## Not reported
+    /// Statements whose bound values come from the database or the server (ids the same
+    /// function selected, keys it generated) or from parameters no request value reaches: the
+    /// work of schedulers, retention sweeps, cache refreshes, backfills and CLIs. The
+    /// allow-by-default `unscoped-query-audit` lists them. Tenant roots (the table the tenant
+    /// column references, keyed by that column: the tenants themselves) are not tenant data, so
+    /// finding the tenant by its own credential is not reported; list such a table in
+    /// `tenant-tables` to check it anyway. A `.sql` file outside the migrations folders that
+    /// creates or alters tables and takes no parameters (a schema dump) is schema.
+    ///
+    /// This trades recall for precision: a request value that the flow analysis loses (sent
+    /// through a channel or a job queue, stored and read back, passed through more than four
+    /// levels of calls or a closure) makes its statement look server-fed. Set
+    /// `client-chosen-rows = false` to report every unanchored statement.
+    ///
     /// ## Why is this bad?
     /// In a shared-table database, the WHERE clause is the only thing between one customer's
     /// request and every other customer's rows. One forgotten `AND tenant_id = $2` on a lookup by
@@ -117,12 +142,15 @@ declare_rule! {
     /// - `trust-rls` (default `false`): accept unfiltered statements on tables the migrations
     ///   protect with `ENABLE` and `FORCE ROW LEVEL SECURITY` and a policy on the tenant column.
     ///   The default asks for the filter anyway, as defense in depth.
+    /// - `client-chosen-rows` (default `true`): report only statements whose rows a client can
+    ///   choose (see "Not reported"). `false` reports every unanchored statement here, as before
+    ///   the provenance check.
     pub struct QueryMissingTenantFilter {
         id: "query-missing-tenant-filter",
         category: Isolation,
         summary: "statement reaches a tenant-scoped table without a tenant filter",
         cheat_sheet: "Database Security: tenant filtering in shared tables",
-        options: ["trust-rls"],
+        options: ["trust-rls", "client-chosen-rows"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -135,83 +163,111 @@ impl Rule for QueryMissingTenantFilter {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
-        let trust_rls = cx.bool_option("trust-rls", false);
-        let ws = cx.workspace;
-        let accept = |table: &str| trust_rls && lint_core::rls::is_rls_protected(ws, table);
-        let text = &cx.file.source.text;
-        let mut findings = Vec::new();
-        // Migrations (down migrations included) change the schema for every tenant at once.
-        if lint_core::schema::in_migrations_folder(&cx.file.source.rel_path) {
-            return;
-        }
-        let file = cx.file;
-        for site in file
-            .sql_sites
-            .iter()
-            .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
-            // A migration file the code applies itself (`include_str!("../migrations/x.sql")`).
-            .filter(|s| !s.text.includes_migration)
-        {
-            for stmt in &site.statements {
-                for issue in check_statement(&stmt.statement, ws, &accept) {
-                    let span = if issue.span().start.line == 0 {
-                        site.statement_span(text, stmt)
-                    } else {
-                        site.span_of(text, stmt, issue.span())
-                    };
-                    let finding = match &issue {
-                        ScopeIssue::Unscoped {
-                            table,
-                            alias,
-                            column,
-                            ..
-                        } => {
-                            let qualifier = alias.as_deref().unwrap_or(table.as_str());
-                            Finding::new(
-                                format!(
-                                    "{} is not filtered by tenant: this statement reaches every tenant's rows",
-                                    describe_instance(table, alias.as_deref())
-                                ),
-                                span,
-                            )
-                            .primary_label(format!("no `{column}` predicate for this table"))
-                            .help(format!(
-                                "add `AND {qualifier}.{column} = $N` to the WHERE clause (or to an inner join's ON), \
-                                 bound to the tenant of the authenticated caller"
-                            ))
-                        }
-                        ScopeIssue::InsertWithoutTenant { table, column, .. } => Finding::new(
-                            format!("INSERT into `{table}` does not set `{column}`"),
-                            span,
-                        )
-                        .primary_label(format!("`{column}` missing from the column list"))
-                        .help(format!(
-                            "insert `{column}` from the authenticated caller's tenant, so the row belongs to exactly one tenant"
-                        )),
-                        ScopeIssue::TenantReassigned { table, column, .. } => Finding::new(
-                            format!("`{table}.{column}` is reassigned: rows move to another tenant"),
-                            span,
-                        )
-                        .primary_label(format!("`{column}` overwritten"))
-                        .help(format!(
-                            "never update `{column}`; filter on it instead (`WHERE {column} = $N`), and leave it out of \
-                             `ON CONFLICT ... DO UPDATE SET`"
-                        )),
-                    };
-                    findings.push(finding.maybe_label(site.call_label(span)));
-                }
+        let client_chosen_rows = cx.bool_option("client-chosen-rows", true);
+        for (mut finding, rows) in unscoped_statements(cx) {
+            match rows {
+                RowChoice::Client(path) => finding
+                    .message
+                    .push_str(&format!("; a client chooses its rows: {}", path.describe())),
+                RowChoice::Request(handler) => finding
+                    .message
+                    .push_str(&format!("; it runs for every request to {handler}")),
+                RowChoice::Dispatched(t) => finding.message.push_str(&format!(
+                    "; its values come through the trait `{t}`, whose callers are not followed"
+                )),
+                RowChoice::Unknown => {}
+                RowChoice::Server if !client_chosen_rows => {}
+                RowChoice::Server => continue,
             }
-        }
-        findings.extend(check_orm_queries(cx, &accept));
-        for f in findings {
-            cx.report(f);
+            cx.report(finding);
         }
     }
 }
 
+/// Every unanchored tenant table instance, bad INSERT and tenant reassignment of the file, with
+/// who picks the rows it touches.
+pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
+    let trust_rls = cx.bool_option("trust-rls", false);
+    let ws = cx.workspace;
+    let accept = |table: &str| trust_rls && lint_core::rls::is_rls_protected(ws, table);
+    let text = &cx.file.source.text;
+    let mut findings = Vec::new();
+    // Migrations (down migrations included) change the schema for every tenant at once.
+    if lint_core::schema::in_migrations_folder(&cx.file.source.rel_path) {
+        return findings;
+    }
+    let file = cx.file;
+    for site in file
+        .sql_sites
+        .iter()
+        .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+        // A migration file the code applies itself (`include_str!("../migrations/x.sql")`),
+        // and schema dumps outside the migrations folders.
+        .filter(|s| !s.text.includes_migration && !s.is_migration())
+    {
+        let mut rows = None;
+        for stmt in &site.statements {
+            for issue in check_statement(&stmt.statement, ws, &accept) {
+                let span = if issue.span().start.line == 0 {
+                    site.statement_span(text, stmt)
+                } else {
+                    site.span_of(text, stmt, issue.span())
+                };
+                let finding = match &issue {
+                    ScopeIssue::Unscoped {
+                        table,
+                        alias,
+                        column,
+                        ..
+                    } => {
+                        let qualifier = alias.as_deref().unwrap_or(table.as_str());
+                        Finding::new(
+                            format!(
+                                "{} is not filtered by tenant: this statement reaches every tenant's rows",
+                                describe_instance(table, alias.as_deref())
+                            ),
+                            span,
+                        )
+                        .primary_label(format!("no `{column}` predicate for this table"))
+                        .help(format!(
+                            "add `AND {qualifier}.{column} = $N` to the WHERE clause (or to an inner join's ON), \
+                             bound to the tenant of the authenticated caller"
+                        ))
+                    }
+                    ScopeIssue::InsertWithoutTenant { table, column, .. } => Finding::new(
+                        format!("INSERT into `{table}` does not set `{column}`"),
+                        span,
+                    )
+                    .primary_label(format!("`{column}` missing from the column list"))
+                    .help(format!(
+                        "insert `{column}` from the authenticated caller's tenant, so the row belongs to exactly one tenant"
+                    )),
+                    ScopeIssue::TenantReassigned { table, column, .. } => Finding::new(
+                        format!("`{table}.{column}` is reassigned: rows move to another tenant"),
+                        span,
+                    )
+                    .primary_label(format!("`{column}` overwritten"))
+                    .help(format!(
+                        "never update `{column}`; filter on it instead (`WHERE {column} = $N`), and leave it out of \
+                         `ON CONFLICT ... DO UPDATE SET`"
+                    )),
+                };
+                let rows = rows
+                    .get_or_insert_with(|| site_rows(file, &ws.client_reach, site))
+                    .clone();
+                findings.push((finding.maybe_label(site.call_label(span)), rows));
+            }
+        }
+    }
+    findings.extend(check_orm_queries(cx, &accept));
+    findings
+}
+
 /// Queries built with diesel's DSL or sea-orm, with the same table-instance semantics.
-fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec<Finding> {
-    use lint_core::orm::OrmIssueKind;
+fn check_orm_queries(
+    cx: &RuleContext<'_>,
+    accept: &dyn Fn(&str) -> bool,
+) -> Vec<(Finding, RowChoice)> {
     let file = cx.file;
     let Some(rust) = &file.rust else {
         return Vec::new();
@@ -220,7 +276,20 @@ fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec
         .into_iter()
         .filter(|i| !accept(&i.table))
         .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
-        .map(|i| match i.kind {
+        .map(|i| {
+            let rows = rust
+                .function_at(i.span.start)
+                .map_or(RowChoice::Unknown, |f| {
+                    function_rows(file, &cx.workspace.client_reach, f)
+                });
+            (orm_finding(i), rows)
+        })
+        .collect()
+}
+
+fn orm_finding(i: lint_core::orm::OrmIssue) -> Finding {
+    use lint_core::orm::OrmIssueKind;
+    match i.kind {
             OrmIssueKind::Unscoped => Finding::new(
                 format!(
                     "{} is not filtered by tenant: this query reaches every tenant's rows",
@@ -255,6 +324,5 @@ fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec
                 "never update `{}`; filter on it instead (`{}`)",
                 i.column, i.fix
             )),
-        })
-        .collect()
+    }
 }

@@ -12,7 +12,13 @@ declare_rule! {
     /// A policy that admits every row (`USING (true)`), or a permissive policy that does not
     /// read the tenant column beside one that does (permissive policies are OR-ed, so it widens
     /// the tenant policy), is reported where it is created.
-    /// PostgreSQL only: it does not run when `sql-dialect` is `mysql` or `sqlite`.
+    /// When no table uses row-level security at all, that is one architectural fact: it is
+    /// reported once, at the first tenant table the migrations create, with the list of tenant
+    /// tables. Tenant roots (the table the tenant column references, keyed by it: the tenants
+    /// themselves) are not tenant tables.
+    /// PostgreSQL only: it does not run when `sql-dialect` is `mysql` or `sqlite`, nor when the
+    /// migrations use CockroachDB-only DDL (`STORING`, `INTERLEAVE IN PARENT`, `crdb_internal`)
+    /// and no RLS, since CockroachDB before 25.2 has none.
     ///
     /// ## Why is this bad?
     /// Application-level filters are one forgotten `WHERE` away from a cross-tenant leak. With
@@ -67,6 +73,20 @@ impl Rule for RlsNotEnabled {
         }
         let ws = cx.workspace;
         let rel = &cx.file.source.rel_path;
+        let rls_in_use = ws
+            .schema
+            .tables
+            .values()
+            .any(|t| t.rls.enabled || t.rls.forced || !t.rls.policies.is_empty());
+        if !rls_in_use {
+            // CockroachDB before 25.2 has no row-level security: the advice cannot be followed.
+            if !ws.schema.cockroach_ddl {
+                if let Some(f) = no_rls_anywhere(ws, rel) {
+                    cx.report(f);
+                }
+            }
+            return;
+        }
         let mut findings = Vec::new();
         for table in ws.schema.tables.values() {
             if !ws.is_tenant_table(&table.name) {
@@ -162,4 +182,61 @@ impl Rule for RlsNotEnabled {
             cx.report(f);
         }
     }
+}
+
+/// A database that uses row-level security nowhere: one finding, at the first tenant table the
+/// migrations create, listing every tenant table.
+fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Finding> {
+    let mut tables: Vec<&lint_core::schema::Table> = ws
+        .schema
+        .tables
+        .values()
+        .filter(|t| ws.is_tenant_table(&t.name))
+        .collect();
+    // Reported in a migration (a schema dump only when there is none): not in Rust table
+    // declarations, where no migration could add the policy.
+    let sql = |t: &&lint_core::schema::Table| t.declared_in.ends_with(".sql");
+    let in_migrations =
+        |t: &&lint_core::schema::Table| lint_core::schema::is_migration_path(&t.declared_in);
+    tables.sort_by(|a, b| {
+        (!sql(a), !in_migrations(a))
+            .cmp(&(!sql(b), !in_migrations(b)))
+            .then(lint_core::schema::migration_order(
+                &a.declared_in,
+                &b.declared_in,
+            ))
+            .then(a.declared_at.start.cmp(&b.declared_at.start))
+    });
+    let first = tables.first().filter(|t| t.declared_in == rel)?;
+    let column = first
+        .columns
+        .iter()
+        .find(|c| ws.is_tenant_column(c))
+        .map_or("tenant_id", |c| c.as_str());
+    const LISTED: usize = 12;
+    let mut names: Vec<String> = tables
+        .iter()
+        .take(LISTED)
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    if tables.len() > LISTED {
+        names.push(format!("and {} more", tables.len() - LISTED));
+    }
+    Some(
+        Finding::new(
+            format!(
+                "no table uses row-level security: {} tenant tables rely on application filters alone ({})",
+                tables.len(),
+                names.join(", ")
+            ),
+            first.declared_at,
+        )
+        .primary_label("first tenant-scoped table")
+        .help(format!(
+            "enable and force row-level security with a tenant policy on each tenant table, e.g. \
+             ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY; \
+             CREATE POLICY tenant_isolation ON {t} USING ({column} = current_setting('app.tenant_id')::uuid);",
+            t = first.name
+        )),
+    )
 }

@@ -1,3 +1,4 @@
+use lint_core::client_reach::{function_client_value, value_choice, ValueChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::ir::is_const_name;
@@ -37,11 +38,25 @@ declare_rule! {
     /// ```
     /// For identifiers, choose from a fixed list:
     /// `let column = match sort { Sort::Title => "title", Sort::Created => "created_at" };`
+    ///
+    /// ## Not reported
+    /// Values no client supplies: by default a splice is reported when the value is a request
+    /// input (read in the function, or passed down unchecked from a handler through the
+    /// workspace calls; the message names the input and the path), or, where the flow analysis
+    /// does not follow the value, when its function handles a client value at all. Splices in
+    /// functions no request value reaches (offline tools reading the catalog, workers formatting
+    /// ids they selected) are not. This trades recall for precision: a string a client stored
+    /// earlier and the server reads back (second-order injection) is not reported. Set
+    /// `client-values-only = false` to report every unsafe splice.
+    ///
+    /// ## Options
+    /// - `client-values-only` (default `true`): see above.
     pub struct SqlBuiltWithFormat {
         id: "sql-built-with-format",
         category: Isolation,
         summary: "runtime value spliced into SQL text",
         cheat_sheet: "Database Security: parameterized queries",
+        options: ["client-values-only"],
         cwe: 89,
         precision: "high",
         security_severity: "8.8",
@@ -55,6 +70,8 @@ impl Rule for SqlBuiltWithFormat {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         let Some(file) = &cx.file.rust else { return };
+        let client_values_only = cx.bool_option("client-values-only", true);
+        let reach = &cx.workspace.client_reach;
         let text = &cx.file.source.text;
         let mut findings = Vec::new();
         let analyzed = cx.file;
@@ -75,13 +92,35 @@ impl Rule for SqlBuiltWithFormat {
                 if safe {
                     continue;
                 }
+                // Who supplies the value: the flow analysis where it followed it, else whether
+                // the function handles a client value at all.
+                let followed = |f| {
+                    function_client_value(analyzed, reach, f)
+                        .map(|p| format!("; its function handles a client value: {}", p.describe()))
+                };
+                let client = match (expr, site.function) {
+                    (Some(e), Some(f)) => match value_choice(analyzed, reach, f, file.expr(e).span)
+                    {
+                        Some(ValueChoice::Client(path)) => {
+                            Some(format!("; it is the {}", path.describe()))
+                        }
+                        Some(ValueChoice::Server { .. }) => None,
+                        None => followed(f),
+                    },
+                    (None, Some(f)) => followed(f),
+                    (_, None) => None,
+                };
+                if client.is_none() && client_values_only {
+                    continue;
+                }
                 let shown = text
                     .get(span.start as usize..span.end as usize)
                     .filter(|s| s.len() <= 60 && !s.contains('\n'))
                     .unwrap_or("this value");
+                let origin = client.unwrap_or_default();
                 findings.push(
                     Finding::new(
-                        format!("`{shown}` is spliced into SQL text instead of being bound"),
+                        format!("`{shown}` is spliced into SQL text instead of being bound{origin}"),
                         span,
                     )
                     .primary_label("runtime value in the SQL text")
@@ -396,6 +435,16 @@ fn is_safe_binding(
         })
 }
 
+/// Numbers, booleans, UUIDs, and references, slices, options and collections of them
+/// (`ids: &[i64]` joined with commas is a list of numbers).
 fn is_safe_type(ty: &Ty) -> bool {
-    ty.is_scalar() || ty.name() == "Uuid"
+    match ty {
+        Ty::Ref(inner) | Ty::Slice(inner) => is_safe_type(inner),
+        Ty::Tuple(items) => items.iter().all(is_safe_type),
+        _ if matches!(ty.name(), "Vec" | "Option" | "HashSet" | "BTreeSet") => {
+            let args = ty.args();
+            !args.is_empty() && args.iter().all(is_safe_type)
+        }
+        _ => ty.is_scalar() || ty.name() == "Uuid",
+    }
 }

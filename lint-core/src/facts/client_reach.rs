@@ -1,0 +1,518 @@
+//! Which parameters of workspace functions receive a client-chosen value on some request path:
+//! the request-value flows of [`crate::taint`] followed from the function that reads a request
+//! input, through the workspace calls that pass it on unchecked, to the functions that use it.
+//! A statement whose row-picking values come from such a parameter (or from a request input
+//! read in its own function) lets a client choose its rows; one whose values do not (ids a
+//! worker selected, keys the server made) does not, whatever its filter.
+
+use crate::facts::workspace::{AnalyzedFile, Workspace};
+use crate::ir::{BinOp, ExprId, ExprKind, FnId};
+use crate::taint::{FnFlow, Origin, SinkKind};
+use std::collections::{HashMap, VecDeque};
+
+/// A function of the workspace: its file's relative path and its id there.
+pub type FnKey = (String, FnId);
+
+/// How a client value reaches a parameter: the request input it started as, and the functions
+/// it passed through, entry first (the function that read the input), the receiving one last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientPath {
+    /// `path parameter `id``.
+    pub input: String,
+    /// `handler (src/api.rs:12) → service (src/svc.rs:40) → repo`.
+    pub functions: Vec<String>,
+}
+
+impl ClientPath {
+    pub fn describe(&self) -> String {
+        format!("{} read by {}", self.input, self.functions.join(" → "))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ClientReach {
+    fed: HashMap<(FnKey, u32), ClientPath>,
+}
+
+impl ClientReach {
+    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it does.
+    pub fn param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        self.fed.get(&((file.to_string(), function), param))
+    }
+
+    /// Follows every unchecked request value through the workspace calls that receive it.
+    /// A call that comes after the caller compared a row's tenant field (`service.account_id
+    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled.
+    pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> ClientReach {
+        let callees = Callees::index(files);
+        let mut reach = ClientReach::default();
+        // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
+        let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
+        let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
+        for file in files {
+            let Some(rust) = &file.rust else { continue };
+            let rel = &file.source.rel_path;
+            for flow in &file.request_flows {
+                let caller = (rel.clone(), flow.function);
+                let here = describe_fn(file, flow.function);
+                let settled = settled_rows(rust, flow.function, ws, &callees);
+                let arg_text = |span: crate::span::Span| {
+                    file.source
+                        .text
+                        .get(span.start as usize..span.end as usize)
+                        .unwrap_or("")
+                        .trim_start_matches('&')
+                        .to_string()
+                };
+                for u in flow
+                    .uses
+                    .iter()
+                    .filter(|u| u.kind == SinkKind::Call)
+                    .filter(|u| {
+                        let arg = arg_text(u.span);
+                        !settled
+                            .iter()
+                            .any(|r| r.at < u.span.start && r.keys.contains(&arg))
+                    })
+                {
+                    let Some(call) = call_of_arg(rust, flow, u.span) else {
+                        continue;
+                    };
+                    for (callee, param) in callees.resolve(&call) {
+                        match u.origin {
+                            Origin::Source(_) if !flow.is_checked(u.origin) => {
+                                let input = flow
+                                    .source(u.origin)
+                                    .map_or_else(|| "a request value".into(), |s| s.describe());
+                                let path = ClientPath {
+                                    input,
+                                    functions: vec![here.clone(), callee.described.clone()],
+                                };
+                                let key = (callee.key.clone(), param);
+                                if !reach.fed.contains_key(&key) {
+                                    reach.fed.insert(key.clone(), path);
+                                    queue.push_back(key);
+                                }
+                            }
+                            Origin::Param(j) => forward
+                                .entry((caller.clone(), j))
+                                .or_default()
+                                .push((callee.key.clone(), param)),
+                            // Checked inputs, the identity's tenant after a fallback and the
+                            // fields of `self` are not values a client chose.
+                            Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+        while let Some(from) = queue.pop_front() {
+            let Some(next) = forward.get(&from) else {
+                continue;
+            };
+            let path = reach.fed[&from].clone();
+            for to in next {
+                if reach.fed.contains_key(to) {
+                    continue;
+                }
+                let mut p = path.clone();
+                if let Some(name) = callees.names.get(&to.0) {
+                    p.functions.push(name.clone());
+                }
+                reach.fed.insert(to.clone(), p);
+                queue.push_back(to.clone());
+            }
+        }
+        reach
+    }
+}
+
+/// A row loaded by some values whose tenant field the function then compares with another
+/// value (`let s = find(id)?; if s.account_id != me.account_id { return .. }`): where the
+/// comparison ends, and the names of the values the row was loaded by.
+struct SettledRow {
+    at: u32,
+    keys: Vec<String>,
+}
+
+fn settled_rows(
+    rust: &crate::model::RustFile,
+    function: FnId,
+    ws: &Workspace,
+    callees: &Callees,
+) -> Vec<SettledRow> {
+    let mut out = Vec::new();
+    rust.walk_block(&rust.function(function).body, &mut |id| {
+        let e = rust.expr(id);
+        if let Some(row) = lookup_under_tenant(rust, id, ws, callees) {
+            out.push(row);
+            return;
+        }
+        let ExprKind::Binary {
+            op: BinOp::Eq | BinOp::Ne,
+            lhs,
+            rhs,
+        } = &e.kind
+        else {
+            return;
+        };
+        for side in [*lhs, *rhs] {
+            let ExprKind::Field { base, member } = &rust.expr(rust.strip(side)).kind else {
+                continue;
+            };
+            if !(ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name)) {
+                continue;
+            }
+            let Some(row) = rust.as_ident(rust.strip(*base)) else {
+                continue;
+            };
+            let Some(init) = crate::flow::reaching_let(rust, function, row, e.span.start) else {
+                continue;
+            };
+            let mut keys = Vec::new();
+            rust.walk_expr(init, &mut |x| {
+                if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } =
+                    &rust.expr(x).kind
+                {
+                    keys.extend(
+                        args.iter()
+                            .filter_map(|a| rust.as_ident(rust.strip(*a)))
+                            .map(str::to_string),
+                    );
+                }
+            });
+            if !keys.is_empty() {
+                out.push(SettledRow {
+                    at: e.span.end,
+                    keys,
+                });
+            }
+        }
+    });
+    out
+}
+
+/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)`): a
+/// call of a workspace function that returns one row, not a collection, with a tenant value
+/// and the key among its arguments. It fails for another tenant's key, so the key is settled
+/// after it.
+fn lookup_under_tenant(
+    rust: &crate::model::RustFile,
+    call: ExprId,
+    ws: &Workspace,
+    callees: &Callees,
+) -> Option<SettledRow> {
+    let e = rust.expr(call);
+    let (name, args) = match &e.kind {
+        ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+            ExprKind::Path(p) => (p.last(), args),
+            _ => return None,
+        },
+        ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args),
+        _ => return None,
+    };
+    let idents: Vec<&str> = args
+        .iter()
+        .filter_map(|a| rust.as_ident(rust.strip(*a)))
+        .collect();
+    let (tenant, keys): (Vec<&str>, Vec<&str>) = idents.iter().partition(|n| ws.is_tenant_name(n));
+    if tenant.is_empty() || keys.is_empty() {
+        return None;
+    }
+    let one_row = callees
+        .by_name
+        .get(name)?
+        .iter()
+        .any(|c| c.returns_one_row && c.arity + usize::from(c.has_self) >= args.len());
+    one_row.then(|| SettledRow {
+        at: e.span.end,
+        keys: keys.into_iter().map(str::to_string).collect(),
+    })
+}
+
+/// `name (file:line)`.
+fn describe_fn(file: &AnalyzedFile, id: FnId) -> String {
+    let Some(rust) = &file.rust else {
+        return String::new();
+    };
+    let f = rust.function(id);
+    format!(
+        "`{}` ({}:{})",
+        f.name.name,
+        file.source.rel_path,
+        file.source.line_of(f.span.start)
+    )
+}
+
+/// A call's argument: the callee's last path segment or method name, the argument's position,
+/// the number of arguments and whether it is a method call.
+struct CallArg {
+    name: String,
+    position: usize,
+    args: usize,
+    method: bool,
+}
+
+/// The call in `flow`'s function that has an argument at `arg`.
+fn call_of_arg(
+    rust: &crate::model::RustFile,
+    flow: &FnFlow,
+    arg: crate::span::Span,
+) -> Option<CallArg> {
+    rust.calls
+        .iter()
+        .filter(|(_, f)| *f == Some(flow.function))
+        .find_map(|(call, _)| {
+            let (name, args, method): (String, &[ExprId], bool) = match &rust.expr(*call).kind {
+                ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+                    ExprKind::Path(p) => (p.last().to_string(), args, false),
+                    _ => return None,
+                },
+                ExprKind::MethodCall { method, args, .. } => (method.name.clone(), args, true),
+                _ => return None,
+            };
+            let position = args.iter().position(|a| rust.expr(*a).span == arg)?;
+            Some(CallArg {
+                name,
+                position,
+                args: args.len(),
+                method,
+            })
+        })
+}
+
+/// Collection types: a function returning one lists rows rather than looking one up.
+const COLLECTIONS: &[&str] = &[
+    "Vec", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "VecDeque",
+];
+
+/// Workspace functions by name, with what resolving a call needs.
+struct Callees {
+    by_name: HashMap<String, Vec<Callee>>,
+    names: HashMap<FnKey, String>,
+}
+
+struct Callee {
+    key: FnKey,
+    has_self: bool,
+    arity: usize,
+    described: String,
+    /// It returns something that is not a collection (`Result<Model>`, `Option<Row>`).
+    returns_one_row: bool,
+}
+
+impl Callees {
+    fn index(files: &[AnalyzedFile]) -> Callees {
+        let mut by_name: HashMap<String, Vec<Callee>> = HashMap::new();
+        let mut names = HashMap::new();
+        for file in files {
+            let Some(rust) = &file.rust else { continue };
+            for id in rust.function_ids() {
+                let f = rust.function(id);
+                let has_self = f.params.first().is_some_and(|p| {
+                    matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
+                });
+                let key = (file.source.rel_path.clone(), id);
+                let described = describe_fn(file, id);
+                names.insert(key.clone(), described.clone());
+                let unit = |t: &crate::ir::Ty| matches!(t, crate::ir::Ty::Tuple(v) if v.is_empty());
+                let returns_one_row = f.ret.as_ref().is_some_and(|t| {
+                    !COLLECTIONS.iter().any(|c| t.mentions(c))
+                        && t.name() != "bool"
+                        && !unit(t)
+                        && !t.args().first().is_some_and(unit)
+                });
+                by_name
+                    .entry(f.name.name.clone())
+                    .or_default()
+                    .push(Callee {
+                        key,
+                        has_self,
+                        arity: f.params.len() - usize::from(has_self),
+                        described,
+                        returns_one_row,
+                    });
+            }
+        }
+        Callees { by_name, names }
+    }
+
+    /// The functions a call may reach, with the parameter its argument binds: same name and
+    /// arity (a method call's receiver is `self`; `Type::method(x, ..)` passes it first).
+    fn resolve(&self, call: &CallArg) -> Vec<(&Callee, u32)> {
+        let Some(candidates) = self.by_name.get(&call.name) else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .filter(|c| !call.method || c.has_self)
+            .filter_map(|c| {
+                let shift = usize::from(c.has_self && !call.method);
+                let param = call.position.checked_sub(shift)?;
+                (c.arity + shift == call.args).then_some((c, param as u32))
+            })
+            .collect()
+    }
+}
+
+/// Who picks the rows an SQL statement touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowChoice {
+    /// A client-chosen value picks them, along this path.
+    Client(ClientPath),
+    /// The statement is in a function that handles a request and nothing is bound: it acts on
+    /// whatever rows it selects, for any caller.
+    Request(String),
+    /// The SQL is not in a function (a `.sql` query file): its callers are not known.
+    Unknown,
+    /// The values come from the parameters of a trait method's impl (a repository trait):
+    /// calls through the trait are not followed, so its callers are not known.
+    Dispatched(String),
+    /// No client value reaches what picks the rows: bound values the server made or read
+    /// from the database, in functions no request value reaches (workers, schedulers, CLIs).
+    Server,
+}
+
+/// Who picks the rows of one SQL site's statements, from the values bound or spliced into it.
+pub fn site_rows(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    site: &crate::sql::SqlSite,
+) -> RowChoice {
+    let Some(function) = site.function else {
+        return RowChoice::Unknown;
+    };
+    let Some(rust) = &file.rust else {
+        return RowChoice::Unknown;
+    };
+    let Some(flow) = flow_of(file, function) else {
+        return RowChoice::Unknown;
+    };
+    let values: Vec<crate::span::Span> = site
+        .binds
+        .iter()
+        .copied()
+        .chain(site.text.holes().filter_map(|(_, e, _)| e))
+        .map(|e| rust.expr(e).span)
+        .collect();
+    let mut from_params = false;
+    for value in &values {
+        match value_choice(file, reach, function, *value) {
+            Some(ValueChoice::Client(path)) => return RowChoice::Client(path),
+            Some(ValueChoice::Server { param: true }) => from_params = true,
+            _ => {}
+        }
+    }
+    if from_params {
+        if let Some(t) = trait_of(rust, function) {
+            return RowChoice::Dispatched(t);
+        }
+    }
+    let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
+    if values.is_empty() && handles_request {
+        return RowChoice::Request(describe_fn(file, function));
+    }
+    RowChoice::Server
+}
+
+/// Who picks the rows of an ORM query in `function`: the flow analysis does not follow which
+/// values filter it, so the function's own client values decide.
+pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -> RowChoice {
+    let (Some(rust), Some(flow)) = (&file.rust, flow_of(file, function)) else {
+        return RowChoice::Unknown;
+    };
+    if let Some(path) = function_client_value(file, reach, function) {
+        return RowChoice::Client(path);
+    }
+    let takes_values = rust.function(function).params.iter().any(|p| {
+        !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
+    });
+    if takes_values {
+        if let Some(t) = trait_of(rust, function) {
+            return RowChoice::Dispatched(t);
+        }
+    }
+    if flow.trusted_param.is_some() {
+        return RowChoice::Request(describe_fn(file, function));
+    }
+    RowChoice::Server
+}
+
+/// The trait a method implements, when the function is in a trait `impl`.
+fn trait_of(rust: &crate::model::RustFile, function: FnId) -> Option<String> {
+    let owner = rust.function(function).owner.as_ref()?;
+    owner.trait_path.as_ref().map(|t| t.last().to_string())
+}
+
+/// What the flow analysis knows of one value used as SQL (a bind or a spliced value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueChoice {
+    /// A client-chosen value, along this path.
+    Client(ClientPath),
+    /// A checked input, or a parameter (`param`) no unchecked client value reaches.
+    Server { param: bool },
+}
+
+/// The value at `span` in `function`, when the flow analysis followed it there (`None` for
+/// values it does not track, such as rows read from the database).
+pub fn value_choice(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    span: crate::span::Span,
+) -> Option<ValueChoice> {
+    let flow = flow_of(file, function)?;
+    let mut found = None;
+    let uses = flow
+        .uses
+        .iter()
+        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText) && u.span == span);
+    for u in uses {
+        match u.origin {
+            Origin::Source(_) if !flow.is_checked(u.origin) => {
+                let input = flow
+                    .source(u.origin)
+                    .map_or_else(|| "a request value".into(), |s| s.describe());
+                return Some(ValueChoice::Client(ClientPath {
+                    input,
+                    functions: vec![describe_fn(file, function)],
+                }));
+            }
+            Origin::Param(i) => match reach.param(&file.source.rel_path, function, i) {
+                Some(path) => return Some(ValueChoice::Client(path.clone())),
+                None => found = Some(ValueChoice::Server { param: true }),
+            },
+            Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {
+                found = found.or(Some(ValueChoice::Server { param: false }))
+            }
+        }
+    }
+    found
+}
+
+/// A client value the function handles: an unchecked request input it reads, or a parameter a
+/// request path fills.
+pub fn function_client_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+) -> Option<ClientPath> {
+    let flow = flow_of(file, function)?;
+    let here = || vec![describe_fn(file, function)];
+    if let Some(s) = (0..flow.sources.len() as u32)
+        .map(Origin::Source)
+        .find(|o| !flow.is_checked(*o))
+        .and_then(|o| flow.source(o))
+    {
+        return Some(ClientPath {
+            input: s.describe(),
+            functions: here(),
+        });
+    }
+    let arity = file.rust.as_ref()?.function(function).params.len() as u32;
+    (0..arity).find_map(|i| reach.param(&file.source.rel_path, function, i).cloned())
+}
+
+fn flow_of(file: &AnalyzedFile, function: FnId) -> Option<&FnFlow> {
+    file.request_flows.iter().find(|f| f.function == function)
+}
