@@ -270,6 +270,8 @@ pub struct FlowIndex {
     /// Per workspace type, the fields some method of it checks: a value put into such a field
     /// (`OrgFromRoute { org_id }`, `ApiKeyForMerchant(merchant_id)`) is checked by the object.
     pub checked_fields: HashMap<String, Vec<String>>,
+    /// Workspace types with methods that take `self`.
+    pub object_types: HashSet<String>,
     /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
     /// it guards is not followed, so every handler is taken as guarded: a missed bug is
     /// cheaper than a linter that cries wolf on every handler of a layered app.
@@ -360,6 +362,9 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .map(|i| flow.self_fields[i as usize].clone())
                     .collect(),
             };
+            if let (Some(owner), true) = (&summary.owner, has_self) {
+                index.object_types.insert(owner.clone());
+            }
             if let Some(owner) = &summary.owner {
                 let fields = index.checked_fields.entry(owner.clone()).or_default();
                 for f in &summary.checked_fields {
@@ -1315,8 +1320,25 @@ impl<'a> Eval<'a> {
         let file = self.file;
         let span = file.expr(id).span;
         let mut vals = Vec::with_capacity(args.len());
-        for a in args {
+        let wrapper = match &file.expr(func).kind {
+            ExprKind::Path(p) => self.index.object_types.contains(p.last()).then(|| p.last()),
+            _ => None,
+        };
+        for (i, a) in args.iter().enumerate() {
+            let before = self.flow.checks.len();
             vals.push(self.eval(*a));
+            // `Wrapper(OrgFromRoute(org_id))`: the inner object checks the tenant only when
+            // it runs, and a wrapper that does not check its field may authenticate otherwise.
+            if let Some(w) = wrapper {
+                let delegates = self
+                    .index
+                    .checked_fields
+                    .get(w)
+                    .is_some_and(|fs| fs.iter().any(|f| *f == i.to_string()));
+                if !delegates {
+                    self.flow.checks.truncate(before);
+                }
+            }
         }
         let ExprKind::Path(path) = &file.expr(func).kind else {
             self.eval(func);

@@ -281,6 +281,8 @@ struct Defs {
     trait_methods: HashMap<(String, String), Vec<FnRef>>,
     /// Methods that take `self` by name, with their arity (`self` not counted).
     by_method_name: HashMap<String, Vec<(FnRef, usize)>>,
+    /// Types with an `impl` block in the workspace.
+    impl_types: HashSet<String>,
     /// Field types of the workspace's structs by (struct, field).
     fields: HashMap<(String, String), Ty>,
     /// Each file's crate and module path.
@@ -295,6 +297,7 @@ impl Defs {
             methods: HashMap::new(),
             trait_methods: HashMap::new(),
             by_method_name: HashMap::new(),
+            impl_types: HashSet::new(),
             fields: HashMap::new(),
             modules: Vec::new(),
         };
@@ -321,6 +324,7 @@ impl Defs {
                     }
                     Some(owner) => {
                         let ty = owner.self_ty.name().to_string();
+                        d.impl_types.insert(ty.clone());
                         path.push(ty.clone());
                         d.methods
                             .entry((ty, f.name.name.clone()))
@@ -349,7 +353,7 @@ impl Defs {
     }
 
     fn is_workspace_type(&self, name: &str) -> bool {
-        self.methods.keys().any(|(t, _)| t == name)
+        self.impl_types.contains(name)
     }
 }
 
@@ -386,6 +390,9 @@ struct FileCx<'a> {
     file_index: usize,
     file: &'a RustFile,
     defs: &'a Defs,
+    /// Per function, the types its parameters and `let`s declare or construct (the last
+    /// binding of a name wins), computed on first use.
+    locals: std::cell::RefCell<HashMap<FnId, std::rc::Rc<HashMap<String, ReceiverTy>>>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -394,6 +401,7 @@ impl<'a> FileCx<'a> {
             file_index,
             file: files[file_index].1,
             defs,
+            locals: Default::default(),
         }
     }
 
@@ -433,7 +441,9 @@ impl<'a> FileCx<'a> {
         let mut out = Vec::new();
         for u in self.file.uses.iter().filter(|_| depth > 0) {
             if u.glob {
-                if segs.len() == 1 {
+                // Only the written path looks into glob imports, not the leaves it follows:
+                // otherwise every glob would be tried under every other.
+                if segs.len() == 1 && depth == MAX_USE_CHAIN {
                     for base in self.expansions_within(&u.path, depth - 1) {
                         out.push(join(&base, segs));
                     }
@@ -573,8 +583,7 @@ impl<'a> FileCx<'a> {
                 f.owner.as_ref().map(|o| ReceiverTy::of(&o.self_ty))?
             }
             ExprKind::Path(p) if p.segments.len() == 1 => {
-                let name = p.last();
-                self.local_type(f, name)
+                self.local_types(caller.func).get(p.last()).cloned()
             }
             ExprKind::Field { base, member } => {
                 let ExprKind::Path(b) = &self.file.expr(self.file.strip(*base)).kind else {
@@ -591,37 +600,40 @@ impl<'a> FileCx<'a> {
         }
     }
 
-    /// The declared or constructed type of a parameter or local of `f` named `name`.
-    fn local_type(&self, f: &Function, name: &str) -> Option<ReceiverTy> {
-        let mut found = None;
+    /// The declared or constructed types of the parameters and locals of a function.
+    fn local_types(&self, func: FnId) -> std::rc::Rc<HashMap<String, ReceiverTy>> {
+        if let Some(known) = self.locals.borrow().get(&func) {
+            return known.clone();
+        }
+        let f = self.file.function(func);
+        let mut types = HashMap::new();
         for p in &f.params {
             let mut names = Vec::new();
             self.file.bindings(p.pat, &mut names);
-            if names.len() == 1 && names[0].0 == name {
-                found = ReceiverTy::of(&p.ty);
+            if let ([(name, _)], Some(ty)) = (names.as_slice(), ReceiverTy::of(&p.ty)) {
+                types.insert(name.clone(), ty);
             }
         }
+        let mut annotated: HashMap<PatId, &Ty> = HashMap::new();
+        visit_let_types(&f.body, &mut |p, t| {
+            annotated.insert(p, t);
+        });
         crate::flow::visit_lets(self.file, &f.body, &mut |pat, init, _| {
-            let PatKind::Ident { name: n, .. } = &self.file.pat(pat).kind else {
+            let PatKind::Ident { name, .. } = &self.file.pat(pat).kind else {
                 return;
             };
-            if n != name {
-                return;
-            }
-            let from_init = init.and_then(|i| self.constructed_type(i));
-            found = self.let_type(pat, f).or(from_init);
+            let ty = annotated
+                .get(&pat)
+                .and_then(|t| ReceiverTy::of(t))
+                .or_else(|| init.and_then(|i| self.constructed_type(i)));
+            match ty {
+                Some(ty) => types.insert(name.clone(), ty),
+                None => types.remove(name),
+            };
         });
-        found
-    }
-
-    fn let_type(&self, pat: PatId, f: &Function) -> Option<ReceiverTy> {
-        let mut ty = None;
-        visit_let_types(&f.body, &mut |p, t| {
-            if p == pat {
-                ty = ReceiverTy::of(t);
-            }
-        });
-        ty
+        let types = std::rc::Rc::new(types);
+        self.locals.borrow_mut().insert(func, types.clone());
+        types
     }
 
     /// `Type::new(..)`, `Type::connect(..)?`, `Type { .. }`: a value of `Type` (a constructor
@@ -647,7 +659,7 @@ impl<'a> FileCx<'a> {
     }
 }
 
-fn visit_let_types(block: &Block, f: &mut dyn FnMut(PatId, &Ty)) {
+fn visit_let_types<'b>(block: &'b Block, f: &mut dyn FnMut(PatId, &'b Ty)) {
     for stmt in &block.stmts {
         if let Stmt::Let {
             pat, ty: Some(t), ..
@@ -659,7 +671,7 @@ fn visit_let_types(block: &Block, f: &mut dyn FnMut(PatId, &Ty)) {
 }
 
 /// What a receiver's type tells about which method runs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum ReceiverTy {
     Named(String),
     Trait(String),

@@ -4,9 +4,11 @@
 use lint_core::rule::RuleContext;
 use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
 
-/// Precision assumptions, each off unless the configuration switches it on. Each trades
-/// recall for quiet: the fixture `fixtures/tenant-from-request/assumptions/` shows the bug
-/// each one hides.
+/// Precision assumptions. Each trades recall for quiet: the fixture
+/// `fixtures/tenant-from-request/assumptions/` shows the bug each one hides. The first two are
+/// off unless configured; the third is on by default (`= false` switches it off), because
+/// without it every handler behind a workspace-in-path authentication extractor whose check
+/// is not followed yet (a token looked up together with the path's workspace) is reported.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Assumptions {
     /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
@@ -34,7 +36,7 @@ impl Assumptions {
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
             calls_with_identity: cx.bool_option(calls, false),
-            identity_extractors_reading_path: cx.bool_option(path, false),
+            identity_extractors_reading_path: cx.bool_option(path, true),
         }
     }
 }

@@ -83,14 +83,15 @@ declare_rule! {
     /// - `tenant-headers`: header names that carry the tenant, beside the `tenant-columns`
     ///   vocabulary (`tenant_id` also matches `tenantId`, `X-Tenant-Id`).
     ///
-    /// Rule options (`[rules.tenant-from-request]`), precision assumptions that are off by
-    /// default because each hides real bugs (`fixtures/tenant-from-request/assumptions/`):
+    /// Rule options (`[rules.tenant-from-request]`), precision assumptions that each hide real
+    /// bugs (`fixtures/tenant-from-request/assumptions/`); the first two are off by default:
     /// - `trust-any-route-layer = true`: a verifying extractor installed as a route layer
     ///   anywhere clears URL tenants of every handler, not only of the routes registered with it.
     /// - `trust-calls-with-identity = true`: passing the tenant to any call together with a
     ///   value of the verified identity counts as a check, whatever the callee does.
-    /// - `trust-identity-extractors-reading-path = true`: an authentication extractor that reads
-    ///   the request path is taken to verify the tenant named there.
+    /// - `trust-identity-extractors-reading-path` (on by default; `= false` to switch off): an
+    ///   authentication extractor that reads the request path is taken to verify the tenant
+    ///   named there, though its check is not seen.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
