@@ -1,7 +1,7 @@
 //! `tenantlint.toml` and `[workspace.metadata.tenantlint]`: loading, validation with spans, and
 //! the effective per-file rule levels.
 
-use crate::rule::Level;
+use crate::semantic::level::Level;
 use crate::span::Span;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};

@@ -42,7 +42,7 @@ pub fn discover(
                     let lintable = p.extension().is_some_and(|x| x == "rs" || x == "sql");
                     if lintable
                         && e.file_type().is_some_and(|t| t.is_file())
-                        && !config.is_excluded(&crate::engine::rel_path(root, p))
+                        && !config.is_excluded(&crate::syntax::source::rel_path(root, p))
                     {
                         files.push(p.to_path_buf());
                     }

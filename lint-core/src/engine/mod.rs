@@ -6,11 +6,14 @@ pub mod config;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine_rules;
+pub mod report;
 pub mod rule;
 pub mod suppress;
 
 pub use crate::facts::workspace::{AnalyzedFile, Workspace};
 pub use crate::semantic::vocab::to_snake;
+pub use crate::syntax::source::rel_path;
+pub use report::{Report, Summary};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
@@ -23,7 +26,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Files above this size are reported and skipped: generated blobs, not code to review.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -42,69 +45,6 @@ pub struct LintOptions {
     pub inline_suppressions: bool,
     /// Run only these rules (the fixture harness runs one rule per fixture folder).
     pub only_rules: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub files: usize,
-    pub rust_files: usize,
-    pub sql_files: usize,
-    /// SQL statements parsed and analysed.
-    pub sql_statements: usize,
-    /// Statements built at run time (with spliced values) among those analysed.
-    pub sql_dynamic: usize,
-    /// SQL sinks whose text is not known statically, so not analysed.
-    pub sql_unresolved: usize,
-    /// Statements sqlparser rejected.
-    pub sql_unparsable: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-    /// Findings silenced by a `tenantlint: allow(...)` comment.
-    pub suppressed: usize,
-    /// Findings silenced by the `--baseline` file.
-    pub baselined: usize,
-    /// Baseline entries that matched no finding (`--baseline-strict` fails on them).
-    pub stale_baseline: usize,
-    /// Findings left out because their line did not change since the `--diff` revision.
-    pub outside_diff: usize,
-    #[serde(skip)]
-    pub elapsed: Duration,
-}
-
-pub struct Report {
-    pub root: PathBuf,
-    pub diagnostics: Vec<Diagnostic>,
-    pub summary: Summary,
-    pub workspace: Workspace,
-}
-
-impl Report {
-    pub fn has_errors(&self) -> bool {
-        self.summary.errors > 0
-    }
-
-    /// The findings nothing suppressed: what fails a run and what most formats list.
-    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| !d.is_suppressed())
-    }
-
-    /// Counts the findings by severity and by what suppressed them.
-    pub fn recount(&mut self) {
-        let s = &mut self.summary;
-        (s.errors, s.warnings, s.notes, s.suppressed, s.baselined) = (0, 0, 0, 0, 0);
-        for d in &self.diagnostics {
-            match d.suppressed.as_ref().map(|s| s.kind) {
-                Some(SuppressionKind::InSource) => s.suppressed += 1,
-                Some(SuppressionKind::Baseline) => s.baselined += 1,
-                None => match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                    Severity::Note => s.notes += 1,
-                },
-            }
-        }
-    }
 }
 
 /// Every rule the engine knows: the engine's own diagnostics, then the catalog.
@@ -374,12 +314,6 @@ fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
         help: Some("the file was skipped; the other files were linted".into()),
         suppressed: None,
     })
-}
-
-pub fn rel_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 /// `.sql` files are read in the configured dialect (PostgreSQL by default).

@@ -1,80 +1,18 @@
 //! The rule contract: metadata declared beside the code, and a check over one file's facts.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Severity};
 use crate::engine::{AnalyzedFile, Workspace};
-use serde::{Deserialize, Serialize};
-
-/// A configured level, clippy style.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Allow,
-    /// Reported as information; never fails a run. The default of `sql-parse-error`.
-    Note,
-    Warn,
-    Deny,
-}
+pub use crate::semantic::level::{Category, Level};
+use serde::Serialize;
 
 impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "allow" => Some(Level::Allow),
-            "note" => Some(Level::Note),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Note => "note",
-            Level::Warn => "warn",
-            Level::Deny => "deny",
-        }
-    }
-
-    pub fn severity(self) -> Option<crate::diagnostic::Severity> {
-        use crate::diagnostic::Severity;
+    /// The severity a finding gets at this level; `None` when the rule is off.
+    pub fn severity(self) -> Option<Severity> {
         match self {
             Level::Allow => None,
             Level::Note => Some(Severity::Note),
             Level::Warn => Some(Severity::Warning),
             Level::Deny => Some(Severity::Error),
-        }
-    }
-}
-
-/// What kind of problem a rule finds; the category sets the default level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// One tenant's data reaches another: deny.
-    Isolation,
-    /// Defense in depth and hygiene the cheat sheet asks for: warn.
-    Hardening,
-    /// The analysis itself could not look at something: warn.
-    Engine,
-    /// Informational findings about the analysis: note.
-    Info,
-}
-
-impl Category {
-    pub fn default_level(self) -> Level {
-        match self {
-            Category::Isolation => Level::Deny,
-            Category::Hardening | Category::Engine => Level::Warn,
-            Category::Info => Level::Note,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Isolation => "isolation",
-            Category::Hardening => "hardening",
-            Category::Engine => "engine",
-            Category::Info => "info",
         }
     }
 }

@@ -2,7 +2,7 @@
 //! still sees the whole workspace (a query's schema and consts live in unchanged files); only
 //! the report is narrowed. Git runs locally through the `git` command: no network.
 
-use crate::engine::Report;
+use crate::engine::report::Report;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;

@@ -3,5 +3,6 @@
 //! Imports only `syntax`.
 
 pub mod bindings;
+pub mod level;
 pub mod test_code;
 pub mod vocab;
