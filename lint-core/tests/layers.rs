@@ -31,13 +31,6 @@ const REMAINING_UPWARD: &[(&str, &str, &str)] = &[
     ("facts/sql_sites.rs", "engine", CONFIG),
     ("facts/taint.rs", "engine", CONFIG),
     ("facts/workspace.rs", "engine", CONFIG),
-    // `is_test_code` takes an `AnalyzedFile` (now facts/workspace.rs); it needs only the file's
-    // source and model, so the next phase passes those instead.
-    (
-        "semantic/test_code.rs",
-        "facts",
-        "takes facts::workspace::AnalyzedFile",
-    ),
 ];
 
 const CONFIG: &str = "reads engine::config";

@@ -33,6 +33,11 @@ impl AnalyzedFile {
     pub fn is_migration(&self) -> bool {
         self.sql_sites.iter().any(SqlSite::is_migration)
     }
+
+    /// Whether the file, or `function` in it, is test code (`semantic::test_code`).
+    pub fn is_test_code(&self, function: Option<crate::ir::FnId>) -> bool {
+        crate::semantic::test_code::is_test_code(&self.source, self.rust.as_ref(), function)
+    }
 }
 
 /// What every rule may ask about the whole workspace.

@@ -148,7 +148,7 @@ impl Rule for QueryMissingTenantFilter {
         for site in file
             .sql_sites
             .iter()
-            .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+            .filter(|s| !file.is_test_code(s.function))
             // A migration file the code applies itself (`include_str!("../migrations/x.sql")`).
             .filter(|s| !s.text.includes_migration)
         {
@@ -219,7 +219,7 @@ fn check_orm_queries(cx: &RuleContext<'_>, accept: &dyn Fn(&str) -> bool) -> Vec
     lint_core::orm::check_file(file, cx.workspace)
         .into_iter()
         .filter(|i| !accept(&i.table))
-        .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
+        .filter(|i| !file.is_test_code(rust.function_at(i.span.start)))
         .map(|i| match i.kind {
             OrmIssueKind::Unscoped => Finding::new(
                 format!(

@@ -61,7 +61,7 @@ impl Rule for SqlBuiltWithFormat {
         for site in analyzed
             .sql_sites
             .iter()
-            .filter(|s| !lint_core::test_code::is_test_code(analyzed, s.function))
+            .filter(|s| !analyzed.is_test_code(s.function))
         {
             for (piece, expr, span) in site.text.holes() {
                 if is_placeholder_number(site, piece.start) {
