@@ -5,8 +5,8 @@
 //! types and members carry the verified identity, and which calls check a tenant against it.
 //! [`crate::taint`] uses these facts to follow the values through function bodies.
 
-use crate::config::Config;
 use crate::ir::{Attr, Function, Ty};
+use crate::semantic::settings::Config;
 
 /// Where in the request a client-controlled value was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

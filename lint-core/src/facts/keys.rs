@@ -2090,7 +2090,7 @@ mod tests {
     fn workspace() -> Workspace {
         Workspace::new(
             std::path::PathBuf::new(),
-            crate::config::Config::default(),
+            crate::semantic::settings::Config::default(),
             crate::schema::Schema::default(),
         )
     }

@@ -1673,8 +1673,8 @@ fn implements_std_trait(f: &Function) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::schema::Schema;
+    use crate::semantic::settings::Config;
     use crate::source::{FileKind, SourceFile};
     use std::path::PathBuf;
     use std::sync::Arc;

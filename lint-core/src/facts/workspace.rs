@@ -1,9 +1,9 @@
 //! The workspace index every rule and fact may read, and one analysed file. Built by the
 //! engine's pipeline; it lives below the engine so the facts can take it without importing it.
 
-use crate::config::Config;
 use crate::facts::schema::Schema;
 use crate::facts::sql::SqlSite;
+use crate::semantic::settings::Config;
 use crate::syntax::model::RustFile;
 use crate::syntax::source::SourceFile;
 use crate::syntax::span::Span;
@@ -109,7 +109,7 @@ impl Workspace {
             .config
             .tenant_tables
             .iter()
-            .any(|t| crate::config::table_name_eq(t, name))
+            .any(|t| crate::semantic::settings::table_name_eq(t, name))
         {
             return true;
         }
@@ -138,7 +138,10 @@ impl Workspace {
             })
             .collect();
         for t in &self.config.tenant_tables {
-            if !out.iter().any(|(n, _)| crate::config::table_name_eq(n, t)) {
+            if !out
+                .iter()
+                .any(|(n, _)| crate::semantic::settings::table_name_eq(n, t))
+            {
                 out.push((t.clone(), "tenant-tables in the configuration".into()));
             }
         }

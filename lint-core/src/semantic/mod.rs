@@ -4,5 +4,6 @@
 
 pub mod bindings;
 pub mod level;
+pub mod settings;
 pub mod test_code;
 pub mod vocab;

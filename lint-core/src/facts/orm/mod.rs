@@ -11,10 +11,10 @@ pub mod diesel;
 pub mod schema;
 pub mod sea_orm;
 
-use crate::config::Config;
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::settings::Config;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 

@@ -4,10 +4,10 @@
 //! inserts.
 
 use super::{intersect, snake, unroll, variable_builds, Atom, Dsl, Instance, Join, Query};
-use crate::config::Config;
 use crate::facts::workspace::Workspace;
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::settings::Config;
 use std::collections::HashSet;
 
 /// Methods that send a sea-orm query.
