@@ -17,6 +17,7 @@ pub use report::{Report, Summary};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
+use crate::facts::passes::{Computed, Fact};
 use crate::rule::{Level, Rule, RuleContext, RuleMeta};
 use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
@@ -210,32 +211,23 @@ fn check_all(
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
     let mut schema = Schema::from_migrations(migrations);
-    let orm = crate::orm::OrmIndex::build(&files, &config);
+    let orm = crate::orm::OrmIndex::build_tables(&files);
     orm.extend_schema(&mut schema);
+    let needs = needed_facts(&files, &config, rules, only_rules.as_deref());
     let mut workspace = Workspace::new(root.clone(), config, schema);
-    workspace.orm = orm;
     workspace.consts = collect_consts(&files);
-    workspace.credential_types = crate::logging::CredentialTypes::build(
-        files.iter().filter_map(|f| f.rust.as_ref()),
-        &workspace.config.secret_names,
-    );
-    workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
-
+    workspace.orm = Computed::skipped(orm);
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
             let extracted = crate::sql_sites::extract(&f.source, rust, &workspace);
             f.sql_sites = extracted.sites;
             f.unresolved_sql = extracted.unresolved;
             f.unreadable_sql = extracted.unreadable;
-            f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
-    let (flow_index, flows) = crate::taint::analyze(&files, &workspace);
-    workspace.flow_index = flow_index;
-    for (f, flow) in files.iter_mut().zip(flows) {
-        f.request_flows = flow;
+    for fact in Fact::ALL.into_iter().filter(|f| needs.contains(f)) {
+        run_pass(fact, &mut files, &mut workspace);
     }
-
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());
     let per_file: Vec<Vec<Diagnostic>> = files
@@ -292,6 +284,77 @@ fn check_all(
     };
     report.recount();
     report
+}
+
+/// The facts the rules that run somewhere in this workspace declare they need.
+fn needed_facts(
+    files: &[AnalyzedFile],
+    config: &Config,
+    rules: &[&dyn Rule],
+    only: Option<&[String]>,
+) -> Vec<Fact> {
+    let runs = |meta: &RuleMeta| {
+        only.is_none_or(|o| o.iter().any(|r| r == meta.id))
+            && files.iter().any(|f| {
+                config
+                    .rule_setting(meta.id, &f.source.rel_path)
+                    .level
+                    .unwrap_or(meta.default_level())
+                    != Level::Allow
+            })
+    };
+    let mut needs: Vec<Fact> = Vec::new();
+    for meta in rules.iter().map(|r| r.meta()).filter(|m| runs(m)) {
+        needs.extend(
+            meta.needs
+                .iter()
+                .filter(|f| !needs.contains(f))
+                .collect::<Vec<_>>(),
+        );
+    }
+    needs
+}
+
+/// Computes one fact into the workspace and its files.
+fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
+    match fact {
+        Fact::OrmQueries => {
+            let mut orm = std::mem::take(&mut workspace.orm).into_value();
+            orm.add_scoping_helpers(files, &workspace.config);
+            workspace.orm = Computed::new(orm);
+        }
+        Fact::Logging => {
+            workspace.credential_types = Computed::new(crate::logging::CredentialTypes::build(
+                files.iter().filter_map(|f| f.rust.as_ref()),
+                &workspace.config.secret_names,
+            ));
+            files.par_iter_mut().for_each(|f| {
+                let facts = f
+                    .rust
+                    .as_ref()
+                    .map(|r| crate::logging::collect(r, &f.source.text));
+                f.logging = Computed::new(facts.unwrap_or_default());
+            });
+        }
+        Fact::KeySinks => {
+            workspace.keys = Computed::new(crate::keys::KeyIndex::build(files, workspace));
+            let ws = &*workspace;
+            files.par_iter_mut().for_each(|f| {
+                let sinks = f
+                    .rust
+                    .as_ref()
+                    .map(|r| crate::keys::extract(r, &f.sql_sites, ws));
+                f.key_sinks = Computed::new(sinks.unwrap_or_default());
+            });
+        }
+        Fact::RequestFlows => {
+            let (flow_index, flows) = crate::taint::analyze(files, workspace);
+            workspace.flow_index = Computed::new(flow_index);
+            for (f, flow) in files.iter_mut().zip(flows) {
+                f.request_flows = Computed::new(flow);
+            }
+        }
+    }
 }
 
 fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
@@ -377,8 +440,8 @@ fn analyze_text(
             sql_sites: vec![site],
             unresolved_sql: 0,
             logging: Default::default(),
-            key_sinks: Vec::new(),
-            request_flows: Vec::new(),
+            key_sinks: Default::default(),
+            request_flows: Default::default(),
             unreadable_sql: Vec::new(),
         });
     }
@@ -386,13 +449,13 @@ fn analyze_text(
     let rust = crate::parse::parse_rust(&source.text);
     match rust {
         Ok(rust) => Ok(AnalyzedFile {
-            logging: crate::logging::collect(&rust, &source.text),
+            logging: Default::default(),
             source,
             rust: Some(rust),
             sql_sites: Vec::new(),
             unresolved_sql: 0,
-            key_sinks: Vec::new(),
-            request_flows: Vec::new(),
+            key_sinks: Default::default(),
+            request_flows: Default::default(),
             unreadable_sql: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {

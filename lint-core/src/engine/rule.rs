@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::engine::{AnalyzedFile, Workspace};
+pub use crate::facts::passes::Fact;
 pub use crate::semantic::level::{Category, Level};
 use serde::Serialize;
 
@@ -35,6 +36,9 @@ pub struct RuleMeta {
     pub precision: Option<&'static str>,
     /// GitHub's security severity, "0.1" to "10.0" (9+ critical, 7+ high, 4+ medium).
     pub security_severity: Option<&'static str>,
+    /// The facts the check reads beyond the always-computed ones; the pipeline computes these
+    /// for the enabled rules only.
+    pub needs: &'static [Fact],
 }
 
 impl RuleMeta {
@@ -132,7 +136,7 @@ impl<'a> RuleContext<'a> {
 ///         summary: "tenant context set for the whole pooled connection",
 ///         cheat_sheet: "Database Security",
 ///         // optional, in this order: options: ["key"], cwe: 488, precision: "high",
-///         // security_severity: "8.1"
+///         // security_severity: "8.1", needs: [KeySinks, RequestFlows]
 ///     }
 /// }
 /// ```
@@ -149,6 +153,7 @@ macro_rules! declare_rule {
             $(, cwe: $cwe:literal)?
             $(, precision: $precision:literal)?
             $(, security_severity: $security_severity:literal)?
+            $(, needs: [$($need:ident),* $(,)?])?
             $(,)?
         }
     ) => {
@@ -166,6 +171,7 @@ macro_rules! declare_rule {
                 cwe: $crate::__optional!($($cwe)?),
                 precision: $crate::__optional!($($precision)?),
                 security_severity: $crate::__optional!($($security_severity)?),
+                needs: &[$($($crate::rule::Fact::$need),*)?],
             };
         }
     };

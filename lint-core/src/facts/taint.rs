@@ -1696,9 +1696,9 @@ mod tests {
             sql_sites: extracted.sites,
             unresolved_sql: extracted.unresolved,
             unreadable_sql: extracted.unreadable,
-            request_flows: Vec::new(),
+            request_flows: Default::default(),
             logging: Default::default(),
-            key_sinks: Vec::new(),
+            key_sinks: Default::default(),
         };
         let (_, mut all) = analyze(std::slice::from_ref(&file), &ws);
         let rust = file.rust.as_ref().expect("parsed");

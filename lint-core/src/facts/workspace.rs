@@ -1,6 +1,7 @@
 //! The workspace index every rule and fact may read, and one analysed file. Built by the
 //! engine's pipeline; it lives below the engine so the facts can take it without importing it.
 
+use crate::facts::passes::Computed;
 use crate::facts::schema::Schema;
 use crate::facts::sql::SqlSite;
 use crate::semantic::settings::Config;
@@ -20,11 +21,11 @@ pub struct AnalyzedFile {
     /// SQL sinks whose text could not be known statically (a parameter, a call result).
     pub unresolved_sql: usize,
     /// Log, tracing and print calls with the values they record; `#[instrument]`s.
-    pub logging: crate::logging::LogFacts,
+    pub logging: Computed<crate::logging::LogFacts>,
     /// Keys and paths handed to caches and storage.
-    pub key_sinks: Vec<crate::keys::KeySink>,
+    pub key_sinks: Computed<Vec<crate::keys::KeySink>>,
     /// Per function: the request-derived values and where they flow.
-    pub request_flows: Vec<crate::taint::FnFlow>,
+    pub request_flows: Computed<Vec<crate::taint::FnFlow>>,
     /// SQL files named by `query_file!` that cannot be read: the path argument and why.
     pub unreadable_sql: Vec<(Span, String)>,
 }
@@ -50,13 +51,14 @@ pub struct Workspace {
     pub(crate) consts: HashMap<String, Option<String>>,
     vocabulary: Vec<String>,
     /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
-    pub credential_types: crate::logging::CredentialTypes,
+    pub credential_types: Computed<crate::logging::CredentialTypes>,
     /// Clients, path fields and key-building helpers across the workspace.
-    pub keys: crate::keys::KeyIndex,
+    pub keys: Computed<crate::keys::KeyIndex>,
     /// Summaries of the workspace's functions and extractors for request-value flow.
-    pub flow_index: crate::taint::FlowIndex,
-    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
-    pub orm: crate::orm::OrmIndex,
+    pub flow_index: Computed<crate::taint::FlowIndex>,
+    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers;
+    /// the helpers only when a rule needs `Fact::OrmQueries`.
+    pub orm: Computed<crate::orm::OrmIndex>,
 }
 
 impl Workspace {
@@ -76,7 +78,7 @@ impl Workspace {
             vocabulary,
             credential_types: Default::default(),
             keys: Default::default(),
-            flow_index: crate::taint::FlowIndex::default(),
+            flow_index: Default::default(),
             orm: Default::default(),
         }
     }

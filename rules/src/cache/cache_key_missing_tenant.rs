@@ -48,6 +48,7 @@ declare_rule! {
         cwe: 639,
         precision: "high",
         security_severity: "7.5",
+        needs: [KeySinks],
     }
 }
 
