@@ -171,7 +171,8 @@ pub fn is_trusted_type(ty: &Ty, config: &Config) -> bool {
         return true;
     }
     // `Option<Claims>`, `Data<Session>`: the wrapper does not change where the value came from.
-    if matches!(name, "Option" | "Data" | "State" | "Arc" | "ReqData") {
+    let server_wrapper = crate::knowledge::wrappers::SERVER_VALUE_WRAPPERS.contains(&name);
+    if name != "Extension" && (crate::semantic::types::is_std_holder(name) || server_wrapper) {
         return ty.args().iter().any(|t| is_trusted_type(t, config));
     }
     if name == "Extension" {

@@ -6,4 +6,5 @@ pub mod bindings;
 pub mod level;
 pub mod settings;
 pub mod test_code;
+pub mod types;
 pub mod vocab;
