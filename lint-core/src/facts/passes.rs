@@ -21,14 +21,25 @@ pub enum Fact {
 }
 
 impl Fact {
-    /// The passes in the order the pipeline runs them. None reads another today; a pass that
-    /// comes to depend on one goes after it here, and the read check below catches a wrong order.
+    /// The passes in the order the pipeline runs them: each after the passes it reads (see
+    /// [`Fact::with_inputs`]); the read check below catches a wrong order.
     pub const ALL: [Fact; 4] = [
         Fact::OrmQueries,
         Fact::Logging,
         Fact::KeySinks,
         Fact::RequestFlows,
     ];
+
+    /// The fact and the facts its pass reads: request flows follow values into cache and
+    /// storage keys, so they need the key sinks.
+    pub fn with_inputs(self) -> &'static [Fact] {
+        match self {
+            Fact::RequestFlows => &[Fact::KeySinks, Fact::RequestFlows],
+            Fact::KeySinks => &[Fact::KeySinks],
+            Fact::Logging => &[Fact::Logging],
+            Fact::OrmQueries => &[Fact::OrmQueries],
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,6 +103,16 @@ impl<'a, T> IntoIterator for &'a Computed<Vec<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passes_run_after_their_inputs() {
+        let at = |f: &Fact| Fact::ALL.iter().position(|x| x == f).unwrap();
+        for fact in Fact::ALL {
+            for input in fact.with_inputs() {
+                assert!(at(input) <= at(&fact), "{:?} before {:?}", input, fact);
+            }
+        }
+    }
 
     #[test]
     fn a_computed_value_reads_through() {

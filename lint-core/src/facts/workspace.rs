@@ -59,6 +59,10 @@ pub struct Workspace {
     /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers;
     /// the helpers only when a rule needs `Fact::OrmQueries`.
     pub orm: Computed<crate::orm::OrmIndex>,
+    /// Which workspace function each call can reach, and where requests enter (file indexes
+    /// are those of the analyzed files).
+    /// Built with the request flows (`Fact::RequestFlows`).
+    pub call_graph: Computed<crate::semantic::callgraph::CallGraph>,
 }
 
 impl Workspace {
@@ -80,6 +84,7 @@ impl Workspace {
             keys: Default::default(),
             flow_index: Default::default(),
             orm: Default::default(),
+            call_graph: Default::default(),
         }
     }
 

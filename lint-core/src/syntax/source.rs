@@ -65,6 +65,8 @@ impl SourceFile {
 /// is not under `root`.
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = crate::syntax::safe_read::display_path(rel);
+    #[cfg(windows)]
+    let s = s.replace('\\', "/");
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
