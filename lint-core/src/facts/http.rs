@@ -479,9 +479,11 @@ mod tests {
 
     #[test]
     fn configured_trusted_and_verifiers() {
-        let mut c = Config::default();
-        c.trusted_sources = vec!["ApiAuthed".into()];
-        c.tenant_verifiers = vec!["require_is_writer".into()];
+        let c = Config {
+            trusted_sources: vec!["ApiAuthed".into()],
+            tenant_verifiers: vec!["require_is_writer".into()],
+            ..Config::default()
+        };
         assert!(is_trusted_type(&ty(&["ApiAuthed"], vec![]), &c));
         assert!(is_verifier_name(&["require_is_writer".into()], &c));
         assert!(is_verifier_name(&["Org".into(), "is_member".into()], &c));

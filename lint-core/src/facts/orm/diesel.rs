@@ -788,8 +788,10 @@ mod tests {
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let mut config = crate::semantic::settings::Config::default();
-        config.tenant_columns = vec!["org_uuid".into()];
+        let config = crate::semantic::settings::Config {
+            tenant_columns: vec!["org_uuid".into()],
+            ..Default::default()
+        };
         let helpers: Vec<_> = scoping_helpers(&rust, &tables, &config)
             .into_iter()
             .filter_map(|(name, h)| Some((name, h?)))
