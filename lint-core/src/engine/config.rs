@@ -1,24 +1,16 @@
-//! `tenantlint.toml` and `[workspace.metadata.tenantlint]`: loading, validation with spans, and
-//! the effective per-file rule levels.
+//! `tenantlint.toml` and `[workspace.metadata.tenantlint]`: loading and validation with spans.
+//! The typed model it fills is `semantic/settings.rs`, re-exported here.
 
-use crate::rule::Level;
+use crate::semantic::level::Level;
+pub use crate::semantic::settings::{
+    table_name_eq, Config, ConfigSource, Override, RuleSetting, SqlDialect,
+};
 use crate::span::Span;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
-
-/// The SQL dialect embedded statements are parsed with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SqlDialect {
-    #[default]
-    Postgres,
-    Mysql,
-    Sqlite,
-    Generic,
-}
 
 /// The configuration as written: every key, kebab-case, nothing unknown.
 #[derive(Debug, Default, Deserialize)]
@@ -63,76 +55,6 @@ struct RawOverride {
     files: Vec<Spanned<String>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRuleSetting>>,
-}
-
-/// What the configuration says about one rule.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct RuleSetting {
-    pub level: Option<Level>,
-    /// Rule-specific options (`trust-rls = true`), validated by the rule's declaration.
-    pub options: toml::Table,
-}
-
-#[derive(Debug, Clone)]
-pub struct Override {
-    pub files: Vec<String>,
-    matcher: GlobSet,
-    pub rules: BTreeMap<String, RuleSetting>,
-}
-
-/// Where a configuration came from, kept for error spans and `cargo tenantlint config`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigSource {
-    pub path: PathBuf,
-    /// `tenantlint.toml`, or the Cargo.toml table it was read from.
-    pub table: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub source: Option<ConfigSource>,
-    pub tenant_columns: Vec<String>,
-    pub tenant_aliases: Vec<String>,
-    pub tenant_tables: Vec<String>,
-    pub global_tables: Vec<String>,
-    pub tenant_headers: Vec<String>,
-    /// Extra binding, field and header names whose values are credentials.
-    pub secret_names: Vec<String>,
-    /// Functions, methods and extractor types that check a client-supplied tenant against the
-    /// authenticated principal (membership or authorization checks), by name or path.
-    pub tenant_verifiers: Vec<String>,
-    /// Extractor types, methods and fields whose values come from the verified identity, added
-    /// to the built-in names (claims, sessions, authenticated users, middleware extensions).
-    pub trusted_sources: Vec<String>,
-    pub exclude: Vec<String>,
-    exclude_matcher: GlobSet,
-    pub sql_dialect: Option<SqlDialect>,
-    /// Object-key and path prefixes shared by every tenant on purpose (`public/`).
-    pub shared_storage_prefixes: Vec<String>,
-    pub rules: BTreeMap<String, RuleSetting>,
-    pub overrides: Vec<Override>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            source: None,
-            tenant_columns: vec!["tenant_id".into()],
-            tenant_aliases: Vec::new(),
-            tenant_tables: Vec::new(),
-            global_tables: Vec::new(),
-            tenant_headers: Vec::new(),
-            secret_names: Vec::new(),
-            tenant_verifiers: Vec::new(),
-            trusted_sources: Vec::new(),
-            exclude: Vec::new(),
-            exclude_matcher: GlobSet::empty(),
-            sql_dialect: None,
-            shared_storage_prefixes: Vec::new(),
-            rules: BTreeMap::new(),
-            overrides: Vec::new(),
-        }
-    }
 }
 
 /// A configuration error with the span of the offending TOML.
@@ -291,52 +213,6 @@ impl Config {
             overrides,
         })
     }
-
-    /// Whether a path relative to the workspace root is excluded by the config.
-    pub fn is_excluded(&self, rel_path: &str) -> bool {
-        self.exclude_matcher.is_match(rel_path)
-    }
-
-    /// The rule's setting for one file: the `[rules]` entry, then every matching override in order.
-    pub fn rule_setting(&self, rule: &str, rel_path: &str) -> RuleSetting {
-        let mut setting = self.rules.get(rule).cloned().unwrap_or_default();
-        for o in &self.overrides {
-            if o.matcher.is_match(rel_path) {
-                if let Some(s) = o.rules.get(rule) {
-                    if s.level.is_some() {
-                        setting.level = s.level;
-                    }
-                    setting.options.extend(s.options.clone());
-                }
-            }
-        }
-        setting
-    }
-
-    /// Whether a table is deliberately shared by all tenants.
-    pub fn is_global_table(&self, table: &str) -> bool {
-        self.global_tables.iter().any(|t| table_name_eq(t, table))
-    }
-
-    /// Whether an object key or path starts under a prefix shared by all tenants.
-    pub fn is_shared_storage_key(&self, key_prefix: &str) -> bool {
-        let key = key_prefix.trim_start_matches('/');
-        self.shared_storage_prefixes
-            .iter()
-            .any(|p| !p.is_empty() && key.starts_with(p.trim_start_matches('/')))
-    }
-}
-
-/// Compares table names case-insensitively, ignoring a schema qualifier on either side.
-pub fn table_name_eq(a: &str, b: &str) -> bool {
-    let base = |s: &str| {
-        s.rsplit('.')
-            .next()
-            .unwrap_or(s)
-            .trim_matches('"')
-            .to_ascii_lowercase()
-    };
-    a.eq_ignore_ascii_case(b) || base(a) == base(b)
 }
 
 /// A configuration file must be a regular file under the size cap that stays in its folder (a

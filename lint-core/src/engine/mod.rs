@@ -6,14 +6,18 @@ pub mod config;
 pub mod diagnostic;
 pub mod discovery;
 pub mod engine_rules;
+pub mod report;
 pub mod rule;
 pub mod suppress;
 
 pub use crate::facts::workspace::{AnalyzedFile, Workspace};
 pub use crate::semantic::vocab::to_snake;
+pub use crate::syntax::source::rel_path;
+pub use report::{Report, Summary};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
+use crate::facts::passes::{Computed, Fact};
 use crate::rule::{Level, Rule, RuleContext, RuleMeta};
 use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
@@ -23,7 +27,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use crate::safe_read::{display_path, MAX_FILE_BYTES};
 /// Parsing recurses; generated code can nest deeply. Threads get room for it.
@@ -41,69 +45,6 @@ pub struct LintOptions {
     pub inline_suppressions: bool,
     /// Run only these rules (the fixture harness runs one rule per fixture folder).
     pub only_rules: Option<Vec<String>>,
-}
-
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub files: usize,
-    pub rust_files: usize,
-    pub sql_files: usize,
-    /// SQL statements parsed and analysed.
-    pub sql_statements: usize,
-    /// Statements built at run time (with spliced values) among those analysed.
-    pub sql_dynamic: usize,
-    /// SQL sinks whose text is not known statically, so not analysed.
-    pub sql_unresolved: usize,
-    /// Statements sqlparser rejected.
-    pub sql_unparsable: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-    /// Findings silenced by a `tenantlint: allow(...)` comment.
-    pub suppressed: usize,
-    /// Findings silenced by the `--baseline` file.
-    pub baselined: usize,
-    /// Baseline entries that matched no finding (`--baseline-strict` fails on them).
-    pub stale_baseline: usize,
-    /// Findings left out because their line did not change since the `--diff` revision.
-    pub outside_diff: usize,
-    #[serde(skip)]
-    pub elapsed: Duration,
-}
-
-pub struct Report {
-    pub root: PathBuf,
-    pub diagnostics: Vec<Diagnostic>,
-    pub summary: Summary,
-    pub workspace: Workspace,
-}
-
-impl Report {
-    pub fn has_errors(&self) -> bool {
-        self.summary.errors > 0
-    }
-
-    /// The findings nothing suppressed: what fails a run and what most formats list.
-    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| !d.is_suppressed())
-    }
-
-    /// Counts the findings by severity and by what suppressed them.
-    pub fn recount(&mut self) {
-        let s = &mut self.summary;
-        (s.errors, s.warnings, s.notes, s.suppressed, s.baselined) = (0, 0, 0, 0, 0);
-        for d in &self.diagnostics {
-            match d.suppressed.as_ref().map(|s| s.kind) {
-                Some(SuppressionKind::InSource) => s.suppressed += 1,
-                Some(SuppressionKind::Baseline) => s.baselined += 1,
-                None => match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                    Severity::Note => s.notes += 1,
-                },
-            }
-        }
-    }
 }
 
 /// Every rule the engine knows: the engine's own diagnostics, then the catalog.
@@ -335,34 +276,23 @@ fn check_all(
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
     let mut schema = Schema::from_migrations(migrations);
-    let orm = crate::orm::OrmIndex::build(&files, &config);
+    let orm = crate::orm::OrmIndex::build_tables(&files);
     orm.extend_schema(&mut schema);
+    let needs = needed_facts(&files, &config, rules, only_rules.as_deref());
     let mut workspace = Workspace::new(root.clone(), config, schema);
-    workspace.orm = orm;
     workspace.consts = collect_consts(&files);
-    workspace.credential_types = crate::logging::CredentialTypes::build(
-        files.iter().filter_map(|f| f.rust.as_ref()),
-        &workspace.config.secret_names,
-    );
-    workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
-    workspace.call_graph = build_call_graph(&files);
-
+    workspace.orm = Computed::skipped(orm);
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
             let extracted = crate::sql_sites::extract(&f.source, rust, &workspace);
             f.sql_sites = extracted.sites;
             f.unresolved_sql = extracted.unresolved;
             f.unreadable_sql = extracted.unreadable;
-            f.key_sinks = crate::keys::extract(rust, &f.sql_sites, &workspace);
         }
     });
-    let (flow_index, flows) = crate::taint::analyze(&files, &workspace);
-    workspace.flow_index = flow_index;
-    for (f, flow) in files.iter_mut().zip(flows) {
-        f.request_flows = flow;
+    for fact in Fact::ALL.into_iter().filter(|f| needs.contains(f)) {
+        run_pass(fact, &mut files, &mut workspace);
     }
-    workspace.client_reach = crate::client_reach::ClientReach::build(&files, &workspace);
-
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());
     let per_file: Vec<Vec<Diagnostic>> = files
@@ -421,6 +351,78 @@ fn check_all(
     report
 }
 
+/// The facts the rules that run somewhere in this workspace declare they need.
+fn needed_facts(
+    files: &[AnalyzedFile],
+    config: &Config,
+    rules: &[&dyn Rule],
+    only: Option<&[String]>,
+) -> Vec<Fact> {
+    let runs = |meta: &RuleMeta| {
+        only.is_none_or(|o| o.iter().any(|r| r == meta.id))
+            && files.iter().any(|f| {
+                config
+                    .rule_setting(meta.id, &f.source.rel_path)
+                    .level
+                    .unwrap_or(meta.default_level())
+                    != Level::Allow
+            })
+    };
+    let mut needs: Vec<Fact> = Vec::new();
+    for meta in rules.iter().map(|r| r.meta()).filter(|m| runs(m)) {
+        for fact in meta.needs.iter().flat_map(|f| f.with_inputs()) {
+            if !needs.contains(fact) {
+                needs.push(*fact);
+            }
+        }
+    }
+    needs
+}
+
+/// Computes one fact into the workspace and its files.
+fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
+    match fact {
+        Fact::OrmQueries => {
+            let mut orm = std::mem::take(&mut workspace.orm).into_value();
+            orm.add_scoping_helpers(files, &workspace.config);
+            workspace.orm = Computed::new(orm);
+        }
+        Fact::Logging => {
+            workspace.credential_types = Computed::new(crate::logging::CredentialTypes::build(
+                files.iter().filter_map(|f| f.rust.as_ref()),
+                &workspace.config.secret_names,
+            ));
+            files.par_iter_mut().for_each(|f| {
+                let facts = f
+                    .rust
+                    .as_ref()
+                    .map(|r| crate::logging::collect(r, &f.source.text));
+                f.logging = Computed::new(facts.unwrap_or_default());
+            });
+        }
+        Fact::KeySinks => {
+            workspace.keys = Computed::new(crate::keys::KeyIndex::build(files, workspace));
+            let ws = &*workspace;
+            files.par_iter_mut().for_each(|f| {
+                let sinks = f
+                    .rust
+                    .as_ref()
+                    .map(|r| crate::keys::extract(r, &f.sql_sites, ws));
+                f.key_sinks = Computed::new(sinks.unwrap_or_default());
+            });
+        }
+        Fact::RequestFlows => {
+            workspace.call_graph = Computed::new(build_call_graph(files));
+            let (flow_index, flows) = crate::taint::analyze(files, workspace);
+            workspace.flow_index = Computed::new(flow_index);
+            for (f, flow) in files.iter_mut().zip(flows) {
+                f.request_flows = Computed::new(flow);
+            }
+            workspace.client_reach = crate::client_reach::ClientReach::build(files, workspace);
+        }
+    }
+}
+
 fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
     let rel = rel_path(root, path);
     Box::new(Diagnostic {
@@ -441,14 +443,6 @@ fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
         help: Some("the file was skipped; the other files were linted".into()),
         suppressed: None,
     })
-}
-
-pub fn rel_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = display_path(rel);
-    #[cfg(windows)]
-    let s = s.replace('\\', "/");
-    s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 /// `.sql` files are read in the configured dialect (PostgreSQL by default).
@@ -518,8 +512,8 @@ fn analyze_text(
             sql_sites: vec![site],
             unresolved_sql: 0,
             logging: Default::default(),
-            key_sinks: Vec::new(),
-            request_flows: Vec::new(),
+            key_sinks: Default::default(),
+            request_flows: Default::default(),
             unreadable_sql: Vec::new(),
         });
     }
@@ -527,13 +521,13 @@ fn analyze_text(
     let rust = crate::parse::parse_rust(&source.text);
     match rust {
         Ok(rust) => Ok(AnalyzedFile {
-            logging: crate::logging::collect(&rust, &source.text),
+            logging: Default::default(),
             source,
             rust: Some(rust),
             sql_sites: Vec::new(),
             unresolved_sql: 0,
-            key_sinks: Vec::new(),
-            request_flows: Vec::new(),
+            key_sinks: Default::default(),
+            request_flows: Default::default(),
             unreadable_sql: Vec::new(),
         }),
         Err((message, span)) => Err(Box::new(Diagnostic {

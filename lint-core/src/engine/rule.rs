@@ -1,84 +1,19 @@
 //! The rule contract: metadata declared beside the code, and a check over one file's facts.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Severity};
 use crate::engine::{AnalyzedFile, Workspace};
-use serde::{Deserialize, Serialize};
-
-/// A configured level, clippy style.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Allow,
-    /// Reported as information; never fails a run. The default of `sql-parse-error`.
-    Note,
-    Warn,
-    Deny,
-}
+pub use crate::facts::passes::Fact;
+pub use crate::semantic::level::{Category, Level};
+use serde::Serialize;
 
 impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "allow" => Some(Level::Allow),
-            "note" => Some(Level::Note),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Note => "note",
-            Level::Warn => "warn",
-            Level::Deny => "deny",
-        }
-    }
-
-    pub fn severity(self) -> Option<crate::diagnostic::Severity> {
-        use crate::diagnostic::Severity;
+    /// The severity a finding gets at this level; `None` when the rule is off.
+    pub fn severity(self) -> Option<Severity> {
         match self {
             Level::Allow => None,
             Level::Note => Some(Severity::Note),
             Level::Warn => Some(Severity::Warning),
             Level::Deny => Some(Severity::Error),
-        }
-    }
-}
-
-/// What kind of problem a rule finds; the category sets the default level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// One tenant's data reaches another: deny.
-    Isolation,
-    /// Defense in depth and hygiene the cheat sheet asks for: warn.
-    Hardening,
-    /// The analysis itself could not look at something: warn.
-    Engine,
-    /// Informational findings about the analysis: note.
-    Info,
-    /// Places to review periodically, not defects: allow (off) unless enabled.
-    Audit,
-}
-
-impl Category {
-    pub fn default_level(self) -> Level {
-        match self {
-            Category::Isolation => Level::Deny,
-            Category::Hardening | Category::Engine => Level::Warn,
-            Category::Info => Level::Note,
-            Category::Audit => Level::Allow,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Isolation => "isolation",
-            Category::Hardening => "hardening",
-            Category::Engine => "engine",
-            Category::Info => "info",
-            Category::Audit => "audit",
         }
     }
 }
@@ -101,6 +36,9 @@ pub struct RuleMeta {
     pub precision: Option<&'static str>,
     /// GitHub's security severity, "0.1" to "10.0" (9+ critical, 7+ high, 4+ medium).
     pub security_severity: Option<&'static str>,
+    /// The facts the check reads beyond the always-computed ones; the pipeline computes these
+    /// for the enabled rules only.
+    pub needs: &'static [Fact],
 }
 
 impl RuleMeta {
@@ -198,7 +136,7 @@ impl<'a> RuleContext<'a> {
 ///         summary: "tenant context set for the whole pooled connection",
 ///         cheat_sheet: "Database Security",
 ///         // optional, in this order: options: ["key"], cwe: 488, precision: "high",
-///         // security_severity: "8.1"
+///         // security_severity: "8.1", needs: [KeySinks, RequestFlows]
 ///     }
 /// }
 /// ```
@@ -215,6 +153,7 @@ macro_rules! declare_rule {
             $(, cwe: $cwe:literal)?
             $(, precision: $precision:literal)?
             $(, security_severity: $security_severity:literal)?
+            $(, needs: [$($need:ident),* $(,)?])?
             $(,)?
         }
     ) => {
@@ -232,6 +171,7 @@ macro_rules! declare_rule {
                 cwe: $crate::__optional!($($cwe)?),
                 precision: $crate::__optional!($($precision)?),
                 security_severity: $crate::__optional!($($security_severity)?),
+                needs: &[$($($crate::rule::Fact::$need),*)?],
             };
         }
     };

@@ -5,10 +5,10 @@
 //! types and members carry the verified identity, and which calls check a tenant against it.
 //! [`crate::taint`] uses these facts to follow the values through function bodies.
 
-use crate::config::Config;
 use crate::ir::{Attr, Function, Ty};
 use crate::model::RustFile;
 use crate::semantic::callgraph::{CallGraph, EntryKind, FnRef};
+use crate::semantic::settings::Config;
 
 /// Where in the request a client-controlled value was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -173,7 +173,8 @@ pub fn is_trusted_type(ty: &Ty, config: &Config) -> bool {
         return true;
     }
     // `Option<Claims>`, `Data<Session>`: the wrapper does not change where the value came from.
-    if matches!(name, "Option" | "Data" | "State" | "Arc" | "ReqData") {
+    let server_wrapper = crate::knowledge::wrappers::SERVER_VALUE_WRAPPERS.contains(&name);
+    if name != "Extension" && (crate::semantic::types::is_std_holder(name) || server_wrapper) {
         return ty.args().iter().any(|t| is_trusted_type(t, config));
     }
     if name == "Extension" {
@@ -478,9 +479,11 @@ mod tests {
 
     #[test]
     fn configured_trusted_and_verifiers() {
-        let mut c = Config::default();
-        c.trusted_sources = vec!["ApiAuthed".into()];
-        c.tenant_verifiers = vec!["require_is_writer".into()];
+        let c = Config {
+            trusted_sources: vec!["ApiAuthed".into()],
+            tenant_verifiers: vec!["require_is_writer".into()],
+            ..Config::default()
+        };
         assert!(is_trusted_type(&ty(&["ApiAuthed"], vec![]), &c));
         assert!(is_verifier_name(&["require_is_writer".into()], &c));
         assert!(is_verifier_name(&["Org".into(), "is_member".into()], &c));

@@ -14,6 +14,7 @@ use crate::model::RustFile;
 use crate::request_input::{self, Untrusted};
 use crate::span::Span;
 use crate::sql::SqlSite;
+use crate::syntax::format::{parse_template, HoleArg, Piece};
 use std::collections::{HashMap, HashSet};
 
 /// How deep binding and helper resolution may recurse.
@@ -657,24 +658,11 @@ const OBJECT_STORE_TYPES: &[&str] = &[
     "InMemory",
     "PrefixStore",
 ];
-/// Types that hold a value without changing what it is.
-const WRAPPERS: &[&str] = &[
-    "Arc",
-    "Rc",
-    "Box",
-    "Option",
-    "Mutex",
-    "RwLock",
-    "State",
-    "Data",
-    "Extension",
-    "Lazy",
-    "LazyLock",
-    "OnceCell",
-    "OnceLock",
-    "Cow",
-    "Pin",
-];
+/// Types that hold a value without changing what it is: std holders and server-state extractors.
+fn is_wrapper(name: &str) -> bool {
+    crate::semantic::types::is_std_holder(name)
+        || crate::knowledge::wrappers::SERVER_VALUE_WRAPPERS.contains(&name)
+}
 
 /// The client a declared type denotes.
 fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
@@ -686,7 +674,7 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
         }),
         Ty::Path(p) => {
             let name = p.last();
-            if WRAPPERS.contains(&name) {
+            if is_wrapper(name) {
                 return p
                     .generics
                     .first()
@@ -776,16 +764,12 @@ fn ty_has_tenant(ty: &Ty, ws: &Workspace) -> bool {
 
 /// A type without the wrappers that hold it (`&State<Arc<AppState>>` → `AppState`).
 fn unwrap_ty(ty: &Ty) -> &Ty {
-    match ty {
-        Ty::Ref(t) => unwrap_ty(t),
-        Ty::Path(p) if WRAPPERS.contains(&p.last()) => p.generics.first().map_or(ty, unwrap_ty),
-        _ => ty,
-    }
+    crate::semantic::types::peel(ty, &is_wrapper)
 }
 
 fn is_path_ty(ty: &Ty) -> bool {
     match ty {
-        Ty::Path(p) if WRAPPERS.contains(&p.last()) => p.generics.first().is_some_and(is_path_ty),
+        Ty::Path(p) if is_wrapper(p.last()) => p.generics.first().is_some_and(is_path_ty),
         Ty::Path(p) => {
             p.last() == "PathBuf"
                 || p.last() == "Path"
@@ -914,7 +898,7 @@ fn is_opaque_name(name: &str) -> bool {
 fn is_string_ty(ty: &Ty) -> bool {
     match ty {
         Ty::Ref(t) => is_string_ty(t),
-        Ty::Path(p) if WRAPPERS.contains(&p.last()) => p.generics.first().is_some_and(is_string_ty),
+        Ty::Path(p) if is_wrapper(p.last()) => p.generics.first().is_some_and(is_string_ty),
         Ty::Path(p) => {
             matches!(
                 p.last(),
@@ -1681,7 +1665,7 @@ impl Analyzer<'_> {
 
     fn binding_init(&self, name: &str, offset: u32) -> Option<ExprId> {
         let f = self.file.function(self.function?);
-        binding_init(self.file, f, name, offset)
+        crate::semantic::bindings::reaching_let_in(self.file, f, name, offset)
     }
 
     /// Resolves a plain binding to its initializer, through a chain of `let`s.
@@ -1968,22 +1952,27 @@ impl Analyzer<'_> {
             let named: Vec<&MacroArg> = args.iter().skip(1).collect();
             let mut positional = named.iter().filter(|a| a.name.is_none());
             let at_start = out.is_empty();
-            for (i, piece) in format_pieces(&lit.value).into_iter().enumerate() {
+            for (i, piece) in parse_template(&lit.value).into_iter().enumerate() {
                 if i == 1 && at_start && out.starts_at_location() {
                     out.opaque = true;
                 }
-                match piece {
-                    FormatPiece::Text(t) => out.literal(&t),
-                    FormatPiece::Next => match positional.next() {
+                let arg = match piece {
+                    Piece::Text { value, .. } => {
+                        out.literal(&value);
+                        continue;
+                    }
+                    Piece::Hole { arg, .. } => arg,
+                };
+                match arg {
+                    HoleArg::Next => match positional.next() {
                         Some(a) => self.parts(a.expr, depth + 1, out),
                         None => out.unknown(),
                     },
-                    FormatPiece::Index(i) => match named.iter().filter(|a| a.name.is_none()).nth(i)
-                    {
+                    HoleArg::Index(i) => match named.iter().filter(|a| a.name.is_none()).nth(i) {
                         Some(a) => self.parts(a.expr, depth + 1, out),
                         None => out.unknown(),
                     },
-                    FormatPiece::Name(n) => {
+                    HoleArg::Named(n) => {
                         match named
                             .iter()
                             .find(|a| a.name.as_ref().is_some_and(|i| i.name == n))
@@ -2059,58 +2048,6 @@ pub fn param_binding_ty(file: &RustFile, pat: PatId, ty: &Ty, name: &str) -> Opt
     }
 }
 
-/// The initializer of the last `let name = ..` in `f` that ends before `offset`.
-pub fn binding_init(file: &RustFile, f: &Function, name: &str, offset: u32) -> Option<ExprId> {
-    let mut found = None;
-    crate::flow::visit_lets(file, &f.body, &mut |pat, init, span| {
-        if span.end <= offset {
-            if let PatKind::Ident { name: n, .. } = &file.pat(pat).kind {
-                if n == name {
-                    found = Some((init, span.end));
-                }
-            }
-        }
-    });
-    let (init, let_end) = found?;
-    (!shadowed_by_pattern(file, f, name, let_end, offset)).then_some(init)?
-}
-
-/// Whether a closure parameter, `for` pattern, `if let` or match arm between the `let` (ending
-/// at `after`) and the use at `offset` binds `name` again.
-fn shadowed_by_pattern(file: &RustFile, f: &Function, name: &str, after: u32, offset: u32) -> bool {
-    let mut shadowed = false;
-    let binds = |pat: PatId| {
-        let mut names = Vec::new();
-        file.bindings(pat, &mut names);
-        names.iter().any(|(n, _)| n == name)
-    };
-    let covers = |scope: Span| scope.start > after && scope.start <= offset && offset < scope.end;
-    file.walk_block(&f.body, &mut |id| match &file.expr(id).kind {
-        ExprKind::Closure { params, body } => {
-            shadowed |= covers(file.expr(*body).span) && params.iter().any(|p| binds(*p))
-        }
-        ExprKind::Loop {
-            pat: Some(pat),
-            body,
-            ..
-        } => shadowed |= covers(body.span) && binds(*pat),
-        ExprKind::Match { arms, .. } => {
-            shadowed |= arms
-                .iter()
-                .any(|a| covers(file.expr(a.body).span) && binds(a.pat))
-        }
-        ExprKind::If { cond, then, .. } if covers(then.span) => {
-            file.walk_expr(*cond, &mut |c| {
-                if let ExprKind::Let { pat, .. } = &file.expr(c).kind {
-                    shadowed |= binds(*pat);
-                }
-            });
-        }
-        _ => {}
-    });
-    shadowed
-}
-
 /// Calls `f(pattern, type, span)` for every annotated `let` of a block, nested blocks included.
 fn typed_lets(file: &RustFile, block: &Block, f: &mut dyn FnMut(PatId, &Ty, Span)) {
     for stmt in &block.stmts {
@@ -2157,64 +2094,16 @@ fn typed_lets_in(file: &RustFile, root: ExprId, f: &mut dyn FnMut(PatId, &Ty, Sp
 
 /// The names a format string captures inline (`{tenant_id}` in `format!("{tenant_id}/x")`).
 pub(crate) fn inline_format_names(fmt: &str) -> Vec<String> {
-    format_pieces(fmt)
+    parse_template(fmt)
         .into_iter()
         .filter_map(|p| match p {
-            FormatPiece::Name(n) => Some(n),
+            Piece::Hole {
+                arg: HoleArg::Named(n),
+                ..
+            } => Some(n),
             _ => None,
         })
         .collect()
-}
-
-enum FormatPiece {
-    Text(String),
-    Next,
-    Index(usize),
-    Name(String),
-}
-
-/// Splits a `format!` string into text and placeholders (`{}`, `{0}`, `{name:?}`).
-fn format_pieces(fmt: &str) -> Vec<FormatPiece> {
-    let mut pieces = Vec::new();
-    let mut text = String::new();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                text.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                text.push('}');
-            }
-            '{' => {
-                let mut spec = String::new();
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                    spec.push(c);
-                }
-                if !text.is_empty() {
-                    pieces.push(FormatPiece::Text(std::mem::take(&mut text)));
-                }
-                let arg = spec.split(':').next().unwrap_or("").trim();
-                pieces.push(if arg.is_empty() {
-                    FormatPiece::Next
-                } else if let Ok(i) = arg.parse() {
-                    FormatPiece::Index(i)
-                } else {
-                    FormatPiece::Name(arg.to_string())
-                });
-            }
-            c => text.push(c),
-        }
-    }
-    if !text.is_empty() {
-        pieces.push(FormatPiece::Text(text));
-    }
-    pieces
 }
 
 /// `#[cached(key = "String", convert = r#"{ format!("{}", id) }"#)]` and friends: the key is the
@@ -2286,20 +2175,10 @@ fn cached_fn_sinks(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn format_pieces_read_placeholders() {
-        let p = format_pieces("doc:{tenant_id}:{}:{0:?}{{x}}");
-        assert!(matches!(&p[0], FormatPiece::Text(t) if t == "doc:"));
-        assert!(matches!(&p[1], FormatPiece::Name(n) if n == "tenant_id"));
-        assert!(matches!(&p[3], FormatPiece::Next));
-        assert!(matches!(&p[5], FormatPiece::Index(0)));
-        assert!(matches!(&p[6], FormatPiece::Text(t) if t == "{x}"));
-    }
-
     fn workspace() -> Workspace {
         Workspace::new(
             std::path::PathBuf::new(),
-            crate::config::Config::default(),
+            crate::semantic::settings::Config::default(),
             crate::schema::Schema::default(),
         )
     }

@@ -7,6 +7,7 @@ pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod orm;
+pub mod passes;
 pub mod request_input;
 pub mod rls;
 pub mod schema;

@@ -7,8 +7,9 @@
 use crate::facts::workspace::Workspace;
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
-use crate::keys::{binding_init, is_tenant_ident, param_binding_ty, KeyIndex};
+use crate::keys::{is_tenant_ident, param_binding_ty, KeyIndex};
 use crate::model::RustFile;
+use crate::semantic::bindings::reaching_let_in;
 use crate::span::Span;
 
 const MAX_DEPTH: u32 = 6;
@@ -325,7 +326,7 @@ impl Taint<'_> {
         if self.validated.iter().any(|v| v == name) {
             return;
         }
-        if let Some(init) = binding_init(self.file, self.function, name, span.start) {
+        if let Some(init) = reaching_let_in(self.file, self.function, name, span.start) {
             return self.walk(init, depth + 1, weak, out);
         }
         let Some(input) = self.input(name) else {

@@ -537,7 +537,7 @@ mod tests {
 
     fn table_from(sql: &str) -> Table {
         let (stmts, errors) =
-            crate::sql::parse_statements(sql, crate::config::SqlDialect::Postgres);
+            crate::sql::parse_statements(sql, crate::semantic::settings::SqlDialect::Postgres);
         assert!(errors.is_empty(), "{errors:?}");
         let Some(Statement::CreateTable(ct)) = stmts.first().map(|s| &s.statement) else {
             panic!("not a CREATE TABLE: {sql}");

@@ -4,7 +4,9 @@
 //! redact what they hold.
 
 use crate::ir::*;
+use crate::knowledge::wrappers::{REQUEST_BODY_WRAPPERS, SERVER_VALUE_WRAPPERS};
 use crate::model::RustFile;
+use crate::semantic::types::is_std_holder;
 use crate::semantic::vocab::to_snake;
 
 /// Nouns that name a credential when they are the head (last word) of a name.
@@ -228,8 +230,7 @@ pub fn is_redacting_type(ty: &Ty) -> bool {
     if REDACTING_TYPES.contains(&last) || last.contains("Redact") {
         return true;
     }
-    matches!(last, "Option" | "Arc" | "Box" | "Rc" | "Vec")
-        && path.generics.first().is_some_and(is_redacting_type)
+    (is_std_holder(last) || last == "Vec") && path.generics.first().is_some_and(is_redacting_type)
 }
 
 /// Methods that look a named value up: `headers.get("authorization")`, `env::var("API_KEY")`.
@@ -282,22 +283,12 @@ pub fn value_name(file: &RustFile, expr: ExprId) -> Option<String> {
 }
 
 /// Containers and extractors whose `Debug`/identity is that of what they hold.
-const TRANSPARENT_TYPES: &[&str] = &[
-    "Option",
-    "Arc",
-    "Box",
-    "Rc",
-    "Vec",
-    "Json",
-    "Extension",
-    "State",
-    "Data",
-    "Form",
-    "Query",
-    "Mutex",
-    "RwLock",
-    "Cow",
-];
+fn is_transparent(name: &str) -> bool {
+    is_std_holder(name)
+        || name == "Vec"
+        || SERVER_VALUE_WRAPPERS.contains(&name)
+        || REQUEST_BODY_WRAPPERS.contains(&name)
+}
 
 /// The type of a value where the function says it: a parameter's declared type, `self`, or a
 /// `let` initialised with a struct literal or a `Type::constructor(..)` call. Containers
@@ -379,11 +370,7 @@ fn annotated_let_type(file: &RustFile, body: &Block, name: &str, offset: u32) ->
 }
 
 fn peel(ty: &Ty) -> &Ty {
-    match ty {
-        Ty::Ref(inner) => peel(inner),
-        Ty::Path(p) if TRANSPARENT_TYPES.contains(&p.last()) => p.generics.first().map_or(ty, peel),
-        _ => ty,
-    }
+    crate::semantic::types::peel(ty, &is_transparent)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 //! to the file, through escapes and raw strings. Runtime values spliced into the text become
 //! holes: identifiers named `__tl_hole_N`, which parse in any position.
 
-use crate::config::SqlDialect;
 use crate::ir::{ExprId, FnId};
+use crate::semantic::settings::SqlDialect;
 use crate::span::{LineIndex, Span};
 use sqlparser::ast::Statement;
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};

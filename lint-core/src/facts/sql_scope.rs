@@ -332,7 +332,7 @@ impl Analyzer<'_> {
             .config
             .tenant_tables
             .iter()
-            .any(|t| crate::config::table_name_eq(t, table));
+            .any(|t| crate::semantic::settings::table_name_eq(t, table));
         listed.then(|| self.default_column())
     }
 
@@ -1537,8 +1537,8 @@ pub fn describe_instance(table: &str, alias: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, SqlDialect};
     use crate::schema::Schema;
+    use crate::semantic::settings::{Config, SqlDialect};
 
     fn issues(sql: &str) -> Vec<ScopeIssue> {
         let ws = Workspace::new(".".into(), Config::default(), Schema::default());

@@ -1,10 +1,10 @@
 //! Finds the SQL a Rust file hands to a database and rebuilds its text.
 
-use crate::config::SqlDialect;
 use crate::facts::workspace::Workspace;
 use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::settings::SqlDialect;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::sql::{looks_like_sql, SqlOrigin, SqlSite, SqlText};

@@ -1856,15 +1856,16 @@ fn implements_std_trait(f: &Function) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::schema::Schema;
+    use crate::semantic::settings::Config;
     use crate::source::{FileKind, SourceFile};
     use std::path::PathBuf;
     use std::sync::Arc;
 
     /// Analyzes one Rust file as a workspace and returns its flows by function name.
     fn flows(text: &str) -> Vec<(String, FnFlow)> {
-        let ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
+        let mut ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
+        ws.call_graph = crate::facts::passes::Computed::new(Default::default());
         let source = Arc::new(SourceFile::new(
             PathBuf::from("lib.rs"),
             "lib.rs".into(),
@@ -1879,9 +1880,9 @@ mod tests {
             sql_sites: extracted.sites,
             unresolved_sql: extracted.unresolved,
             unreadable_sql: extracted.unreadable,
-            request_flows: Vec::new(),
+            request_flows: Default::default(),
             logging: Default::default(),
-            key_sinks: Vec::new(),
+            key_sinks: crate::facts::passes::Computed::new(Vec::new()),
         };
         let (_, mut all) = analyze(std::slice::from_ref(&file), &ws);
         let rust = file.rust.as_ref().expect("parsed");

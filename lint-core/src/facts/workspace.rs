@@ -1,9 +1,10 @@
 //! The workspace index every rule and fact may read, and one analysed file. Built by the
 //! engine's pipeline; it lives below the engine so the facts can take it without importing it.
 
-use crate::config::Config;
+use crate::facts::passes::Computed;
 use crate::facts::schema::Schema;
 use crate::facts::sql::SqlSite;
+use crate::semantic::settings::Config;
 use crate::syntax::model::RustFile;
 use crate::syntax::source::SourceFile;
 use crate::syntax::span::Span;
@@ -20,11 +21,11 @@ pub struct AnalyzedFile {
     /// SQL sinks whose text could not be known statically (a parameter, a call result).
     pub unresolved_sql: usize,
     /// Log, tracing and print calls with the values they record; `#[instrument]`s.
-    pub logging: crate::logging::LogFacts,
+    pub logging: Computed<crate::logging::LogFacts>,
     /// Keys and paths handed to caches and storage.
-    pub key_sinks: Vec<crate::keys::KeySink>,
+    pub key_sinks: Computed<Vec<crate::keys::KeySink>>,
     /// Per function: the request-derived values and where they flow.
-    pub request_flows: Vec<crate::taint::FnFlow>,
+    pub request_flows: Computed<Vec<crate::taint::FnFlow>>,
     /// SQL files named by `query_file!` that cannot be read: the path argument and why.
     pub unreadable_sql: Vec<(Span, String)>,
 }
@@ -32,6 +33,11 @@ pub struct AnalyzedFile {
 impl AnalyzedFile {
     pub fn is_migration(&self) -> bool {
         self.sql_sites.iter().any(SqlSite::is_migration)
+    }
+
+    /// Whether the file, or `function` in it, is test code (`semantic::test_code`).
+    pub fn is_test_code(&self, function: Option<crate::ir::FnId>) -> bool {
+        crate::semantic::test_code::is_test_code(&self.source, self.rust.as_ref(), function)
     }
 }
 
@@ -45,17 +51,20 @@ pub struct Workspace {
     pub(crate) consts: HashMap<String, Option<String>>,
     vocabulary: Vec<String>,
     /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
-    pub credential_types: crate::logging::CredentialTypes,
+    pub credential_types: Computed<crate::logging::CredentialTypes>,
     /// Clients, path fields and key-building helpers across the workspace.
-    pub keys: crate::keys::KeyIndex,
+    pub keys: Computed<crate::keys::KeyIndex>,
     /// Summaries of the workspace's functions and extractors for request-value flow.
-    pub flow_index: crate::taint::FlowIndex,
-    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
-    pub orm: crate::orm::OrmIndex,
+    pub flow_index: Computed<crate::taint::FlowIndex>,
+    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers;
+    /// the helpers only when a rule needs `Fact::OrmQueries`.
+    pub orm: Computed<crate::orm::OrmIndex>,
     /// Which workspace function each call can reach, and where requests enter (file indexes
     /// are those of the analyzed files).
-    pub call_graph: crate::semantic::callgraph::CallGraph,
-    /// The function parameters a client-chosen value reaches on some request path.
+    /// Built with the request flows (`Fact::RequestFlows`).
+    pub call_graph: Computed<crate::semantic::callgraph::CallGraph>,
+    /// The function parameters a client-chosen value reaches on some request path (built with
+    /// the request flows).
     pub client_reach: crate::client_reach::ClientReach,
 }
 
@@ -76,7 +85,7 @@ impl Workspace {
             vocabulary,
             credential_types: Default::default(),
             keys: Default::default(),
-            flow_index: crate::taint::FlowIndex::default(),
+            flow_index: Default::default(),
             orm: Default::default(),
             call_graph: Default::default(),
             client_reach: Default::default(),
@@ -112,7 +121,7 @@ impl Workspace {
             .config
             .tenant_tables
             .iter()
-            .any(|t| crate::config::table_name_eq(t, name))
+            .any(|t| crate::semantic::settings::table_name_eq(t, name))
         {
             return true;
         }
@@ -142,7 +151,10 @@ impl Workspace {
             })
             .collect();
         for t in &self.config.tenant_tables {
-            if !out.iter().any(|(n, _)| crate::config::table_name_eq(n, t)) {
+            if !out
+                .iter()
+                .any(|(n, _)| crate::semantic::settings::table_name_eq(n, t))
+            {
                 out.push((t.clone(), "tenant-tables in the configuration".into()));
             }
         }

@@ -3,3 +3,5 @@
 //! The tables still live beside the facts that read them; their owners move them here. Holds
 //! data about public crates only, never an identifier of a linted project. Imports `syntax` and
 //! `semantic` only.
+
+pub mod wrappers;

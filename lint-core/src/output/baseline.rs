@@ -7,7 +7,7 @@
 //! one file share an identity; the baseline counts them, so a duplicated bug is still new.
 
 use crate::diagnostic::{Diagnostic, Suppressed, SuppressionKind};
-use crate::engine::Report;
+use crate::engine::report::Report;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

@@ -10,7 +10,8 @@
 //! attach a filter), and paths read as bytes, however git quotes them. Git runs locally: no
 //! network.
 
-use crate::engine::{rel_path, Report};
+use crate::engine::report::Report;
+use crate::syntax::source::rel_path;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,5 +4,8 @@
 
 pub mod bindings;
 pub mod callgraph;
+pub mod level;
+pub mod settings;
 pub mod test_code;
+pub mod types;
 pub mod vocab;

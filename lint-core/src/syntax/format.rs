@@ -144,4 +144,36 @@ mod tests {
         );
         assert_eq!(hole_specs("{x:?}")[0].1, "?");
     }
+
+    /// The answers the cache-key reader relied on when it had a parser of its own; an unclosed
+    /// `{` is text here, where that parser made it a hole reaching to the end.
+    #[test]
+    fn key_templates() {
+        let args: Vec<Option<HoleArg>> = parse_template("doc:{tenant_id}:{}:{0:?}{{x}}")
+            .into_iter()
+            .map(|p| match p {
+                Piece::Hole { arg, .. } => Some(arg),
+                Piece::Text { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            args,
+            [
+                None,
+                Some(HoleArg::Named("tenant_id".into())),
+                None,
+                Some(HoleArg::Next),
+                None,
+                Some(HoleArg::Index(0)),
+                None
+            ]
+        );
+        assert_eq!(
+            parse_template("a{b"),
+            [Piece::Text {
+                value: "a{b".into(),
+                start: 0
+            }]
+        );
+    }
 }

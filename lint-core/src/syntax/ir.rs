@@ -453,10 +453,19 @@ impl StructDef {
 /// An `impl` block header: `impl Debug for ApiKey`, `impl<S> FromRequestParts<S> for Tenant`.
 #[derive(Clone, Debug)]
 pub struct ImplBlock {
+    pub attrs: Vec<Attr>,
     pub trait_path: Option<Path>,
     pub self_ty: Ty,
     pub span: Span,
     pub functions: Vec<FnId>,
+}
+
+/// An inline module (`mod tests { .. }`): its attributes and the span of the whole item.
+#[derive(Clone, Debug)]
+pub struct ModuleDef {
+    pub name: Ident,
+    pub attrs: Vec<Attr>,
+    pub span: Span,
 }
 
 /// A macro invocation in item position (`diesel::table! { ... }`), kept as tokens.

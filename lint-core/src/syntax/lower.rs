@@ -106,6 +106,7 @@ impl Lowerer<'_> {
                 }
                 let span = self.span2(imp.impl_token.span, imp.brace_token.span.close());
                 self.out.impls.push(ImplBlock {
+                    attrs: self.attrs(&imp.attrs),
                     trait_path: info.trait_path,
                     self_ty: info.self_ty,
                     span,
@@ -122,7 +123,20 @@ impl Lowerer<'_> {
                 }
             }
             syn::Item::Mod(m) => match &m.content {
-                Some((_, items)) => self.items(items, owner),
+                Some((brace, items)) => {
+                    let start = m
+                        .attrs
+                        .first()
+                        .map(|a| a.pound_token.span)
+                        .unwrap_or(m.mod_token.span);
+                    let module = ModuleDef {
+                        name: self.ident(&m.ident),
+                        attrs: self.attrs(&m.attrs),
+                        span: self.span2(start, brace.span.close()),
+                    };
+                    self.out.modules.push(module);
+                    self.items(items, owner);
+                }
                 None => self
                     .out
                     .module_paths

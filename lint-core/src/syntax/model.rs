@@ -14,6 +14,8 @@ pub struct RustFile {
     /// Enums with their variants' attributes (sea-orm's `Relation` enum).
     pub enums: Vec<EnumDef>,
     pub impls: Vec<ImplBlock>,
+    /// Inline modules, outer ones before the modules they contain.
+    pub modules: Vec<ModuleDef>,
     pub item_macros: Vec<ItemMacro>,
     pub uses: Vec<UseItem>,
     /// Every call, method call and macro invocation with the function that contains it,

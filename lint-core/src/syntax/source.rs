@@ -1,7 +1,7 @@
 //! A file's text, its path relative to the workspace root, and its line index.
 
 use crate::span::{LineCol, LineIndex, Span};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileKind {
@@ -59,4 +59,14 @@ impl SourceFile {
         let end = rest.find('\n').unwrap_or(rest.len());
         rest[..end].trim_end_matches('\r')
     }
+}
+
+/// `path` relative to `root` with `/` separators and no leading `./`; `path` itself when it
+/// is not under `root`.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = crate::syntax::safe_read::display_path(rel);
+    #[cfg(windows)]
+    let s = s.replace('\\', "/");
+    s.strip_prefix("./").unwrap_or(&s).to_string()
 }

@@ -2,7 +2,6 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::keys::{is_removal, Family, SinkKind};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
-use lint_core::test_code::is_test_code;
 
 declare_rule! {
     /// ## What it does
@@ -59,6 +58,7 @@ declare_rule! {
         cwe: 639,
         precision: "high",
         security_severity: "7.5",
+        needs: [KeySinks],
     }
 }
 
@@ -92,7 +92,7 @@ impl Rule for CacheKeyMissingTenant {
             // A static map also holds the process's own tables (cluster nodes, regions): it is
             // a tenant cache where the code using it handles a tenant, outside tests.
             if sink.family == Family::ProcessMap
-                && (!sink.tenant_in_scope || is_test_code(cx.file, sink.function))
+                && (!sink.tenant_in_scope || cx.file.is_test_code(sink.function))
             {
                 continue;
             }

@@ -101,6 +101,7 @@ declare_rule! {
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
+        needs: [RequestFlows],
     }
 }
 

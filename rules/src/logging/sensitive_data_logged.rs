@@ -72,6 +72,7 @@ declare_rule! {
         cwe: 532,
         precision: "high",
         security_severity: "5.5",
+        needs: [Logging],
     }
 }
 

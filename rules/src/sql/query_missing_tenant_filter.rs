@@ -154,6 +154,7 @@ declare_rule! {
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
+        needs: [OrmQueries, RequestFlows],
     }
 }
 
@@ -200,7 +201,7 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
     for site in file
         .sql_sites
         .iter()
-        .filter(|s| !lint_core::test_code::is_test_code(file, s.function))
+        .filter(|s| !file.is_test_code(s.function))
         // A migration file the code applies itself (`include_str!("../migrations/x.sql")`),
         // and schema dumps outside the migrations folders.
         .filter(|s| !s.text.includes_migration && !s.is_migration())
@@ -275,7 +276,7 @@ fn check_orm_queries(
     lint_core::orm::check_file(file, cx.workspace)
         .into_iter()
         .filter(|i| !accept(&i.table))
-        .filter(|i| !lint_core::test_code::is_test_code(file, rust.function_at(i.span.start)))
+        .filter(|i| !file.is_test_code(rust.function_at(i.span.start)))
         .map(|i| {
             let rows = rust
                 .function_at(i.span.start)

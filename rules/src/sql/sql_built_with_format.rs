@@ -60,6 +60,7 @@ declare_rule! {
         cwe: 89,
         precision: "high",
         security_severity: "8.8",
+        needs: [RequestFlows],
     }
 }
 
@@ -78,7 +79,7 @@ impl Rule for SqlBuiltWithFormat {
         for site in analyzed
             .sql_sites
             .iter()
-            .filter(|s| !lint_core::test_code::is_test_code(analyzed, s.function))
+            .filter(|s| !analyzed.is_test_code(s.function))
         {
             for (piece, expr, span) in site.text.holes() {
                 if is_placeholder_number(site, piece.start) {

@@ -41,6 +41,7 @@ declare_rule! {
         cheat_sheet: "Database Security: tenant filtering in shared tables",
         cwe: 639,
         precision: "medium",
+        needs: [OrmQueries, RequestFlows],
     }
 }
 

@@ -57,6 +57,7 @@ declare_rule! {
         cwe: 639,
         precision: "medium",
         security_severity: "7.5",
+        needs: [KeySinks],
     }
 }
 

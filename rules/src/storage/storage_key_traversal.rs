@@ -51,6 +51,7 @@ declare_rule! {
         cwe: 22,
         precision: "high",
         security_severity: "8.1",
+        needs: [KeySinks],
     }
 }
 

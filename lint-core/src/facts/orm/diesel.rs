@@ -37,7 +37,7 @@ pub enum ScopingHelper {
 pub fn scoping_helpers(
     rust: &RustFile,
     tables: &std::collections::HashMap<String, crate::orm::schema::RustTable>,
-    config: &crate::config::Config,
+    config: &crate::semantic::settings::Config,
 ) -> Vec<(String, Option<ScopingHelper>)> {
     let mut out = Vec::new();
     for f in rust.function_ids() {
@@ -788,8 +788,10 @@ mod tests {
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let mut config = crate::config::Config::default();
-        config.tenant_columns = vec!["org_uuid".into()];
+        let config = crate::semantic::settings::Config {
+            tenant_columns: vec!["org_uuid".into()],
+            ..Default::default()
+        };
         let helpers: Vec<_> = scoping_helpers(&rust, &tables, &config)
             .into_iter()
             .filter_map(|(name, h)| Some((name, h?)))

@@ -11,10 +11,10 @@ pub mod diesel;
 pub mod schema;
 pub mod sea_orm;
 
-use crate::config::Config;
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::settings::Config;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
@@ -38,7 +38,8 @@ pub struct OrmIndex {
 }
 
 impl OrmIndex {
-    pub fn build(files: &[AnalyzedFile], config: &Config) -> OrmIndex {
+    /// The tables, keys and relations declared in Rust: what the schema needs.
+    pub fn build_tables(files: &[AnalyzedFile]) -> OrmIndex {
         let mut index = OrmIndex::default();
         let mut joinables = Vec::new();
         for f in files {
@@ -62,6 +63,13 @@ impl OrmIndex {
                 t.foreign_keys.push((fk, parent));
             }
         }
+        index
+    }
+
+    /// Adds the functions that return queries already scoped to a tenant: what ORM query
+    /// checks need (`Fact::OrmQueries`).
+    pub fn add_scoping_helpers(&mut self, files: &[AnalyzedFile], config: &Config) {
+        let index = self;
         // A name is a helper only when every function of that name is the same helper.
         let mut ambiguous = HashSet::new();
         for f in files {
@@ -96,7 +104,6 @@ impl OrmIndex {
             .flat_map(|(f, rust)| sea_orm::helper_candidates(rust, &f.source.rel_path, config))
             .collect();
         index.scoping_helpers = sea_orm::scoping_helpers(&candidates);
-        index
     }
 
     /// Adds the tables declared in Rust to a schema folded from migrations: unknown tables are

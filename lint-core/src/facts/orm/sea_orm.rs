@@ -4,10 +4,10 @@
 //! inserts.
 
 use super::{intersect, snake, unroll, variable_builds, Atom, Dsl, Instance, Join, Query};
-use crate::config::Config;
 use crate::facts::workspace::Workspace;
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::settings::Config;
 use std::collections::HashSet;
 
 /// Methods that send a sea-orm query.
@@ -520,8 +520,10 @@ mod tests {
 
     #[test]
     fn helpers_are_per_entity_and_transitive() {
-        let mut config = Config::default();
-        config.tenant_columns = vec!["org_id".into()];
+        let config = Config {
+            tenant_columns: vec!["org_id".into()],
+            ..Config::default()
+        };
         let app = "impl Entity {
             pub fn secure_find(org_id: String) -> Select<Entity> { Self::find().filter(Column::OrgId.eq(org_id)) }
             pub fn secure_find_by_id(org_id: String, id: String) -> Select<Entity> { Self::secure_find(org_id).filter(Column::Id.eq(id)) }

@@ -3,7 +3,7 @@
 //! show in the editor (docs/ci.md has the setup).
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::engine::Report;
+use crate::engine::report::Report;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 

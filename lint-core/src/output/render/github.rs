@@ -4,7 +4,7 @@
 
 use super::CiContext;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::Report;
+use crate::engine::report::Report;
 use std::io::{self, Write};
 
 /// GitHub keeps this many error, warning and notice annotations per step and drops the rest.

@@ -4,7 +4,7 @@
 use super::CiContext;
 use crate::baseline::finding_fingerprints;
 use crate::diagnostic::Severity;
-use crate::engine::Report;
+use crate::engine::report::Report;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 

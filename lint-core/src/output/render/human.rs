@@ -1,7 +1,7 @@
 //! Human output: miette's graphical reports with source snippets, then one summary line.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::Report;
+use crate::engine::report::Report;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SourceSpan,
     SpanContents,

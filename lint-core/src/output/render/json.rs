@@ -1,7 +1,7 @@
 //! The stable JSON format, version 1. Documented in `docs/output.md`; fields are only ever added.
 
 use crate::diagnostic::{Diagnostic, Suppressed};
-use crate::engine::{Report, Summary};
+use crate::engine::report::{Report, Summary};
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -93,7 +93,7 @@ pub fn repo_prefix(root: &Path) -> String {
     let Some(top) = root.ancestors().find(|dir| dir.join(".git").exists()) else {
         return String::new();
     };
-    let rel = crate::engine::rel_path(top, root);
+    let rel = crate::syntax::source::rel_path(top, root);
     if rel.is_empty() || rel == "." {
         String::new()
     } else {

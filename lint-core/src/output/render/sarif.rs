@@ -6,7 +6,7 @@
 use super::CiContext;
 use crate::baseline::finding_fingerprints;
 use crate::diagnostic::{Diagnostic, Label, Severity, SuppressionKind};
-use crate::engine::Report;
+use crate::engine::report::Report;
 use crate::rule::{Level, RuleMeta};
 use serde_json::{json, Value};
 use std::io::{self, Write};
