@@ -253,6 +253,7 @@ impl KeyIndex {
             }
         }
         let rust: Vec<&RustFile> = files.iter().filter_map(|f| f.rust.as_ref()).collect();
+        let written = written_statics(&rust);
         for file in &rust {
             let imports = Imports::new(file);
             for s in &file.structs {
@@ -288,7 +289,9 @@ impl KeyIndex {
                 );
             }
             for c in &file.consts {
-                let client = client_of_ty(&c.ty, &imports, ws).or_else(|| shared_map(&c.ty, ws));
+                // A static map nothing writes at run time is a constant lookup table.
+                let client = client_of_ty(&c.ty, &imports, ws)
+                    .or_else(|| shared_map(&c.ty, ws).filter(|_| written.contains(&c.name.name)));
                 if let Some(client) = client {
                     index.client_statics.insert(c.name.name.clone(), client);
                 }
@@ -348,6 +351,60 @@ impl KeyIndex {
 
 /// The parameters (positions after `self`) a function hands to a storage path, and the sink.
 type PathParams = (Vec<usize>, Family, String);
+
+/// Methods that add or replace entries of a map.
+const MAP_WRITES: &[&str] = &[
+    "insert",
+    "entry",
+    "get_or_insert_with",
+    "try_insert",
+    "extend",
+];
+
+/// Names of the statics some function writes entries into (`MAP.insert(..)`,
+/// `MAP.write().await.entry(..)`, `let mut m = MAP.lock(); m.insert(..)`).
+fn written_statics(rust: &[&RustFile]) -> HashSet<String> {
+    let mut written = HashSet::new();
+    for file in rust {
+        for &(id, function) in &file.calls {
+            let ExprKind::MethodCall {
+                receiver, method, ..
+            } = &file.expr(id).kind
+            else {
+                continue;
+            };
+            if !MAP_WRITES.contains(&method.name.as_str()) {
+                continue;
+            }
+            let mut root = *receiver;
+            for _ in 0..16 {
+                match &file.expr(file.strip(root)).kind {
+                    ExprKind::MethodCall { receiver, .. } => root = *receiver,
+                    ExprKind::Path(p) if p.segments.len() == 1 && !is_const_name(p.last()) => {
+                        let init = function.and_then(|f| {
+                            binding_init(
+                                file,
+                                file.function(f),
+                                p.last(),
+                                file.expr(root).span.start,
+                            )
+                        });
+                        match init {
+                            Some(init) => root = init,
+                            None => break,
+                        }
+                    }
+                    ExprKind::Path(p) => {
+                        written.insert(p.last().to_string());
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    written
+}
 
 /// Which workspace functions hand a parameter to a storage path, for callers in other
 /// functions (the handler builds the key, the backend joins and opens it).
