@@ -353,6 +353,18 @@ fn check(
         metas: &metas,
         repo_prefix: render::repo_prefix(&report.root),
     };
+    if let Some(line) = report
+        .workspace
+        .tenant_inference
+        .describe(lint_core::config::DEFAULT_TENANT_COLUMN)
+    {
+        // The first line of the human report; machine formats keep stdout parseable.
+        if args.format == Format::Human {
+            writeln!(out, "note: {line}")?;
+        } else {
+            writeln!(err, "note: {line}")?;
+        }
+    }
     match args.format {
         Format::Human => render::human::render(
             &report,
@@ -545,6 +557,12 @@ fn show_config(
         None => writeln!(out, "# configuration: none found, defaults apply")?,
     }
     writeln!(out, "# workspace root: {}", ws.root.display())?;
+    if let Some(line) = ws
+        .tenant_inference
+        .describe(lint_core::config::DEFAULT_TENANT_COLUMN)
+    {
+        writeln!(out, "# {line}")?;
+    }
     writeln!(out, "tenant-columns = {}", list(&c.tenant_columns))?;
     writeln!(out, "tenant-aliases = {}", list(&c.tenant_aliases))?;
     writeln!(out, "tenant-tables = {}", list(&c.tenant_tables))?;

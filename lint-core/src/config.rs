@@ -20,6 +20,9 @@ pub enum SqlDialect {
     Generic,
 }
 
+/// The tenant column when neither the configuration nor the schema names one.
+pub const DEFAULT_TENANT_COLUMN: &str = "tenant_id";
+
 /// The configuration as written: every key, kebab-case, nothing unknown.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -92,6 +95,8 @@ pub struct ConfigSource {
 pub struct Config {
     pub source: Option<ConfigSource>,
     pub tenant_columns: Vec<String>,
+    /// Whether `tenant-columns` was written; when not, the engine infers them from the schema.
+    pub tenant_columns_configured: bool,
     pub tenant_aliases: Vec<String>,
     pub tenant_tables: Vec<String>,
     pub global_tables: Vec<String>,
@@ -117,7 +122,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             source: None,
-            tenant_columns: vec!["tenant_id".into()],
+            tenant_columns: vec![DEFAULT_TENANT_COLUMN.into()],
+            tenant_columns_configured: false,
             tenant_aliases: Vec::new(),
             tenant_tables: Vec::new(),
             global_tables: Vec::new(),
@@ -270,12 +276,14 @@ impl Config {
                 rules: rule_settings(o.rules, known, &err)?,
             });
         }
+        let tenant_columns_configured = raw.tenant_columns.is_some();
         let tenant_columns = raw
             .tenant_columns
-            .unwrap_or_else(|| vec!["tenant_id".into()]);
+            .unwrap_or_else(|| vec![DEFAULT_TENANT_COLUMN.into()]);
         Ok(Config {
             source: Some(source),
             tenant_columns,
+            tenant_columns_configured,
             tenant_aliases: raw.tenant_aliases,
             tenant_tables: raw.tenant_tables,
             global_tables: raw.global_tables,

@@ -9,6 +9,7 @@ use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
 use crate::span::Span;
 use crate::sql::{SqlOrigin, SqlSite, SqlText};
+use crate::tenant_inference::TenantInference;
 use crate::{engine_rules, suppress};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -62,6 +63,8 @@ pub struct Workspace {
     pub flow_index: crate::taint::FlowIndex,
     /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
     pub orm: crate::orm::OrmIndex,
+    /// Whether the tenant columns were configured or inferred from the schema, and from what.
+    pub tenant_inference: TenantInference,
 }
 
 impl Workspace {
@@ -83,6 +86,7 @@ impl Workspace {
             keys: Default::default(),
             flow_index: crate::taint::FlowIndex::default(),
             orm: Default::default(),
+            tenant_inference: TenantInference::Configured,
         }
     }
 
@@ -423,10 +427,23 @@ fn check_all(
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
     let mut schema = Schema::from_migrations(migrations);
-    let orm = crate::orm::OrmIndex::build(&files, &config);
+    let mut config = config;
+    let mut orm = crate::orm::OrmIndex::build(&files, &config);
     orm.extend_schema(&mut schema);
+    let inference = if config.tenant_columns_configured {
+        TenantInference::Configured
+    } else {
+        let inferred = crate::tenant_inference::infer(&schema);
+        if let TenantInference::Inferred(t) = &inferred {
+            config.tenant_columns = t.columns.clone();
+            // The ORM's scoping helpers are recognised by the tenant column.
+            orm = crate::orm::OrmIndex::build(&files, &config);
+        }
+        inferred
+    };
     let mut workspace = Workspace::new(root.clone(), config, schema);
     workspace.orm = orm;
+    workspace.tenant_inference = inference;
     workspace.consts = collect_consts(&files);
     workspace.credential_types = crate::logging::CredentialTypes::build(
         files.iter().filter_map(|f| f.rust.as_ref()),

@@ -33,6 +33,7 @@ pub mod sql_sites;
 pub mod sql_util;
 pub mod suppress;
 pub mod taint;
+pub mod tenant_inference;
 pub mod test_code;
 #[cfg(test)]
 mod test_support;
