@@ -364,11 +364,12 @@ fn lint_in_pool(
     let LintOptions {
         paths,
         root,
-        config,
+        mut config,
         inline_suppressions,
         only_rules,
         ..
     } = opts;
+    config.anchor_at(&root);
     let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
     progress.stage(Stage::Parsing, found.len());
     let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
@@ -752,7 +753,9 @@ fn check_file(
     let mut used = vec![false; suppressions.len()];
     for d in &mut diags {
         let line = file.source.line_of(d.primary.span.start);
-        if let Some(i) = suppressions.iter().position(|s| s.covers(d.rule, line)) {
+        // A suppression must say why; one that does not is reported and suppresses nothing.
+        let justified = |s: &suppress::Suppression| s.reason.is_some() && s.covers(d.rule, line);
+        if let Some(i) = suppressions.iter().position(justified) {
             used[i] = true;
             d.suppressed = Some(Suppressed {
                 kind: SuppressionKind::InSource,
@@ -780,12 +783,16 @@ fn check_file(
         if s.reason.is_none() {
             extra.extend(make(
                 &engine_rules::InvalidSuppression::META,
-                Finding::new("suppression without a reason", s.span).help(
+                Finding::new(
+                    "suppression without a reason: it suppresses nothing",
+                    s.span,
+                )
+                .help(
                     "say why after the rule list: `// tenantlint: allow(rule) -- why this is safe`",
                 ),
             ));
         }
-        if !used && s.rules.iter().all(|r| ran.contains(&r.as_str())) {
+        if !used && s.reason.is_some() && s.rules.iter().all(|r| ran.contains(&r.as_str())) {
             extra.extend(make(
                 &engine_rules::UnusedSuppression::META,
                 Finding::new(
