@@ -11,7 +11,7 @@
 //!
 //! Names only break ties between candidates the structure ranks equal.
 
-use crate::schema::{table_key, Schema, Table};
+use crate::facts::schema::{table_key, Schema, Table};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -295,7 +295,7 @@ fn names_a_tenant(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Table;
+    use crate::facts::schema::Table;
 
     fn table(name: &str, columns: &[&str], fks: &[(&str, &str)], keys: &[&[&str]]) -> Table {
         Table {
@@ -313,7 +313,7 @@ mod tests {
             primary_key: vec!["id".into()],
             unique_keys: keys
                 .iter()
-                .map(|k| crate::schema::UniqueKey {
+                .map(|k| crate::facts::schema::UniqueKey {
                     name: String::new(),
                     columns: k.iter().map(|c| c.to_string()).collect(),
                 })
