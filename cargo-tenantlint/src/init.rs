@@ -87,11 +87,16 @@ fn starter(ws: &engine::Workspace) -> String {
             text += &format!("tenant-columns = [{DEFAULT_TENANT_COLUMN:?}]\n");
         }
     }
+    // The tenant table itself is looked up by its own key, not by a tenant column.
+    let root = match &ws.tenant_inference {
+        TenantInference::Inferred(t) => t.root.as_ref(),
+        _ => None,
+    };
     let unscoped: Vec<String> = ws
         .schema
         .tables
         .values()
-        .filter(|t| !ws.is_tenant_table(&t.name))
+        .filter(|t| !ws.is_tenant_table(&t.name) && Some(&t.name) != root)
         .map(|t| t.name.clone())
         .collect();
     if !unscoped.is_empty() {

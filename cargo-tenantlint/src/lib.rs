@@ -359,7 +359,7 @@ pub fn workspace_root(start: &Path) -> PathBuf {
                 .and_then(|p| p.get("workspace"))
                 .and_then(toml::Value::as_str);
             if let Some(rel) = explicit {
-                let root = dir.join(rel);
+                let root = lexically_normal(&dir.join(rel));
                 if manifest(&root).is_some_and(|r| r.contains_key("workspace")) {
                     return root;
                 }
@@ -367,6 +367,21 @@ pub fn workspace_root(start: &Path) -> PathBuf {
         }
     }
     nearest_package.unwrap_or_else(|| start.to_path_buf())
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (symlinks stay as written).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn load_config(explicit: Option<&Path>, cwd: &Path, start: &Path) -> Result<Config, ConfigError> {
@@ -683,7 +698,8 @@ fn gate(
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {
-    let metas: Vec<_> = tenantlint_rules::ALL.iter().map(|r| r.meta()).collect();
+    // The engine's own diagnostics are configured like rules, so they are listed with them.
+    let metas = engine::all_metas(tenantlint_rules::ALL);
     match format {
         ListFormat::Json => {
             let list: Vec<_> = metas
