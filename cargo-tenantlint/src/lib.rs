@@ -522,17 +522,24 @@ fn check(
     // Code scanning closes the alerts a SARIF file leaves out, so in diff mode the SARIF
     // holds every finding; the exit code and the other formats keep to the changed lines.
     let gated_summary = report.summary.clone();
-    let full_sarif = args.format == Format::Sarif && every_finding.is_some();
-    if let (true, Some(all)) = (full_sarif, every_finding) {
-        report.diagnostics = all;
-        report.recount();
-    }
+    let gated = match every_finding {
+        Some(all) if args.format == Format::Sarif => {
+            let gated = std::mem::replace(&mut report.diagnostics, all);
+            report.recount();
+            Some(gated)
+        }
+        _ => None,
+    };
     if args.statistics && !machine {
         console::statistics(&report, &metas, formatted)?;
     } else {
         render_format(args.format, &report, &ci, &human, formatted)?;
     }
     formatted.flush()?;
+    if let Some(gated) = gated {
+        report.diagnostics = gated;
+        report.summary = gated_summary.clone();
+    }
     if machine && (args.output_file.is_some() || args.statistics) {
         if args.statistics {
             console::statistics(&report, &metas, err)?;

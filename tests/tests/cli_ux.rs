@@ -1,6 +1,8 @@
 //! A new user's first run: tenant inference with no configuration, paths that mean the same
 //! from any folder, and the flags other linters have taught users to expect.
 
+mod support;
+
 use std::path::Path;
 use tenantlint_tests::{redact_elapsed, repo_root, run_cli};
 
@@ -569,5 +571,37 @@ fn rules_lists_what_docs_rules_documents() {
     assert_eq!(
         listed_sorted, documented,
         "`rules` and docs/rules/ list the same rules"
+    );
+}
+
+#[test]
+fn in_diff_mode_the_sarif_keeps_every_finding_and_the_gate_only_changed_lines() {
+    let repo = support::demo_repo();
+    let sarif = repo.path().join("out.sarif");
+    let (code, _, err) = run_cli(
+        &[
+            "--diff",
+            "HEAD",
+            "--format",
+            "sarif",
+            "-o",
+            sarif.to_str().unwrap(),
+        ],
+        repo.path(),
+    );
+    assert_eq!(code, 0, "nothing changed since HEAD: {err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = json["runs"][0]["results"].as_array().unwrap().len();
+    let (_, all, _) = run_cli(&["--format", "json"], repo.path());
+    let all = findings(&all).len();
+    assert!(all > 0);
+    assert_eq!(
+        results, all,
+        "code scanning must not see unchanged findings as fixed"
+    );
+    assert!(
+        err.contains("0 errors"),
+        "the console report is the gated one: {err}"
     );
 }

@@ -632,3 +632,42 @@ fn glob_set(
         .build()
         .map_err(|e| err(format!("invalid globs: {e}"), Span::default(), None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchored(config_dir: &str, root: &str) -> Config {
+        let mut config = Config {
+            source: Some(ConfigSource {
+                path: Path::new(config_dir).join("tenantlint.toml"),
+                table: "tenantlint.toml".into(),
+            }),
+            ..Config::default()
+        };
+        config.anchor_at(Path::new(root));
+        config
+    }
+
+    #[test]
+    fn globs_are_relative_to_the_configuration_folder() {
+        let below = anchored("/nonexistent/repo", "/nonexistent/repo/server");
+        assert_eq!(
+            below.glob_path("app/x.rs").as_deref(),
+            Some("server/app/x.rs")
+        );
+        let above = anchored("/nonexistent/repo/server", "/nonexistent/repo");
+        assert_eq!(
+            above.glob_path("server/app/x.rs").as_deref(),
+            Some("app/x.rs")
+        );
+        assert_eq!(above.glob_path("bridge/x.rs"), None);
+        assert_eq!(above.glob_path("serverless/x.rs"), None);
+        let same = anchored("/nonexistent/repo", "/nonexistent/repo");
+        assert_eq!(same.glob_path("a.rs").as_deref(), Some("a.rs"));
+        assert_eq!(
+            anchored("/nonexistent/a", "/nonexistent/b").glob_path("a.rs"),
+            None
+        );
+    }
+}
