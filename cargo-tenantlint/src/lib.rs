@@ -175,13 +175,16 @@ enum ColorChoice {
     Never,
 }
 
+/// Reads one environment variable.
+pub type EnvLookup = dyn Fn(&str) -> Option<OsString>;
+
 /// Which of the process's streams are terminals, and the environment colour and width are read
 /// from.
 pub struct Terminal {
     pub stdout: bool,
     pub stderr: bool,
     /// Reads an environment variable (`NO_COLOR`, `CLICOLOR_FORCE`, `TERM`, `COLUMNS`).
-    pub env: Box<dyn Fn(&str) -> Option<OsString>>,
+    pub env: Box<EnvLookup>,
 }
 
 impl Terminal {
@@ -515,9 +518,13 @@ fn check(
         .tenant_inference
         .describe(lint_core::config::DEFAULT_TENANT_COLUMN)
     {
-        // The human report's first line; machine formats keep their output parseable.
-        let to: &mut dyn Write = if machine { &mut *err } else { &mut *formatted };
-        writeln!(to, "note: {line}")?;
+        // The human report's first line, on whichever stream gets it; machine output stays
+        // parseable and a machine-only run keeps stderr quiet.
+        if !machine {
+            writeln!(formatted, "note: {line}")?;
+        } else if args.output_file.is_some() {
+            writeln!(err, "note: {line}")?;
+        }
     }
     // Code scanning closes the alerts a SARIF file leaves out, so in diff mode the SARIF
     // holds every finding; the exit code and the other formats keep to the changed lines.

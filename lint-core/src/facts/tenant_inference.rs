@@ -68,6 +68,11 @@ impl TenantInference {
                     t.covered, t.tables
                 ))
             }
+            TenantInference::NotFound { tables: 0 } => Some(format!(
+                "no tenant table found: no schema in migrations, diesel `table!` or sea-orm \
+                 entities; assuming tenant column `{default_column}`: set `tenant-columns` in \
+                 tenantlint.toml (`cargo tenantlint init` writes a starter file)"
+            )),
             TenantInference::NotFound { tables } => Some(format!(
                 "no tenant table found in {tables} tables (no table most others reference, no column \
                  that scopes their keys); assuming tenant column `{default_column}`: set \
