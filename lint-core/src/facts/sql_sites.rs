@@ -86,7 +86,12 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
     let mut sites = Vec::new();
     let mut unresolved = 0;
     let mut unreadable = Vec::new();
-    let resolver = Resolver { source, file, ws };
+    let resolver = Resolver {
+        source,
+        file,
+        ws,
+        refused_includes: Default::default(),
+    };
     for &(id, function) in &file.calls {
         let expr = file.expr(id);
         let found = match &expr.kind {
@@ -127,6 +132,7 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
             sites.push(site);
         }
     }
+    unreadable.append(&mut resolver.refused_includes.borrow_mut());
     Extracted {
         sites,
         unresolved,
@@ -206,6 +212,9 @@ pub(crate) struct Resolver<'a> {
     pub source: &'a SourceFile,
     pub file: &'a RustFile,
     pub ws: &'a Workspace,
+    /// `include_str!` arguments that were refused (outside the tree, not a regular file, too
+    /// large), with why.
+    refused_includes: std::cell::RefCell<Vec<(Span, String)>>,
 }
 
 type Found = (SqlOrigin, SqlText, Vec<ExprId>);
@@ -231,13 +240,13 @@ impl Resolver<'_> {
         let text = if is_file {
             let rel = self.file.str_lit(arg.expr)?;
             let path = crate_dir(&self.source.path).join(&rel.value);
-            let contents = match std::fs::read_to_string(&path) {
+            let contents = match self.read_included(&path) {
                 Ok(contents) => contents,
                 Err(e) => {
                     unreadable.push((
                         self.file.expr(arg.expr).span,
                         format!(
-                            "cannot read the SQL file `{}` (relative to the crate root): {e}",
+                            "the SQL file `{}` (relative to the crate root): {e}",
                             rel.value
                         ),
                     ));
@@ -552,6 +561,17 @@ impl Resolver<'_> {
         Some(t)
     }
 
+    /// A file an `include_str!` or `query_file!` names: inside the workspace root, regular, under
+    /// the size cap; a byte-order mark is dropped.
+    fn read_included(&self, path: &FsPath) -> Result<String, crate::safe_read::Refusal> {
+        let boundary = crate::safe_read::Boundary::new(&self.ws.root);
+        let text = crate::safe_read::read_text(path, Some(&boundary))?;
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
     fn macro_text(
         &self,
         m: &MacroCall,
@@ -573,7 +593,17 @@ impl Resolver<'_> {
             "include_str" => {
                 let rel = self.file.str_lit(args.first()?.expr)?;
                 let dir = self.source.path.parent()?;
-                let contents = std::fs::read_to_string(dir.join(&rel.value)).ok()?;
+                let contents = match self.read_included(&dir.join(&rel.value)) {
+                    Ok(contents) => contents,
+                    Err(crate::safe_read::Refusal::Io(_)) => return None,
+                    Err(refused) => {
+                        self.refused_includes.borrow_mut().push((
+                            span,
+                            format!("`include_str!(\"{}\")` was not read: {refused}", rel.value),
+                        ));
+                        return None;
+                    }
+                };
                 let mut t = SqlText {
                     includes_migration: crate::schema::in_migrations_folder(&rel.value),
                     ..SqlText::default()

@@ -54,6 +54,9 @@ pub struct Workspace {
     pub orm: crate::orm::OrmIndex,
     /// Whether the tenant columns were configured or inferred from the schema, and from what.
     pub tenant_inference: crate::facts::tenant_inference::TenantInference,
+    /// Which workspace function each call can reach, and where requests enter (file indexes
+    /// are those of the analyzed files).
+    pub call_graph: crate::semantic::callgraph::CallGraph,
 }
 
 impl Workspace {
@@ -76,6 +79,7 @@ impl Workspace {
             flow_index: crate::taint::FlowIndex::default(),
             orm: Default::default(),
             tenant_inference: crate::facts::tenant_inference::TenantInference::Configured,
+            call_graph: Default::default(),
         }
     }
 
