@@ -11,7 +11,11 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod console;
+mod init;
 mod progress;
+
+pub use console::Stream;
 
 /// Exit codes, as documented in the README.
 pub const EXIT_CLEAN: i32 = 0;
@@ -64,6 +68,19 @@ enum Command {
         config: Option<PathBuf>,
         #[arg(long, value_name = "PATH")]
         manifest_path: Option<PathBuf>,
+        /// Print the JSON schema of tenantlint.toml instead (for editors).
+        #[arg(long, conflicts_with_all = ["path", "config", "manifest_path"])]
+        schema: bool,
+    },
+    /// Write a starter tenantlint.toml at the workspace root from what the schema says.
+    Init {
+        /// The folder whose workspace to set up (default: the current workspace).
+        path: Option<PathBuf>,
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Replace an existing tenantlint.toml.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -74,6 +91,22 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Write the --format output to FILE; the console (stderr) then gets the human report.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Run only these rules or categories (comma-separated ids, `isolation`, `hardening`,
+    /// `engine`, `info`, or `all`); a rule that is off by default is turned on at warn.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    select: Vec<String>,
+    /// Run these rules or categories as well as the configured ones.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    extend_select: Vec<String>,
+    /// Do not run these rules or categories (wins over --select).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    ignore: Vec<String>,
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    statistics: bool,
     /// Use this configuration file instead of discovering tenantlint.toml / Cargo.toml metadata.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -123,6 +156,8 @@ enum Format {
     Gitlab,
     /// Cargo's JSON messages, for rust-analyzer's check.overrideCommand.
     CargoJson,
+    /// One line per finding: `path:line:column: level[rule] message`.
+    Concise,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default)]
@@ -132,7 +167,7 @@ enum ListFormat {
     Json,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum ColorChoice {
     #[default]
     Auto,
@@ -140,20 +175,59 @@ enum ColorChoice {
     Never,
 }
 
+/// Reads one environment variable.
+pub type EnvLookup = dyn Fn(&str) -> Option<OsString>;
+
+/// Which of the process's streams are terminals, and the environment colour and width are read
+/// from.
+pub struct Terminal {
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Reads an environment variable (`NO_COLOR`, `CLICOLOR_FORCE`, `TERM`, `COLUMNS`).
+    pub env: Box<EnvLookup>,
+}
+
+impl Terminal {
+    /// The real process.
+    pub fn detect() -> Terminal {
+        Terminal {
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+            env: Box::new(|k| std::env::var_os(k)),
+        }
+    }
+
+    /// No terminal and an empty environment: what tests run with.
+    pub fn none() -> Terminal {
+        Terminal {
+            stdout: false,
+            stderr: false,
+            env: Box::new(|_| None),
+        }
+    }
+
+    fn is_terminal(&self, stream: Stream) -> bool {
+        match stream {
+            Stream::Stdout => self.stdout,
+            Stream::Stderr => self.stderr,
+        }
+    }
+}
+
 /// Runs the command line. `args` includes the program name; `cwd` stands for the current
 /// directory so that tests can run in-process.
 pub fn run(args: Vec<OsString>, cwd: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    run_with_terminal(args, cwd, out, err, false)
+    run_with_terminal(args, cwd, out, err, &Terminal::none())
 }
 
-/// [`run`] for the real process: when `stderr_is_terminal`, a long human-format run shows a
-/// progress bar on the process's stderr.
+/// [`run`] for the real process: colour and width follow the terminal, and a long human-format
+/// run shows a progress bar on stderr when it is a terminal.
 pub fn run_with_terminal(
     mut args: Vec<OsString>,
     cwd: &Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    stderr_is_terminal: bool,
+    terminal: &Terminal,
 ) -> i32 {
     // `cargo tenantlint ARGS` runs `cargo-tenantlint tenantlint ARGS`.
     if args.get(1).is_some_and(|a| a == "tenantlint") {
@@ -173,15 +247,24 @@ pub fn run_with_terminal(
         }
     };
     let result = match cli.command {
-        None => check(cli.check, cwd, out, err, stderr_is_terminal),
-        Some(Command::Check(args)) => check(args, cwd, out, err, stderr_is_terminal),
+        None => check(cli.check, cwd, out, err, terminal),
+        Some(Command::Check(args)) => check(args, cwd, out, err, terminal),
         Some(Command::Rules { format }) => list_rules(format, out),
         Some(Command::Explain { rule }) => explain(&rule, out, err),
+        Some(Command::Config { schema: true, .. }) => {
+            writeln!(out, "{}", lint_core::config::json_schema()).map(|()| EXIT_CLEAN)
+        }
         Some(Command::Config {
             path,
             config,
             manifest_path,
+            schema: false,
         }) => show_config(path, config, manifest_path, cwd, out, err),
+        Some(Command::Init {
+            path,
+            manifest_path,
+            force,
+        }) => init::run(path, manifest_path, force, cwd, out, err),
     };
     match result {
         Ok(code) => code,
@@ -202,7 +285,7 @@ fn known_rules() -> Vec<KnownRule<'static>> {
         .collect()
 }
 
-/// The folders to lint and the root paths are reported relative to.
+/// The folders to lint and the cargo workspace they belong to.
 fn targets(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> (Vec<PathBuf>, PathBuf) {
     let absolute = |p: &Path| {
         if p.is_absolute() {
@@ -267,20 +350,66 @@ fn check_paths(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> R
     }
 }
 
-/// The nearest folder whose Cargo.toml declares a `[workspace]`, else the nearest with a
-/// Cargo.toml, else `start` itself. Read as text: cargo is never run.
-fn workspace_root(start: &Path) -> PathBuf {
-    let mut nearest_package = None;
+/// The root paths are reported relative to: the folder of the configuration file when it
+/// holds the workspace (so globs, baselines and output paths mean the same from any folder
+/// below it), else the workspace root.
+fn report_root(workspace: PathBuf, config: &Config) -> PathBuf {
+    let config_dir = config
+        .source
+        .as_ref()
+        .and_then(|s| s.path.parent())
+        .map(Path::to_path_buf);
+    match config_dir {
+        Some(dir) if !dir.as_os_str().is_empty() && workspace.starts_with(&dir) => dir,
+        _ => workspace,
+    }
+}
+
+/// The cargo workspace root for `start`, as cargo finds it: the `workspace` key of the nearest
+/// package names it, else the nearest ancestor manifest with a `[workspace]` table, else the
+/// nearest package, else `start`. Manifests are parsed, never executed: cargo is not run.
+pub fn workspace_root(start: &Path) -> PathBuf {
+    let manifest = |dir: &Path| -> Option<toml::Table> {
+        let text = lint_core::safe_read::read_in_own_folder(&dir.join("Cargo.toml")).ok()?;
+        text.parse::<toml::Table>().ok()
+    };
+    let mut nearest_package: Option<PathBuf> = None;
     for dir in start.ancestors() {
-        let manifest = dir.join("Cargo.toml");
-        if let Ok(text) = lint_core::safe_read::read_in_own_folder(&manifest) {
-            if text.lines().any(|l| l.trim() == "[workspace]") {
-                return dir.to_path_buf();
+        let Some(m) = manifest(dir) else { continue };
+        if m.contains_key("workspace") {
+            return dir.to_path_buf();
+        }
+        if nearest_package.is_none() {
+            nearest_package = Some(dir.to_path_buf());
+            // `package.workspace = "../.."` points at the root explicitly.
+            let explicit = m
+                .get("package")
+                .and_then(|p| p.get("workspace"))
+                .and_then(toml::Value::as_str);
+            if let Some(rel) = explicit {
+                let root = lexically_normal(&dir.join(rel));
+                if manifest(&root).is_some_and(|r| r.contains_key("workspace")) {
+                    return root;
+                }
             }
-            nearest_package.get_or_insert_with(|| dir.to_path_buf());
         }
     }
     nearest_package.unwrap_or_else(|| start.to_path_buf())
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (symlinks stay as written).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn load_config(explicit: Option<&Path>, cwd: &Path, start: &Path) -> Result<Config, ConfigError> {
@@ -320,14 +449,11 @@ fn report_config_error(e: ConfigError, err: &mut dyn Write) -> i32 {
     EXIT_ERROR
 }
 
-fn use_color(choice: ColorChoice) -> bool {
+fn use_color(choice: ColorChoice, stream: Stream, terminal: &Terminal) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => console::auto_color(terminal.is_terminal(stream), &terminal.env),
     }
 }
 
@@ -336,13 +462,22 @@ fn check(
     cwd: &Path,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    stderr_is_terminal: bool,
+    terminal: &Terminal,
 ) -> std::io::Result<i32> {
     check_paths(&args.paths, args.manifest_path.as_deref(), cwd).map_err(std::io::Error::other)?;
-    let (paths, root) = targets(&args.paths, args.manifest_path.as_deref(), cwd);
-    let config = match load_config(args.config.as_deref(), cwd, &paths[0]) {
+    let (paths, workspace) = targets(&args.paths, args.manifest_path.as_deref(), cwd);
+    let mut config = match load_config(args.config.as_deref(), cwd, &paths[0]) {
         Ok(c) => c,
         Err(e) => return Ok(report_config_error(e, err)),
+    };
+    let root = report_root(workspace, &config);
+    let metas = engine::all_metas(tenantlint_rules::ALL);
+    let only_rules = match select_rules(&args, &metas, &mut config) {
+        Ok(only) => only,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(EXIT_ERROR);
+        }
     };
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(&cwd.join(path)) {
@@ -354,11 +489,14 @@ fn check(
         },
         None => None,
     };
-    let bar = progress::Bar::new(progress::wanted(
-        args.format == Format::Human,
-        args.quiet,
-        stderr_is_terminal,
-    ));
+    // The human report goes to stdout, or to stderr when stdout is a file of another format.
+    let console = match (&args.output_file, args.format) {
+        (Some(_), Format::Human | Format::Concise) | (None, _) => Stream::Stdout,
+        (Some(_), _) => Stream::Stderr,
+    };
+    let human_console =
+        matches!(args.format, Format::Human | Format::Concise) || args.output_file.is_some();
+    let bar = progress::Bar::new(progress::wanted(human_console, args.quiet, terminal.stderr));
     let mut report = engine::lint_with_progress(
         LintOptions {
             paths,
@@ -366,65 +504,199 @@ fn check(
             config,
             threads: args.threads,
             inline_suppressions: !args.no_inline_suppressions,
-            only_rules: None,
+            only_rules,
         },
         tenantlint_rules::ALL,
         &bar,
     );
     bar.finish();
-    let stale = match gate(&args, baseline.as_ref(), &mut report, cwd, err)? {
-        Ok(stale) => stale,
+    let (stale, every_finding) = match gate(&args, baseline.as_ref(), &mut report, cwd, err)? {
+        Ok(gated) => gated,
         Err(e) => {
             writeln!(err, "error: {e}")?;
             return Ok(EXIT_ERROR);
         }
     };
-    let metas = engine::all_metas(tenantlint_rules::ALL);
     let ci = render::CiContext {
         metas: &metas,
         repo_prefix: render::repo_prefix(&report.root),
     };
-    match args.format {
-        Format::Human => render::human::render(
-            &report,
-            &render::human::HumanOptions {
-                color: use_color(args.color),
-                quiet: args.quiet,
-                width: 100,
-            },
-            out,
-        )?,
-        Format::Json => render::json::render(&report, out)?,
-        Format::Sarif => render::sarif::render(&report, &ci, out)?,
-        Format::Github => {
-            render::github::render(&report, &ci, out)?;
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-                let mut summary = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(path)?;
-                render::github::step_summary(&report, &ci, &mut summary)?;
+    let human = render::human::HumanOptions {
+        color: use_color(args.color, console, terminal),
+        quiet: args.quiet,
+        width: console::width(
+            terminal.is_terminal(console).then_some(console),
+            &terminal.env,
+        ),
+    };
+    let mut file_out = match &args.output_file {
+        Some(path) => match std::fs::File::create(cwd.join(path)) {
+            Ok(f) => Some(std::io::BufWriter::new(f)),
+            Err(e) => {
+                writeln!(err, "error: cannot write {}: {e}", path.display())?;
+                return Ok(EXIT_ERROR);
             }
+        },
+        None => None,
+    };
+    let machine = !matches!(args.format, Format::Human | Format::Concise);
+    let formatted: &mut dyn Write = match &mut file_out {
+        Some(f) => f,
+        None => &mut *out,
+    };
+    if let Some(line) = report
+        .workspace
+        .tenant_inference
+        .describe(lint_core::config::DEFAULT_TENANT_COLUMN)
+    {
+        // The human report's first line, on whichever stream gets it; machine output stays
+        // parseable and a machine-only run keeps stderr quiet.
+        if !machine {
+            writeln!(formatted, "note: {line}")?;
+        } else if args.output_file.is_some() {
+            writeln!(err, "note: {line}")?;
         }
-        Format::Gitlab => render::gitlab::render(&report, &ci, out)?,
-        Format::CargoJson => render::cargo_json::render(&report, out)?,
     }
+    // Code scanning closes the alerts a SARIF file leaves out, so in diff mode the SARIF
+    // holds every finding; the exit code and the other formats keep to the changed lines.
+    let gated_summary = report.summary.clone();
+    let gated = match every_finding {
+        Some(all) if args.format == Format::Sarif => {
+            let gated = std::mem::replace(&mut report.diagnostics, all);
+            report.recount();
+            Some(gated)
+        }
+        _ => None,
+    };
+    if args.statistics && !machine {
+        console::statistics(&report, &metas, formatted)?;
+    } else {
+        render_format(args.format, &report, &ci, &human, formatted)?;
+    }
+    formatted.flush()?;
+    if let Some(gated) = gated {
+        report.diagnostics = gated;
+        report.summary = gated_summary.clone();
+    }
+    if machine && (args.output_file.is_some() || args.statistics) {
+        if args.statistics {
+            console::statistics(&report, &metas, err)?;
+        } else {
+            render::human::render(&report, &human, err)?;
+        }
+    }
+    report.summary = gated_summary;
     let failing = report.summary.errors > 0
         || (args.deny_warnings && report.summary.warnings > 0)
         || (args.baseline_strict && !stale.is_empty());
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
+/// Renders the report in one of the formats.
+fn render_format(
+    format: Format,
+    report: &Report,
+    ci: &render::CiContext,
+    human: &render::human::HumanOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => render::human::render(report, human, out),
+        Format::Concise => console::concise(report, out),
+        Format::Json => render::json::render(report, out),
+        Format::Sarif => render::sarif::render(report, ci, out),
+        Format::Github => {
+            render::github::render(report, ci, out)?;
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                let mut summary = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(path)?;
+                render::github::step_summary(report, ci, &mut summary)?;
+            }
+            Ok(())
+        }
+        Format::Gitlab => render::gitlab::render(report, ci, out),
+        Format::CargoJson => render::cargo_json::render(report, out),
+    }
+}
+
+/// The rules `--select`, `--extend-select` and `--ignore` leave running, or `None` when none is
+/// given. A selected rule whose configured level is `allow` is turned on at `warn`.
+fn select_rules(
+    args: &CheckArgs,
+    metas: &[&'static lint_core::rule::RuleMeta],
+    config: &mut Config,
+) -> Result<Option<Vec<String>>, String> {
+    if args.select.is_empty() && args.extend_select.is_empty() && args.ignore.is_empty() {
+        return Ok(None);
+    }
+    let matching = |tokens: &[String], flag: &str| -> Result<Vec<&'static str>, String> {
+        let mut ids = Vec::new();
+        for token in tokens.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            let matched: Vec<&'static str> = metas
+                .iter()
+                .filter(|m| token == "all" || m.id == token || m.category.as_str() == token)
+                .map(|m| m.id)
+                .collect();
+            if matched.is_empty() {
+                let names = metas.iter().map(|m| m.id).chain([
+                    "isolation",
+                    "hardening",
+                    "engine",
+                    "info",
+                    "all",
+                ]);
+                return Err(format!(
+                    "{flag} {token}: no rule or category of that name{}; `cargo tenantlint rules` lists them",
+                    lint_core::config::closest(token, names)
+                        .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"))
+                ));
+            }
+            ids.extend(matched);
+        }
+        Ok(ids)
+    };
+    let selected = matching(&args.select, "--select")?;
+    let extended = matching(&args.extend_select, "--extend-select")?;
+    let ignored = matching(&args.ignore, "--ignore")?;
+    let base: Vec<&str> = if args.select.is_empty() {
+        metas.iter().map(|m| m.id).collect()
+    } else {
+        selected.clone()
+    };
+    let mut only: Vec<String> = Vec::new();
+    for id in base.into_iter().chain(extended.iter().copied()) {
+        if !ignored.contains(&id) && !only.iter().any(|o| o == id) {
+            only.push(id.to_string());
+        }
+    }
+    for id in selected.iter().chain(&extended) {
+        let Some(meta) = metas.iter().find(|m| m.id == *id) else {
+            continue;
+        };
+        let setting = config.rules.entry(id.to_string()).or_default();
+        if setting.level.unwrap_or(meta.default_level()) == lint_core::rule::Level::Allow {
+            setting.level = Some(lint_core::rule::Level::Warn);
+        }
+    }
+    Ok(Some(only))
+}
+
+/// The stale baseline entries, and every finding when `--diff` narrowed the report.
+type Gated = (Vec<Entry>, Option<Vec<lint_core::diagnostic::Diagnostic>>);
+
 /// Applies `--write-baseline`, `--baseline` and `--diff` to the report, in that order: the
 /// baseline sees every finding (so entries for unchanged code are not stale), the diff then
-/// narrows what is reported. Returns the stale baseline entries, or a usage error.
+/// narrows what is reported. Returns the stale baseline entries and, in diff mode, every
+/// finding before narrowing; or a usage error.
 fn gate(
     args: &CheckArgs,
     baseline: Option<&Baseline>,
     report: &mut Report,
     cwd: &Path,
     err: &mut dyn Write,
-) -> std::io::Result<Result<Vec<Entry>, String>> {
+) -> std::io::Result<Result<Gated, String>> {
     if let Some(path) = &args.write_baseline {
         let written = Baseline::from_report(report);
         if let Err(e) = written.write(&cwd.join(path)) {
@@ -460,17 +732,22 @@ fn gate(
             "the code these entries accepted was fixed or changed; shrink the baseline with --write-baseline"
         )?;
     }
+    let mut every_finding = None;
     if let Some(base) = &args.diff {
         match ChangedLines::since(cwd, &report.root, base) {
-            Ok(changed) => changed.narrow(report),
+            Ok(changed) => {
+                every_finding = Some(report.diagnostics.clone());
+                changed.narrow(report);
+            }
             Err(e) => return Ok(Err(format!("--diff {base}: {e}"))),
         }
     }
-    Ok(Ok(stale))
+    Ok(Ok((stale, every_finding)))
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<i32> {
-    let metas: Vec<_> = tenantlint_rules::ALL.iter().map(|r| r.meta()).collect();
+    // The engine's own diagnostics are configured like rules, so they are listed with them.
+    let metas = engine::all_metas(tenantlint_rules::ALL);
     match format {
         ListFormat::Json => {
             let list: Vec<_> = metas
@@ -580,6 +857,12 @@ fn show_config(
         None => writeln!(out, "# configuration: none found, defaults apply")?,
     }
     writeln!(out, "# workspace root: {}", ws.root.display())?;
+    if let Some(line) = ws
+        .tenant_inference
+        .describe(lint_core::config::DEFAULT_TENANT_COLUMN)
+    {
+        writeln!(out, "# {line}")?;
+    }
     writeln!(out, "tenant-columns = {}", list(&c.tenant_columns))?;
     writeln!(out, "tenant-aliases = {}", list(&c.tenant_aliases))?;
     writeln!(out, "tenant-tables = {}", list(&c.tenant_tables))?;

@@ -7,7 +7,7 @@ fn main() {
         &cwd,
         &mut std::io::stdout(),
         &mut std::io::stderr(),
-        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        &cargo_tenantlint::Terminal::detect(),
     );
     std::process::exit(code);
 }

@@ -19,7 +19,7 @@ mod test_support;
 pub use engine::{config, diagnostic, discovery, engine_rules, rule, suppress};
 pub use facts::{
     client_reach, http, keys, logging, orm, request_input, rls, schema, secrets, sql, sql_scope,
-    sql_sites, sql_util, taint,
+    sql_sites, sql_util, taint, tenant_inference,
 };
 pub use output::{baseline, diff, render};
 pub use semantic::bindings as flow;

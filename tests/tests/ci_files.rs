@@ -36,7 +36,7 @@ fn assert_accepted(args: &[String], dir: &Path, origin: &str) {
 fn action_yml_is_a_composite_action_with_the_documented_inputs() {
     let action = load_yaml("action.yml");
     assert_eq!(str_of(&action["runs"], "using"), "composite");
-    for input in ["baseline", "diff", "args", "version", "working-directory"] {
+    for input in ["baseline", "diff", "args", "working-directory"] {
         assert!(
             !action["inputs"][input]["description"].is_badvalue(),
             "input `{input}` is declared with a description"
@@ -44,9 +44,26 @@ fn action_yml_is_a_composite_action_with_the_documented_inputs() {
     }
     let steps = action["runs"]["steps"].as_vec().expect("steps");
     let runs: Vec<&str> = steps.iter().map(|s| str_of(s, "run")).collect();
-    assert!(runs
+    assert!(runs.iter().any(|r| r.contains(
+        r#"cargo install --locked --root "$ROOT" --path "$GITHUB_ACTION_PATH/cargo-tenantlint""#
+    )));
+    let cache = steps
         .iter()
-        .any(|r| r.contains("cargo install --locked cargo-tenantlint")));
+        .find(|s| str_of(s, "uses").starts_with("actions/cache@"))
+        .expect("the binary is cached");
+    let key = str_of(&cache["with"], "key");
+    assert!(
+        key.contains("github.action_ref") && key.contains("steps.build.outputs.version"),
+        "{key}"
+    );
+    let upload = steps
+        .iter()
+        .find(|s| str_of(s, "uses").starts_with("github/codeql-action/upload-sarif@"))
+        .unwrap();
+    assert!(
+        str_of(upload, "if").contains("github.event.pull_request.head.repo.fork"),
+        "fork pull requests have no token to upload with"
+    );
     assert!(steps
         .iter()
         .any(|s| str_of(s, "uses").starts_with("github/codeql-action/upload-sarif@")));
@@ -65,6 +82,149 @@ fn action_yml_is_a_composite_action_with_the_documented_inputs() {
             );
         }
     }
+}
+
+/// A folder holding an executable `cargo` that runs `script` (sh).
+fn fake_cargo(script: &str) -> tempfile::TempDir {
+    let bin = tempfile::tempdir().unwrap();
+    let cargo = bin.path().join("cargo");
+    std::fs::write(&cargo, format!("#!/bin/sh\n{script}")).unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&cargo)
+        .status()
+        .unwrap();
+    bin
+}
+
+fn with_path(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn the_action_installs_from_its_own_checkout_once() {
+    let action = load_yaml("action.yml");
+    let steps = action["runs"]["steps"].as_vec().unwrap();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| str_of(s, "name") == name)
+            .unwrap_or_else(|| panic!("step {name}"))
+    };
+    let work = tempfile::tempdir().unwrap();
+    let output = work.path().join("output");
+    let locate = work.path().join("locate.sh");
+    std::fs::write(
+        &locate,
+        str_of(step("Locate the cargo-tenantlint build"), "run"),
+    )
+    .unwrap();
+    let status = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&locate)
+        .env("GITHUB_ACTION_PATH", repo_root())
+        .env("RUNNER_TEMP", work.path())
+        .env("GITHUB_OUTPUT", &output)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        outputs.contains(&format!("version={version}\n")),
+        "{outputs}"
+    );
+    let root = work.path().join(format!("cargo-tenantlint-{version}"));
+    assert!(
+        outputs.contains(&format!("root={}\n", root.display())),
+        "{outputs}"
+    );
+
+    // `cargo install` is stood in for: it records its arguments and drops a binary in --root.
+    let recorded = work.path().join("install-args");
+    let bin = fake_cargo(&format!(
+        "printf '%s\\n' \"$@\" > '{}'\nmkdir -p \"$4/bin\" && touch \"$4/bin/cargo-tenantlint\" && chmod +x \"$4/bin/cargo-tenantlint\"\n",
+        recorded.display()
+    ));
+    let install = work.path().join("install.sh");
+    std::fs::write(&install, str_of(step("Install cargo-tenantlint"), "run")).unwrap();
+    let github_path = work.path().join("path");
+    for _ in 0..2 {
+        let status = Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(&install)
+            .env("PATH", with_path(bin.path()))
+            .env("GITHUB_ACTION_PATH", repo_root())
+            .env("ROOT", &root)
+            .env("GITHUB_PATH", &github_path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::remove_file(&recorded).ok();
+    }
+    assert!(!recorded.exists(), "a cached binary is not rebuilt");
+    assert_eq!(
+        std::fs::read_to_string(&github_path).unwrap(),
+        format!("{0}/bin\n{0}/bin\n", root.display())
+    );
+    // The path it installs from is a package cargo can install.
+    let manifest =
+        std::fs::read_to_string(repo_root().join("cargo-tenantlint/Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"cargo-tenantlint\""));
+}
+
+#[test]
+fn the_pre_commit_script_builds_once_from_its_checkout_then_runs_the_tool() {
+    let checkout = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(checkout.path().join(".ci")).unwrap();
+    let script = checkout.path().join(".ci/pre-commit-hook");
+    std::fs::copy(repo_root().join(".ci/pre-commit-hook"), &script).unwrap();
+    let ran = checkout.path().join("ran");
+    // The stand-in `cargo install` writes a stand-in binary that records its arguments.
+    let bin = fake_cargo(&format!(
+        "echo \"$*\" >> '{installs}'\nmkdir -p \"$5/bin\"\nprintf '#!/bin/sh\\nprintf \"%%s\\\\0\" \"$@\" > {ran}\\n' > \"$5/bin/cargo-tenantlint\"\nchmod +x \"$5/bin/cargo-tenantlint\"\n",
+        installs = checkout.path().join("installs").display(),
+        ran = ran.display(),
+    ));
+    let repo = demo_repo();
+    for _ in 0..2 {
+        let status = Command::new(&script)
+            .args(["--diff", "HEAD"])
+            .current_dir(repo.path())
+            .env("PATH", with_path(bin.path()))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let installs = std::fs::read_to_string(checkout.path().join("installs")).unwrap();
+    assert_eq!(installs.lines().count(), 1, "built once: {installs}");
+    assert!(
+        installs.contains(&format!(
+            "install --locked --quiet --root {0}/target/pre-commit --path {0}/cargo-tenantlint",
+            checkout.path().display()
+        )),
+        "{installs}"
+    );
+    let args: Vec<String> = std::fs::read_to_string(&ran)
+        .unwrap()
+        .split('\0')
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(args, ["tenantlint", "--diff", "HEAD"]);
+    assert_accepted(&args, repo.path(), "the pre-commit script");
+}
+
+#[test]
+fn ci_workflow_runs_the_ci_script() {
+    let ci = load_yaml(".github/workflows/ci.yml");
+    let steps = ci["jobs"]["ci"]["steps"].as_vec().expect("steps");
+    assert!(steps.iter().any(|s| str_of(s, "run") == ".ci/run"));
+    assert_eq!(str_of(&ci["permissions"], "contents"), "read");
 }
 
 /// Runs the action's lint step with these inputs against a stand-in `cargo` and returns the
@@ -168,20 +328,14 @@ fn pre_commit_hooks_run_command_lines_the_cli_accepts() {
             !id.is_empty() && !str_of(hook, "name").is_empty(),
             "{hook:?}"
         );
-        assert_eq!(str_of(hook, "language"), "system", "{id}");
+        assert_eq!(str_of(hook, "language"), "script", "{id}");
         assert_eq!(hook["pass_filenames"].as_bool(), Some(false), "{id}");
         let entry = str_of(hook, "entry");
-        assert!(
-            !entry.contains(['"', '\'']),
-            "{id}: entry is split on spaces"
-        );
-        let mut words: Vec<String> = entry.split_whitespace().map(str::to_string).collect();
-        assert_eq!(
-            words.first().map(String::as_str),
-            Some("cargo-tenantlint"),
-            "{id}"
-        );
-        words.remove(0);
+        assert_eq!(entry, ".ci/pre-commit-hook", "{id}");
+        let script = std::fs::read_to_string(repo_root().join(entry)).unwrap();
+        assert!(script.contains(r#"exec "$root/bin/cargo-tenantlint" tenantlint "$@""#));
+        // What the script runs: `tenantlint` and the hook's arguments.
+        let mut words = vec!["tenantlint".to_string()];
         for arg in hook["args"].as_vec().into_iter().flatten() {
             words.push(arg.as_str().unwrap().to_string());
         }

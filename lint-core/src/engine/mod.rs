@@ -18,6 +18,7 @@ pub use report::{Report, Summary};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
 use crate::facts::passes::{Computed, Fact};
+use crate::facts::tenant_inference::TenantInference;
 use crate::rule::{Level, Rule, RuleContext, RuleMeta};
 use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
@@ -147,13 +148,14 @@ fn lint_in_pool(
     let LintOptions {
         paths,
         root,
-        config,
+        mut config,
         inline_suppressions,
         only_rules,
         ..
     } = opts;
     // Canonical, like the discovered paths, so that every file has one relative path.
     let root = root.canonicalize().unwrap_or(root);
+    config.anchor_at(&root);
     let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
     progress.stage(Stage::Parsing, found.len());
     let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
@@ -276,10 +278,22 @@ fn check_all(
     let mut migrations: Vec<&AnalyzedFile> = files.iter().filter(|f| f.is_migration()).collect();
     migrations.sort_by(|a, b| schema::migration_order(&a.source.rel_path, &b.source.rel_path));
     let mut schema = Schema::from_migrations(migrations);
+    let mut config = config;
     let orm = crate::orm::OrmIndex::build_tables(&files);
     orm.extend_schema(&mut schema);
+    let inference = if config.tenant_columns_configured {
+        TenantInference::Configured
+    } else {
+        let inferred = crate::facts::tenant_inference::infer(&schema);
+        if let TenantInference::Inferred(t) = &inferred {
+            // The ORM's scoping helpers (built with the ORM pass) are recognised by this column.
+            config.tenant_columns = t.columns.clone();
+        }
+        inferred
+    };
     let needs = needed_facts(&files, &config, rules, only_rules.as_deref());
     let mut workspace = Workspace::new(root.clone(), config, schema);
+    workspace.tenant_inference = inference;
     workspace.consts = collect_consts(&files);
     workspace.orm = Computed::skipped(orm);
     files.par_iter_mut().for_each(|f| {
@@ -651,7 +665,9 @@ fn check_file(
     let mut used = vec![false; suppressions.len()];
     for d in &mut diags {
         let line = file.source.line_of(d.primary.span.start);
-        if let Some(i) = suppressions.iter().position(|s| s.covers(d.rule, line)) {
+        // A suppression must say why; one that does not is reported and suppresses nothing.
+        let justified = |s: &suppress::Suppression| s.reason.is_some() && s.covers(d.rule, line);
+        if let Some(i) = suppressions.iter().position(justified) {
             used[i] = true;
             d.suppressed = Some(Suppressed {
                 kind: SuppressionKind::InSource,
@@ -679,12 +695,16 @@ fn check_file(
         if s.reason.is_none() {
             extra.extend(make(
                 &engine_rules::InvalidSuppression::META,
-                Finding::new("suppression without a reason", s.span).help(
+                Finding::new(
+                    "suppression without a reason: it suppresses nothing",
+                    s.span,
+                )
+                .help(
                     "say why after the rule list: `// tenantlint: allow(rule) -- why this is safe`",
                 ),
             ));
         }
-        if !used && s.rules.iter().all(|r| ran.contains(&r.as_str())) {
+        if !used && s.reason.is_some() && s.rules.iter().all(|r| ran.contains(&r.as_str())) {
             extra.extend(make(
                 &engine_rules::UnusedSuppression::META,
                 Finding::new(

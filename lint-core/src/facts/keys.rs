@@ -382,7 +382,7 @@ fn written_statics(rust: &[&RustFile]) -> HashSet<String> {
                     ExprKind::MethodCall { receiver, .. } => root = *receiver,
                     ExprKind::Path(p) if p.segments.len() == 1 && !is_const_name(p.last()) => {
                         let init = function.and_then(|f| {
-                            binding_init(
+                            crate::semantic::bindings::reaching_let_in(
                                 file,
                                 file.function(f),
                                 p.last(),

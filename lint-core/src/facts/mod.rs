@@ -17,4 +17,5 @@ pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;
 pub mod taint;
+pub mod tenant_inference;
 pub mod workspace;

@@ -12,7 +12,8 @@ pub struct Table {
     /// The name as written, schema qualifier included.
     pub name: String,
     pub columns: Vec<String>,
-    /// `(column, referenced table)` for each single-column foreign key.
+    /// `(column, referenced table)` for each single-column foreign key, declared in the
+    /// `CREATE TABLE` or added by `ALTER TABLE`.
     pub foreign_keys: Vec<(String, String)>,
     /// Where the table is created: the migration's path and the span of its name.
     pub declared_in: String,
@@ -30,6 +31,10 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Unique constraints and unique indexes without a predicate: each identifies one row.
     pub unique_keys: Vec<UniqueKey>,
+    /// The columns of unique indexes with a predicate: they identify no row, but say what a
+    /// name is unique within (`(org_id, uid) WHERE uid IS NOT NULL`).
+    #[serde(skip)]
+    pub partial_unique_keys: Vec<Vec<String>>,
 }
 
 /// A set of columns no two rows share.
@@ -75,9 +80,12 @@ impl Table {
                 columns,
                 foreign_table,
                 ..
-            } if columns.len() == 1 => self
-                .foreign_keys
-                .push((columns[0].value.clone(), object_name(foreign_table))),
+            } if columns.len() == 1 => {
+                let fk = (columns[0].value.clone(), object_name(foreign_table));
+                if !self.foreign_keys.contains(&fk) {
+                    self.foreign_keys.push(fk);
+                }
+            }
             _ => {}
         }
     }
@@ -253,6 +261,7 @@ impl Schema {
                         .collect(),
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
+                    partial_unique_keys: Vec::new(),
                 };
                 for c in &ct.columns {
                     column_keys(&mut table, c);
@@ -273,6 +282,14 @@ impl Schema {
                         .as_ref()
                         .map_or_else(String::new, |n| table_key(&object_name(n)));
                     table.add_unique(name, columns);
+                }
+            }
+            Statement::CreateIndex(ci) if ci.unique => {
+                if let Some(table) = self
+                    .tables
+                    .get_mut(&table_key(&object_name(&ci.table_name)))
+                {
+                    table.partial_unique_keys.push(index_columns(&ci.columns));
                 }
             }
             Statement::AlterTable {
@@ -320,6 +337,7 @@ impl Schema {
                                 table.primary_key.clear();
                             }
                             table.unique_keys.retain(|k| !k.columns.iter().any(dropped));
+                            table.partial_unique_keys.retain(|k| !k.iter().any(dropped));
                         }
                         AlterTableOperation::RenameColumn {
                             old_column_name,
@@ -553,6 +571,7 @@ mod tests {
             not_null: Vec::new(),
             primary_key: Vec::new(),
             unique_keys: Vec::new(),
+            partial_unique_keys: Vec::new(),
         };
         for c in &ct.columns {
             column_keys(&mut table, c);

@@ -59,6 +59,8 @@ pub struct Workspace {
     /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers;
     /// the helpers only when a rule needs `Fact::OrmQueries`.
     pub orm: Computed<crate::orm::OrmIndex>,
+    /// Whether the tenant columns were configured or inferred from the schema, and from what.
+    pub tenant_inference: crate::facts::tenant_inference::TenantInference,
     /// Which workspace function each call can reach, and where requests enter (file indexes
     /// are those of the analyzed files).
     /// Built with the request flows (`Fact::RequestFlows`).
@@ -87,6 +89,7 @@ impl Workspace {
             keys: Default::default(),
             flow_index: Default::default(),
             orm: Default::default(),
+            tenant_inference: crate::facts::tenant_inference::TenantInference::Configured,
             call_graph: Default::default(),
             client_reach: Default::default(),
         }

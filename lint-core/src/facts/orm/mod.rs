@@ -129,6 +129,7 @@ impl OrmIndex {
                     not_null: Vec::new(),
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
+                    partial_unique_keys: Vec::new(),
                 });
             if entry.primary_key.is_empty() {
                 entry.primary_key = t.primary_key.clone();
