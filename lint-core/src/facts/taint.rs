@@ -10,7 +10,7 @@
 //! verified identity ([`Check`]). [`analyze`] computes the summaries once for the workspace and
 //! then the flows of every file.
 
-use crate::engine::{AnalyzedFile, Workspace};
+use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::model::RustFile;

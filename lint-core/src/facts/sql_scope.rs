@@ -8,7 +8,7 @@
 //! columns of anchored instances is anchored too: its row is the one a tenant-owned row points
 //! to. INSERTs must set the tenant column, and no statement may reassign it.
 
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::schema::{object_name, table_key};
 use crate::sql::HOLE_PREFIX;
 use crate::sql_util::function_name;

@@ -228,13 +228,13 @@ pub fn sea_orm_migration_tables(source: &Arc<SourceFile>, rust: &RustFile) -> Ve
         if let Some((enum_name, _)) = table {
             let mut names: Vec<String> = Vec::new();
             for (e, c) in columns {
-                let c = crate::engine::to_snake(&c);
+                let c = crate::semantic::vocab::to_snake(&c);
                 if e == enum_name && c != "table" && !names.contains(&c) {
                     names.push(c);
                 }
             }
             out.push(RustTable {
-                name: crate::engine::to_snake(&enum_name),
+                name: crate::semantic::vocab::to_snake(&enum_name),
                 columns: names,
                 primary_key: Vec::new(),
                 nullable: Vec::new(),

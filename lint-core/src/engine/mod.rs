@@ -1,15 +1,24 @@
-//! The pipeline: discover files, parse each once in parallel, build the workspace index,
-//! extract SQL, run the rules, apply suppressions, and return sorted diagnostics.
+//! Layer 5, engine: configuration, rules, diagnostics, suppression, discovery, and the
+//! pipeline: discover files, parse each once in parallel, build the workspace index, extract SQL,
+//! run the rules, apply suppressions, and return sorted diagnostics.
+
+pub mod config;
+pub mod diagnostic;
+pub mod discovery;
+pub mod engine_rules;
+pub mod rule;
+pub mod suppress;
+
+pub use crate::facts::workspace::{AnalyzedFile, Workspace};
+pub use crate::semantic::vocab::to_snake;
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Label, Severity, Suppressed, SuppressionKind};
-use crate::model::RustFile;
 use crate::rule::{Level, Rule, RuleContext, RuleMeta};
 use crate::schema::{self, Schema};
 use crate::source::{FileKind, SourceFile};
 use crate::span::Span;
 use crate::sql::{SqlOrigin, SqlSite, SqlText};
-use crate::{engine_rules, suppress};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,168 +37,6 @@ const STACK_BYTES: usize = if cfg!(debug_assertions) {
 } else {
     64 << 20
 };
-
-/// One file after parsing: its text, its Rust model (if it parsed) and its SQL.
-#[derive(Debug)]
-pub struct AnalyzedFile {
-    pub source: Arc<SourceFile>,
-    pub rust: Option<RustFile>,
-    pub sql_sites: Vec<SqlSite>,
-    /// SQL sinks whose text could not be known statically (a parameter, a call result).
-    pub unresolved_sql: usize,
-    /// Log, tracing and print calls with the values they record; `#[instrument]`s.
-    pub logging: crate::logging::LogFacts,
-    /// Keys and paths handed to caches and storage.
-    pub key_sinks: Vec<crate::keys::KeySink>,
-    /// Per function: the request-derived values and where they flow.
-    pub request_flows: Vec<crate::taint::FnFlow>,
-    /// SQL files named by `query_file!` that cannot be read: the path argument and why.
-    pub unreadable_sql: Vec<(Span, String)>,
-}
-
-impl AnalyzedFile {
-    pub fn is_migration(&self) -> bool {
-        self.sql_sites.iter().any(SqlSite::is_migration)
-    }
-}
-
-/// What every rule may ask about the whole workspace.
-#[derive(Debug)]
-pub struct Workspace {
-    pub root: PathBuf,
-    pub config: Config,
-    pub schema: Schema,
-    /// String consts and statics by name, where the name is unambiguous.
-    consts: HashMap<String, Option<String>>,
-    vocabulary: Vec<String>,
-    /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
-    pub credential_types: crate::logging::CredentialTypes,
-    /// Clients, path fields and key-building helpers across the workspace.
-    pub keys: crate::keys::KeyIndex,
-    /// Summaries of the workspace's functions and extractors for request-value flow.
-    pub flow_index: crate::taint::FlowIndex,
-    /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
-    pub orm: crate::orm::OrmIndex,
-}
-
-impl Workspace {
-    pub fn new(root: PathBuf, config: Config, schema: Schema) -> Workspace {
-        let vocabulary = config
-            .tenant_columns
-            .iter()
-            .chain(&config.tenant_aliases)
-            .chain(&config.tenant_headers)
-            .map(|n| to_snake(n))
-            .collect();
-        Workspace {
-            root,
-            config,
-            schema,
-            consts: HashMap::new(),
-            vocabulary,
-            credential_types: Default::default(),
-            keys: Default::default(),
-            flow_index: crate::taint::FlowIndex::default(),
-            orm: Default::default(),
-        }
-    }
-
-    pub fn const_string(&self, name: &str) -> Option<&str> {
-        self.consts.get(name)?.as_deref()
-    }
-
-    /// Whether a name (binding, field, header, column) denotes the tenant identifier:
-    /// `tenant_id`, `tenantId`, `X-Tenant-Id`, `current_tenant_id`, configured aliases.
-    pub fn is_tenant_name(&self, name: &str) -> bool {
-        let snake = to_snake(name);
-        let flat = normalize_name(name);
-        self.vocabulary
-            .iter()
-            .any(|v| flat == normalize_name(v) || snake.ends_with(&format!("_{v}")))
-    }
-
-    /// Whether a column is one of the configured tenant columns.
-    pub fn is_tenant_column(&self, column: &str) -> bool {
-        self.config
-            .tenant_columns
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(column))
-    }
-
-    /// Whether a table holds per-tenant rows: listed in `tenant-tables`, or created with a tenant
-    /// column, and not listed in `global-tables`. With no schema and no list, every table is.
-    pub fn is_tenant_table(&self, name: &str) -> bool {
-        if self.config.is_global_table(name) {
-            return false;
-        }
-        if self
-            .config
-            .tenant_tables
-            .iter()
-            .any(|t| crate::config::table_name_eq(t, name))
-        {
-            return true;
-        }
-        if self.schema.is_empty() && self.config.tenant_tables.is_empty() {
-            return true;
-        }
-        self.schema
-            .table(name)
-            .is_some_and(|t| t.columns.iter().any(|c| self.is_tenant_column(c)))
-    }
-
-    /// Tenant-scoped tables with where each was inferred from, for `cargo tenantlint config`.
-    pub fn tenant_tables(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .schema
-            .tables
-            .values()
-            .filter(|t| self.is_tenant_table(&t.name))
-            .map(|t| {
-                let at = t
-                    .file
-                    .as_ref()
-                    .map(|f| f.line_of(t.declared_at.start))
-                    .unwrap_or(0);
-                (t.name.clone(), format!("{}:{}", t.declared_in, at))
-            })
-            .collect();
-        for t in &self.config.tenant_tables {
-            if !out.iter().any(|(n, _)| crate::config::table_name_eq(n, t)) {
-                out.push((t.clone(), "tenant-tables in the configuration".into()));
-            }
-        }
-        out
-    }
-}
-
-/// `X-Tenant-Id`, `tenantId`, `tenant_id` → `tenantid`.
-fn normalize_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    let lower = lower.strip_prefix("x-").unwrap_or(&lower);
-    lower
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect()
-}
-
-/// `currentTenantId` → `current_tenant_id`, `X-Org-Id` → `x_org_id`.
-pub fn to_snake(name: &str) -> String {
-    let mut snake = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c == '-' || c == ' ' {
-            snake.push('_');
-        } else if c.is_ascii_uppercase() && prev_lower {
-            snake.push('_');
-            snake.push(c.to_ascii_lowercase());
-        } else {
-            snake.push(c.to_ascii_lowercase());
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    snake
-}
 
 /// What to lint and how.
 pub struct LintOptions {

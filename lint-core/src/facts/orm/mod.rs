@@ -12,7 +12,7 @@ pub mod schema;
 pub mod sea_orm;
 
 use crate::config::Config;
-use crate::engine::{AnalyzedFile, Workspace};
+use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::*;
 use crate::model::RustFile;
 use crate::span::Span;
@@ -664,7 +664,7 @@ pub fn camel(snake: &str) -> String {
 
 /// `OrgId` → `org_id`.
 pub fn snake(camel: &str) -> String {
-    crate::engine::to_snake(camel)
+    crate::semantic::vocab::to_snake(camel)
 }
 
 /// The DSL queries of a file that reach the database, checked.

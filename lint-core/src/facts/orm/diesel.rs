@@ -3,7 +3,7 @@
 //! `update(..)`, `delete(..)`, `insert_into(..)`, or a local query variable).
 
 use super::{intersect, unroll, variable_builds, Atom, ColumnRef, Dsl, Instance, Join, Query};
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::ir::*;
 use crate::model::RustFile;
 

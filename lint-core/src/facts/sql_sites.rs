@@ -1,7 +1,7 @@
 //! Finds the SQL a Rust file hands to a database and rebuilds its text.
 
 use crate::config::SqlDialect;
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;

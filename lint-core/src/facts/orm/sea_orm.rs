@@ -5,7 +5,7 @@
 
 use super::{intersect, snake, unroll, variable_builds, Atom, Dsl, Instance, Join, Query};
 use crate::config::Config;
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::ir::*;
 use crate::model::RustFile;
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! Whether code is test code: it runs against throwaway databases and fixtures, never on
 //! behalf of a tenant, so isolation rules leave it alone.
 
-use crate::engine::AnalyzedFile;
+use crate::facts::workspace::AnalyzedFile;
 use crate::ir::FnId;
 
 /// Attributes that mark a test function (`#[test]`, `#[tokio::test]`, `#[sqlx::test]`...).

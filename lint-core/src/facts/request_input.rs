@@ -4,7 +4,7 @@
 //! multipart `file_name()`, followed through local bindings and string building, with the
 //! sanitisers that work. The one entry point is [`untrusted_parts`].
 
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::{binding_init, is_tenant_ident, param_binding_ty, KeyIndex};

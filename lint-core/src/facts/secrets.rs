@@ -3,9 +3,9 @@
 //! about a secret (`api_key_id`, `token_hash`, `password_reset_url`), and which wrapper types
 //! redact what they hold.
 
-use crate::engine::to_snake;
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::semantic::vocab::to_snake;
 
 /// Nouns that name a credential when they are the head (last word) of a name.
 const SECRET_HEADS: &[&str] = &[

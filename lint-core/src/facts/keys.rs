@@ -7,7 +7,7 @@
 //! workspace part ([`KeyIndex`]) holds what needs every file: which struct fields and
 //! functions yield clients, and summaries of key-building helper functions.
 
-use crate::engine::{AnalyzedFile, Workspace};
+use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
@@ -651,13 +651,13 @@ pub fn is_tenant_ident(ws: &Workspace, name: &str) -> bool {
     if ws.is_tenant_name(name) {
         return true;
     }
-    let snake = crate::engine::to_snake(name);
+    let snake = crate::semantic::vocab::to_snake(name);
     ws.config
         .tenant_columns
         .iter()
         .chain(&ws.config.tenant_aliases)
         .filter_map(|c| {
-            crate::engine::to_snake(c)
+            crate::semantic::vocab::to_snake(c)
                 .strip_suffix("_id")
                 .map(str::to_string)
         })
@@ -673,7 +673,7 @@ pub fn is_tenant_ident(ws: &Workspace, name: &str) -> bool {
 /// A value or type that is one tenant (`tenant`, `current_org`, `Tenant`, `TenantShard`), not
 /// a registry of them (`TenantManager`).
 fn is_tenant_entity(ws: &Workspace, name: &str) -> bool {
-    let snake = crate::engine::to_snake(name);
+    let snake = crate::semantic::vocab::to_snake(name);
     ws.is_tenant_name(name)
         || ws
             .config
@@ -681,7 +681,7 @@ fn is_tenant_entity(ws: &Workspace, name: &str) -> bool {
             .iter()
             .chain(&ws.config.tenant_aliases)
             .filter_map(|c| {
-                crate::engine::to_snake(c)
+                crate::semantic::vocab::to_snake(c)
                     .strip_suffix("_id")
                     .map(str::to_string)
             })

@@ -1,6 +1,6 @@
 //! The database schema, folded from the workspace's migrations in order.
 
-use crate::engine::AnalyzedFile;
+use crate::facts::workspace::AnalyzedFile;
 use crate::span::Span;
 use serde::Serialize;
 use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Spanned, Statement};

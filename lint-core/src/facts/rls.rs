@@ -1,7 +1,7 @@
 //! Row-level security facts, folded from the migrations with the schema: whether each table has
 //! RLS enabled and forced, and which policies protect it.
 
-use crate::engine::Workspace;
+use crate::facts::workspace::Workspace;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::sql_util::bool_literal;

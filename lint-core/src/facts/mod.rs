@@ -1,0 +1,18 @@
+//! Layer 4, facts: what a workspace holds that rules ask about: SQL sites and their tenant
+//! scoping, schema and RLS, ORM queries, tenant keys, request input, taint, HTTP routes, logging
+//! and secrets. Reads `syntax`, `semantic` and `knowledge`.
+
+pub mod http;
+pub mod keys;
+pub mod logging;
+pub mod orm;
+pub mod request_input;
+pub mod rls;
+pub mod schema;
+pub mod secrets;
+pub mod sql;
+pub mod sql_scope;
+pub mod sql_sites;
+pub mod sql_util;
+pub mod taint;
+pub mod workspace;

@@ -1,0 +1,5 @@
+//! Layer 3, knowledge: tables of public library APIs (web frameworks' extractors, database
+//! clients' query methods, caches, object stores, loggers) and what each one means to the facts.
+//! The tables still live beside the facts that read them; their owners move them here. Holds
+//! data about public crates only, never an identifier of a linted project. Imports `syntax` and
+//! `semantic` only.

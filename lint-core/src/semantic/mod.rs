@@ -1,0 +1,7 @@
+//! Layer 2, semantic: questions about what code means that are not about tenants or any
+//! library: bindings and shadowing, name resolution, types, test code, naming vocabulary.
+//! Imports only `syntax`.
+
+pub mod bindings;
+pub mod test_code;
+pub mod vocab;
