@@ -450,12 +450,12 @@ pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<
     for (start, end, deepest) in chunks {
         // sqlparser builds `a AND b AND ..` as a tree as deep as the chain, and the walks over
         // it (ours, sqlparser's visitor and destructors) recurse: refuse it before parsing.
-        if deepest > crate::parse::MAX_NESTING {
+        if deepest > crate::syntax::parse::MAX_NESTING {
             errors.push(SqlParseError {
                 message: format!(
                     "nesting deeper than {} levels (parentheses, or operators chained within \
                      one expression)",
-                    crate::parse::MAX_NESTING
+                    crate::syntax::parse::MAX_NESTING
                 ),
                 start: start as u32,
                 end: end as u32,
