@@ -242,13 +242,38 @@ fn targets(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> (Vec<
     (paths, root)
 }
 
+/// A usage error for a path to lint that does not exist, or a `--manifest-path` that is not a
+/// file: linting nothing, or the folder above, would pass silently.
+fn check_paths(paths: &[PathBuf], manifest_path: Option<&Path>, cwd: &Path) -> Result<(), String> {
+    for p in paths {
+        if !cwd.join(p).exists() {
+            return Err(format!(
+                "{}: no such file or directory",
+                lint_core::engine::display_path(p)
+            ));
+        }
+    }
+    match manifest_path {
+        Some(m) if !cwd.join(m).is_file() => Err(format!(
+            "--manifest-path {}: {}",
+            lint_core::engine::display_path(m),
+            if cwd.join(m).is_dir() {
+                "is a directory; name the Cargo.toml file"
+            } else {
+                "no such file"
+            }
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The nearest folder whose Cargo.toml declares a `[workspace]`, else the nearest with a
 /// Cargo.toml, else `start` itself. Read as text: cargo is never run.
 fn workspace_root(start: &Path) -> PathBuf {
     let mut nearest_package = None;
     for dir in start.ancestors() {
         let manifest = dir.join("Cargo.toml");
-        if let Ok(text) = std::fs::read_to_string(&manifest) {
+        if let Ok(text) = lint_core::safe_read::read_in_own_folder(&manifest) {
             if text.lines().any(|l| l.trim() == "[workspace]") {
                 return dir.to_path_buf();
             }
@@ -274,18 +299,23 @@ fn load_config(explicit: Option<&Path>, cwd: &Path, start: &Path) -> Result<Conf
 }
 
 fn report_config_error(e: ConfigError, err: &mut dyn Write) -> i32 {
-    let mut report = miette::MietteDiagnostic::new(e.message.clone()).with_code("config-error");
+    // The file may come from the pull request: no escape sequence in it reaches the terminal.
+    let message = render::escape_control(&e.message).into_owned();
+    let mut report = miette::MietteDiagnostic::new(message).with_code("config-error");
     if let Some(help) = &e.help {
-        report = report.with_help(help.clone());
+        report = report.with_help(render::escape_control(help).into_owned());
     }
     if let Some(span) = e.span {
         report = report.with_label(miette::LabeledSpan::at(span.range(), "here"));
     }
-    let source = miette::NamedSource::new(e.path.display().to_string(), e.text.clone());
+    let source = miette::NamedSource::new(
+        lint_core::engine::display_path(&e.path),
+        render::mask_control(&e.text).into_owned(),
+    );
     let report = miette::Report::new(report).with_source_code(source);
     let _ = writeln!(err, "{report:?}");
     if e.span.is_none() {
-        let _ = writeln!(err, "in {}", e.path.display());
+        let _ = writeln!(err, "in {}", lint_core::engine::display_path(&e.path));
     }
     EXIT_ERROR
 }
@@ -308,6 +338,7 @@ fn check(
     err: &mut dyn Write,
     stderr_is_terminal: bool,
 ) -> std::io::Result<i32> {
+    check_paths(&args.paths, args.manifest_path.as_deref(), cwd).map_err(std::io::Error::other)?;
     let (paths, root) = targets(&args.paths, args.manifest_path.as_deref(), cwd);
     let config = match load_config(args.config.as_deref(), cwd, &paths[0]) {
         Ok(c) => c,
@@ -417,7 +448,10 @@ fn gate(
         writeln!(
             err,
             "{level}: stale baseline entry: {} in {} ({} no longer found): {}",
-            entry.rule, entry.path, entry.count, entry.message
+            render::escape_control(&entry.rule),
+            render::escape_control(&entry.path),
+            entry.count,
+            render::escape_control(&entry.message)
         )?;
     }
     if !stale.is_empty() {
@@ -427,7 +461,7 @@ fn gate(
         )?;
     }
     if let Some(base) = &args.diff {
-        match ChangedLines::since(&report.root, base) {
+        match ChangedLines::since(cwd, &report.root, base) {
             Ok(changed) => changed.narrow(report),
             Err(e) => return Ok(Err(format!("--diff {base}: {e}"))),
         }
@@ -513,6 +547,7 @@ fn show_config(
     err: &mut dyn Write,
 ) -> std::io::Result<i32> {
     let paths: Vec<PathBuf> = path.into_iter().collect();
+    check_paths(&paths, manifest_path.as_deref(), cwd).map_err(std::io::Error::other)?;
     let (paths, root) = targets(&paths, manifest_path.as_deref(), cwd);
     let config = match load_config(config_path.as_deref(), cwd, &paths[0]) {
         Ok(c) => c,

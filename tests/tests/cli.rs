@@ -129,6 +129,12 @@ fn exclude_and_gitignore_skip_files() {
     write(dir.path(), "benches/b.rs", SESSION_SET);
     write(dir.path(), "generated/g.rs", SESSION_SET);
     write(dir.path(), "target/debug/t.rs", SESSION_SET);
+    // Cargo's build folder is known by the tag cargo writes, not by its name.
+    write(
+        dir.path(),
+        "target/CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55\n",
+    );
     write(dir.path(), ".gitignore", "generated/\n");
     write(
         dir.path(),

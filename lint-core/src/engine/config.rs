@@ -339,11 +339,13 @@ pub fn table_name_eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b) || base(a) == base(b)
 }
 
+/// A configuration file must be a regular file under the size cap that stays in its folder (a
+/// link to `/proc/self/environ` would print the CI's secrets in the parse error).
 fn read_config_text(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError {
+    crate::safe_read::read_in_own_folder(path).map_err(|why| ConfigError {
         path: path.to_owned(),
         text: String::new(),
-        message: format!("cannot read {}: {e}", path.display()),
+        message: format!("cannot use {}: {why}", crate::engine::display_path(path)),
         span: None,
         help: None,
     })

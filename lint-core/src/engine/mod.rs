@@ -25,8 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Files above this size are reported and skipped: generated blobs, not code to review.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::safe_read::{display_path, MAX_FILE_BYTES};
 /// Parsing, lowering and the walks over a file recurse once per level of nesting, which
 /// `parse::MAX_NESTING` bounds. Measured at that bound over 25 shapes of nesting (parentheses,
 /// blocks, generics, references, closures, chains, else-if, patterns, macros): the deepest
@@ -220,6 +219,8 @@ fn lint_in_pool(
         only_rules,
         ..
     } = opts;
+    // Canonical, like the discovered paths, so that every file has one relative path.
+    let root = root.canonicalize().unwrap_or(root);
     let (found, walk_errors) = crate::discovery::discover(&paths, &root, &config);
     progress.stage(Stage::Parsing, found.len());
     let loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>> = found
@@ -230,7 +231,9 @@ fn lint_in_pool(
             file
         })
         .collect();
-    let (files, mut engine_diags) = split_loaded(loaded);
+    let (mut files, mut engine_diags) = split_loaded(loaded);
+    let linted = found.into_iter().collect();
+    add_path_modules(&root, &config, linted, &mut files, &mut engine_diags);
     engine_diags.extend(
         walk_errors
             .into_iter()
@@ -248,6 +251,50 @@ fn lint_in_pool(
     )
 }
 
+/// Loads the files that `#[path = ".."]` module declarations name and discovery did not find
+/// (a folder named `target`, an ignored one): rustc compiles them, so they are linted, when they
+/// stay inside the workspace root and the configuration does not exclude them.
+fn add_path_modules(
+    root: &Path,
+    config: &Config,
+    mut linted: std::collections::HashSet<PathBuf>,
+    files: &mut Vec<AnalyzedFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let boundary = crate::safe_read::Boundary::new(root);
+    let mut next = 0;
+    while next < files.len() {
+        let file = &files[next];
+        next += 1;
+        let (Some(rust), Some(dir)) = (&file.rust, file.source.path.parent()) else {
+            continue;
+        };
+        let named: Vec<PathBuf> = rust.module_paths.iter().map(|p| dir.join(p)).collect();
+        for path in named {
+            match boundary.admit(&path) {
+                Ok(canonical) => {
+                    if config.is_excluded(&rel_path(root, &canonical))
+                        || !linted.insert(canonical.clone())
+                    {
+                        continue;
+                    }
+                    match load(root, &canonical, sql_file_dialect(config)) {
+                        Ok(module) => files.push(module),
+                        Err(d) => diags.push(*d),
+                    }
+                }
+                // A module file that does not exist is rustc's error to report.
+                Err(crate::safe_read::Refusal::Io(_)) => {}
+                Err(why) => diags.push(*io_diagnostic(
+                    root,
+                    &path,
+                    format!("`#[path]` module not linted: {why}"),
+                )),
+            }
+        }
+    }
+}
+
 /// Separates the files that loaded from the diagnostics of those that did not.
 fn split_loaded(
     loaded: Vec<Result<AnalyzedFile, Box<Diagnostic>>>,
@@ -261,6 +308,24 @@ fn split_loaded(
         }
     }
     (files, engine_diags)
+}
+
+/// The workspace call graph with its request entry points; files that did not parse have no
+/// functions and keep their index.
+fn build_call_graph(files: &[AnalyzedFile]) -> crate::semantic::callgraph::CallGraph {
+    let empty = crate::model::RustFile::default();
+    let rust: Vec<&crate::model::RustFile> = files
+        .iter()
+        .map(|f| f.rust.as_ref().unwrap_or(&empty))
+        .collect();
+    let named: Vec<(&str, &crate::model::RustFile)> = files
+        .iter()
+        .zip(&rust)
+        .map(|(f, r)| (f.source.rel_path.as_str(), *r))
+        .collect();
+    let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
+    crate::http::mark_entry_points(&mut graph, &rust);
+    graph
 }
 
 /// Everything after loading: the workspace index, SQL extraction, the rules, the summary.
@@ -288,6 +353,7 @@ fn check_all(
         &workspace.config.secret_names,
     );
     workspace.keys = crate::keys::KeyIndex::build(&files, &workspace);
+    workspace.call_graph = build_call_graph(&files);
 
     files.par_iter_mut().for_each(|f| {
         if let Some(rust) = &f.rust {
@@ -386,7 +452,9 @@ fn io_diagnostic(root: &Path, path: &Path, message: String) -> Box<Diagnostic> {
 
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = display_path(rel);
+    #[cfg(windows)]
+    let s = s.replace('\\', "/");
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
@@ -400,26 +468,19 @@ fn load(
     path: &Path,
     dialect: crate::config::SqlDialect,
 ) -> Result<AnalyzedFile, Box<Diagnostic>> {
-    let bytes = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return Err(io_diagnostic(
-                root,
-                path,
-                format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20),
-            ))
-        }
-        Ok(_) => std::fs::read(path)
-            .map_err(|e| io_diagnostic(root, path, format!("cannot read file: {e}")))?,
-        Err(e) => return Err(io_diagnostic(root, path, format!("cannot read file: {e}"))),
-    };
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let text = crate::safe_read::read_text(path, None).map_err(|why| {
         io_diagnostic(
             root,
             path,
-            format!(
-                "file is not valid UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            match why {
+                crate::safe_read::Refusal::NotUtf8 { valid_up_to } => {
+                    format!("file is not valid UTF-8 (invalid byte at offset {valid_up_to})")
+                }
+                crate::safe_read::Refusal::TooLarge => {
+                    format!("file is larger than {} MiB", MAX_FILE_BYTES >> 20)
+                }
+                other => format!("file not linted: {other}"),
+            },
         )
     })?;
     analyze_text(root, path, text, dialect)
@@ -437,8 +498,14 @@ fn analyze_text(
     if is_sql {
         let migration = schema::is_migration_path(&rel);
         let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Sql, text));
+        // A byte-order mark is not SQL; the offsets after it stay file offsets.
+        let bom = if source.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        };
         let mut t = SqlText::default();
-        t.push_literal(&source.text, 0, true);
+        t.push_literal(&source.text[bom..], bom as u32, true);
         let site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),

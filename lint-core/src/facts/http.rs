@@ -7,6 +7,8 @@
 
 use crate::config::Config;
 use crate::ir::{Attr, Function, Ty};
+use crate::model::RustFile;
+use crate::semantic::callgraph::{CallGraph, EntryKind, FnRef};
 
 /// Where in the request a client-controlled value was read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -261,6 +263,11 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
     Some(match member {
         "headers" | "headers_mut" => Carrier(Header),
         "match_info" | "params" | "path_params" | "uri_params" => Carrier(PathParam),
+        // The URI's path text, split into segments: `uri.path().split('/')`.
+        "path" | "split" | "path_segments" if matches!(kind, PathParam | Request) => {
+            Carrier(PathParam)
+        }
+        "nth" if kind == PathParam => Lookup(PathParam),
         "query_string" | "uri" | "query_params" => Carrier(Query),
         "metadata" | "metadata_mut" => Carrier(Metadata),
         "cookies" => Carrier(Cookie),
@@ -338,6 +345,91 @@ pub fn is_warp_header_filter(path: &[String]) -> bool {
     )
 }
 
+/// Calls that register the function handed to them as a route handler: axum and poem method
+/// routers (`get(list)`, `routing::post(create)`), actix `web::get().to(list)`.
+const ROUTE_REGISTRATIONS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "any", "on", "to",
+];
+
+/// Calls that turn the function handed to them into middleware: axum `middleware::from_fn`
+/// and `map_request`, actix `wrap_fn`.
+const MIDDLEWARE_REGISTRATIONS: &[&str] = &[
+    "from_fn",
+    "from_fn_with_state",
+    "map_request",
+    "map_request_with_state",
+    "wrap_fn",
+];
+
+/// Traits whose impls sit between the client and the handler: tower `Service`/`Layer`,
+/// actix `Transform`/`Service`, poem `Middleware`/`Endpoint`.
+const MIDDLEWARE_TRAITS: &[&str] = &["Service", "Layer", "Transform", "Middleware", "Endpoint"];
+
+/// Marks the workspace's request entry points in the call graph: route handlers (route
+/// attributes and route registrations), custom extractors and request guards, middleware
+/// (`from_fn` functions, tower/actix/poem middleware impls) and gRPC service methods (an impl
+/// method that takes a `Request<_>` and returns a `Result` with `Status`, tonic's shape).
+pub fn mark_entry_points(graph: &mut CallGraph, files: &[&RustFile]) {
+    for (i, file) in files.iter().enumerate() {
+        for id in file.function_ids() {
+            let f = file.function(id);
+            let r = FnRef { file: i, func: id };
+            let trait_name = f
+                .owner
+                .as_ref()
+                .and_then(|o| o.trait_path.as_ref())
+                .map(|t| t.last());
+            let kind = if f
+                .attrs
+                .iter()
+                .any(|a| is_route_attr(a) || a.path.last() == "handler")
+            {
+                Some(EntryKind::Handler)
+            } else if is_extractor_impl(f) {
+                Some(EntryKind::Extractor)
+            } else if trait_name.is_some_and(|t| MIDDLEWARE_TRAITS.contains(&t))
+                && matches!(f.name.name.as_str(), "call" | "new_transform" | "layer")
+            {
+                Some(EntryKind::Middleware)
+            } else if trait_name.is_some() && is_rpc_method(f) {
+                Some(EntryKind::RpcMethod)
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                graph.set_entry(r, kind);
+            }
+        }
+    }
+    let handed: Vec<(FnRef, EntryKind)> = graph
+        .handed_fns()
+        .iter()
+        .filter_map(|h| {
+            let call = h.receiver_call.last()?.as_str();
+            if ROUTE_REGISTRATIONS.contains(&call) {
+                Some((h.func, EntryKind::Handler))
+            } else if MIDDLEWARE_REGISTRATIONS.contains(&call) {
+                Some((h.func, EntryKind::Middleware))
+            } else {
+                None
+            }
+        })
+        .collect();
+    for (f, kind) in handed {
+        graph.set_entry(f, kind);
+    }
+}
+
+/// tonic's service method shape: `async fn m(&self, request: Request<T>) -> Result<Response<U>,
+/// Status>`.
+fn is_rpc_method(f: &Function) -> bool {
+    let takes_request = f.params.iter().any(|p| {
+        p.ty.path()
+            .is_some_and(|t| t.last() == "Request" && !t.generics.is_empty())
+    });
+    takes_request && f.ret.as_ref().is_some_and(|t| t.mentions("Status"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +485,51 @@ mod tests {
         assert!(is_verifier_name(&["require_is_writer".into()], &c));
         assert!(is_verifier_name(&["Org".into(), "is_member".into()], &c));
         assert!(!is_verifier_name(&["find_docs".into()], &c));
+    }
+
+    #[test]
+    fn entry_points_of_each_framework() {
+        let text = r#"
+            async fn list(Path(org): Path<Uuid>) {}
+            async fn auth(req: Request, next: Next) -> Response { next.run(req).await }
+            async fn helper() {}
+            fn app() -> Router { Router::new().route("/", get(list)).layer(from_fn(auth)) }
+            #[get("/orgs/<org>")]
+            fn rocket_route(org: &str) {}
+            #[handler]
+            fn poem_route() {}
+            fn actix(cfg: &mut ServiceConfig) { cfg.route("/x", web::post().to(create)); }
+            async fn create() {}
+            impl<S> FromRequestParts<S> for OrgMember {
+                async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> { todo!() }
+            }
+            impl<S> Service<Request> for AuthService<S> {
+                fn call(&mut self, req: Request) -> Self::Future { todo!() }
+            }
+            #[tonic::async_trait]
+            impl Docs for DocsService {
+                async fn get_doc(&self, request: Request<GetDoc>) -> Result<Response<Doc>, Status> { todo!() }
+            }
+        "#;
+        let file = crate::parse::parse_rust(text).expect("parses");
+        let mut graph = CallGraph::build(&[("app/src/lib.rs", &file)]);
+        mark_entry_points(&mut graph, &[&file]);
+        let kind = |name: &str| {
+            let func = file
+                .function_ids()
+                .find(|&id| file.function(id).name.name == name)
+                .expect("fn");
+            graph.entry(FnRef { file: 0, func })
+        };
+        assert_eq!(kind("list"), Some(EntryKind::Handler));
+        assert_eq!(kind("create"), Some(EntryKind::Handler));
+        assert_eq!(kind("rocket_route"), Some(EntryKind::Handler));
+        assert_eq!(kind("poem_route"), Some(EntryKind::Handler));
+        assert_eq!(kind("auth"), Some(EntryKind::Middleware));
+        assert_eq!(kind("from_request_parts"), Some(EntryKind::Extractor));
+        assert_eq!(kind("call"), Some(EntryKind::Middleware));
+        assert_eq!(kind("get_doc"), Some(EntryKind::RpcMethod));
+        assert_eq!(kind("helper"), None);
+        assert_eq!(kind("app"), None);
     }
 }

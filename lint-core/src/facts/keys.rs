@@ -34,6 +34,8 @@ pub enum Family {
     MemoryCache,
     /// The `cached` crate's function attributes.
     CachedFn,
+    /// A map held in a `static`: a table the whole process shares.
+    ProcessMap,
     S3,
     ObjectStore,
     Opendal,
@@ -45,7 +47,9 @@ pub enum Family {
 impl Family {
     pub fn kind(self) -> SinkKind {
         match self {
-            Family::Redis | Family::MemoryCache | Family::CachedFn => SinkKind::Cache,
+            Family::Redis | Family::MemoryCache | Family::CachedFn | Family::ProcessMap => {
+                SinkKind::Cache
+            }
             _ => SinkKind::Storage,
         }
     }
@@ -60,6 +64,7 @@ impl Family {
         match self {
             Family::Redis => "redis client",
             Family::MemoryCache => "process-wide cache",
+            Family::ProcessMap => "process-wide map",
             Family::CachedFn => "`#[cached]` store",
             Family::S3 => "S3",
             Family::ObjectStore => "object_store",
@@ -155,7 +160,10 @@ impl KeyParts {
         self.tenant.is_none()
             && !self.opaque
             && !self.dynamic.is_empty()
-            && !self.dynamic.iter().all(|(_, n)| is_secret_name(n))
+            && !self
+                .dynamic
+                .iter()
+                .all(|(_, n)| crate::secrets::is_possession_name(n))
     }
 
     pub fn dynamic_names(&self) -> String {
@@ -224,11 +232,25 @@ pub struct KeyIndex {
     pub struct_fields: HashMap<String, Vec<(String, Ty)>>,
     /// Key-building helpers by function name (ambiguous names are `Unknown`).
     helpers: HashMap<String, HelperSummary>,
+    /// Workspace functions that hand one of their parameters to a storage path (the backend's
+    /// `self.base.join(key)` then `fs::read`): by name, the parameter's position (after
+    /// `self`) and the sink it reaches. `None` when same-named functions disagree.
+    path_params: HashMap<String, Option<PathParams>>,
+    /// Folders of the Cargo packages whose code handles a tenant value (a binding, field,
+    /// parameter or type of the tenant vocabulary); `""` is the workspace root.
+    tenant_crates: HashSet<String>,
 }
 
 impl KeyIndex {
     pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> KeyIndex {
         let mut index = KeyIndex::default();
+        let mut package_dirs: HashMap<String, String> = HashMap::new();
+        for f in files {
+            if f.rust.as_ref().is_some_and(|r| mentions_tenant(r, ws)) {
+                let dir = package_dir(&ws.root, &f.source.rel_path, &mut package_dirs);
+                index.tenant_crates.insert(dir);
+            }
+        }
         let rust: Vec<&RustFile> = files.iter().filter_map(|f| f.rust.as_ref()).collect();
         for file in &rust {
             let imports = Imports::new(file);
@@ -265,7 +287,8 @@ impl KeyIndex {
                 );
             }
             for c in &file.consts {
-                if let Some(client) = client_of_ty(&c.ty, &imports, ws) {
+                let client = client_of_ty(&c.ty, &imports, ws).or_else(|| shared_map(&c.ty, ws));
+                if let Some(client) = client {
                     index.client_statics.insert(c.name.name.clone(), client);
                 }
             }
@@ -317,8 +340,122 @@ impl KeyIndex {
             }
             index.helpers = helpers;
         }
+        index.path_params = path_params(&rust, ws, &index);
         index
     }
+}
+
+/// The parameters (positions after `self`) a function hands to a storage path, and the sink.
+type PathParams = (Vec<usize>, Family, String);
+
+/// Which workspace functions hand a parameter to a storage path, for callers in other
+/// functions (the handler builds the key, the backend joins and opens it).
+fn path_params(
+    rust: &[&RustFile],
+    ws: &Workspace,
+    index: &KeyIndex,
+) -> HashMap<String, Option<PathParams>> {
+    let mut out: HashMap<String, Option<PathParams>> = HashMap::new();
+    for file in rust {
+        let imports = Imports::new(file);
+        let mut found: HashMap<FnId, PathParams> = HashMap::new();
+        for &(id, function) in &file.calls {
+            let Some(f) = function else { continue };
+            let cx = Analyzer {
+                file,
+                ws,
+                index,
+                imports: &imports,
+                function: Some(f),
+            };
+            let Some(sink) = cx
+                .sink_at(id)
+                .filter(|s| s.family.kind() == SinkKind::Storage)
+            else {
+                continue;
+            };
+            let mut params = Vec::new();
+            cx.params_reached(sink.key, 0, &mut params);
+            if !params.is_empty() {
+                let entry = found.entry(f).or_insert((Vec::new(), sink.family, sink.op));
+                for p in params {
+                    if !entry.0.contains(&p) {
+                        entry.0.push(p);
+                    }
+                }
+            }
+        }
+        for f in file.function_ids() {
+            let summary = found.remove(&f);
+            out.entry(file.function(f).name.name.clone())
+                .and_modify(|known| {
+                    if known.as_ref().map(|k| &k.0) != summary.as_ref().map(|s| &s.0) {
+                        *known = None
+                    }
+                })
+                .or_insert(summary);
+        }
+    }
+    out
+}
+
+impl KeyIndex {
+    /// Whether the Cargo package holding this file handles a tenant value anywhere: code with
+    /// no tenant at all (a proxy keyed by endpoints) has no tenant to put in a key.
+    pub fn package_handles_tenant(&self, root: &std::path::Path, rel_path: &str) -> bool {
+        let dir = package_dir(root, rel_path, &mut HashMap::new());
+        self.tenant_crates.contains(&dir)
+    }
+}
+
+/// The folder (relative to the root) of the nearest `Cargo.toml` above a file, `""` at the
+/// root or when none is found inside the tree.
+fn package_dir(
+    root: &std::path::Path,
+    rel_path: &str,
+    cache: &mut HashMap<String, String>,
+) -> String {
+    let mut dir = rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+    let start = dir.to_string();
+    if let Some(known) = cache.get(&start) {
+        return known.clone();
+    }
+    let found = loop {
+        if dir.is_empty() || root.join(dir).join("Cargo.toml").is_file() {
+            break dir.to_string();
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    };
+    cache.insert(start, found.clone());
+    found
+}
+
+/// Whether a file's code handles a tenant value: a parameter, binding, field or path of the
+/// tenant vocabulary, or a tenant type.
+fn mentions_tenant(file: &RustFile, ws: &Workspace) -> bool {
+    let fields = file
+        .structs
+        .iter()
+        .flat_map(|s| &s.fields)
+        .any(|f| is_tenant_ident(ws, &f.name.name) || ty_has_tenant(&f.ty, ws));
+    fields
+        || file.functions.iter().any(|func| {
+            let mut names = Vec::new();
+            for p in &func.params {
+                file.bindings(p.pat, &mut names);
+            }
+            let mut found = func.params.iter().any(|p| ty_has_tenant(&p.ty, ws))
+                || names.iter().any(|(n, _)| is_tenant_ident(ws, n));
+            file.walk_block(&func.body, &mut |id| {
+                found |= match &file.expr(id).kind {
+                    ExprKind::Field { member, .. } => is_tenant_ident(ws, &member.name),
+                    ExprKind::Path(p) => p.segments.iter().any(|s| is_tenant_ident(ws, s)),
+                    ExprKind::MethodCall { method, .. } => is_tenant_ident(ws, &method.name),
+                    _ => false,
+                };
+            });
+            found
+        })
 }
 
 /// The key sinks of one file.
@@ -345,6 +482,8 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
         }
         if let Some(sink) = cx.sink_at(id) {
             raw.push(sink);
+        } else {
+            raw.extend(cx.forwarded_sinks(id));
         }
     }
     // A join whose result is joined again, or handed straight to a file sink, is part of that
@@ -389,8 +528,9 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
                 parts.opaque = true;
             }
         }
-        // `path.push(..)` extends a path built by earlier statements we do not replay.
-        if s.op == "push" {
+        // `path.push(..)` extends a path built by earlier statements we do not replay; a key
+        // handed to a backend lands under whatever root the backend joins it to.
+        if s.op == "push" || s.op.contains("` → `") {
             parts.opaque = true;
         }
         // object_store's `Path::parse` rejects `..` and `Path::from`/`from_iter` percent-encode
@@ -599,6 +739,29 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
     }
 }
 
+/// Map types that, held in a `static`, are a cache every request of the process shares.
+const MAP_TYPES: &[&str] = &[
+    "HashMap",
+    "BTreeMap",
+    "DashMap",
+    "ClashMap",
+    "FxHashMap",
+    "AHashMap",
+    "IndexMap",
+];
+
+/// A `static` map (`LazyLock<DashMap<K, V>>`, `OnceLock<RwLock<HashMap<K, V>>>`): one process-wide
+/// table that every tenant's requests read and write, keyed like a cache.
+fn shared_map(ty: &Ty, ws: &Workspace) -> Option<Client> {
+    let Ty::Path(p) = unwrap_ty(ty) else {
+        return None;
+    };
+    MAP_TYPES.contains(&p.last()).then(|| Client {
+        family: Family::ProcessMap,
+        tenant_keyed: p.generics.first().is_some_and(|k| ty_has_tenant(k, ws)),
+    })
+}
+
 /// A key type that carries the tenant: `TenantId`, `(OrgId, Uuid)`, `CacheKey<TenantId>`.
 fn ty_has_tenant(ty: &Ty, ws: &Workspace) -> bool {
     match ty {
@@ -718,32 +881,6 @@ pub fn is_removal(op: &str) -> bool {
             | "zrembyscore"
             | "ltrim"
     )
-}
-
-/// Names of values that are secrets: a key made only of them is authorised by possession.
-fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "token",
-        "session",
-        "sid",
-        "nonce",
-        "csrf",
-        "otp",
-        "secret",
-        "hash",
-        "digest",
-        "jti",
-        "api_key",
-        "apikey",
-        "fingerprint",
-        "sha",
-        "signature",
-        "verifier",
-        "challenge",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
 }
 
 /// Names of string values that may well carry a tenant prefix already (a forwarded key).
@@ -1055,7 +1192,9 @@ impl Analyzer<'_> {
                 let client = self.client_of(*receiver, 0)?;
                 let known = match client.family {
                     Family::Redis => REDIS_COMMANDS.contains(&name),
-                    Family::MemoryCache => MEMORY_CACHE_METHODS.contains(&name),
+                    Family::MemoryCache | Family::ProcessMap => {
+                        MEMORY_CACHE_METHODS.contains(&name)
+                    }
                     Family::ObjectStore => OBJECT_STORE_METHODS.contains(&name),
                     Family::Opendal => OPENDAL_METHODS.contains(&name),
                     _ => false,
@@ -1138,6 +1277,42 @@ impl Analyzer<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A call to a workspace function that hands this argument to a storage path
+    /// (`storage.read(&key)` where `read` does `self.base.join(key)` and opens it).
+    fn forwarded_sinks(&self, id: ExprId) -> Vec<RawSink> {
+        let (name, args, span) = match &self.expr(id).kind {
+            ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args, method.span),
+            ExprKind::Call { func, args } => match &self.expr(*func).kind {
+                ExprKind::Path(p) => (p.last(), args, self.expr(*func).span),
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        let Some(Some((params, family, op))) = self.index.path_params.get(name) else {
+            return Vec::new();
+        };
+        // The callee's own body is where the path is built: judged there, not here.
+        if self
+            .function
+            .is_some_and(|f| self.file.function(f).name.name == name)
+        {
+            return Vec::new();
+        }
+        params
+            .iter()
+            .filter_map(|&p| args.get(p))
+            .map(|&key| RawSink {
+                family: *family,
+                op: format!("{name}` → `{op}"),
+                call: span,
+                call_expr: id,
+                key,
+                function: self.function,
+                tenant_keyed: false,
+            })
+            .collect()
     }
 
     fn is_none(&self, id: ExprId) -> bool {
@@ -1296,6 +1471,8 @@ impl Analyzer<'_> {
                 let inner = self.client_of(*receiver, depth + 1);
                 match inner {
                     Some(c) if args.is_empty() && CONNECTION_GETTERS.contains(&name) => Some(c),
+                    // `OnceLock::get_or_init(..)`: the value the static holds.
+                    Some(c) if matches!(name, "get_or_init" | "get_or_try_init") => Some(c),
                     // Pipelines return themselves from each command.
                     Some(c)
                         if c.family == Family::Redis
@@ -1470,6 +1647,38 @@ impl Analyzer<'_> {
     }
 
     /// The initializer of the last `let name = ..` that ends before `offset`.
+    /// The positions (after `self`) of the function's parameters that a key expression is
+    /// built from, through the `let`s between them.
+    fn params_reached(&self, id: ExprId, depth: u32, reached: &mut Vec<usize>) {
+        let Some(f) = self.function.filter(|_| depth <= MAX_DEPTH) else {
+            return;
+        };
+        let func = self.file.function(f);
+        self.file.walk_expr(id, &mut |e| {
+            let ExprKind::Path(p) = &self.expr(e).kind else {
+                return;
+            };
+            if p.segments.len() != 1 {
+                return;
+            }
+            let name = p.last();
+            let params = func.params.iter().filter(|p| {
+                !matches!(&self.file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+            });
+            for (i, param) in params.enumerate() {
+                let mut names = Vec::new();
+                self.file.bindings(param.pat, &mut names);
+                if names.iter().any(|(n, _)| n == name) {
+                    reached.push(i);
+                    return;
+                }
+            }
+            if let Some(init) = self.binding_init(name, self.expr(e).span.start) {
+                self.params_reached(init, depth + 1, reached);
+            }
+        });
+    }
+
     fn binding_init(&self, name: &str, offset: u32) -> Option<ExprId> {
         let f = self.file.function(self.function?);
         binding_init(self.file, f, name, offset)
@@ -2124,8 +2333,12 @@ mod tests {
 
     #[test]
     fn secret_names_are_possession_keys() {
-        assert!(is_secret_name("session_id"));
-        assert!(is_secret_name("refresh_token"));
-        assert!(!is_secret_name("user_id"));
+        let parts = |name: &str| KeyParts {
+            dynamic: vec![(Span::default(), name.to_string())],
+            ..KeyParts::default()
+        };
+        assert!(!parts("session_id").lacks_tenant());
+        assert!(!parts("refresh_token").lacks_tenant());
+        assert!(parts("user_id").lacks_tenant());
     }
 }

@@ -329,7 +329,7 @@ fn field_names(stream: TokenStream) -> Vec<String> {
 /// the workspace: the struct and the log call are usually in different files.
 #[derive(Debug, Default)]
 pub struct CredentialTypes {
-    leaky: HashMap<String, Vec<String>>,
+    leaky: HashMap<String, LeakyStruct>,
     /// Types with a hand-written `Debug` impl somewhere: assumed to redact.
     manual_debug: HashSet<String>,
     /// Field names that every struct declaring them declares with a redacting type.
@@ -337,6 +337,42 @@ pub struct CredentialTypes {
     /// Field and accessor names that every struct or function declaring them types as a UUID
     /// or an integer.
     identifier_names: HashSet<String>,
+    /// Declared field types by struct name; `None` where structs of one name disagree.
+    field_types: HashMap<String, HashMap<String, Option<Ty>>>,
+    /// How many structs declare each name.
+    declarations: HashMap<String, usize>,
+}
+
+/// The fields a derived `Debug` prints, each with whether its file masks by type.
+type PrintedFields<'a> = Vec<(&'a FieldDef, bool)>;
+
+/// A struct whose derived `Debug` prints credentials.
+#[derive(Debug, Clone)]
+pub struct LeakyStruct {
+    /// The credential fields it prints (a nested struct's as `outer.inner`).
+    pub fields: Vec<String>,
+    /// Whether every credential it prints is a plain field with a name that may also be a
+    /// reference (`token`, `session_id`), in a file that types other fields with a redacting
+    /// wrapper (`Secret<String>`): that file marks its secrets by type, so the plainly typed
+    /// ones were judged not to be.
+    pub named_only_in_masking_file: bool,
+}
+
+/// Values whose `Debug` prints text a name can describe: strings and bytes. A credential name
+/// on a struct or an enum says nothing about what its own `Debug` prints.
+pub fn is_text_like(ty: &Ty) -> bool {
+    match ty {
+        Ty::Ref(t) | Ty::Slice(t) => is_text_like(t),
+        Ty::Path(p) => match p.last() {
+            "String" | "str" | "OsString" | "OsStr" | "u8" | "HeaderValue" | "Bytes" => true,
+            "Option" | "Vec" | "Box" | "Arc" | "Rc" | "Cow" => {
+                p.generics.first().is_some_and(is_text_like)
+            }
+            _ => false,
+        },
+        Ty::Other(t) => t.contains("u8"),
+        Ty::Tuple(_) => false,
+    }
 }
 
 impl CredentialTypes {
@@ -344,15 +380,32 @@ impl CredentialTypes {
         files: impl IntoIterator<Item = &'a RustFile>,
         secret_names: &[String],
     ) -> Self {
+        use crate::secrets::{is_redacting_type, is_secret_name};
         let mut leaks = CredentialTypes::default();
-        // A name shared by several structs is only trusted when every one of them leaks.
-        let mut ambiguous: HashSet<String> = HashSet::new();
         let mut plain_fields: HashSet<String> = HashSet::new();
         let mut other_typed: HashSet<String> = HashSet::new();
+        // Every declaration of each struct name (names are not unique across crates): the
+        // fields a derived `Debug` prints with whether the file masks by type, or `None`.
+        let mut derived: HashMap<String, Vec<Option<PrintedFields>>> = HashMap::new();
         for file in files {
+            let masking_file = file
+                .structs
+                .iter()
+                .flat_map(|s| &s.fields)
+                .any(|f| is_redacting_type(&f.ty));
             for s in &file.structs {
+                *leaks.declarations.entry(s.name.name.clone()).or_default() += 1;
+                let types = leaks.field_types.entry(s.name.name.clone()).or_default();
                 for f in &s.fields {
-                    if crate::secrets::is_redacting_type(&f.ty) {
+                    types
+                        .entry(f.name.name.clone())
+                        .and_modify(|t| {
+                            if t.as_ref() != Some(&f.ty) {
+                                *t = None
+                            }
+                        })
+                        .or_insert_with(|| Some(f.ty.clone()));
+                    if is_redacting_type(&f.ty) {
                         leaks.redacting_fields.insert(f.name.name.clone());
                     } else {
                         plain_fields.insert(f.name.name.clone());
@@ -363,25 +416,17 @@ impl CredentialTypes {
                         other_typed.insert(f.name.name.clone());
                     }
                 }
-                let secret_fields: Vec<String> = s
-                    .fields
-                    .iter()
-                    .filter(|f| {
-                        crate::secrets::is_secret_name(&f.name.name, secret_names)
-                            && !crate::secrets::is_redacting_type(&f.ty)
-                            && !f.attrs.iter().any(is_debug_skip)
-                    })
-                    .map(|f| f.name.name.clone())
-                    .collect();
-                let name = s.name.name.clone();
-                if s.derives("Debug") && !secret_fields.is_empty() {
-                    if !ambiguous.contains(&name) {
-                        leaks.leaky.entry(name).or_insert(secret_fields);
-                    }
-                } else {
-                    leaks.leaky.remove(&name);
-                    ambiguous.insert(name);
-                }
+                let printed = s.derives("Debug").then(|| {
+                    s.fields
+                        .iter()
+                        .filter(|f| !is_redacting_type(&f.ty) && !f.attrs.iter().any(is_debug_skip))
+                        .map(|f| (f, masking_file))
+                        .collect::<Vec<_>>()
+                });
+                derived
+                    .entry(s.name.name.clone())
+                    .or_default()
+                    .push(printed);
             }
             for imp in &file.impls {
                 if imp.trait_path.as_ref().is_some_and(|t| t.last() == "Debug") {
@@ -401,8 +446,66 @@ impl CredentialTypes {
                 }
             }
         }
-        let manual = &leaks.manual_debug;
-        leaks.leaky.retain(|name, _| !manual.contains(name));
+        // Secrets by type first: a credential-named field counts when it holds text; a field
+        // of a struct type counts when that struct's own derived `Debug` leaks (to a fixpoint).
+        // A nested struct type is resolved by name only when one struct has that name.
+        let unique: HashSet<String> = derived
+            .iter()
+            .filter(|(_, decls)| decls.len() == 1)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for _ in 0..4 {
+            let mut changed = false;
+            for (name, decls) in &derived {
+                if leaks.manual_debug.contains(name) {
+                    continue;
+                }
+                // Every declaration of the name must leak: the log call may print any of them.
+                let mut each = Vec::new();
+                for printed in decls {
+                    let Some(printed) = printed else { break };
+                    let mut fields = Vec::new();
+                    let mut named_only = true;
+                    for (f, masking_file) in printed {
+                        let field = &f.name.name;
+                        let inner = struct_name(&f.ty)
+                            .filter(|t| unique.contains(*t))
+                            .and_then(|t| leaks.leaky.get(t));
+                        if is_secret_name(field, secret_names) && is_text_like(&f.ty) {
+                            fields.push(field.clone());
+                            named_only &= *masking_file
+                                && crate::secrets::is_ambiguous_secret_name(field, secret_names);
+                        } else if let Some(inner) = inner {
+                            fields.extend(inner.fields.iter().map(|i| format!("{field}.{i}")));
+                            named_only &= inner.named_only_in_masking_file;
+                        }
+                    }
+                    if fields.is_empty() {
+                        break;
+                    }
+                    each.push(LeakyStruct {
+                        fields,
+                        named_only_in_masking_file: named_only,
+                    });
+                }
+                if each.len() != decls.len() {
+                    continue;
+                }
+                let named_only = each.iter().all(|e| e.named_only_in_masking_file);
+                let entry = LeakyStruct {
+                    fields: each.swap_remove(0).fields,
+                    named_only_in_masking_file: named_only,
+                };
+                let known = leaks.leaky.get(name);
+                if known.is_none_or(|k| k.fields.len() != entry.fields.len()) {
+                    leaks.leaky.insert(name.clone(), entry);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
         leaks.redacting_fields.retain(|f| !plain_fields.contains(f));
         leaks.identifier_names.retain(|n| !other_typed.contains(n));
         leaks
@@ -420,13 +523,36 @@ impl CredentialTypes {
         self.redacting_fields.contains(field)
     }
 
-    /// The credential fields a derived `Debug` of this type prints.
-    pub fn leaked_fields(&self, type_name: &str) -> Option<&[String]> {
-        self.leaky.get(type_name).map(Vec::as_slice)
+    /// What a derived `Debug` of this type prints of credentials.
+    pub fn leaked_fields(&self, type_name: &str) -> Option<&LeakyStruct> {
+        self.leaky.get(type_name)
+    }
+
+    /// The declared type of `owner.field`, when every struct named `owner` agrees on it and
+    /// one struct has that name.
+    pub fn field_type(&self, owner: &str, field: &str) -> Option<&Ty> {
+        if self.declarations.get(owner) != Some(&1) {
+            return None;
+        }
+        self.field_types.get(owner)?.get(field)?.as_ref()
     }
 
     pub fn has_manual_debug(&self, type_name: &str) -> bool {
         self.manual_debug.contains(type_name)
+    }
+
+    /// Whether the workspace declares a struct of this name.
+    pub fn is_struct(&self, type_name: &str) -> bool {
+        self.field_types.contains_key(type_name)
+    }
+}
+
+/// The struct a field type names, through the usual containers.
+fn struct_name(ty: &Ty) -> Option<&str> {
+    let p = ty.path()?;
+    match p.last() {
+        "Option" | "Vec" | "Box" | "Arc" | "Rc" => p.generics.first().and_then(struct_name),
+        name => Some(name),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Policy {
     pub name: String,
     /// Columns its USING and WITH CHECK expressions read.
     pub columns: Vec<String>,
+    /// Session settings its expressions read with `current_setting('name')` (the tenant
+    /// context a connection hands the policy).
+    pub settings: Vec<String>,
     /// `USING (true)`: the policy admits every row.
     pub admits_all: bool,
     /// Permissive policies are OR-ed together; restrictive ones are AND-ed.
@@ -66,6 +69,25 @@ impl RlsState {
     }
 }
 
+/// Whether some row-level security policy the migrations leave in place reads this session
+/// setting (`current_setting('app.tenant_id')`).
+pub fn policy_reads_setting(ws: &Workspace, setting: &str) -> bool {
+    ws.schema
+        .tables
+        .values()
+        .flat_map(|t| &t.rls.policies)
+        .any(|p| p.settings.iter().any(|s| s.eq_ignore_ascii_case(setting)))
+}
+
+/// Whether the policies tell which settings carry the tenant: some policy reads one.
+pub fn any_policy_reads_a_setting(ws: &Workspace) -> bool {
+    ws.schema
+        .tables
+        .values()
+        .flat_map(|t| &t.rls.policies)
+        .any(|p| !p.settings.is_empty())
+}
+
 /// Whether the migrations protect a table with forced RLS and a tenant policy.
 pub fn is_rls_protected(ws: &Workspace, table: &str) -> bool {
     ws.schema
@@ -81,15 +103,28 @@ pub fn policy(
     with_check: Option<&Expr>,
     at: MigrationSpot,
 ) -> Policy {
-    struct Columns(Vec<String>);
-    impl Visitor for Columns {
+    #[derive(Default)]
+    struct Reads {
+        columns: Vec<String>,
+        settings: Vec<String>,
+    }
+    impl Visitor for Reads {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             match e {
-                Expr::Identifier(i) => self.0.push(i.value.clone()),
+                Expr::Identifier(i) => self.columns.push(i.value.clone()),
                 Expr::CompoundIdentifier(parts) => {
                     if let Some(last) = parts.last() {
-                        self.0.push(last.value.clone());
+                        self.columns.push(last.value.clone());
+                    }
+                }
+                Expr::Function(f) if crate::sql_util::function_name(f) == "current_setting" => {
+                    let args = crate::sql_util::function_args(f);
+                    if let Some(setting) = args
+                        .first()
+                        .and_then(|a| crate::sql_util::string_literal(a))
+                    {
+                        self.settings.push(setting.to_string());
                     }
                 }
                 _ => {}
@@ -97,13 +132,14 @@ pub fn policy(
             ControlFlow::Continue(())
         }
     }
-    let mut columns = Columns(Vec::new());
+    let mut reads = Reads::default();
     for e in using.iter().chain(with_check.iter()) {
-        let _ = e.visit(&mut columns);
+        let _ = e.visit(&mut reads);
     }
     Policy {
         name: name.to_string(),
-        columns: columns.0,
+        columns: reads.columns,
+        settings: reads.settings,
         admits_all: using.is_some_and(|e| bool_literal(e) == Some(true)),
         permissive,
         at,

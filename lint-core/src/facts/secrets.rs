@@ -117,6 +117,59 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
     }
 }
 
+/// Credential words that also name references and resource ids (a provider's
+/// `checkout_token`, a payment `token`, a `session_id`): whether one holds a credential
+/// depends on the code, where `password` or `client_secret` never does.
+const AMBIGUOUS_HEADS: &[&str] = &["token", "jwt", "bearer"];
+
+/// Whether a credential name could also be a reference (`token`, `session_id`), rather than
+/// naming a credential whatever the code (`password`, `api_key`, a configured secret name).
+pub fn is_ambiguous_secret_name(name: &str, extra: &[String]) -> bool {
+    let snake = to_snake(name.trim_start_matches("r#"));
+    let configured = extra.iter().any(|e| {
+        let e = to_snake(e);
+        snake == e || snake.ends_with(&format!("_{e}"))
+    });
+    let head = snake.rsplit('_').next().unwrap_or("");
+    !configured
+        && is_secret_name(name, extra)
+        && (AMBIGUOUS_HEADS.contains(&singular(head)) || is_session_id_name(name))
+}
+
+/// Words of values nobody can guess or enumerate (a nonce, a digest, a signature): besides the
+/// credentials themselves, a key made only of such values is authorised by possession.
+const POSSESSION_WORDS: &[&str] = &[
+    "token",
+    "session",
+    "sid",
+    "secret",
+    "nonce",
+    "csrf",
+    "otp",
+    "jti",
+    "challenge",
+    "verifier",
+    "signature",
+    "fingerprint",
+    "hash",
+    "hashed",
+    "digest",
+    "sha",
+    "sha256",
+];
+
+/// Whether a name says its value is unguessable: a credential (`api_key`, `session_id`) or a
+/// value derived from one or made to be unguessable (`token_hash`, `nonce`, `csrf_token`). The
+/// same vocabulary as [`is_secret_name`], with the digests it leaves out (they cannot be
+/// logged to harm, but they can be looked up only by whoever holds them).
+pub fn is_possession_name(name: &str) -> bool {
+    let snake = to_snake(name.trim_start_matches("r#"));
+    is_secret_name(name, &[])
+        || snake
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| POSSESSION_WORDS.contains(&singular(w)))
+}
+
 /// Whether values of this type identify rather than authenticate: a UUID or an integer.
 pub fn is_identifier_type(ty: &Ty) -> bool {
     matches!(ty.name(), "Uuid" | "Ulid") || ty.is_integer()
@@ -381,6 +434,30 @@ mod tests {
         assert!(is_derived_name("key_hash"));
         assert!(!is_derived_name("key"));
         assert!(!is_derived_name("session_id"));
+        for yes in [
+            "session_token",
+            "api_key",
+            "token_hash",
+            "nonce",
+            "csrf_token",
+            "otp",
+            "sid",
+            "pkce_verifier",
+            "sha256",
+            "password",
+        ] {
+            assert!(is_possession_name(yes), "{yes}");
+        }
+        for no in [
+            "user_id", "doc_id", "email", "name", "ip", "path", "key", "shard",
+        ] {
+            assert!(!is_possession_name(no), "{no}");
+        }
+        assert!(is_ambiguous_secret_name("checkout_token", none));
+        assert!(is_ambiguous_secret_name("session_id", none));
+        assert!(!is_ambiguous_secret_name("client_secret", none));
+        assert!(!is_ambiguous_secret_name("api_key", none));
+        assert!(!is_ambiguous_secret_name("dsn", &["dsn".into()]));
         assert!(is_secret_name("stripe", &["stripe".into()]));
         assert!(is_secret_name("live_stripe", &["stripe".into()]));
     }

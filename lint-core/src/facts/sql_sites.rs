@@ -92,6 +92,7 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
         file,
         ws,
         budget: Budget::default(),
+        refused_includes: Default::default(),
     };
     for &(id, function) in &file.calls {
         let expr = file.expr(id);
@@ -146,6 +147,7 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
                 .map(|why| (file.expr(id).span, why)),
         );
     }
+    unreadable.append(&mut resolver.refused_includes.borrow_mut());
     Extracted {
         sites,
         unresolved,
@@ -226,6 +228,9 @@ pub(crate) struct Resolver<'a> {
     pub file: &'a RustFile,
     pub ws: &'a Workspace,
     pub budget: Budget,
+    /// `include_str!` arguments that were refused (outside the tree, not a regular file, too
+    /// large), with why.
+    refused_includes: std::cell::RefCell<Vec<(Span, String)>>,
 }
 
 /// The longest SQL text rebuilt for one call: past it the call is reported and skipped.
@@ -283,14 +288,16 @@ impl Budget {
         self.refused.take()
     }
 
-    fn read_once(&self, path: &std::path::Path) -> Option<std::rc::Rc<str>> {
+    /// What an earlier `include_str!` of the same file (by canonical path) read, if any did.
+    fn included(&self, path: &FsPath) -> Option<Option<std::rc::Rc<str>>> {
         let key = std::fs::canonicalize(path).ok()?;
-        if let Some(known) = self.included.borrow().get(&key) {
-            return known.clone();
+        self.included.borrow().get(&key).cloned()
+    }
+
+    fn remember(&self, path: &FsPath, contents: Option<std::rc::Rc<str>>) {
+        if let Ok(key) = std::fs::canonicalize(path) {
+            self.included.borrow_mut().insert(key, contents);
         }
-        let contents = std::fs::read_to_string(&key).ok().map(std::rc::Rc::from);
-        self.included.borrow_mut().insert(key, contents.clone());
-        contents
     }
 }
 
@@ -317,13 +324,13 @@ impl Resolver<'_> {
         let text = if is_file {
             let rel = self.file.str_lit(arg.expr)?;
             let path = crate_dir(&self.source.path).join(&rel.value);
-            let contents = match std::fs::read_to_string(&path) {
+            let contents = match self.read_included(&path) {
                 Ok(contents) => contents,
                 Err(e) => {
                     unreadable.push((
                         self.file.expr(arg.expr).span,
                         format!(
-                            "cannot read the SQL file `{}` (relative to the crate root): {e}",
+                            "the SQL file `{}` (relative to the crate root): {e}",
                             rel.value
                         ),
                     ));
@@ -649,6 +656,17 @@ impl Resolver<'_> {
         Some(t)
     }
 
+    /// A file an `include_str!` or `query_file!` names: inside the workspace root, regular, under
+    /// the size cap; a byte-order mark is dropped.
+    fn read_included(&self, path: &FsPath) -> Result<String, crate::safe_read::Refusal> {
+        let boundary = crate::safe_read::Boundary::new(&self.ws.root);
+        let text = crate::safe_read::read_text(path, Some(&boundary))?;
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
     fn macro_text(
         &self,
         m: &MacroCall,
@@ -670,7 +688,28 @@ impl Resolver<'_> {
             "include_str" => {
                 let rel = self.file.str_lit(args.first()?.expr)?;
                 let dir = self.source.path.parent()?;
-                let contents = self.budget.read_once(&dir.join(&rel.value))?;
+                let path = dir.join(&rel.value);
+                let contents = match self.budget.included(&path) {
+                    Some(known) => known?,
+                    None => {
+                        let read = match self.read_included(&path) {
+                            Ok(contents) => Some(std::rc::Rc::<str>::from(contents)),
+                            Err(crate::safe_read::Refusal::Io(_)) => None,
+                            Err(refused) => {
+                                self.refused_includes.borrow_mut().push((
+                                    span,
+                                    format!(
+                                        "`include_str!(\"{}\")` was not read: {refused}",
+                                        rel.value
+                                    ),
+                                ));
+                                return None;
+                            }
+                        };
+                        self.budget.remember(&path, read.clone());
+                        read?
+                    }
+                };
                 let mut t = SqlText::default();
                 t.includes_migration = crate::schema::in_migrations_folder(&rel.value);
                 t.push_elsewhere(&contents, span);

@@ -13,10 +13,12 @@
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
+use crate::keys::Family;
 use crate::model::RustFile;
+use crate::semantic::callgraph::{EntryKind, FnRef};
 use crate::span::Span;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where a tracked value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -25,6 +27,12 @@ pub enum Origin {
     Source(u32),
     /// The function's parameter at this index (`self` not counted), for summaries.
     Param(u32),
+    /// A tenant of the verified identity after a constant fallback (an index into
+    /// [`FnFlow::fail_open`]).
+    Fallback(u32),
+    /// A field of `self` (an index into [`FnFlow::self_fields`]): what the object was built
+    /// with, for the summaries of auth objects that check the values they receive.
+    SelfField(u32),
 }
 
 /// A client-controlled value read in a function.
@@ -87,13 +95,19 @@ pub struct Use {
 pub struct Check {
     pub origin: Origin,
     pub span: Span,
+    /// The check is only that the value is passed to a call together with the verified
+    /// identity (`load(&claims, org_id)`), whatever the callee does with them.
+    pub called_with_identity: bool,
 }
 
-/// A tenant identifier that falls back to a constant (`unwrap_or_default()`).
+/// A request-derived tenant identifier that falls back to a constant (`unwrap_or_default()`).
 #[derive(Clone, Debug)]
 pub struct FailOpen {
     pub span: Span,
     pub what: String,
+    /// The value after the fallback: the client input's origin, or [`Origin::Fallback`] for a
+    /// tenant of the verified identity. Whether it reaches a use is [`FnFlow::reaches`].
+    pub origin: Origin,
 }
 
 /// The request-derived values of one function and where they flow.
@@ -109,14 +123,20 @@ pub struct FnFlow {
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
+    /// A parameter whose extractor is an authentication extractor (its type carries the
+    /// identity) that reads the request path, without a check of the path's tenant seen.
+    pub identity_path_extractor: Option<Span>,
     /// The first parameter that carries the verified identity.
     pub trusted_param: Option<Span>,
     /// A call that restricts the function to instance administrators (`require_super_admin`),
     /// who may act on any tenant.
     pub admin_gate: Option<Span>,
-    /// The workspace puts a verifying extractor in front of its routes as a layer
-    /// (`route_layer(from_extractor::<OrgMember>())`).
+    /// The workspace puts a verifying extractor in front of some routes as a layer
+    /// (`route_layer(from_extractor::<OrgMember>())`), not necessarily this function's.
     pub verified_by_layer: bool,
+    /// This handler is registered by a function that installs a verifying extractor as a
+    /// layer, or by a router-building function it calls.
+    pub guarded_by_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
@@ -124,21 +144,37 @@ pub struct FnFlow {
     pub runs_tenant_extractor: bool,
     /// The function reads the request path, itself or through a workspace helper.
     pub reads_path: bool,
+    /// The fields of `self` the method reads, by [`Origin::SelfField`] index.
+    pub self_fields: Vec<String>,
+    /// A workspace function it calls reads a client tenant and checks it (an extractor's
+    /// helper that verifies the workspace named in the path).
+    pub calls_tenant_checker: bool,
 }
 
 impl FnFlow {
     pub fn source(&self, origin: Origin) -> Option<&RequestSource> {
         match origin {
             Origin::Source(i) => self.sources.get(i as usize),
-            Origin::Param(_) => None,
+            Origin::Param(_) | Origin::SelfField(_) | Origin::Fallback(_) => None,
         }
     }
 
     /// Whether a value is checked against the verified identity somewhere in the function:
     /// itself, another read of the same input, an instance-administrator gate, or, for the
-    /// tenant named in the URL, a verifying extractor (parameter or route layer).
+    /// tenant named in the URL, a verifying extractor. Only checks the code performs count.
     pub fn is_checked(&self, origin: Origin) -> bool {
-        if self.checks.iter().any(|c| c.origin == origin) {
+        self.is_checked_by(origin, |c| !c.called_with_identity, false)
+    }
+
+    /// [`FnFlow::is_checked`] with the checks `accept` takes, and with `url_verified` when
+    /// the caller takes a tenant in the URL as verified by other means.
+    pub fn is_checked_by(
+        &self,
+        origin: Origin,
+        accept: impl Fn(&Check) -> bool,
+        url_verified: bool,
+    ) -> bool {
+        if self.checks.iter().any(|c| c.origin == origin && accept(c)) {
             return true;
         }
         let Some(src) = self.source(origin) else {
@@ -146,11 +182,38 @@ impl FnFlow {
         };
         let in_url = matches!(src.kind, InputKind::PathParam | InputKind::Query);
         self.admin_gate.is_some()
-            || (in_url && (self.verifying_extractor.is_some() || self.verified_by_layer))
+            || (in_url
+                && (self.verifying_extractor.is_some() || self.guarded_by_layer || url_verified))
             || self.checks.iter().any(|c| {
-                self.source(c.origin)
-                    .is_some_and(|s| s.kind == src.kind && s.name == src.name)
+                accept(c)
+                    && self
+                        .source(c.origin)
+                        .is_some_and(|s| s.kind == src.kind && s.name == src.name)
             })
+    }
+
+    /// Whether a value reaches a use in this function or is returned to its callers.
+    pub fn reaches(&self, origin: Origin) -> bool {
+        self.returns.contains(&origin) || self.uses.iter().any(|u| u.origin == origin)
+    }
+
+    /// Client-supplied tenant identifiers that reach a use and that `is_checked` does not
+    /// clear, with their uses (the rule says which checks count).
+    pub fn tenant_uses_unless(
+        &self,
+        is_checked: impl Fn(Origin) -> bool,
+    ) -> Vec<(&RequestSource, Vec<&Use>)> {
+        (0..self.sources.len() as u32)
+            .map(Origin::Source)
+            .filter_map(|o| {
+                let src = self.source(o)?;
+                if !src.tenant || is_checked(o) {
+                    return None;
+                }
+                let uses = self.uses_of(o);
+                (!uses.is_empty()).then_some((src, uses))
+            })
+            .collect()
     }
 
     /// The uses of one value, one per place.
@@ -162,21 +225,6 @@ impl FnFlow {
             }
         }
         out
-    }
-
-    /// Client-supplied tenant identifiers that reach a use without a check, with their uses.
-    pub fn unchecked_tenant_uses(&self) -> Vec<(&RequestSource, Vec<&Use>)> {
-        (0..self.sources.len() as u32)
-            .map(Origin::Source)
-            .filter_map(|o| {
-                let src = self.source(o)?;
-                if !src.tenant || self.is_checked(o) {
-                    return None;
-                }
-                let uses = self.uses_of(o);
-                (!uses.is_empty()).then_some((src, uses))
-            })
-            .collect()
     }
 }
 
@@ -194,6 +242,12 @@ pub struct FnSummary {
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
+    /// The fields of `self` the method checks against something else (an auth object that
+    /// compares the tenant it was built with against the token).
+    pub checked_fields: Vec<String>,
+    /// It reads a client tenant or a segment of the request path and checks it, itself or
+    /// through a function it calls.
+    pub checks_read_tenant: bool,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -203,6 +257,9 @@ pub struct ExtractorFacts {
     pub reads_tenant: bool,
     /// It checks that tenant against the verified identity.
     pub verifies: bool,
+    /// Its type carries the identity and it reads the request path, but no check of the
+    /// path's tenant is seen.
+    pub identity_reads_path: bool,
 }
 
 /// Summaries of the workspace's functions by name, and its custom extractors by type name.
@@ -210,11 +267,20 @@ pub struct ExtractorFacts {
 pub struct FlowIndex {
     pub functions: HashMap<String, Vec<FnSummary>>,
     pub extractors: HashMap<String, ExtractorFacts>,
+    /// Per workspace type, the fields some method of it checks: a value put into such a field
+    /// (`OrgFromRoute { org_id }`, `ApiKeyForMerchant(merchant_id)`) is checked by the object.
+    pub checked_fields: HashMap<String, Vec<String>>,
     /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
     /// it guards is not followed, so every handler is taken as guarded: a missed bug is
     /// cheaper than a linter that cries wolf on every handler of a layered app.
     pub layer_verified: bool,
+    /// Handlers registered by a function that installs a verifying extractor as a layer, or
+    /// by a function it calls (nested routers), within [`ROUTER_DEPTH`] calls.
+    pub layer_guarded: HashSet<FnRef>,
 }
+
+/// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
+const ROUTER_DEPTH: usize = 4;
 
 /// Summaries converge in a few rounds; helpers nested deeper than this are not followed.
 const ROUNDS: usize = 4;
@@ -226,7 +292,8 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
     for _ in 0..ROUNDS {
         flows = files
             .par_iter()
-            .map(|f| file_flows(f, ws, &index))
+            .enumerate()
+            .map(|(i, f)| file_flows(i, f, ws, &index))
             .collect();
         let next = summarize(files, &flows, ws);
         if next == index {
@@ -282,7 +349,25 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .collect(),
                 returns_client,
                 reads_path: flow.reads_path,
+                checks_read_tenant: flow.calls_tenant_checker
+                    || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
+                        flow.source(o)
+                            .is_some_and(|s| s.tenant || s.kind == InputKind::PathParam)
+                            && flow.is_checked(o)
+                    }),
+                checked_fields: (0..flow.self_fields.len() as u32)
+                    .filter(|i| flow.is_checked(Origin::SelfField(*i)))
+                    .map(|i| flow.self_fields[i as usize].clone())
+                    .collect(),
             };
+            if let Some(owner) = &summary.owner {
+                let fields = index.checked_fields.entry(owner.clone()).or_default();
+                for f in &summary.checked_fields {
+                    if !fields.contains(f) {
+                        fields.push(f.clone());
+                    }
+                }
+            }
             if let Some(ty) = http::extractor_type(f) {
                 let tenant_sources: Vec<Origin> = (0..flow.sources.len() as u32)
                     .map(Origin::Source)
@@ -298,7 +383,8 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .is_some_and(|o| http::is_trusted_type(&o.self_ty, &ws.config));
                 facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
                     || flow.verifying_extractor.is_some()
-                    || (identity && flow.reads_path);
+                    || flow.calls_tenant_checker;
+                facts.identity_reads_path |= identity && flow.reads_path;
             }
             if !implements_std_trait(f) {
                 index
@@ -309,12 +395,34 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             }
         }
     }
-    index.layer_verified = flows.iter().flatten().any(|flow| {
-        flow.layer_guards.iter().any(|ty| {
-            index.extractors.get(ty).is_some_and(|f| f.verifies)
-                || ws.config.tenant_verifiers.iter().any(|v| v == ty)
-        })
-    });
+    let graph = &ws.call_graph;
+    for (file, flows) in flows.iter().enumerate() {
+        for flow in flows {
+            let verifying = flow.layer_guards.iter().any(|ty| {
+                index.extractors.get(ty).is_some_and(|f| f.verifies)
+                    || ws.config.tenant_verifiers.iter().any(|v| v == ty)
+            });
+            if !verifying {
+                continue;
+            }
+            index.layer_verified = true;
+            let installer = FnRef {
+                file,
+                func: flow.function,
+            };
+            let routers: HashSet<FnRef> = graph
+                .reachable(installer, ROUTER_DEPTH)
+                .into_iter()
+                .collect();
+            for h in graph.handed_fns() {
+                if h.caller.is_some_and(|c| routers.contains(&c))
+                    && graph.entry(h.func) == Some(EntryKind::Handler)
+                {
+                    index.layer_guarded.insert(h.func);
+                }
+            }
+        }
+    }
     index
 }
 
@@ -323,18 +431,50 @@ fn is_self_param(file: &RustFile, p: &Param) -> bool {
 }
 
 /// The flows of every function in one file.
-pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec<FnFlow> {
+pub fn file_flows(
+    file_index: usize,
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    index: &FlowIndex,
+) -> Vec<FnFlow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
-    let mut sql: HashMap<ExprId, SinkKind> = HashMap::new();
+    let mut sinks: HashMap<ExprId, (SinkKind, String)> = HashMap::new();
     for site in &file.sql_sites {
         for b in &site.binds {
-            sql.insert(*b, SinkKind::SqlBind);
+            sinks.insert(*b, (SinkKind::SqlBind, "SQL bind parameter".into()));
         }
         for (_, expr, _) in site.text.holes() {
             if let Some(e) = expr {
-                sql.entry(e).or_insert(SinkKind::SqlText);
+                sinks
+                    .entry(e)
+                    .or_insert((SinkKind::SqlText, "SQL text".into()));
+            }
+        }
+    }
+    // Cache and object-storage keys as keys.rs found them (by the client's type).
+    let keys: HashMap<Span, (SinkKind, String)> = file
+        .key_sinks
+        .iter()
+        .filter_map(|k| {
+            let kind = match k.family {
+                Family::Redis | Family::MemoryCache | Family::CachedFn => SinkKind::CacheKey,
+                f if f.is_object_storage() => SinkKind::StorageKey,
+                _ => return None,
+            };
+            Some((
+                k.key,
+                (kind, format!("a {} key (`{}`)", k.family.name(), k.op)),
+            ))
+        })
+        .collect();
+    if !keys.is_empty() {
+        for (i, e) in rust.exprs.iter().enumerate() {
+            if let Some(sink) = keys.get(&e.span) {
+                sinks
+                    .entry(ExprId(i as u32))
+                    .or_insert_with(|| sink.clone());
             }
         }
     }
@@ -344,7 +484,7 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                 file: rust,
                 ws,
                 index,
-                sql: &sql,
+                sinks: &sinks,
                 env: Vec::new(),
                 seen_binds: HashMap::new(),
                 param_names: Vec::new(),
@@ -358,12 +498,19 @@ pub fn file_flows(file: &AnalyzedFile, ws: &Workspace, index: &FlowIndex) -> Vec
                     fail_open: Vec::new(),
                     returns: Vec::new(),
                     verifying_extractor: None,
+                    identity_path_extractor: None,
                     trusted_param: None,
                     admin_gate: None,
                     verified_by_layer: index.layer_verified,
+                    guarded_by_layer: index.layer_guarded.contains(&FnRef {
+                        file: file_index,
+                        func: id,
+                    }),
                     layer_guards: Vec::new(),
                     runs_tenant_extractor: false,
                     reads_path: false,
+                    self_fields: Vec::new(),
+                    calls_tenant_checker: false,
                 },
             };
             ev.run(id, file);
@@ -381,13 +528,16 @@ enum Val {
     Value(Origin),
     /// Derived from the verified identity.
     Trusted,
+    /// The method's `self`: its fields are [`Origin::SelfField`]s.
+    SelfObj,
 }
 
 struct Eval<'a> {
     file: &'a RustFile,
     ws: &'a Workspace,
     index: &'a FlowIndex,
-    sql: &'a HashMap<ExprId, SinkKind>,
+    /// SQL binds and text holes, cache and storage keys, by expression.
+    sinks: &'a HashMap<ExprId, (SinkKind, String)>,
     /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
     env: Vec<(String, Option<Val>)>,
     /// The values of SQL bind expressions, to recognize membership queries.
@@ -435,26 +585,6 @@ const CONVERSIONS: &[&str] = &[
     "to_string",
 ];
 
-/// Cache client methods whose first argument is a key.
-const CACHE_METHODS: &[&str] = &[
-    "get",
-    "set",
-    "set_ex",
-    "set_nx",
-    "get_del",
-    "del",
-    "insert",
-    "get_with",
-    "try_get_with",
-    "invalidate",
-    "remove",
-    "exists",
-    "expire",
-    "hget",
-    "hset",
-    "incr",
-];
-
 /// Names too common to resolve a method call to a workspace function by name alone.
 const STD_METHOD_NAMES: &[&str] = &[
     "get", "insert", "remove", "push", "new", "from", "into", "map", "clone", "len", "iter",
@@ -468,7 +598,7 @@ impl<'a> Eval<'a> {
         let mut index = 0u32;
         for p in &f.params {
             if is_self_param(self.file, p) {
-                self.env.push(("self".into(), None));
+                self.env.push(("self".into(), Some(Val::SelfObj)));
                 continue;
             }
             let pos = index;
@@ -484,6 +614,8 @@ impl<'a> Eval<'a> {
             }
             if facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&p.ty, &self.ws.config) {
                 self.flow.verifying_extractor.get_or_insert(p.span);
+            } else if facts.is_some_and(|f| f.identity_reads_path) {
+                self.flow.identity_path_extractor.get_or_insert(p.span);
             }
             let val = match http::param_role(&p.ty, &self.ws.config) {
                 Some(ParamRole::Trusted) => {
@@ -549,7 +681,11 @@ impl<'a> Eval<'a> {
             for (b, v) in vals {
                 if let Val::Value(origin) = v {
                     let span = self.file.expr(b).span;
-                    self.flow.checks.push(Check { origin, span });
+                    self.flow.checks.push(Check {
+                        origin,
+                        span,
+                        called_with_identity: false,
+                    });
                 }
             }
         }
@@ -579,7 +715,11 @@ impl<'a> Eval<'a> {
             return;
         }
         for (origin, span) in filtered {
-            self.flow.checks.push(Check { origin, span });
+            self.flow.checks.push(Check {
+                origin,
+                span,
+                called_with_identity: false,
+            });
         }
     }
 
@@ -675,9 +815,6 @@ impl<'a> Eval<'a> {
                     ..
                 } => {
                     let v = init.and_then(|e| self.eval(e));
-                    if let Some(init) = init {
-                        self.fail_open_let(*pat, *init);
-                    }
                     if let Some(o) = otherwise {
                         self.eval_block(o);
                     }
@@ -769,7 +906,11 @@ impl<'a> Eval<'a> {
                 ExprKind::Lit(_)
             );
             if !y_client && !y_literal {
-                self.flow.checks.push(Check { origin, span });
+                self.flow.checks.push(Check {
+                    origin,
+                    span,
+                    called_with_identity: false,
+                });
             }
         }
     }
@@ -777,13 +918,11 @@ impl<'a> Eval<'a> {
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
         self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
-        if let Some(kind) = self.sql.get(&id) {
-            self.seen_binds.insert(id, v);
-            let detail = match kind {
-                SinkKind::SqlText => "SQL text",
-                _ => "SQL bind parameter",
-            };
-            self.record_use(v, id, kind.clone(), detail);
+        if let Some((kind, detail)) = self.sinks.get(&id) {
+            if *kind == SinkKind::SqlBind {
+                self.seen_binds.insert(id, v);
+            }
+            self.record_use(v, id, kind.clone(), detail.clone());
         }
         v
     }
@@ -861,6 +1000,9 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
+                    if self.checked_by_object(path.last(), &name.name, v, *value) {
+                        continue;
+                    }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
                         if context {
@@ -983,6 +1125,16 @@ impl<'a> Eval<'a> {
                     base
                 }
             }
+            Val::SelfObj => {
+                let i = match self.flow.self_fields.iter().position(|f| f == member) {
+                    Some(i) => i,
+                    None => {
+                        self.flow.self_fields.push(member.to_string());
+                        self.flow.self_fields.len() - 1
+                    }
+                };
+                Some(Val::Value(Origin::SelfField(i as u32)))
+            }
             Val::Value(_) | Val::Trusted => base,
         }
     }
@@ -1033,7 +1185,9 @@ impl<'a> Eval<'a> {
         }
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
-        self.fail_open_call(receiver, method, r, args, tail);
+        if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
+            return Some(fallback);
+        }
 
         match r {
             Some(Val::Carrier(kind)) => {
@@ -1059,7 +1213,7 @@ impl<'a> Eval<'a> {
             Some(Val::Value(_)) if PREDICATES.contains(&method) => None,
             Some(Val::Value(_)) => closure_val.or(r),
             Some(Val::Trusted) => Some(Val::Trusted),
-            None => {
+            None | Some(Val::SelfObj) => {
                 if matches!(method, "and" | "or" | "unwrap_or" | "or_else" | "zip") {
                     if let Some(v) = arg_vals.iter().flatten().next() {
                         return Some(*v);
@@ -1102,16 +1256,6 @@ impl<'a> Eval<'a> {
                 }
                 self.compare((receiver, r), (arg, av), span);
             }
-            "key" | "prefix" => {
-                if let Some((arg, av)) = first {
-                    self.record_use(av, arg, SinkKind::StorageKey, "an object storage key");
-                }
-            }
-            "arg" if self.chain_has_call(receiver, "cmd") => {
-                if let Some((arg, av)) = first {
-                    self.record_use(av, arg, SinkKind::CacheKey, "a Redis command argument");
-                }
-            }
             "scope" | "sync_scope" => {
                 // tokio task-locals: `TENANT.scope(tenant_id, fut)`.
                 let is_static = matches!(&file.expr(file.strip(receiver)).kind,
@@ -1137,13 +1281,8 @@ impl<'a> Eval<'a> {
             }
             _ => {}
         }
-        if CACHE_METHODS.contains(&method) && self.is_cache_receiver(receiver) {
-            if let Some((arg, av)) = first {
-                self.record_use(av, arg, SinkKind::CacheKey, "a cache key");
-            }
-        }
         if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
-            self.verifier_call(args, arg_vals, span);
+            self.verifier_call(args, arg_vals, span, true);
         }
         if http::is_admin_gate(method) {
             self.flow.admin_gate.get_or_insert(span);
@@ -1153,7 +1292,7 @@ impl<'a> Eval<'a> {
     /// A verifier call, or any call that takes a client value together with the verified
     /// identity, checks the client values it takes. One that requires a privileged role or
     /// scope of no particular tenant gates the whole function, like an administrator check.
-    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span) {
+    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span, named: bool) {
         let role_gate = args.iter().any(|a| {
             matches!(&self.file.expr(self.file.strip(*a)).kind,
                 ExprKind::Path(p) if http::is_role_or_scope(&p.segments))
@@ -1166,6 +1305,7 @@ impl<'a> Eval<'a> {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
+                    called_with_identity: !named,
                 });
             }
         }
@@ -1213,6 +1353,8 @@ impl<'a> Eval<'a> {
                 facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&ty, &self.ws.config);
             if verifies {
                 self.flow.verifying_extractor.get_or_insert(span);
+            } else if facts.is_some_and(|f| f.identity_reads_path) {
+                self.flow.identity_path_extractor.get_or_insert(span);
             }
         }
         if matches!(path.last(), "from_extractor" | "from_extractor_with_state") {
@@ -1229,12 +1371,15 @@ impl<'a> Eval<'a> {
                 return Some(self.new_source(span, InputKind::Header, name, tenant, None));
             }
         }
-        if http::is_verifier_name(&path.segments, &self.ws.config)
-            || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path))
-        {
-            self.verifier_call(args, &vals, span);
+        let named = http::is_verifier_name(&path.segments, &self.ws.config);
+        if named || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path)) {
+            self.verifier_call(args, &vals, span, named);
         }
         let last = path.last();
+        // `ApiKeyForMerchant(merchant_id)`: a tuple struct whose methods check its fields.
+        for (i, (arg, v)) in args.iter().zip(&vals).enumerate() {
+            self.checked_by_object(last, &i.to_string(), *v, *arg);
+        }
         if CONVERSIONS.contains(&last) || last.starts_with(|c: char| c.is_ascii_uppercase()) {
             if let Some(v) = vals
                 .iter()
@@ -1289,6 +1434,7 @@ impl<'a> Eval<'a> {
             return None;
         }
         self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
+        self.flow.calls_tenant_checker |= candidates.iter().all(|s| s.checks_read_tenant);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
@@ -1302,6 +1448,7 @@ impl<'a> Eval<'a> {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
+                    called_with_identity: false,
                 });
                 continue;
             }
@@ -1365,7 +1512,8 @@ impl<'a> Eval<'a> {
                     }
                     "format" | "format_args" | "concat" => vals
                         .iter()
-                        .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_)))),
+                        .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_))))
+                        .or_else(|| self.captured_value(args)),
                     // `try_outcome!(x)`, `ready!(x)`: a macro around one expression yields it.
                     _ if vals.len() == 1 && !display => vals[0].1,
                     _ => None,
@@ -1374,6 +1522,49 @@ impl<'a> Eval<'a> {
             MacroArgs::Stmts(b) => self.eval_block(b),
             MacroArgs::Tokens(_) => None,
         }
+    }
+
+    /// A value put into a field that a method of the object's type checks (an auth object
+    /// built with the route's tenant that compares it with the token): a check of the value.
+    fn checked_by_object(&mut self, ty: &str, field: &str, v: Option<Val>, expr: ExprId) -> bool {
+        let Some(Val::Value(origin)) = v else {
+            return false;
+        };
+        let checked = self
+            .index
+            .checked_fields
+            .get(ty)
+            .is_some_and(|fs| fs.iter().any(|f| f == field));
+        if checked {
+            let span = self.file.expr(expr).span;
+            self.flow.checks.push(Check {
+                origin,
+                span,
+                called_with_identity: false,
+            });
+        }
+        checked
+    }
+
+    /// The first tracked binding a `format!` template captures by name (`"docs:{tenant_id}"`).
+    fn captured_value(&self, args: &[MacroArg]) -> Option<Val> {
+        let template = self.file.static_str(args.first()?.expr)?;
+        crate::format::parse_template(&template)
+            .into_iter()
+            .find_map(|p| match p {
+                crate::format::Piece::Hole {
+                    arg: crate::format::HoleArg::Named(name),
+                    ..
+                } if !args
+                    .iter()
+                    .any(|a| a.name.as_ref().is_some_and(|n| n.name == name)) =>
+                {
+                    self.lookup(&name)
+                        .flatten()
+                        .filter(|v| matches!(v, Val::Value(_)))
+                }
+                _ => None,
+            })
     }
 
     /// A struct that carries tenant context to later code (not a response body).
@@ -1430,31 +1621,9 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn chain_has_call(&self, mut e: ExprId, name: &str) -> bool {
-        loop {
-            match &self.file.expr(e).kind {
-                ExprKind::MethodCall { receiver, .. } => e = *receiver,
-                ExprKind::Try(i) | ExprKind::Await(i) | ExprKind::Ref(i) => e = *i,
-                ExprKind::Call { func, .. } => {
-                    return matches!(&self.file.expr(*func).kind, ExprKind::Path(p) if p.last() == name)
-                }
-                _ => return false,
-            }
-        }
-    }
-
-    /// A receiver named like a cache client (`cache`, `redis`, `self.cache`).
-    fn is_cache_receiver(&self, e: ExprId) -> bool {
-        let name = match &self.file.expr(self.file.strip(e)).kind {
-            ExprKind::Path(p) => p.last().to_string(),
-            ExprKind::Field { member, .. } => member.name.clone(),
-            _ => return false,
-        };
-        let lower = name.to_ascii_lowercase();
-        ["cache", "redis", "kv"].iter().any(|w| lower.contains(w))
-    }
-
-    /// `.unwrap_or(...)` and friends with a constant fallback on a tenant identifier.
+    /// `.unwrap_or(...)` and friends with a constant fallback on a request-derived tenant
+    /// identifier: a client input, or a tenant member of the verified identity. Returns the
+    /// value after the fallback when it is a new one (the identity's tenant).
     fn fail_open_call(
         &mut self,
         receiver: ExprId,
@@ -1462,57 +1631,33 @@ impl<'a> Eval<'a> {
         r: Option<Val>,
         args: &[ExprId],
         span: Span,
-    ) {
+    ) -> Option<Val> {
         if self.display_depth > 0
             || !self.is_constant_fallback(method, args)
             || (method == "unwrap_or_default" && self.is_optional_string_field(receiver))
         {
-            return;
+            return None;
         }
-        let tenant_source = match r {
-            Some(Val::Value(Origin::Source(s))) => self
-                .flow
-                .sources
-                .get(s as usize)
-                .filter(|s| s.tenant)
-                .map(RequestSource::describe),
-            _ => None,
-        };
-        let named = self
-            .nearest_name(receiver)
-            .filter(|n| self.ws.is_tenant_name(n))
-            .map(|n| format!("`{n}`"));
-        if let Some(what) = tenant_source.or(named) {
-            self.flow.fail_open.push(FailOpen { span, what });
-        }
-    }
-
-    /// `let tenant_id = ...unwrap_or_default();`
-    fn fail_open_let(&mut self, pat: PatId, init: ExprId) {
-        let PatKind::Ident { name, .. } = &self.file.pat(pat).kind else {
-            return;
-        };
-        if !self.ws.is_tenant_name(name) {
-            return;
-        }
-        let mut e = init;
-        while let ExprKind::Try(i) | ExprKind::Await(i) = &self.file.expr(e).kind {
-            e = *i;
-        }
-        if let ExprKind::MethodCall { method, args, .. } = &self.file.expr(e).kind {
-            if self.is_constant_fallback(&method.name, args) {
-                let span = Span::new(
-                    method.span.start as usize,
-                    self.file.expr(e).span.end as usize,
-                );
-                if self.flow.fail_open.iter().any(|f| f.span == span) {
-                    return;
-                }
+        match r {
+            Some(Val::Value(origin @ Origin::Source(s))) => {
+                let src = self.flow.sources.get(s as usize).filter(|s| s.tenant)?;
+                let what = src.describe();
+                self.flow.fail_open.push(FailOpen { span, what, origin });
+                None
+            }
+            Some(Val::Trusted) => {
+                let name = self
+                    .nearest_name(receiver)
+                    .filter(|n| self.ws.is_tenant_name(n))?;
+                let origin = Origin::Fallback(self.flow.fail_open.len() as u32);
                 self.flow.fail_open.push(FailOpen {
                     span,
-                    what: format!("`{name}`"),
+                    what: format!("`{name}` of the verified identity"),
+                    origin,
                 });
+                Some(Val::Value(origin))
             }
+            _ => None,
         }
     }
 
@@ -1608,7 +1753,10 @@ impl<'a> Eval<'a> {
 fn keeps_container(member: &str) -> bool {
     crate::model::TRANSPARENT_METHODS.contains(&member)
         || member.chars().all(|c| c.is_ascii_digit())
-        || matches!(member, "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock")
+        || matches!(
+            member,
+            "ok" | "map_err" | "ok_or" | "ok_or_else" | "lock" | "collect" | "copied" | "cloned"
+        )
 }
 
 /// Macros whose arguments are only displayed (logs, messages).
@@ -1725,7 +1873,7 @@ mod tests {
             "#,
         );
         let f = flow(&all, "h");
-        let found = f.unchecked_tenant_uses();
+        let found = f.tenant_uses_unless(|o| f.is_checked(o));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0.describe(), "header `x-tenant-id`");
         assert_eq!(found[0].1[0].kind, SinkKind::SqlBind);
@@ -1741,7 +1889,8 @@ mod tests {
             }
             "#,
         );
-        assert!(flow(&all, "h").unchecked_tenant_uses().is_empty());
+        let h = flow(&all, "h");
+        assert!(h.tenant_uses_unless(|o| h.is_checked(o)).is_empty());
     }
 
     #[test]
@@ -1763,9 +1912,11 @@ mod tests {
             }
             "#,
         );
-        let u = flow(&all, "unchecked").unchecked_tenant_uses();
+        let un = flow(&all, "unchecked");
+        let u = un.tenant_uses_unless(|o| un.is_checked(o));
         assert_eq!(u.len(), 1);
         assert_eq!(u[0].1[0].kind, SinkKind::Call);
-        assert!(flow(&all, "checked").unchecked_tenant_uses().is_empty());
+        let ch = flow(&all, "checked");
+        assert!(ch.tenant_uses_unless(|o| ch.is_checked(o)).is_empty());
     }
 }

@@ -52,6 +52,9 @@ pub struct Workspace {
     pub flow_index: crate::taint::FlowIndex,
     /// Tables declared in Rust (diesel `table!`, sea-orm entities) and tenant-scoping helpers.
     pub orm: crate::orm::OrmIndex,
+    /// Which workspace function each call can reach, and where requests enter (file indexes
+    /// are those of the analyzed files).
+    pub call_graph: crate::semantic::callgraph::CallGraph,
 }
 
 impl Workspace {
@@ -73,6 +76,7 @@ impl Workspace {
             keys: Default::default(),
             flow_index: crate::taint::FlowIndex::default(),
             orm: Default::default(),
+            call_graph: Default::default(),
         }
     }
 

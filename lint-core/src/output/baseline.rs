@@ -138,8 +138,12 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let text = crate::safe_read::read_in_own_folder(path).map_err(|why| {
+            format!(
+                "cannot use baseline {}: {why}",
+                crate::engine::display_path(path)
+            )
+        })?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("invalid baseline {}: {e}", path.display()))?;
         if baseline.version != VERSION {

@@ -1,10 +1,18 @@
-//! `--diff BASE`: keep only the findings on lines changed since a git revision. The analysis
-//! still sees the whole workspace (a query's schema and consts live in unchanged files); only
-//! the report is narrowed. Git runs locally through the `git` command: no network.
+//! `--diff BASE`: keep only the findings on lines changed since the merge base of a git
+//! revision and `HEAD`. The analysis still sees the whole workspace (a query's schema and consts
+//! live in unchanged files); only the report is narrowed.
+//!
+//! The checkout may come from an untrusted pull request, so git runs with nothing the tree can
+//! configure: the repository is the one enclosing the user's current directory (never one found
+//! inside a linted folder, such as a committed bare repository), with an empty environment, no
+//! system or global configuration, no fsmonitor, hooks, external diff, textconv or lazy fetch,
+//! attributes read from the empty tree (a committed `.gitattributes` cannot mark files binary or
+//! attach a filter), and paths read as bytes, however git quotes them. Git runs locally: no
+//! network.
 
-use crate::engine::Report;
+use crate::engine::{rel_path, Report};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The lines added or edited since the base revision, per path relative to the workspace root.
@@ -25,37 +33,53 @@ impl ChangedLines {
                 .is_some_and(|r| r.iter().any(|&(from, to)| from <= line && line <= to))
     }
 
-    /// Runs `git diff --unified=0 BASE` (working tree against BASE) and lists untracked files,
-    /// in `root`, with paths relative to it.
-    pub fn since(root: &Path, base: &str) -> Result<ChangedLines, String> {
+    /// Diffs the working tree against `git merge-base BASE HEAD` and lists untracked files, in
+    /// the repository enclosing `cwd`, with paths relative to `root` (the workspace root).
+    pub fn since(cwd: &Path, root: &Path, base: &str) -> Result<ChangedLines, String> {
         if base.starts_with('-') || base.is_empty() {
             return Err(format!("`{base}` is not a git revision"));
         }
-        if git(root, &["rev-parse", "--is-inside-work-tree"]).is_err() {
-            return Err(format!("{} is not inside a git work tree", root.display()));
+        let repo = Repo::enclosing(cwd)?;
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        if !root.starts_with(&repo.work_tree) {
+            return Err(format!(
+                "{} is not inside the git work tree of the current directory ({})",
+                crate::engine::display_path(&root),
+                crate::engine::display_path(&repo.work_tree)
+            ));
         }
-        let diff = git(
-            root,
-            &[
-                "diff",
-                "--unified=0",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-renames",
-                "--relative",
-                "--src-prefix=a/",
-                "--dst-prefix=b/",
-                base,
-                "--",
-            ],
-        )?;
-        let untracked = git(root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+        let merge_base = repo.git(&["merge-base", base, "HEAD"])?;
+        let merge_base = String::from_utf8_lossy(&merge_base).trim().to_string();
+        let diff = repo.git(&[
+            "diff",
+            "--unified=0",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--text",
+            "--no-renames",
+            "--ignore-submodules",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            &merge_base,
+            "--",
+        ])?;
+        let untracked = repo.git(&[
+            "ls-files",
+            "-z",
+            "--others",
+            "--exclude-per-directory=.gitignore",
+        ])?;
+        let to_root = |from_top: &[u8]| rel_path(&root, &repo.resolve(from_top));
         Ok(ChangedLines {
-            ranges: parse_unified_diff(&diff),
+            ranges: parse_unified_diff(&diff)
+                .into_iter()
+                .map(|(path, r)| (to_root(&path), r))
+                .collect(),
             untracked: untracked
-                .split('\0')
+                .split(|&b| b == 0)
                 .filter(|p| !p.is_empty())
-                .map(str::to_string)
+                .map(to_root)
                 .collect(),
         })
     }
@@ -71,41 +95,163 @@ impl ChangedLines {
     }
 }
 
-fn git(root: &Path, args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        // Paths as written, whatever the user's git configuration says.
-        .args(["-c", "core.quotePath=false"])
-        .args(args)
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "`git {}` failed: {}",
-            args.first().copied().unwrap_or_default(),
-            stderr.lines().next().unwrap_or("no message").trim()
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|_| "git printed a path that is not UTF-8".into())
+/// A git repository found by its `.git` entry (a folder, or a file pointing to a worktree's
+/// folder) in the current directory or a parent.
+struct Repo {
+    git_dir: PathBuf,
+    work_tree: PathBuf,
 }
 
-/// The new-side line ranges of each file in a `git diff --unified=0` output.
-pub fn parse_unified_diff(diff: &str) -> HashMap<String, Vec<(u32, u32)>> {
-    let mut ranges: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-    let mut current: Option<String> = None;
-    for line in diff.lines() {
-        if let Some(path) = line.strip_prefix("+++ ") {
-            current = path.strip_prefix("b/").map(str::to_string);
-        } else if line.starts_with("diff --git ") {
+/// The empty tree, which git knows without storing it: attributes read from it are none.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+impl Repo {
+    fn enclosing(cwd: &Path) -> Result<Repo, String> {
+        let cwd = cwd.canonicalize().map_err(|e| {
+            format!(
+                "cannot resolve the current directory {}: {e}",
+                crate::engine::display_path(cwd)
+            )
+        })?;
+        cwd.ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .map(|dir| Repo {
+                git_dir: dir.join(".git"),
+                work_tree: dir.to_path_buf(),
+            })
+            .ok_or_else(|| {
+                format!(
+                    "{} is not inside a git work tree",
+                    crate::engine::display_path(&cwd)
+                )
+            })
+    }
+
+    /// A path git printed relative to the top of the work tree, as the engine names files.
+    fn resolve(&self, from_top: &[u8]) -> PathBuf {
+        let path = self.work_tree.join(path_from_bytes(from_top));
+        path.canonicalize().unwrap_or(path)
+    }
+
+    fn git(&self, args: &[&str]) -> Result<Vec<u8>, String> {
+        let mut command = Command::new("git");
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        command
+            .envs([
+                ("GIT_CONFIG_NOSYSTEM", "1"),
+                ("GIT_CONFIG_GLOBAL", "/dev/null"),
+                ("GIT_NO_LAZY_FETCH", "1"),
+                ("GIT_TERMINAL_PROMPT", "0"),
+                // No index refresh written back: the engine never writes to the linted tree.
+                ("GIT_OPTIONAL_LOCKS", "0"),
+                ("LC_ALL", "C"),
+            ])
+            .arg("--git-dir")
+            .arg(&self.git_dir)
+            .arg("--work-tree")
+            .arg(&self.work_tree)
+            .args(["--no-pager", "--no-replace-objects"])
+            .arg(format!("--attr-source={EMPTY_TREE}"));
+        for setting in [
+            "core.fsmonitor=false",
+            "core.hooksPath=/dev/null",
+            "core.attributesFile=/dev/null",
+            "core.excludesFile=/dev/null",
+            "core.quotePath=false",
+            "diff.external=",
+            "protocol.allow=never",
+        ] {
+            command.args(["-c", setting]);
+        }
+        let output = command
+            .args(args)
+            .current_dir(&self.work_tree)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!(
+                "`git {}` failed: {}",
+                args.first().copied().unwrap_or_default(),
+                crate::render::escape_control(stderr.lines().next().unwrap_or("no message").trim())
+            ));
+        }
+        Ok(output.stdout)
+    }
+}
+
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// The new-side line ranges of each file in a `git diff --unified=0` output, by the file's
+/// path as bytes (relative to the top of the work tree).
+pub fn parse_unified_diff(diff: &[u8]) -> HashMap<Vec<u8>, Vec<(u32, u32)>> {
+    let mut ranges: HashMap<Vec<u8>, Vec<(u32, u32)>> = HashMap::new();
+    let mut current: Option<Vec<u8>> = None;
+    for line in diff.split(|&b| b == b'\n') {
+        if let Some(name) = line.strip_prefix(b"+++ ") {
+            current = header_path(name).and_then(|p| p.strip_prefix(b"b/").map(<[u8]>::to_vec));
+        } else if line.starts_with(b"diff --git ") {
             current = None;
-        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current) {
-            if let Some(range) = new_side(hunk) {
+        } else if let (Some(hunk), Some(path)) = (line.strip_prefix(b"@@ "), &current) {
+            if let Some(range) = new_side(&String::from_utf8_lossy(hunk)) {
                 ranges.entry(path.clone()).or_default().push(range);
             }
         }
     }
     ranges
+}
+
+/// The name in a `+++ ` header: C-quoted when it holds a quote, backslash or control
+/// character; followed by a tab when it holds a space.
+fn header_path(name: &[u8]) -> Option<Vec<u8>> {
+    match name.strip_prefix(b"\"") {
+        Some(quoted) => unquote(quoted),
+        None => Some(name.strip_suffix(b"\t").unwrap_or(name).to_vec()),
+    }
+}
+
+/// Undoes git's C-style quoting up to the closing quote.
+fn unquote(quoted: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(quoted.len());
+    let mut bytes = quoted.iter().copied();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'"' => return Some(out),
+            b'\\' => {
+                let escaped = bytes.next()?;
+                out.push(match escaped {
+                    b'a' => 0x07,
+                    b'b' => 0x08,
+                    b't' => b'\t',
+                    b'n' => b'\n',
+                    b'v' => 0x0b,
+                    b'f' => 0x0c,
+                    b'r' => b'\r',
+                    b'0'..=b'3' => {
+                        let (hi, lo) = (bytes.next()?, bytes.next()?);
+                        let digit = |d: u8| (b'0'..=b'7').contains(&d).then(|| d - b'0');
+                        ((escaped - b'0') << 6) | (digit(hi)? << 3) | digit(lo)?
+                    }
+                    other => other,
+                });
+            }
+            other => out.push(other),
+        }
+    }
+    None
 }
 
 /// `-12,3 +14,2 @@ fn x()` → lines 14 to 15; a pure deletion (`+14,0`) adds no line.
@@ -124,8 +270,7 @@ mod tests {
 
     #[test]
     fn parses_hunks_of_added_edited_and_deleted_lines() {
-        let diff = "\
-diff --git a/src/db.rs b/src/db.rs
+        let diff = r#"diff --git a/src/db.rs b/src/db.rs
 index 1111111..2222222 100644
 --- a/src/db.rs
 +++ b/src/db.rs
@@ -147,17 +292,31 @@ deleted file mode 100644
 -x
 -y
 diff --git a/src/with space.rs b/src/with space.rs
---- a/src/with space.rs
-+++ b/src/with space.rs
+--- a/src/with space.rs	
++++ b/src/with space.rs	
 @@ -1 +1,2 @@
 -z
 +z
 +w
-";
-        let ranges = parse_unified_diff(diff);
+diff --git "a/src/tab\there.rs" "b/src/tab\there.rs"
+--- "a/src/tab\there.rs"
++++ "b/src/tab\there.rs"
+@@ -0,0 +1 @@
++t
+diff --git "a/src/caf\303\251.rs" "b/src/caf\303\251.rs"
++++ "b/src/caf\303\251.rs"
+@@ -0,0 +4 @@
++e
+"#;
+        let ranges: HashMap<String, Vec<(u32, u32)>> = parse_unified_diff(diff.as_bytes())
+            .into_iter()
+            .map(|(p, r)| (String::from_utf8(p).unwrap(), r))
+            .collect();
         assert_eq!(ranges["src/db.rs"], vec![(3, 3), (11, 13)]);
         assert!(!ranges.contains_key("src/old.rs"));
         assert_eq!(ranges["src/with space.rs"], vec![(1, 2)]);
+        assert_eq!(ranges["src/tab\there.rs"], vec![(1, 1)]);
+        assert_eq!(ranges["src/café.rs"], vec![(4, 4)]);
         let changed = ChangedLines {
             ranges,
             untracked: HashSet::from(["src/new.rs".to_string()]),
@@ -170,7 +329,8 @@ diff --git a/src/with space.rs b/src/with space.rs
 
     #[test]
     fn refuses_an_option_as_revision() {
-        let err = ChangedLines::since(Path::new("."), "--output=/tmp/x").unwrap_err();
+        let err =
+            ChangedLines::since(Path::new("."), Path::new("."), "--output=/tmp/x").unwrap_err();
         assert!(err.contains("not a git revision"), "{err}");
     }
 }

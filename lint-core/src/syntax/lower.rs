@@ -121,11 +121,13 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            syn::Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
-                    self.items(items, owner);
-                }
-            }
+            syn::Item::Mod(m) => match &m.content {
+                Some((_, items)) => self.items(items, owner),
+                None => self
+                    .out
+                    .module_paths
+                    .extend(m.attrs.iter().filter_map(path_attr)),
+            },
             syn::Item::Const(c) => self.const_item(&c.ident, &c.ty, &c.expr, c.const_token.span),
             syn::Item::Static(s) => self.const_item(&s.ident, &s.ty, &s.expr, s.static_token.span),
             syn::Item::Struct(s) => {
@@ -1133,4 +1135,18 @@ fn delim_span(d: &syn::MacroDelimiter) -> &proc_macro2::extra::DelimSpan {
 
 fn delim_close(d: &syn::MacroDelimiter) -> proc_macro2::Span {
     delim_span(d).close()
+}
+
+/// The value of a `#[path = "file.rs"]` attribute.
+fn path_attr(attr: &syn::Attribute) -> Option<String> {
+    let syn::Meta::NameValue(nv) = &attr.meta else {
+        return None;
+    };
+    match &nv.value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) if nv.path.is_ident("path") => Some(s.value()),
+        _ => None,
+    }
 }

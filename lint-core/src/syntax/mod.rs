@@ -6,5 +6,6 @@ pub mod ir;
 pub(crate) mod lower;
 pub mod model;
 pub mod parse;
+pub mod safe_read;
 pub mod source;
 pub mod span;

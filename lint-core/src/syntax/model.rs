@@ -19,6 +19,9 @@ pub struct RustFile {
     /// Every call, method call and macro invocation with the function that contains it,
     /// in source order.
     pub calls: Vec<(ExprId, Option<FnId>)>,
+    /// The `#[path = ".."]` of each out-of-line `mod` declaration: files rustc compiles from
+    /// here, wherever they are.
+    pub module_paths: Vec<String>,
 }
 
 impl RustFile {

@@ -1,7 +1,8 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::keys::{is_removal, SinkKind};
+use lint_core::keys::{is_removal, Family, SinkKind};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
+use lint_core::test_code::is_test_code;
 
 declare_rule! {
     /// ## What it does
@@ -9,8 +10,11 @@ declare_rule! {
     /// redis commands (`get`, `set_ex`, `hset`, `incr`, `redis::cmd(..).arg(..)`, pipelines) on
     /// redis, deadpool-redis, bb8-redis and fred clients; `get`, `insert`, `get_with`,
     /// `invalidate` on moka, mini-moka and quick_cache caches; and the `cached` crate's
-    /// `#[cached]` functions. The receiver is recognised from its declared type, so a local
-    /// `HashMap` is not a cache.
+    /// `#[cached]` functions; and maps held in a `static` (`LazyLock<DashMap<K, V>>`,
+    /// `OnceLock<RwLock<HashMap<K, V>>>`), one table every request of the process shares, where
+    /// the function using it handles a tenant value (a static map of cluster nodes or regions
+    /// holds no tenant data) and outside tests. The
+    /// receiver is recognised from its declared type, so a local `HashMap` is not a cache.
     ///
     /// A key has a tenant component when one of its parts is a tenant value (a binding or field
     /// named like a tenant column, a tenant type such as `TenantId`), or a call to a workspace
@@ -22,6 +26,12 @@ declare_rule! {
     /// handed in whole by the caller (judged where they are built), and keys used after a query
     /// in the same function filtered by the tenant column (the record was looked up as the
     /// tenant's first).
+    ///
+    /// With `require-tenant-in-package` (on by default), keys are judged only in Cargo packages
+    /// whose code handles a tenant value somewhere (a binding, field, parameter or type of the
+    /// tenant vocabulary). A package with no tenant at all (a connection proxy that caches per
+    /// endpoint, whose ids each belong to one customer) has no tenant to put in a key. Set it to
+    /// `false` when a package receives the tenant under a name the configuration does not know.
     ///
     /// ## Why is this bad?
     /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
@@ -45,11 +55,15 @@ declare_rule! {
         category: Isolation,
         summary: "cache key without a tenant component",
         cheat_sheet: "Caching: include the tenant in every cache key",
+        options: ["require-tenant-in-package"],
         cwe: 639,
         precision: "high",
         security_severity: "7.5",
     }
 }
+
+/// Option: judge keys only in Cargo packages whose code handles a tenant value.
+const REQUIRE_TENANT_IN_PACKAGE: &str = "require-tenant-in-package";
 
 impl Rule for CacheKeyMissingTenant {
     fn meta(&self) -> &'static RuleMeta {
@@ -57,6 +71,14 @@ impl Rule for CacheKeyMissingTenant {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
+        let ws = cx.workspace;
+        if cx.bool_option(REQUIRE_TENANT_IN_PACKAGE, true)
+            && !ws
+                .keys
+                .package_handles_tenant(&ws.root, &cx.file.source.rel_path)
+        {
+            return;
+        }
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
             // Dropping an entry cannot serve it to another tenant; the reads are what matter.
@@ -64,6 +86,13 @@ impl Rule for CacheKeyMissingTenant {
                 || is_removal(&sink.op)
                 || !sink.parts.lacks_tenant()
                 || sink.record_checked
+            {
+                continue;
+            }
+            // A static map also holds the process's own tables (cluster nodes, regions): it is
+            // a tenant cache where the code using it handles a tenant, outside tests.
+            if sink.family == Family::ProcessMap
+                && (!sink.tenant_in_scope || is_test_code(cx.file, sink.function))
             {
                 continue;
             }

@@ -1,1 +1,2 @@
+pub mod helpers;
 pub mod tenant_from_request;

@@ -2,6 +2,8 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 
+use super::helpers::{self, Assumptions};
+
 declare_rule! {
     /// ## What it does
     /// Finds tenant identifiers that come from client-controlled input (a header such as
@@ -14,17 +16,21 @@ declare_rule! {
     ///
     /// It stays silent when the tenant is compared with a value from the verified identity
     /// (`if org_id != claims.org_id { return Err(..) }`, `assert_eq!`, `ensure!`), passed to a
-    /// membership or authorization check together with the principal, or behind an
-    /// instance-administrator gate (`require_super_admin`, an `AdminToken` guard). A tenant in
-    /// the URL (multi-organization APIs, `/orgs/{org_id}/...`) is also accepted when the handler
-    /// takes an extractor that verifies it, or when such an extractor guards routes as a layer
-    /// (`route_layer(from_extractor::<Authed>())`; which routes it guards is not followed).
-    /// Extractors are inferred to verify when they compare the tenant with a trusted value, look
-    /// up a membership by tenant and user, build on another verifying extractor, or are
-    /// authentication extractors that resolve the tenant from the request path.
+    /// membership or authorization check together with the principal, put into an auth object
+    /// whose methods compare that field (`OrgFromRoute { org_id }` whose `authenticate`
+    /// compares `self.org_id` with the token's), or behind an instance-administrator gate
+    /// (`require_super_admin`, an `AdminToken` guard). A tenant in the URL (multi-organization
+    /// APIs, `/orgs/{org_id}/...`) is also accepted when the handler takes an extractor that
+    /// verifies it, or when the function that registers the handler (or a router-building
+    /// function that calls it) installs such an extractor as a layer
+    /// (`route_layer(from_extractor::<Authed>())`). Extractors are inferred to verify when they
+    /// (or the helpers they call) compare the tenant or a path segment with a trusted value,
+    /// look up a membership by tenant and user, or build on another verifying extractor.
     ///
-    /// It also reports a tenant identifier with a fail-open fallback (`unwrap_or("default")`,
-    /// `unwrap_or_default()`, `unwrap_or(Uuid::nil())`), whatever its source.
+    /// It also reports a request-derived tenant identifier (a client input, or a tenant of
+    /// the verified identity) with a fail-open fallback (`unwrap_or("default")`,
+    /// `unwrap_or_default()`, `unwrap_or(Uuid::nil())`) when the value after the fallback is
+    /// used or returned.
     ///
     /// ## Why is this bad?
     /// Anyone can send any header or URL. A tenant id taken from the request lets a user of one
@@ -76,11 +82,21 @@ declare_rule! {
     ///   `req.extensions()`).
     /// - `tenant-headers`: header names that carry the tenant, beside the `tenant-columns`
     ///   vocabulary (`tenant_id` also matches `tenantId`, `X-Tenant-Id`).
+    ///
+    /// Rule options (`[rules.tenant-from-request]`), precision assumptions that are off by
+    /// default because each hides real bugs (`fixtures/tenant-from-request/assumptions/`):
+    /// - `trust-any-route-layer = true`: a verifying extractor installed as a route layer
+    ///   anywhere clears URL tenants of every handler, not only of the routes registered with it.
+    /// - `trust-calls-with-identity = true`: passing the tenant to any call together with a
+    ///   value of the verified identity counts as a check, whatever the callee does.
+    /// - `trust-identity-extractors-reading-path = true`: an authentication extractor that reads
+    ///   the request path is taken to verify the tenant named there.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -96,9 +112,10 @@ impl Rule for TenantFromRequest {
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
+        let assume = Assumptions::from_options(cx);
         let mut findings = Vec::new();
         for flow in &cx.file.request_flows {
-            for (source, uses) in flow.unchecked_tenant_uses() {
+            for (source, uses) in helpers::unchecked_tenant_uses(flow, assume) {
                 let input = source.describe();
                 let Some(first) = uses.first() else { continue };
                 let more = match uses.len() {
@@ -128,7 +145,7 @@ impl Rule for TenantFromRequest {
                      or check membership (a `tenant-verifiers` function) before using it",
                 ));
             }
-            for fo in &flow.fail_open {
+            for fo in helpers::fail_open_reaching_use(flow) {
                 findings.push(
                     Finding::new(
                         format!(

@@ -4,7 +4,7 @@ use lint_core::engine::{to_snake, Workspace};
 use lint_core::ir::*;
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
-use lint_core::schema::{object_name, table_key};
+use lint_core::schema::{object_name, table_key, Table};
 use lint_core::secrets::is_secret_name;
 use lint_core::span::Span;
 use sqlparser::ast::{
@@ -26,6 +26,13 @@ declare_rule! {
     ///   tenant-scoped resource. Integers not named as ids (page numbers, timestamps, enum
     ///   codes), paths that also carry a secret (capability URLs) and integers that index inside
     ///   a resource named by a random UUID are not reported.
+    ///
+    /// The key is judged on the table as every migration left it: a later migration that
+    /// makes a random public id or a composite key holding the tenant column the primary key
+    /// clears it, and so does dropping the table. With `trust-public-key` (on by default), a
+    /// sequential key is internal when the table also has a non-null single-column unique key
+    /// (a random `pub_id` the API addresses rows by); set `trust-public-key = false` in
+    /// `[rules.sequential-resource-id]` when the API still hands out the sequential id.
     ///
     /// `OsRng`, `getrandom` and `rand::random::<[u8; 32]>()` with at least 128 bits,
     /// `Uuid::new_v4()` and `Uuid::now_v7()` are fine.
@@ -65,6 +72,7 @@ declare_rule! {
         category: Hardening,
         summary: "a tenant-scoped id, key or token is sequential or guessable",
         cheat_sheet: "Tenant Identification: use cryptographically secure, non-guessable identifiers",
+        options: ["trust-public-key"],
         cwe: 330,
         precision: "medium",
         security_severity: "4.3",
@@ -107,6 +115,7 @@ const TENANTS_TABLES: &[&str] = &[
 
 fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
     let ws = cx.workspace;
+    let trust_public_key = cx.bool_option(TRUST_PUBLIC_KEY, true);
     let text = &cx.file.source.text;
     let sqlite = ws.config.sql_dialect == Some(lint_core::config::SqlDialect::Sqlite)
         || cx
@@ -134,11 +143,21 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
             if key.iter().any(|c| ws.is_tenant_column(&c.name.value)) {
                 continue;
             }
+            // Later migrations decide what the key is today: the table as every migration left it.
+            let Some(current) = ws.schema.table(&table) else {
+                continue;
+            };
+            if current.primary_key.iter().any(|c| ws.is_tenant_column(c)) {
+                continue;
+            }
             let single = key.len() == 1;
             for column in key {
                 let Some(kind) = sequential_kind(column, single && sqlite) else {
                     continue;
                 };
+                if !still_keys_rows(current, &column.name.value, trust_public_key) {
+                    continue;
+                }
                 let span = site.span_of(text, stmt, column.span());
                 findings.push(
                     Finding::new(
@@ -157,6 +176,28 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Option: a sequential primary key is internal when the table has another non-null unique key
+/// of one column that rows are addressed by (a random `pub_id`).
+const TRUST_PUBLIC_KEY: &str = "trust-public-key";
+
+/// Whether a sequential column still identifies the table's rows to the outside after every
+/// migration: it is still the primary key (a later migration may have made a random public id
+/// or a composite key with the tenant the key), and, with `trust_public_key`, no other
+/// non-null unique key stands in front of it.
+fn still_keys_rows(current: &Table, column: &str, trust_public_key: bool) -> bool {
+    let is_column = |c: &String| c.eq_ignore_ascii_case(column);
+    if !current.primary_key.iter().any(is_column) {
+        return false;
+    }
+    // One column on its own: a composite unique key (`(tenant_id, number)`) is a business
+    // rule, not the id the API hands out.
+    let public_key = current
+        .unique_keys
+        .iter()
+        .any(|k| matches!(k.columns.as_slice(), [c] if !is_column(c) && current.is_not_null(c)));
+    !(trust_public_key && public_key)
 }
 
 fn is_tenants_table(ws: &Workspace, table: &str) -> bool {
@@ -450,7 +491,7 @@ fn named_destination(
     let reaches = |d: &Destination| match source.weakness {
         Weakness::Predictable => true,
         Weakness::SmallSpace => {
-            value_reaches(file, d.value, source.span) && !has_strong_source(file, d.value)
+            value_reaches(file, d.value, source.span) && !has_strong_source(file, f, d.value)
         }
     };
     if let Some(inner) = containing.first() {
@@ -484,7 +525,7 @@ fn named_destination(
     let tail_reaches = match source.weakness {
         Weakness::Predictable => true,
         Weakness::SmallSpace => block_tail(&function.body)
-            .is_some_and(|t| value_reaches(file, t, source.span) && !has_strong_source(file, t)),
+            .is_some_and(|t| value_reaches(file, t, source.span) && !has_strong_source(file, f, t)),
     };
     (guessable_name(ws, &function.name.name) && tail_reaches)
         .then(|| (function.name.name.clone(), function.name.span))
@@ -553,14 +594,27 @@ const STRONG_SOURCES: &[&str] = &[
     "Alphanumeric",
 ];
 
-fn has_strong_source(file: &RustFile, root: ExprId) -> bool {
+/// Whether a value draws on a strong source, directly or through the local bindings it reads
+/// (`let uuid_pass = Uuid::new_v4().to_string(); format!("{uuid_pass}{}", ..)`).
+fn has_strong_source(file: &RustFile, f: FnId, root: ExprId) -> bool {
+    strong_within(file, f, root, 0)
+}
+
+fn strong_within(file: &RustFile, f: FnId, root: ExprId, depth: u32) -> bool {
     let mut found = false;
     file.walk_expr(root, &mut |id| {
         found |= match &file.expr(id).kind {
-            ExprKind::Path(p) => p
-                .segments
-                .iter()
-                .any(|s| STRONG_SOURCES.contains(&s.as_str())),
+            ExprKind::Path(p)
+                if p.segments
+                    .iter()
+                    .any(|s| STRONG_SOURCES.contains(&s.as_str())) =>
+            {
+                true
+            }
+            ExprKind::Path(p) if p.segments.len() == 1 && depth < 3 => {
+                lint_core::flow::reaching_let(file, f, p.last(), file.expr(id).span.start)
+                    .is_some_and(|init| strong_within(file, f, init, depth + 1))
+            }
             ExprKind::MethodCall { method, .. } => STRONG_SOURCES.contains(&method.name.as_str()),
             _ => false,
         };

@@ -2,7 +2,7 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::engine::Workspace;
 use lint_core::ir::{ExprId, ExprKind, FnId, Ty};
-use lint_core::logging::{LogCall, LogKind, LoggedValue};
+use lint_core::logging::{is_text_like, LogCall, LogKind, LoggedValue};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::secrets::{
@@ -20,9 +20,21 @@ declare_rule! {
     /// `println!`/`eprintln!` in server code, or printed as part of a struct whose derived
     /// `Debug` shows a credential field.
     ///
-    /// A value counts as a credential when its binding, field, accessor or type name says so.
-    /// Identifiers and digests of credentials (`api_key_id`, `token_hash`, `password_hash`) and
-    /// redacting wrappers (`secrecy::SecretString`, `Secret<T>`, `redact(..)`) are fine.
+    /// Secrets are judged by type first: a value whose declared type (a parameter, a `let`, or
+    /// the struct field it reads, `request.token` with `request: Req`) is a redacting wrapper
+    /// (`secrecy::SecretString`, masking's `Secret<T, S>`, `Redacted<T>`) is fine, and so is a
+    /// type with a hand-written `Debug`. A name (binding, field, accessor) says a value is a
+    /// credential only when it holds text (`String`, `&str`, bytes) or its type is unknown; a
+    /// credential-named field of a struct type is judged by that struct's own fields.
+    /// Identifiers and digests of credentials (`api_key_id`, `token_hash`, `password_hash`) are
+    /// fine.
+    ///
+    /// With `trust-masking-files` (on by default), a derived `Debug` is not reported when every
+    /// credential it prints is a plain text field whose name may also be a reference (`token`,
+    /// `session_id`, never `password` or `client_secret`), declared in a file whose structs
+    /// type other fields with a redacting wrapper: that code marks its secrets by type, so the
+    /// plain ones (a provider's `checkout_token` transaction reference) were judged not to be.
+    /// Set `trust-masking-files = false` to report them.
     ///
     /// ## Why is this bad?
     /// The cheat sheet asks for tenant context in every log line but never sensitive tenant data
@@ -56,6 +68,7 @@ declare_rule! {
         category: Hardening,
         summary: "a credential is written to logs or stdout in plain text",
         cheat_sheet: "Logging and Monitoring: do not log sensitive tenant data",
+        options: ["trust-masking-files"],
         cwe: 532,
         precision: "high",
         security_severity: "5.5",
@@ -73,6 +86,10 @@ impl Rule for SensitiveDataLogged {
             return;
         }
         let ws = cx.workspace;
+        let judge = Judge {
+            ws,
+            trust_masking_files: cx.bool_option("trust-masking-files", true),
+        };
         let mut findings = Vec::new();
         let command_line = is_command_line_entry(&cx.file.source.rel_path);
         for call in &cx.file.logging.calls {
@@ -82,7 +99,7 @@ impl Rule for SensitiveDataLogged {
                 continue;
             }
             for value in &call.values {
-                if let Some(leak) = leak(file, ws, call, value) {
+                if let Some(leak) = leak(file, &judge, call, value) {
                     findings.push(finding(call, value.span, leak));
                 }
             }
@@ -96,10 +113,10 @@ impl Rule for SensitiveDataLogged {
                     ty: Some(ty),
                     names: &[],
                 };
-                let leak = if is_credential(ws, name, declared) && !is_redacting_type(ty) {
+                let leak = if is_credential(ws, name, declared) && names_a_secret_by_type(ws, ty) {
                     Some(Leak::Named(name.clone()))
                 } else {
-                    type_leak(ws, ty, true)
+                    type_leak(&judge, ty, true)
                 };
                 if let Some(leak) = leak {
                     findings.push(
@@ -175,18 +192,29 @@ fn finding(call: &LogCall, span: Span, leak: Leak) -> Finding {
     .help(help)
 }
 
-fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) -> Option<Leak> {
+/// The workspace and the rule's options.
+struct Judge<'a> {
+    ws: &'a Workspace,
+    trust_masking_files: bool,
+}
+
+fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue) -> Option<Leak> {
+    let ws = judge.ws;
     let Some(expr) = value.expr else {
         // A binding captured by the template: only its name is known here.
         let name = value.captured.as_deref()?;
         return is_credential(ws, name, Declared::default()).then(|| Leak::Named(name.to_string()));
     };
-    let ty = value_type(file, call.function, expr);
+    let ty = expr_type(file, ws, call.function, expr, 0);
     if ty.as_ref().is_some_and(is_redacting_type)
         || is_string_literal(file, expr)
         || is_redacting_field(file, ws, expr)
     {
         return None;
+    }
+    // A name describes text; a value of a struct or enum type is judged by that type.
+    if ty.as_ref().is_some_and(|t| !names_a_secret_by_type(ws, t)) {
+        return type_leak(judge, ty.as_ref()?, value.debug);
     }
     let own_name = value_name(file, expr);
     let origins = origin_names(file, call.function, expr);
@@ -207,7 +235,65 @@ fn leak(file: &RustFile, ws: &Workspace, call: &LogCall, value: &LoggedValue) ->
     if let Some(name) = own_name.filter(|n| is_secret(n)) {
         return Some(Leak::Named(name));
     }
-    type_leak(ws, ty.as_ref()?, value.debug)
+    type_leak(judge, ty.as_ref()?, value.debug)
+}
+
+/// Whether a credential name on a value of this type is believed: text (`String`, `&str`,
+/// bytes), a generic or unresolved type, but not a redacting wrapper, a UUID or a number, a
+/// type with its own `Debug`, or a struct whose fields say what it prints.
+fn names_a_secret_by_type(ws: &Workspace, ty: &Ty) -> bool {
+    if is_redacting_type(ty) || is_identifier_type(ty) || ty.is_scalar() {
+        return false;
+    }
+    if is_text_like(ty) {
+        return true;
+    }
+    let name = ty.name();
+    !(ws.credential_types.has_manual_debug(name)
+        || ws.credential_types.leaked_fields(name).is_some()
+        || ws.credential_types.is_struct(name))
+}
+
+/// The declared type of a logged value: a parameter, a `let`, `self`, or the field of one of
+/// those (`request.token`, `self.config.api_key`) as the workspace's struct declares it, through
+/// the `let`s that copy it.
+fn expr_type(
+    file: &RustFile,
+    ws: &Workspace,
+    function: Option<FnId>,
+    expr: ExprId,
+    depth: u32,
+) -> Option<Ty> {
+    if let Some(ty) = value_type(file, function, expr) {
+        return Some(ty);
+    }
+    if depth > 4 {
+        return None;
+    }
+    let id = file.strip(expr);
+    // `let token = job.grant.user_id;`: the binding has the type of what it was set from.
+    if let (Some(f), Some(name)) = (function, file.as_ident(id)) {
+        let init = lint_core::flow::reaching_let(file, f, name, file.expr(id).span.start)?;
+        return expr_type(file, ws, function, init, depth + 1);
+    }
+    let ExprKind::Field { base, member } = &file.expr(id).kind else {
+        return None;
+    };
+    let owner = expr_type(file, ws, function, *base, depth + 1)?;
+    ws.credential_types
+        .field_type(owner.name(), &member.name)
+        .map(|t| peel_containers(t).clone())
+}
+
+/// `Option<T>`, `Box<T>`, `&T`: the value formats as what it holds.
+fn peel_containers(ty: &Ty) -> &Ty {
+    match ty {
+        Ty::Ref(t) => peel_containers(t),
+        Ty::Path(p) if matches!(p.last(), "Option" | "Box" | "Arc" | "Rc") => {
+            p.generics.first().map_or(ty, peel_containers)
+        }
+        _ => ty,
+    }
 }
 
 /// Whether a name denotes a credential, given what the value is declared as: a session id that
@@ -261,7 +347,8 @@ fn origin_names(file: &RustFile, function: Option<FnId>, expr: ExprId) -> Vec<St
 
 /// A credential by the value's type: a secret-named type (`ApiKey`) without a hand-written
 /// `Debug`, or, when `Debug`-formatted, a struct whose derived `Debug` prints credential fields.
-fn type_leak(ws: &Workspace, ty: &Ty, debug: bool) -> Option<Leak> {
+fn type_leak(judge: &Judge<'_>, ty: &Ty, debug: bool) -> Option<Leak> {
+    let ws = judge.ws;
     let name = ty.name();
     if name.is_empty() || is_redacting_type(ty) {
         return None;
@@ -271,10 +358,13 @@ fn type_leak(ws: &Workspace, ty: &Ty, debug: bool) -> Option<Leak> {
     {
         return Some(Leak::Named(name.to_string()));
     }
-    let fields = ws.credential_types.leaked_fields(name).filter(|_| debug)?;
+    let leaky = ws.credential_types.leaked_fields(name).filter(|_| debug)?;
+    if judge.trust_masking_files && leaky.named_only_in_masking_file {
+        return None;
+    }
     Some(Leak::DebugFields {
         ty: name.to_string(),
-        fields: fields.to_vec(),
+        fields: leaky.fields.clone(),
     })
 }
 

@@ -1,10 +1,12 @@
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
+use lint_core::engine::Workspace;
+use lint_core::rls::{any_policy_reads_a_setting, policy_reads_setting};
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::sql_util::{
     bool_literal, function_args, function_name, is_runtime_value, string_literal,
 };
-use sqlparser::ast::{ContextModifier, Expr, ObjectName, Set, Spanned, Statement, Visit};
+use sqlparser::ast::{ContextModifier, Expr, ObjectName, Set, Spanned, Statement, Value, Visit};
 use std::ops::ControlFlow;
 
 declare_rule! {
@@ -13,6 +15,11 @@ declare_rule! {
     /// `set_config('app.tenant_id', $1, false)`, `SET app.tenant_id = ...` and
     /// `SET SESSION app.tenant_id = ...`, in embedded SQL and in `.sql` files. A `search_path`
     /// or `ROLE` set from a runtime value is reported too (schema- or role-per-tenant setups).
+    ///
+    /// A custom setting is tenant context when it is set from a runtime value, or when a
+    /// row-level security policy reads it with `current_setting('..')`. Where no policy in the
+    /// workspace reads any setting, a constant counts too, unless it is an on/off or numeric
+    /// toggle. Not reported: a constant no policy reads (`SET neon.forward_ddl = false`).
     ///
     /// ## Why is this bad?
     /// Row-level security policies usually read the tenant from `current_setting('app.tenant_id')`.
@@ -60,7 +67,7 @@ impl Rule for TenantSettingNotLocal {
         for site in &cx.file.sql_sites {
             for stmt in &site.statements {
                 if let Statement::Set(set) = &stmt.statement {
-                    if let Some(name) = session_wide_set(set) {
+                    if let Some(name) = session_wide_set(set, cx.workspace) {
                         let span = site.statement_span(text, stmt);
                         findings.push(
                             Finding::new(format!("`{name}` is set for the whole session, not the transaction"), span)
@@ -73,7 +80,7 @@ impl Rule for TenantSettingNotLocal {
                         );
                     }
                 }
-                let _ = stmt.statement.visit(&mut SetConfigVisitor(|e: &Expr, name: &str| {
+                let _ = stmt.statement.visit(&mut SetConfigVisitor(cx.workspace, |e: &Expr, name: &str| {
                     let span = site.span_of(text, stmt, e.span());
                     findings.push(
                         Finding::new(
@@ -97,7 +104,7 @@ impl Rule for TenantSettingNotLocal {
 }
 
 /// The variable a session-wide `SET` changes, when it carries tenant context.
-fn session_wide_set(set: &Set) -> Option<String> {
+fn session_wide_set(set: &Set, ws: &Workspace) -> Option<String> {
     match set {
         Set::SingleAssignment {
             scope,
@@ -109,7 +116,8 @@ fn session_wide_set(set: &Set) -> Option<String> {
                 return None;
             }
             let name = variable_name(variable);
-            carries_tenant_context(&name, values.iter().any(is_runtime_value)).then_some(name)
+            let values: Vec<&Expr> = values.iter().collect();
+            carries_tenant_context(ws, &name, &values).then_some(name)
         }
         Set::SetRole {
             context_modifier,
@@ -123,12 +131,40 @@ fn session_wide_set(set: &Set) -> Option<String> {
     }
 }
 
-/// Custom settings (`app.tenant_id`: a dotted name) are how RLS policies receive the tenant;
-/// `search_path` and `role` scope a schema- or role-per-tenant setup when set from a runtime value.
-/// Anything else (`statement_timeout`, pg_dump's `search_path = ''`) carries no tenant.
-fn carries_tenant_context(name: &str, runtime_value: bool) -> bool {
-    name.contains('.')
-        || runtime_value && matches!(name.to_ascii_lowercase().as_str(), "search_path" | "role")
+/// Custom settings (`app.tenant_id`: a dotted name) are how RLS policies receive the tenant: one
+/// carries it when a policy reads it with `current_setting(..)`, or when it is set from a
+/// runtime value (a constant toggle such as `neon.forward_ddl = false` names no tenant).
+/// `search_path` and `role` scope a schema- or role-per-tenant setup when set from a runtime
+/// value. Anything else (`statement_timeout`, pg_dump's `search_path = ''`) carries no tenant.
+fn carries_tenant_context(ws: &Workspace, name: &str, values: &[&Expr]) -> bool {
+    let runtime_value = values.iter().any(|v| is_runtime_value(v));
+    if !name.contains('.') {
+        return runtime_value
+            && matches!(name.to_ascii_lowercase().as_str(), "search_path" | "role");
+    }
+    if runtime_value || policy_reads_setting(ws, name) {
+        return true;
+    }
+    // Without visible policies the tenant setting is unknown: a constant still counts,
+    // unless it is an on/off or numeric toggle, which no tenant id is.
+    !any_policy_reads_a_setting(ws) && !values.iter().all(|v| is_toggle(v))
+}
+
+/// `false`, `off`, `1`, `'on'`: a switch or a number, not an identifier.
+fn is_toggle(value: &Expr) -> bool {
+    let word = match value {
+        Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+        Expr::Value(v) => match &v.value {
+            Value::Boolean(_) | Value::Number(..) => return true,
+            Value::SingleQuotedString(s) => s.to_ascii_lowercase(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(
+        word.as_str(),
+        "on" | "off" | "true" | "false" | "yes" | "no"
+    ) || !word.is_empty() && word.chars().all(|c| c.is_ascii_digit())
 }
 
 fn variable_name(name: &ObjectName) -> String {
@@ -136,9 +172,9 @@ fn variable_name(name: &ObjectName) -> String {
 }
 
 /// Calls back on every `set_config(name, value, false)`.
-struct SetConfigVisitor<F>(F);
+struct SetConfigVisitor<'w, F>(&'w Workspace, F);
 
-impl<F: FnMut(&Expr, &str)> sqlparser::ast::Visitor for SetConfigVisitor<F> {
+impl<F: FnMut(&Expr, &str)> sqlparser::ast::Visitor for SetConfigVisitor<'_, F> {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
@@ -148,12 +184,12 @@ impl<F: FnMut(&Expr, &str)> sqlparser::ast::Visitor for SetConfigVisitor<F> {
                 if args.len() == 3 && bool_literal(args[2]) == Some(false) {
                     let name = string_literal(args[0]);
                     let tenant_context = match name {
-                        Some(name) => carries_tenant_context(name, is_runtime_value(args[1])),
+                        Some(name) => carries_tenant_context(self.0, name, &args[1..2]),
                         // A setting name chosen at run time: assume the worst.
                         None => true,
                     };
                     if tenant_context {
-                        (self.0)(expr, name.unwrap_or("..."));
+                        (self.1)(expr, name.unwrap_or("..."));
                     }
                 }
             }

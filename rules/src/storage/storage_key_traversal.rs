@@ -10,6 +10,9 @@ declare_rule! {
     /// header, a read from the whole request such as actix `req.match_info().get(..)`, a
     /// multipart file name) that nothing sanitised, in request handlers: aws-sdk-s3 keys, object_store and opendal paths,
     /// `std::fs` / `tokio::fs`, `File::open`, `Path::join`, `PathBuf::push`, `NamedFile::open`.
+    /// A key handed to a workspace function that joins that parameter to a storage path (a
+    /// backend in another module doing `self.root.join(key)` and opening it) is judged at the
+    /// handler's call.
     ///
     /// These sanitise: `Path::file_name()`, a `components()` check against `ParentDir`,
     /// `object_store::path::Path::parse`, canonicalize then `starts_with(root)`, validation

@@ -63,11 +63,14 @@ fn command(d: &Diagnostic, cx: &CiContext<'_>) -> String {
     format!("::{kind} {}::{}", props.join(","), escape_data(&message))
 }
 
-/// The actions toolkit's `escapeData`.
+/// The actions toolkit's `escapeData`, after escaping the control characters that would reach
+/// the log viewer.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let encoded = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape_control(&encoded).into_owned()
 }
 
 /// The actions toolkit's `escapeProperty`.
@@ -107,7 +110,7 @@ pub fn step_summary(report: &Report, cx: &CiContext<'_>, out: &mut dyn Write) ->
 }
 
 fn table_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+    super::escape_control(&s.replace(['\r', '\n'], " ")).replace('|', "\\|")
 }
 
 #[cfg(test)]
@@ -164,5 +167,6 @@ mod tests {
     fn escapes_like_the_toolkit() {
         assert_eq!(escape_data("50%\r\nx:y,z"), "50%25%0D%0Ax:y,z");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("\u{1b}[2J"), "\\x1b[2J");
     }
 }

@@ -2,14 +2,12 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::Report;
-use crate::source::SourceFile;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SourceSpan,
     SpanContents,
 };
 use std::fmt;
 use std::io::{self, Write};
-use std::sync::Arc;
 
 pub struct HumanOptions {
     pub color: bool,
@@ -31,8 +29,13 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
     if !opts.quiet {
         for d in report.active() {
             let mut text = String::new();
-            if handler.render_report(&mut text, &View(d)).is_err() {
-                text = format!("{}: {} [{}]\n", d.severity.as_str(), d.message, d.rule);
+            if handler.render_report(&mut text, &View::new(d)).is_err() {
+                text = format!(
+                    "{}: {} [{}]\n",
+                    d.severity.as_str(),
+                    super::escape_control(&d.message),
+                    d.rule
+                );
             }
             writeln!(out, "{}", text.trim_end())?;
             writeln!(out)?;
@@ -86,18 +89,91 @@ pub fn summary_line(report: &Report) -> String {
     line
 }
 
-/// Our diagnostic as miette sees it.
-struct View<'a>(&'a Diagnostic);
+/// Our diagnostic as miette sees it, with every text from the linted tree escaped: whatever
+/// `--color` says, no control character in the code reaches the terminal.
+struct View<'a> {
+    d: &'a Diagnostic,
+    message: String,
+    help: Option<String>,
+    /// The file's text with control characters escaped, when it has any.
+    safe: Option<SafeText>,
+}
+
+impl<'a> View<'a> {
+    fn new(d: &'a Diagnostic) -> View<'a> {
+        View {
+            d,
+            message: super::escape_control(&d.message).into_owned(),
+            help: d
+                .help
+                .as_ref()
+                .map(|h| super::escape_control(h).into_owned()),
+            safe: SafeText::of(&d.file.text),
+        }
+    }
+
+    fn text(&self) -> &str {
+        self.safe.as_ref().map_or(&self.d.file.text, |s| &s.text)
+    }
+
+    /// A span of the original text in the text shown.
+    fn shown(&self, offset: usize) -> usize {
+        self.safe.as_ref().map_or(offset, |s| s.map(offset))
+    }
+}
+
+/// A source text with its control characters escaped, and where the escapes shifted offsets.
+struct SafeText {
+    text: String,
+    /// (offset in the original of an escaped character, bytes added up to and including it).
+    shifts: Vec<(usize, usize)>,
+}
+
+impl SafeText {
+    fn of(original: &str) -> Option<SafeText> {
+        // A CRLF line end is a line end, not an escape.
+        let escaped = |i: usize, c: char| {
+            c.is_control()
+                && c != '\n'
+                && c != '\t'
+                && !(c == '\r' && original[i + 1..].starts_with('\n'))
+        };
+        if !original.char_indices().any(|(i, c)| escaped(i, c)) {
+            return None;
+        }
+        let mut text = String::with_capacity(original.len() + 16);
+        let mut shifts = Vec::new();
+        for (i, c) in original.char_indices() {
+            if escaped(i, c) {
+                let before = text.len();
+                super::push_escaped(&mut text, c);
+                let added = text.len() - before - c.len_utf8();
+                let total = shifts.last().map_or(0, |&(_, t)| t) + added;
+                shifts.push((i, total));
+            } else {
+                text.push(c);
+            }
+        }
+        Some(SafeText { text, shifts })
+    }
+
+    /// An offset of the original: an escaped character's start maps to its escape's start, the
+    /// offset after it to the escape's end.
+    fn map(&self, offset: usize) -> usize {
+        let before = self.shifts.partition_point(|&(at, _)| at < offset);
+        offset + before.checked_sub(1).map_or(0, |i| self.shifts[i].1)
+    }
+}
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -105,11 +181,11 @@ impl std::error::Error for View<'_> {}
 
 impl miette::Diagnostic for View<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.0.rule))
+        Some(Box::new(self.d.rule))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.0.severity {
+        Some(match self.d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Note => miette::Severity::Advice,
@@ -117,18 +193,17 @@ impl miette::Diagnostic for View<'_> {
     }
 
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(crate::diagnostic::docs_url(self.0.rule)))
+        Some(Box::new(crate::diagnostic::docs_url(self.d.rule)))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if self.0.file.text.is_empty() {
+        if self.d.file.text.is_empty() {
             None
         } else {
             Some(self)
@@ -136,24 +211,24 @@ impl miette::Diagnostic for View<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.0.file.text.is_empty() {
+        if self.d.file.text.is_empty() {
             return None;
         }
-        let d = self.0;
+        let d = self.d;
         let len = d.file.text.len();
         let clamp = move |s: crate::span::Span| -> SourceSpan {
             let start = (s.start as usize).min(len);
             let end = (s.end as usize).clamp(start, len);
+            let (start, end) = (self.shown(start), self.shown(end));
             (start, end - start).into()
         };
-        let primary = LabeledSpan::new_primary_with_span(
-            Some(d.primary.message.clone()).filter(|m| !m.is_empty()),
-            clamp(d.primary.span),
-        );
+        let label = |m: &str| Some(super::escape_control(m).into_owned()).filter(|m| !m.is_empty());
+        let primary =
+            LabeledSpan::new_primary_with_span(label(&d.primary.message), clamp(d.primary.span));
         let secondary = d
             .secondary
             .iter()
-            .map(move |l| LabeledSpan::new_with_span(Some(l.message.clone()), clamp(l.span)));
+            .map(move |l| LabeledSpan::new_with_span(label(&l.message), clamp(l.span)));
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -165,12 +240,11 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let file: &Arc<SourceFile> = &self.0.file;
-        let inner = file
-            .text
+        let inner = self
+            .text()
             .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            file.rel_path.clone(),
+            self.d.file.rel_path.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),

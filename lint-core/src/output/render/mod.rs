@@ -10,7 +10,51 @@ pub mod sarif;
 
 use crate::diagnostic::Diagnostic;
 use crate::rule::RuleMeta;
+use std::borrow::Cow;
 use std::path::Path;
+
+/// Text that came from the linted tree (a message quoting code, git's stderr), made safe for a
+/// terminal: control characters other than newline and tab become visible escapes (`\x1b`,
+/// `\u{9b}`), so no escape sequence in a pull request reaches the reader's terminal.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape_control`] for text that byte offsets point into (a configuration file under a
+/// parse error): each control character becomes as many `?` as it has bytes, so offsets stay.
+pub fn mask_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let masked = text.chars().map(|c| {
+        if needs_escape(c) {
+            "?".repeat(c.len_utf8())
+        } else {
+            c.to_string()
+        }
+    });
+    Cow::Owned(masked.collect())
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Appends `c`, escaped when it is a control character other than newline and tab.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    if needs_escape(c) {
+        crate::safe_read::push_char_escape(out, c);
+    } else {
+        out.push(c);
+    }
+}
 
 /// 1-based start and end line/column of a diagnostic's primary span.
 pub(crate) fn positions(d: &Diagnostic) -> (u32, u32, u32, u32) {

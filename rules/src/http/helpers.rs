@@ -1,0 +1,65 @@
+//! What the request-input family decides from lint-core's request flows: which checks count,
+//! and which precision assumptions the user has switched on.
+
+use lint_core::rule::RuleContext;
+use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
+
+/// Precision assumptions, each off unless the configuration switches it on. Each trades
+/// recall for quiet: the fixture `fixtures/tenant-from-request/assumptions/` shows the bug
+/// each one hides.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Assumptions {
+    /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
+    /// the workspace clears tenants in the URL of every handler, not only of the handlers
+    /// registered under it.
+    pub any_route_layer: bool,
+    /// `trust-calls-with-identity`: a call that takes the client tenant together with a value
+    /// of the verified identity checks the tenant, whatever the callee does.
+    pub calls_with_identity: bool,
+    /// `trust-identity-extractors-reading-path`: an authentication extractor that reads the
+    /// request path verifies the tenant named there, though no check is seen.
+    pub identity_extractors_reading_path: bool,
+}
+
+/// The option keys of [`Assumptions`], for the rule's declaration.
+pub const ASSUMPTION_OPTIONS: [&str; 3] = [
+    "trust-any-route-layer",
+    "trust-calls-with-identity",
+    "trust-identity-extractors-reading-path",
+];
+
+impl Assumptions {
+    pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
+        let [layer, calls, path] = ASSUMPTION_OPTIONS;
+        Assumptions {
+            any_route_layer: cx.bool_option(layer, false),
+            calls_with_identity: cx.bool_option(calls, false),
+            identity_extractors_reading_path: cx.bool_option(path, false),
+        }
+    }
+}
+
+/// Whether a value is checked, under these assumptions.
+pub fn is_checked(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
+    let url_verified = (assume.any_route_layer && flow.verified_by_layer)
+        || (assume.identity_extractors_reading_path && flow.identity_path_extractor.is_some());
+    flow.is_checked_by(
+        origin,
+        |c| assume.calls_with_identity || !c.called_with_identity,
+        url_verified,
+    )
+}
+
+/// Client-supplied tenant identifiers that reach a use without a check, with their uses.
+pub fn unchecked_tenant_uses(
+    flow: &FnFlow,
+    assume: Assumptions,
+) -> Vec<(&RequestSource, Vec<&Use>)> {
+    flow.tenant_uses_unless(|o| is_checked(flow, o, assume))
+}
+
+/// Fallbacks whose value goes on to a use or back to the caller: a default tenant that never
+/// reaches anything puts no request in a shared tenant.
+pub fn fail_open_reaching_use(flow: &FnFlow) -> impl Iterator<Item = &FailOpen> {
+    flow.fail_open.iter().filter(|f| flow.reaches(f.origin))
+}
