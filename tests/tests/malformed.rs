@@ -32,6 +32,13 @@ fn lint(dir: &Path) -> (Found, Value) {
     let (code, out, err) = run_cli(&[dir.to_str().unwrap(), "--format", "json"], dir);
     assert_eq!(code, 1, "{out}{err}");
     let json: Value = serde_json::from_str(&out).expect("valid JSON");
+    let found = found_with_sibling(&json);
+    (found, json)
+}
+
+/// (rule, file, line) of every diagnostic of a JSON report; asserts that the sibling's finding
+/// survived.
+fn found_with_sibling(json: &Value) -> Found {
     let found: Found = json["diagnostics"]
         .as_array()
         .unwrap()
@@ -52,7 +59,7 @@ fn lint(dir: &Path) -> (Found, Value) {
         )),
         "the sibling's finding was lost: {found:?}"
     );
-    (found, json)
+    found
 }
 
 fn rules_in(found: &Found, file: &str) -> Vec<String> {
@@ -437,4 +444,245 @@ fn sql_parse_error_spans_never_split_a_character() {
         let (found, _) = lint(dir.path());
         assert!(rules_in(&found, rel).contains(&"sql-parse-error".to_string()));
     }
+}
+
+/// The hostile-input cases below run the CLI in a child process (this test binary, re-entered
+/// through [`bounded_child`]) so that a stack overflow or an allocation failure is a failed
+/// test, not a dead test run; the child is limited in address space (`prlimit`, where the
+/// machine has it) and killed past a deadline.
+const CHILD_DIR: &str = "TENANTLINT_BOUNDED_CHILD_DIR";
+/// Threads get 512 MiB stacks in a debug build (reserved, not committed): room for them.
+const CHILD_ADDRESS_SPACE: u64 = 6 << 30;
+const CHILD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Not a test of its own: the child side of [`lint_bounded`].
+#[test]
+fn bounded_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let (code, out, err) = run_cli(&[dir.to_str().unwrap(), "--format", "json"], dir);
+    std::fs::write(dir.join("lint.json"), out).unwrap();
+    std::fs::write(dir.join("lint.err"), err).unwrap();
+    std::process::exit(code);
+}
+
+/// [`lint`] in a child bounded in memory and time.
+fn lint_bounded(dir: &Path) -> (Found, Value) {
+    let exe = std::env::current_exe().unwrap();
+    let mut command = if Path::new("/usr/bin/prlimit").exists() {
+        let mut c = std::process::Command::new("/usr/bin/prlimit");
+        c.arg(format!("--as={CHILD_ADDRESS_SPACE}"))
+            .arg("--")
+            .arg(exe);
+        c
+    } else {
+        std::process::Command::new(exe)
+    };
+    command
+        .args([
+            "bounded_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DIR, dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > CHILD_DEADLINE {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still running after {CHILD_DEADLINE:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let tail: String = stderr
+        .chars()
+        .rev()
+        .take(2000)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert_eq!(status.code(), Some(1), "{status}: {tail}");
+    let out = std::fs::read_to_string(dir.join("lint.json")).unwrap();
+    let json: Value = serde_json::from_str(&out).expect("valid JSON");
+    let found = found_with_sibling(&json);
+    (found, json)
+}
+
+/// The messages of `rule` in `file`.
+fn messages(json: &Value, rule: &str, file: &str) -> Vec<String> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == rule && d["file"] == file)
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Issue 13, item 4: about 90k nested brackets, or a chain of a million terms, overflowed the
+/// stack and aborted the run with no output.
+#[test]
+fn nesting_past_the_bound_is_a_parse_error_not_a_stack_overflow() {
+    const DEEP: usize = 100_000;
+    const LONG: usize = 300_000;
+    let nested = |open: &str, inner: &str, close: &str| {
+        format!("{}{inner}{}", open.repeat(DEEP), close.repeat(DEEP))
+    };
+    let cases = [
+        (
+            "parens",
+            format!("fn f() {{ let x = {}; }}\n", nested("(", "1", ")")),
+        ),
+        ("blocks", format!("fn f() {}\n", nested("{ ", "1", " }"))),
+        (
+            "types",
+            format!("type T = {};\n", nested("Vec<", "u8", ">")),
+        ),
+        (
+            "macro brackets",
+            format!("fn f() {{ m!{}; }}\n", nested("(", "", ")")),
+        ),
+        ("references", format!("type T = {}u8;\n", "&".repeat(DEEP))),
+        (
+            "plus chain",
+            format!("fn f() {{ let s = 1{}; }}\n", " + 1".repeat(LONG)),
+        ),
+        (
+            "field chain",
+            format!("fn f() {{ let s = a{}; }}\n", ".b".repeat(LONG)),
+        ),
+        (
+            "try chain",
+            format!("fn f() {{ let s = a{}; }}\n", "?".repeat(LONG)),
+        ),
+        (
+            "cast chain",
+            format!("fn f() {{ let s = a{}; }}\n", " as u8".repeat(LONG)),
+        ),
+        (
+            "else-if chain",
+            format!("fn f() {{ if a {{}} {}}}\n", "else if a {} ".repeat(DEEP)),
+        ),
+    ];
+    for (name, text) in cases {
+        let dir = project("src/deep.rs", text);
+        let (found, json) = lint_bounded(dir.path());
+        assert_eq!(rules_in(&found, "src/deep.rs"), ["parse-error"], "{name}");
+        let message = &messages(&json, "parse-error", "src/deep.rs")[0];
+        assert!(message.contains("nesting deeper than"), "{name}: {message}");
+    }
+}
+
+/// Issue 13, item 4: a 600k-term `AND` chain in SQL embedded in Rust overflowed the stack
+/// (`sql_scope` facts recurse over it); the same in a `.sql` file is refused the same way.
+#[test]
+fn an_and_chain_past_the_bound_is_a_sql_parse_error_not_a_stack_overflow() {
+    let condition = format!(
+        "SELECT * FROM t WHERE {}",
+        vec!["a = 1"; 200_000].join(" AND ")
+    );
+    for (rel, text) in [
+        (
+            "src/deep.rs",
+            format!(
+                "fn f(pool: &sqlx::PgPool) {{ sqlx::query(\"{condition}\").execute(pool); }}\n"
+            ),
+        ),
+        ("migrations/0001_deep.sql", format!("{condition};\n")),
+    ] {
+        let dir = project(rel, text);
+        let (_, json) = lint_bounded(dir.path());
+        let errors = messages(&json, "sql-parse-error", rel);
+        assert!(
+            errors.len() == 1 && errors[0].contains("nesting deeper than"),
+            "{rel}: {errors:?}"
+        );
+    }
+}
+
+/// Issue 13, item 5: five levels of `format!("{q}{q}..")` or `concat!(Q, Q, ..)` rebuilt an
+/// exponentially long text (a 712-byte file took 2.6 GB).
+#[test]
+fn exponential_sql_rebuilding_stops_at_the_work_budget() {
+    const LEVELS: usize = 8;
+    let mut by_format = vec![
+        "fn f(pool: &sqlx::PgPool) {".to_string(),
+        "    let q0 = \"SELECT 1 FROM t WHERE a = 1 AND b = 2 \";".to_string(),
+    ];
+    let mut by_concat =
+        vec!["const Q0: &str = \"SELECT 1 FROM t WHERE a = 1 AND b = 2 \";".to_string()];
+    for i in 1..=LEVELS {
+        let p = i - 1;
+        by_format.push(format!(
+            "    let q{i} = format!(\"{}\");",
+            format!("{{q{p}}}").repeat(10)
+        ));
+        by_concat.push(format!(
+            "const Q{i}: &str = concat!({});",
+            vec![format!("Q{p}"); 10].join(", ")
+        ));
+    }
+    by_format.push(format!("    sqlx::query(&q{LEVELS}).execute(pool);\n}}\n"));
+    by_concat.push(format!(
+        "fn f(pool: &sqlx::PgPool) {{ sqlx::query(Q{LEVELS}).execute(pool); }}\n"
+    ));
+    for text in [by_format.join("\n"), by_concat.join("\n")] {
+        let dir = project("src/exp.rs", &text);
+        let (_, json) = lint_bounded(dir.path());
+        let refused = messages(&json, "io-error", "src/exp.rs");
+        assert!(
+            refused.len() == 1 && refused[0].contains("work budget"),
+            "{text}\n{refused:?}"
+        );
+    }
+}
+
+/// Issue 13, item 6 (cost): one 1 MB file included by 200 call sites was read 200 times and
+/// parsed into 7.5 GB. It is read once; the file's budget stops the sites past it.
+#[test]
+fn a_large_file_included_by_many_call_sites_is_budgeted() {
+    let big = "SELECT 1 FROM t WHERE a = 1;\n".repeat(1 << 15);
+    let sites: String = (0..200)
+        .map(|i| format!("fn f{i}(pool: &sqlx::PgPool) {{ sqlx::query(include_str!(\"../big.sql.txt\")).execute(pool); }}\n"))
+        .collect();
+    let dir = project("src/inc.rs", sites);
+    write(dir.path(), "big.sql.txt", big);
+    let (_, json) = lint_bounded(dir.path());
+    let refused = messages(&json, "io-error", "src/inc.rs");
+    assert!(
+        refused.len() == 1 && refused[0].contains("work budget"),
+        "{refused:?}"
+    );
+}
+
+/// Issue 13, item 7 (memory): a parsed statement takes ~18 KB, so a 16 MiB `.sql` file of
+/// short statements took 10 GB. Past 20,000 statements the rest is reported, not parsed.
+#[test]
+fn statements_past_the_limit_are_reported_not_parsed() {
+    let dir = project(
+        "migrations/0001_seed.sql",
+        "INSERT INTO t VALUES (1);\n".repeat(lint_core::sql::MAX_STATEMENTS + 50),
+    );
+    let (found, json) = lint_bounded(dir.path());
+    let at: Vec<u64> = found
+        .iter()
+        .filter(|(r, f, _)| r == "sql-parse-error" && f == "migrations/0001_seed.sql")
+        .map(|f| f.2)
+        .collect();
+    assert_eq!(at, [lint_core::sql::MAX_STATEMENTS as u64 + 1]);
+    assert!(
+        messages(&json, "sql-parse-error", "migrations/0001_seed.sql")[0].contains("statements")
+    );
 }

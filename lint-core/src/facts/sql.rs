@@ -41,6 +41,8 @@ pub struct SqlText {
     /// Some of the text is a file from a migrations folder (`include_str!`): a schema change
     /// the application applies itself, not one of its queries.
     pub includes_migration: bool,
+    /// How many of the pieces are holes (they are numbered in order).
+    hole_count: usize,
 }
 
 impl SqlText {
@@ -54,11 +56,12 @@ impl SqlText {
 
     /// Appends a hole for a runtime value and returns its index.
     pub fn push_hole(&mut self, expr: Option<ExprId>, span: Span) -> usize {
-        let index = self.holes().count();
+        let index = self.hole_count;
         self.push(
             &format!("{HOLE_PREFIX}{index}"),
             PieceOrigin::Hole { expr, span },
         );
+        self.hole_count += 1;
         index
     }
 
@@ -72,37 +75,29 @@ impl SqlText {
         });
     }
 
+    /// Appends `other`, numbering its holes after this text's so their names stay unique. Only
+    /// the appended pieces are rebuilt: a chain of appends stays linear in the text.
     pub fn append(&mut self, other: SqlText) {
-        let base = self.text.len() as u32;
-        self.text.push_str(&other.text);
         self.includes_migration |= other.includes_migration;
-        let hole_base = self.holes().count();
-        for mut p in other.pieces {
-            p.start += base;
-            p.end += base;
-            self.pieces.push(p);
+        if other.hole_count == 0 || self.hole_count == 0 {
+            let base = self.text.len() as u32;
+            self.text.push_str(&other.text);
+            self.hole_count += other.hole_count;
+            self.pieces.extend(other.pieces.into_iter().map(|mut p| {
+                p.start += base;
+                p.end += base;
+                p
+            }));
+            return;
         }
-        // Renumbering holes keeps their names unique after concatenation.
-        if hole_base > 0 {
-            self.renumber_holes();
-        }
-    }
-
-    fn renumber_holes(&mut self) {
-        let mut rebuilt = SqlText {
-            includes_migration: self.includes_migration,
-            ..SqlText::default()
-        };
-        for p in std::mem::take(&mut self.pieces) {
-            let value = &self.text[p.start as usize..p.end as usize];
+        for p in other.pieces {
             match p.origin {
                 PieceOrigin::Hole { expr, span } => {
-                    rebuilt.push_hole(expr, span);
+                    self.push_hole(expr, span);
                 }
-                origin => rebuilt.push(value, origin),
+                origin => self.push(&other.text[p.start as usize..p.end as usize], origin),
             }
         }
-        *self = rebuilt;
     }
 
     pub fn holes(&self) -> impl Iterator<Item = (&SqlPiece, Option<ExprId>, Span)> {
@@ -453,6 +448,11 @@ pub fn dialect(d: SqlDialect) -> Box<dyn Dialect> {
     }
 }
 
+/// The most statements parsed from one text (a `.sql` file, one query's text). A parsed
+/// statement takes about 18 KB: this keeps one text under half a GiB. Seed-data dumps go past
+/// it; what follows is reported, not analysed.
+pub const MAX_STATEMENTS: usize = 20_000;
+
 /// Splits at top-level semicolons and parses each statement alone, so that one statement
 /// sqlparser rejects (a PL/pgSQL body, a vendor extension) costs only itself.
 pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<SqlParseError>) {
@@ -470,33 +470,54 @@ pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<
             return (statements, errors);
         }
     };
-    let lines = LineIndex::new(sql);
-    let offset = |loc: Location| {
-        lines.offset_of(
-            sql,
-            loc.line as usize,
-            loc.column.saturating_sub(1) as usize,
-        )
-    };
-    let mut chunk_start: Option<usize> = None;
+    // Tokens come in order: one cursor walks the text once (a per-token search from the line
+    // start would be quadratic on a long one-line string).
+    let mut cursor = TextCursor::new(sql);
+    let mut chunk: Option<Chunk> = None;
     let mut chunks = Vec::new();
     for t in &tokens {
         match &t.token {
             Token::SemiColon => {
-                if let Some(start) = chunk_start.take() {
-                    chunks.push((start, offset(t.span.start)));
+                if let Some(c) = chunk.take() {
+                    chunks.push((c.start, cursor.offset_of(t.span.start), c.deepest));
                 }
             }
             Token::Whitespace(_) | Token::EOF => {}
-            _ => {
-                chunk_start.get_or_insert_with(|| offset(t.span.start));
-            }
+            token => chunk
+                .get_or_insert_with(|| Chunk::new(cursor.offset_of(t.span.start)))
+                .token(token),
         }
     }
-    if let Some(start) = chunk_start {
-        chunks.push((start, sql.len()));
+    if let Some(c) = chunk {
+        chunks.push((c.start, sql.len(), c.deepest));
     }
-    for (start, end) in chunks {
+    if chunks.len() > MAX_STATEMENTS {
+        let rest = chunks[MAX_STATEMENTS].0;
+        errors.push(SqlParseError {
+            message: format!(
+                "more than {MAX_STATEMENTS} statements in one text; the rest, from here, was not \
+                 analysed"
+            ),
+            start: rest as u32,
+            end: sql.len() as u32,
+        });
+        chunks.truncate(MAX_STATEMENTS);
+    }
+    for (start, end, deepest) in chunks {
+        // sqlparser builds `a AND b AND ..` as a tree as deep as the chain, and the walks over
+        // it (ours, sqlparser's visitor and destructors) recurse: refuse it before parsing.
+        if deepest > crate::syntax::parse::MAX_NESTING {
+            errors.push(SqlParseError {
+                message: format!(
+                    "nesting deeper than {} levels (parentheses, or operators chained within \
+                     one expression)",
+                    crate::syntax::parse::MAX_NESTING
+                ),
+                start: start as u32,
+                end: end as u32,
+            });
+            continue;
+        }
         let chunk = &sql[start..end];
         match Parser::new(&*dialect)
             .try_with_sql(chunk)
@@ -521,6 +542,86 @@ pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<
         }
     }
     (statements, errors)
+}
+
+/// One statement's tokens while splitting: where it starts and an upper bound on the depth of
+/// its syntax tree, as `parse::nesting_bound` computes it for Rust: the tokens since the last
+/// comma in each enclosing parenthesis, summed over the parentheses, plus their number.
+struct Chunk {
+    start: usize,
+    /// Tokens since the last comma, per open parenthesis or bracket (the statement first).
+    open: Vec<usize>,
+    counted: usize,
+    deepest: usize,
+}
+
+impl Chunk {
+    fn new(start: usize) -> Chunk {
+        Chunk {
+            start,
+            open: vec![0],
+            counted: 0,
+            deepest: 0,
+        }
+    }
+
+    fn token(&mut self, token: &Token) {
+        match token {
+            Token::Comma => {
+                let top = self.open.last_mut().expect("the statement level stays");
+                self.counted -= std::mem::take(top);
+                return;
+            }
+            Token::RParen | Token::RBracket if self.open.len() > 1 => {
+                self.counted -= self.open.pop().expect("checked");
+            }
+            _ => {}
+        }
+        *self.open.last_mut().expect("the statement level stays") += 1;
+        self.counted += 1;
+        self.deepest = self.deepest.max(self.counted + self.open.len());
+        if matches!(token, Token::LParen | Token::LBracket) {
+            self.open.push(0);
+        }
+    }
+}
+
+/// Byte offsets of sqlparser locations (1-based line, 1-based character column) asked for in
+/// increasing order, in time linear in the text.
+struct TextCursor<'a> {
+    text: &'a str,
+    byte: usize,
+    at: (u64, u64),
+}
+
+impl<'a> TextCursor<'a> {
+    fn new(text: &'a str) -> TextCursor<'a> {
+        TextCursor {
+            text,
+            byte: 0,
+            at: (1, 1),
+        }
+    }
+
+    fn offset_of(&mut self, loc: Location) -> usize {
+        let target = (loc.line, loc.column.max(1));
+        while self.at < target {
+            let Some(c) = self.text[self.byte..].chars().next() else {
+                break;
+            };
+            // A column past the end of its line stops at the line's end, as `LineIndex` does.
+            if c == '\n' && self.at.0 == target.0 {
+                break;
+            }
+            self.byte += c.len_utf8();
+            self.at = if c == '\n' {
+                (self.at.0 + 1, 1)
+            } else {
+                (self.at.0, self.at.1 + 1)
+            };
+        }
+        self.byte
+    }
 }
 
 /// Whether a string reads as SQL: it starts (after comments) with a statement keyword.

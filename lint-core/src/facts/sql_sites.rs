@@ -8,6 +8,7 @@ use crate::semantic::settings::SqlDialect;
 use crate::source::SourceFile;
 use crate::span::Span;
 use crate::sql::{looks_like_sql, SqlOrigin, SqlSite, SqlText};
+use std::collections::HashMap;
 use std::path::Path as FsPath;
 
 /// sqlx macros: (name, index of the SQL argument, whether that argument is a file path).
@@ -90,6 +91,7 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
         source,
         file,
         ws,
+        budget: Budget::default(),
         refused_includes: Default::default(),
     };
     for &(id, function) in &file.calls {
@@ -123,14 +125,27 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
             site.call = Some(id);
             site.function = function;
             site.binds = binds;
+            resolver
+                .budget
+                .charge(site.statements.len() as u64 * STATEMENT_COST);
             sites.push(site);
         }
+        unreadable.extend(resolver.budget.take_refused().map(|why| (expr.span, why)));
     }
     attach_chained_binds(file, &mut sites);
     for &(id, function) in &file.calls {
         if let Some(site) = resolver.query_builder_site(id, function, dialect) {
+            resolver
+                .budget
+                .charge(site.statements.len() as u64 * STATEMENT_COST);
             sites.push(site);
         }
+        unreadable.extend(
+            resolver
+                .budget
+                .take_refused()
+                .map(|why| (file.expr(id).span, why)),
+        );
     }
     unreadable.append(&mut resolver.refused_includes.borrow_mut());
     Extracted {
@@ -212,9 +227,78 @@ pub(crate) struct Resolver<'a> {
     pub source: &'a SourceFile,
     pub file: &'a RustFile,
     pub ws: &'a Workspace,
+    pub budget: Budget,
     /// `include_str!` arguments that were refused (outside the tree, not a regular file, too
     /// large), with why.
     refused_includes: std::cell::RefCell<Vec<(Span, String)>>,
+}
+
+/// The longest SQL text rebuilt for one call: past it the call is reported and skipped.
+const MAX_SQL_TEXT_BYTES: usize = 4 << 20;
+/// Work units one file may spend rebuilding SQL text: a byte copied is one, resolving an
+/// expression is [`RESOLVE_COST`]. Counted, not timed, so results do not depend on the machine.
+/// Real files spend well under a hundredth of it.
+const FILE_WORK_UNITS: u64 = 16 << 20;
+const RESOLVE_COST: u64 = 64;
+/// A parsed statement costs about as much as copying this many bytes (it takes ~18 KB).
+const STATEMENT_COST: u64 = 1024;
+
+/// The per-file work budget of SQL text rebuilding, and the files `include_str!` read (once
+/// each, by canonical path).
+#[derive(Default)]
+pub(crate) struct Budget {
+    spent: std::cell::Cell<u64>,
+    /// Why the last text was refused, until the extractor reports it.
+    refused: std::cell::Cell<Option<String>>,
+    included: std::cell::RefCell<HashMap<std::path::PathBuf, Option<std::rc::Rc<str>>>>,
+}
+
+impl Budget {
+    /// Spends `units`; false once the budget is gone (refusing the text that went past it).
+    fn charge(&self, units: u64) -> bool {
+        let before = self.spent.get();
+        if before > FILE_WORK_UNITS {
+            return false;
+        }
+        self.spent.set(before.saturating_add(units));
+        if self.spent.get() > FILE_WORK_UNITS {
+            self.refused.set(Some(format!(
+                "rebuilding the SQL text of this file went past its work budget ({} Mi units: \
+                 bytes copied, {RESOLVE_COST} per expression resolved, {STATEMENT_COST} per statement \
+                 parsed); this call and the \
+                 SQL after it in the file were not analysed",
+                FILE_WORK_UNITS >> 20
+            )));
+            return false;
+        }
+        true
+    }
+
+    fn refuse_length(&self, len: usize) {
+        self.refused.set(Some(format!(
+            "the SQL text rebuilt for this call is {} MiB, over the {} MiB limit; it was not \
+             analysed",
+            len >> 20,
+            MAX_SQL_TEXT_BYTES >> 20
+        )));
+    }
+
+    /// Why a text was refused since the last call, if one was.
+    fn take_refused(&self) -> Option<String> {
+        self.refused.take()
+    }
+
+    /// What an earlier `include_str!` of the same file (by canonical path) read, if any did.
+    fn included(&self, path: &FsPath) -> Option<Option<std::rc::Rc<str>>> {
+        let key = std::fs::canonicalize(path).ok()?;
+        self.included.borrow().get(&key).cloned()
+    }
+
+    fn remember(&self, path: &FsPath, contents: Option<std::rc::Rc<str>>) {
+        if let Ok(key) = std::fs::canonicalize(path) {
+            self.included.borrow_mut().insert(key, contents);
+        }
+    }
 }
 
 type Found = (SqlOrigin, SqlText, Vec<ExprId>);
@@ -309,9 +393,20 @@ impl Resolver<'_> {
     /// Rebuilds the text of a string-valued expression. `None` when it is not known statically
     /// (a parameter, a call): such SQL is dynamic and not analysed.
     pub fn text(&self, id: ExprId, function: Option<FnId>, depth: u32) -> Option<SqlText> {
-        if depth > MAX_RESOLVE_DEPTH {
+        if depth > MAX_RESOLVE_DEPTH || !self.budget.charge(RESOLVE_COST) {
             return None;
         }
+        let t = self.text_unbudgeted(id, function, depth)?;
+        // Each level copies what it returns: charge it, so texts that use a fragment many
+        // times over (`format!("{q}{q}{q}")` of `format!("{p}{p}{p}")` ..) stop at the budget.
+        if t.text.len() > MAX_SQL_TEXT_BYTES {
+            self.budget.refuse_length(t.text.len());
+            return None;
+        }
+        self.budget.charge(t.text.len() as u64).then_some(t)
+    }
+
+    fn text_unbudgeted(&self, id: ExprId, function: Option<FnId>, depth: u32) -> Option<SqlText> {
         let file = self.file;
         let expr = file.expr(file.strip(id));
         match &expr.kind {
@@ -593,21 +688,30 @@ impl Resolver<'_> {
             "include_str" => {
                 let rel = self.file.str_lit(args.first()?.expr)?;
                 let dir = self.source.path.parent()?;
-                let contents = match self.read_included(&dir.join(&rel.value)) {
-                    Ok(contents) => contents,
-                    Err(crate::safe_read::Refusal::Io(_)) => return None,
-                    Err(refused) => {
-                        self.refused_includes.borrow_mut().push((
-                            span,
-                            format!("`include_str!(\"{}\")` was not read: {refused}", rel.value),
-                        ));
-                        return None;
+                let path = dir.join(&rel.value);
+                let contents = match self.budget.included(&path) {
+                    Some(known) => known?,
+                    None => {
+                        let read = match self.read_included(&path) {
+                            Ok(contents) => Some(std::rc::Rc::<str>::from(contents)),
+                            Err(crate::safe_read::Refusal::Io(_)) => None,
+                            Err(refused) => {
+                                self.refused_includes.borrow_mut().push((
+                                    span,
+                                    format!(
+                                        "`include_str!(\"{}\")` was not read: {refused}",
+                                        rel.value
+                                    ),
+                                ));
+                                return None;
+                            }
+                        };
+                        self.budget.remember(&path, read.clone());
+                        read?
                     }
                 };
-                let mut t = SqlText {
-                    includes_migration: crate::schema::in_migrations_folder(&rel.value),
-                    ..SqlText::default()
-                };
+                let mut t = SqlText::default();
+                t.includes_migration = crate::schema::in_migrations_folder(&rel.value);
                 t.push_elsewhere(&contents, span);
                 Some(t)
             }
