@@ -22,8 +22,14 @@ CREATE TABLE plan (id uuid PRIMARY KEY, name text NOT NULL);
 ";
 
 const ORG_QUERIES: &str = r#"
-pub async fn every_invoice(pool: &sqlx::PgPool) {
-    let _ = sqlx::query("SELECT id, total FROM invoice").fetch_all(pool).await;
+pub async fn every_invoice(axum::extract::State(pool): axum::extract::State<sqlx::PgPool>) {
+    let _ = sqlx::query("SELECT id, total FROM invoice").fetch_all(&pool).await;
+}
+
+use axum::routing::get;
+
+pub fn routes() -> axum::Router<sqlx::PgPool> {
+    axum::Router::new().route("/invoices", get(every_invoice))
 }
 
 pub async fn one_org(pool: &sqlx::PgPool, org: uuid::Uuid) {

@@ -7,6 +7,7 @@
 
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
+use crate::semantic::callgraph::EntryKind;
 use crate::taint::{FnFlow, Origin, SinkKind};
 use std::collections::{HashMap, VecDeque};
 
@@ -32,6 +33,9 @@ impl ClientPath {
 #[derive(Debug, Default)]
 pub struct ClientReach {
     fed: HashMap<(FnKey, u32), ClientPath>,
+    /// Route handlers and RPC methods (call-graph entry points): every request runs them,
+    /// whether or not they read a client value.
+    handlers: std::collections::HashSet<FnKey>,
 }
 
 impl ClientReach {
@@ -46,6 +50,15 @@ impl ClientReach {
     pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> ClientReach {
         let callees = Callees::index(files);
         let mut reach = ClientReach::default();
+        for (f, kind) in ws.call_graph.entries() {
+            if matches!(kind, EntryKind::Handler | EntryKind::RpcMethod) {
+                if let Some(file) = files.get(f.file) {
+                    reach
+                        .handlers
+                        .insert((file.source.rel_path.clone(), f.func));
+                }
+            }
+        }
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
         let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
         let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
@@ -408,7 +421,11 @@ pub fn site_rows(
             return RowChoice::Dispatched(t);
         }
     }
-    let handles_request = !flow.sources.is_empty() || flow.trusted_param.is_some();
+    let handles_request = !flow.sources.is_empty()
+        || flow.trusted_param.is_some()
+        || reach
+            .handlers
+            .contains(&(file.source.rel_path.clone(), function));
     if values.is_empty() && handles_request {
         return RowChoice::Request(describe_fn(file, function));
     }
