@@ -2068,7 +2068,7 @@ fn record_checked_before(
 
 /// Whether a full path names object_store's `Path` (`object_store::path::Path`, or `Path`
 /// imported from there under any name). Crates re-export it
-/// (`windmill_object_store::object_store_reexports::Path`).
+/// (`my_storage::reexports::Path`).
 fn is_object_store_path(full: &[String]) -> bool {
     full.iter().any(|s| s.contains("object_store"))
 }

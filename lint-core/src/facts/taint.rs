@@ -268,7 +268,7 @@ pub struct FlowIndex {
     pub functions: HashMap<String, Vec<FnSummary>>,
     pub extractors: HashMap<String, ExtractorFacts>,
     /// Per workspace type, the fields some method of it checks: a value put into such a field
-    /// (`OrgFromRoute { org_id }`, `ApiKeyForMerchant(merchant_id)`) is checked by the object.
+    /// (`OrgFromRoute { org_id }`, `ApiKeyForOrg(org_id)`) is checked by the object.
     pub checked_fields: HashMap<String, Vec<String>>,
     /// Workspace types with methods that take `self`.
     pub object_types: HashSet<String>,
@@ -1398,7 +1398,7 @@ impl<'a> Eval<'a> {
             self.verifier_call(args, &vals, span, named);
         }
         let last = path.last();
-        // `ApiKeyForMerchant(merchant_id)`: a tuple struct whose methods check its fields.
+        // `ApiKeyForOrg(org_id)`: a tuple struct whose methods check its fields.
         for (i, (arg, v)) in args.iter().zip(&vals).enumerate() {
             self.checked_by_object(last, &i.to_string(), *v, *arg);
         }

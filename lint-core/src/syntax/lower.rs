@@ -988,7 +988,7 @@ impl Lowerer<'_> {
     }
 
     /// Wrapper macros written `name: { .. }` or `name: backend, backend { .. } other { .. }`
-    /// (vaultwarden's `db_run! { conn: sqlite, mysql { .. } }`): the statements of every block.
+    /// (`run_on! { conn: sqlite, mysql { .. } }`): the statements of every block.
     fn labelled_blocks(&mut self, tokens: &TokenStream) -> Option<Vec<Stmt>> {
         let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
         let header = matches!(
