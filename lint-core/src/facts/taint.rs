@@ -495,6 +495,10 @@ pub fn file_flows(
                 param_names: Vec::new(),
                 extractor: http::is_extractor_impl(rust.function(id)),
                 display_depth: 0,
+                object_checks: Vec::new(),
+                bypassed: HashSet::new(),
+                object_uses: Vec::new(),
+                passed_on: HashSet::new(),
                 flow: FnFlow {
                     function: id,
                     sources: Vec::new(),
@@ -551,6 +555,17 @@ struct Eval<'a> {
     extractor: bool,
     /// Inside a logging or formatting macro: values there are only displayed.
     display_depth: u32,
+    /// Indices of the checks that auth objects make of the values put into their fields.
+    object_checks: Vec<usize>,
+    /// Values given to an auth object that a wrapper may skip (`Wrapper(OrgFromRoute(id))`).
+    /// Another object that receives the same value is an alternative strategy for the same
+    /// request (API key or JWT, picked at run time), so no object's check of it counts.
+    bypassed: HashSet<Origin>,
+    /// Indices of the uses that are fields of auth objects which check them: they matter
+    /// only when the check is dropped and the value also goes on into the handler's work.
+    object_uses: Vec<usize>,
+    /// Values handed on as a plain argument (not inside a constructed object) to a call.
+    passed_on: HashSet<Origin>,
     flow: FnFlow,
 }
 
@@ -660,6 +675,41 @@ impl<'a> Eval<'a> {
         let tail = self.eval_block(body);
         self.record_return(tail, body.span);
         self.membership_checks(file);
+        self.drop_bypassed_object_checks();
+    }
+
+    /// An object's check of a value that another, skippable, object also received does not
+    /// hold on every path: drop it.
+    /// A value that only authenticates (it goes into the strategies and nowhere else) leaves
+    /// the handler working on the caller's own tenant whichever strategy runs.
+    fn drop_bypassed_object_checks(&mut self) {
+        let mut i = 0;
+        let (objects, bypassed) = (&self.object_checks, &self.bypassed);
+        self.flow.checks.retain(|c| {
+            let keep = !(objects.contains(&i) && bypassed.contains(&c.origin));
+            i += 1;
+            keep
+        });
+        let mut i = 0;
+        let (objects, passed_on) = (&self.object_uses, &self.passed_on);
+        self.flow.uses.retain(|u| {
+            let keep = !objects.contains(&i) || passed_on.contains(&u.origin);
+            i += 1;
+            keep
+        });
+    }
+
+    /// Records the values a call receives as plain arguments.
+    fn note_passed_on(&mut self, args: &[ExprId], vals: &[Option<Val>]) {
+        for (a, v) in args.iter().zip(vals) {
+            let constructed = matches!(
+                self.file.expr(self.file.strip(*a)).kind,
+                ExprKind::Call { .. } | ExprKind::Struct { .. }
+            );
+            if let (Some(Val::Value(o)), false) = (v, constructed) {
+                self.passed_on.insert(*o);
+            }
+        }
     }
 
     /// A SQL statement that binds a value together with the principal (a trusted value or a
@@ -1005,8 +1055,14 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
-                    if self.checked_by_object(path.last(), &name.name, v, *value) {
+                    // An auth object's field is still a use: its check may be dropped when
+                    // another strategy for the same request can skip it.
+                    let by_object = self.checked_by_object(path.last(), &name.name, v, *value);
+                    if by_object && !context {
                         continue;
+                    }
+                    if by_object {
+                        self.object_uses.push(self.flow.uses.len());
                     }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
@@ -1188,6 +1244,7 @@ impl<'a> Eval<'a> {
             };
             arg_vals.push(v);
         }
+        self.note_passed_on(args, &arg_vals);
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
         if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
@@ -1336,7 +1393,9 @@ impl<'a> Eval<'a> {
                     .get(w)
                     .is_some_and(|fs| fs.iter().any(|f| *f == i.to_string()));
                 if !delegates {
-                    self.flow.checks.truncate(before);
+                    let skipped = self.flow.checks.drain(before..).map(|c| c.origin);
+                    self.bypassed.extend(skipped);
+                    self.object_checks.retain(|&c| c < before);
                 }
             }
         }
@@ -1344,6 +1403,9 @@ impl<'a> Eval<'a> {
             self.eval(func);
             return None;
         };
+        if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.note_passed_on(args, &vals);
+        }
         if path.segments.iter().any(|s| {
             http::is_trusted_type(
                 &Ty::Path(Path {
@@ -1572,6 +1634,7 @@ impl<'a> Eval<'a> {
             .is_some_and(|fs| fs.iter().any(|f| f == field));
         if checked {
             let span = self.file.expr(expr).span;
+            self.object_checks.push(self.flow.checks.len());
             self.flow.checks.push(Check {
                 origin,
                 span,
