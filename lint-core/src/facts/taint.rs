@@ -137,6 +137,10 @@ pub struct FnFlow {
     /// This handler is registered by a function that installs a verifying extractor as a
     /// layer, or by a router-building function it calls.
     pub guarded_by_layer: bool,
+    /// This handler is registered under a route layer of an authentication extractor that
+    /// reads the request path without a check of the path's tenant seen (as
+    /// [`FnFlow::identity_path_extractor`], for the routes of that layer).
+    pub identity_path_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
@@ -279,6 +283,9 @@ pub struct FlowIndex {
     /// Handlers registered by a function that installs a verifying extractor as a layer, or
     /// by a function it calls (nested routers), within [`ROUTER_DEPTH`] calls.
     pub layer_guarded: HashSet<FnRef>,
+    /// Handlers registered, in the same way, under a layer of an authentication extractor
+    /// that reads the path with no check of its tenant seen.
+    pub layer_identity_path: HashSet<FnRef>,
 }
 
 /// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
@@ -407,10 +414,16 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 index.extractors.get(ty).is_some_and(|f| f.verifies)
                     || ws.config.tenant_verifiers.iter().any(|v| v == ty)
             });
-            if !verifying {
+            let identity_path = flow.layer_guards.iter().any(|ty| {
+                index
+                    .extractors
+                    .get(ty)
+                    .is_some_and(|f| f.identity_reads_path)
+            });
+            if !verifying && !identity_path {
                 continue;
             }
-            index.layer_verified = true;
+            index.layer_verified |= verifying;
             let installer = FnRef {
                 file,
                 func: flow.function,
@@ -423,7 +436,11 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 if h.caller.is_some_and(|c| routers.contains(&c))
                     && graph.entry(h.func) == Some(EntryKind::Handler)
                 {
-                    index.layer_guarded.insert(h.func);
+                    if verifying {
+                        index.layer_guarded.insert(h.func);
+                    } else {
+                        index.layer_identity_path.insert(h.func);
+                    }
                 }
             }
         }
@@ -512,6 +529,10 @@ pub fn file_flows(
                     admin_gate: None,
                     verified_by_layer: index.layer_verified,
                     guarded_by_layer: index.layer_guarded.contains(&FnRef {
+                        file: file_index,
+                        func: id,
+                    }),
+                    identity_path_layer: index.layer_identity_path.contains(&FnRef {
                         file: file_index,
                         func: id,
                     }),
