@@ -120,6 +120,8 @@ pub struct FnFlow {
     pub fail_open: Vec<FailOpen>,
     /// What the function returns derives from these.
     pub returns: Vec<Origin>,
+    /// It returns the verified identity (claims a token decoder checked, a trusted value).
+    pub returns_identity: bool,
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
@@ -243,6 +245,8 @@ pub struct FnSummary {
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
     pub param_returned: Vec<bool>,
+    /// It returns the verified identity.
+    pub returns_identity: bool,
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
@@ -356,6 +360,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 param_returned: (0..arity)
                     .map(|i| flow.returns.contains(&param(i)))
                     .collect(),
+                returns_identity: flow.returns_identity,
                 returns_client,
                 reads_path: flow.reads_path,
                 checks_read_tenant: flow.calls_tenant_checker
@@ -523,6 +528,7 @@ pub fn file_flows(
                     checks: Vec::new(),
                     fail_open: Vec::new(),
                     returns: Vec::new(),
+                    returns_identity: false,
                     verifying_extractor: None,
                     identity_path_extractor: None,
                     trusted_param: None,
@@ -948,6 +954,7 @@ impl<'a> Eval<'a> {
     }
 
     fn record_return(&mut self, val: Option<Val>, span: Span) {
+        self.flow.returns_identity |= val == Some(Val::Trusted);
         let Some(Val::Value(origin)) = val else {
             return;
         };
@@ -1427,6 +1434,9 @@ impl<'a> Eval<'a> {
         if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
             self.note_passed_on(args, &vals);
         }
+        if crate::knowledge::http::verifiers::is_credential_decoder(&path.segments, &file.uses) {
+            return Some(Val::Trusted);
+        }
         if path.segments.iter().any(|s| {
             http::is_trusted_type(
                 &Ty::Path(Path {
@@ -1493,6 +1503,10 @@ impl<'a> Eval<'a> {
                 .copied()
             {
                 return Some(v);
+            }
+            // `Some(claims.user_id)`, `Ok(identity)`: wrapping keeps the identity.
+            if (last == "Some" || last == "Ok") && vals.contains(&Some(Val::Trusted)) {
+                return Some(Val::Trusted);
             }
         }
         let qualifier = match path.segments.as_slice() {
@@ -1609,6 +1623,10 @@ impl<'a> Eval<'a> {
                 None => (input, tenant),
             };
             return Some(self.new_source(span, kind, input, tenant, Some(name.to_string())));
+        }
+        // A helper that decodes the token or loads the session hands back the identity.
+        if result.is_none() && candidates.iter().all(|s| s.returns_identity) {
+            return Some(Val::Trusted);
         }
         result
     }
