@@ -122,6 +122,9 @@ pub struct FnFlow {
     pub returns: Vec<Origin>,
     /// It returns the verified identity (claims a token decoder checked, a trusted value).
     pub returns_identity: bool,
+    /// Parameters (by index) that the function binds where SQL compares or inserts a tenant
+    /// column: the caller's value is a tenant id, whatever it is called.
+    pub tenant_params: Vec<u32>,
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
@@ -247,6 +250,8 @@ pub struct FnSummary {
     pub param_returned: Vec<bool>,
     /// It returns the verified identity.
     pub returns_identity: bool,
+    /// Per parameter: it reaches a SQL bind at a tenant column.
+    pub param_tenant: Vec<bool>,
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
@@ -361,6 +366,9 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .map(|i| flow.returns.contains(&param(i)))
                     .collect(),
                 returns_identity: flow.returns_identity,
+                param_tenant: (0..arity as u32)
+                    .map(|i| flow.tenant_params.contains(&i))
+                    .collect(),
                 returns_client,
                 reads_path: flow.reads_path,
                 checks_read_tenant: flow.calls_tenant_checker
@@ -468,7 +476,14 @@ pub fn file_flows(
         return Vec::new();
     };
     let mut sinks: HashMap<ExprId, (SinkKind, String)> = HashMap::new();
+    let mut tenant_binds: HashSet<ExprId> = HashSet::new();
+    let is_tenant = |c: &str| ws.is_tenant_column(c) || ws.is_tenant_name(c);
     for site in &file.sql_sites {
+        for st in &site.statements {
+            for i in crate::facts::sql_util::tenant_placeholders(&st.statement, &is_tenant) {
+                tenant_binds.extend(site.binds.get(i));
+            }
+        }
         for b in &site.binds {
             sinks.insert(*b, (SinkKind::SqlBind, "SQL bind parameter".into()));
         }
@@ -512,6 +527,7 @@ pub fn file_flows(
                 ws,
                 index,
                 sinks: &sinks,
+                tenant_binds: &tenant_binds,
                 env: Vec::new(),
                 seen_binds: HashMap::new(),
                 param_names: Vec::new(),
@@ -529,6 +545,7 @@ pub fn file_flows(
                     fail_open: Vec::new(),
                     returns: Vec::new(),
                     returns_identity: false,
+                    tenant_params: Vec::new(),
                     verifying_extractor: None,
                     identity_path_extractor: None,
                     trusted_param: None,
@@ -574,6 +591,8 @@ struct Eval<'a> {
     index: &'a FlowIndex,
     /// SQL binds and text holes, cache and storage keys, by expression.
     sinks: &'a HashMap<ExprId, (SinkKind, String)>,
+    /// SQL binds at a tenant column (`WHERE org_id = $2`).
+    tenant_binds: &'a HashSet<ExprId>,
     /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
     env: Vec<(String, Option<Val>)>,
     /// The values of SQL bind expressions, to recognize membership queries.
@@ -1005,9 +1024,31 @@ impl<'a> Eval<'a> {
             if *kind == SinkKind::SqlBind {
                 self.seen_binds.insert(id, v);
             }
+            let uses = self.flow.uses.len();
             self.record_use(v, id, kind.clone(), detail.clone());
+            if self.tenant_binds.contains(&id) {
+                if let Some(u) = self.flow.uses.get(uses) {
+                    let origin = u.origin;
+                    self.mark_tenant(origin);
+                }
+            }
         }
         v
+    }
+
+    /// A value used as a tenant id (bound at a tenant column) is one, whatever its name.
+    fn mark_tenant(&mut self, origin: Origin) {
+        match origin {
+            Origin::Source(i) => {
+                if let Some(s) = self.flow.sources.get_mut(i as usize) {
+                    s.tenant = true;
+                }
+            }
+            Origin::Param(i) if !self.flow.tenant_params.contains(&i) => {
+                self.flow.tenant_params.push(i)
+            }
+            _ => {}
+        }
     }
 
     fn eval_kind(&mut self, id: ExprId) -> Option<Val> {
@@ -1573,6 +1614,11 @@ impl<'a> Eval<'a> {
                 (_, Some(origin)) => origin,
                 _ => continue,
             };
+            if candidates.iter().all(|s| {
+                param_of(s, i).is_some_and(|p| s.param_tenant.get(p).copied().unwrap_or(false))
+            }) {
+                self.mark_tenant(*origin);
+            }
             let checked = candidates.iter().any(|s| {
                 param_of(s, i).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))
             });
