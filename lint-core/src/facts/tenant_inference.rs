@@ -99,7 +99,8 @@ pub fn infer(schema: &Schema) -> TenantInference {
         .iter()
         .filter(|r| r.covered >= MIN_COVERED)
         .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)));
-    let chosen = best_root.map(|r| outermost(membership_group(r, &by_root, &tables), &by_root));
+    let chosen =
+        best_root.map(|r| outermost(membership_group(r, &by_root, &tables), &by_root, &tables));
     let keyed = keyed_candidate(&tables);
     let result = match (chosen, keyed) {
         // An external tenant that scopes more tables than the root, or scopes the root table
@@ -234,41 +235,52 @@ fn membership_group<'a>(
     if names_a_tenant(&root.root) {
         return root;
     }
-    let linked = |other: &RootCandidate| {
-        tables.iter().any(|link| {
-            let to = |target: &str| {
-                link.foreign_keys
-                    .iter()
-                    .filter(|(_, t)| table_key(t) == target)
-                    .map(|(c, _)| c.to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-            };
-            let (mine, theirs) = (to(&root.root), to(&other.root));
-            link.keys().any(|key| {
-                let holds = |cols: &[String]| {
-                    cols.iter()
-                        .any(|c| key.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                };
-                holds(&mine) && holds(&theirs)
-            })
-        })
-    };
     all.iter()
         .filter(|g| g.root != root.root && 2 * g.covered >= root.covered)
-        .filter(|g| names_a_tenant(&g.root) && linked(g))
+        .filter(|g| names_a_tenant(&g.root) && membership_linked(&root.root, &g.root, tables))
         .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)))
         .unwrap_or(root)
 }
 
+/// Whether a table with foreign keys to both `a` and `b` has a key holding both columns: a
+/// many-to-many membership.
+fn membership_linked(a: &str, b: &str, tables: &[&Table]) -> bool {
+    tables.iter().any(|link| {
+        let to = |target: &str| -> Vec<String> {
+            link.foreign_keys
+                .iter()
+                .filter(|(_, t)| table_key(t) == target)
+                .map(|(c, _)| c.to_ascii_lowercase())
+                .collect()
+        };
+        let (to_a, to_b) = (to(a), to(b));
+        let holds = |key: &[String], cols: &[String]| {
+            key.iter().any(|k| cols.contains(&k.to_ascii_lowercase()))
+        };
+        link.keys()
+            .any(|key| holds(key, &to_a) && holds(key, &to_b))
+    })
+}
+
 /// Follows `root`'s own references up to the outermost candidate that still covers at least
-/// half as many tables: users belong to an organization, so the organization is the tenant.
-fn outermost<'a>(start: &'a RootCandidate, all: &'a [RootCandidate]) -> &'a RootCandidate {
+/// half as many tables: users belong to an organization, so the organization is the tenant. A
+/// reference to a candidate that is also linked by membership is to one of the members (a
+/// workspace's owner among its members), not to an outer scope.
+fn outermost<'a>(
+    start: &'a RootCandidate,
+    all: &'a [RootCandidate],
+    tables: &[&Table],
+) -> &'a RootCandidate {
     let mut current = start;
     let mut seen = BTreeSet::new();
     while seen.insert(current.root.clone()) {
         let parent = all
             .iter()
-            .filter(|p| current.parents.contains(&p.root) && 2 * p.covered >= current.covered)
+            .filter(|p| {
+                current.parents.contains(&p.root)
+                    && 2 * p.covered >= current.covered
+                    && !membership_linked(&current.root, &p.root, tables)
+            })
             .max_by(|a, b| rank(a).cmp(&rank(b)));
         match parent {
             Some(p) => current = p,
@@ -415,6 +427,24 @@ mod tests {
             .unique_keys
             .clear();
         assert_eq!(inferred(&unlinked).root.as_deref(), Some("people"));
+    }
+
+    #[test]
+    fn a_groups_owner_among_its_members_is_not_an_outer_scope() {
+        let s = schema(vec![
+            table("people", &["id"], &[], &[]),
+            table("workspaces", &["id", "owner"], &[("owner", "people")], &[]),
+            table(
+                "members",
+                &["id", "person", "space"],
+                &[("person", "people"), ("space", "workspaces")],
+                &[&["person", "space"]],
+            ),
+            table("devices", &["id", "person"], &[("person", "people")], &[]),
+            table("pages", &["id", "space"], &[("space", "workspaces")], &[]),
+            table("files", &["id", "space"], &[("space", "workspaces")], &[]),
+        ]);
+        assert_eq!(inferred(&s).root.as_deref(), Some("workspaces"));
     }
 
     #[test]
