@@ -89,9 +89,22 @@ pub struct Use {
     /// For messages: "SQL bind", "argument of `load_docs`, which binds it in SQL".
     pub detail: String,
     /// The use at the end of the calls: for a [`SinkKind::Call`], what the callee (or one it
-    /// calls) does with the value ("SQL bind parameter"); else the same as `detail`. Summaries
-    /// keep this one, so that they stay the same size however deep the calls go.
+    /// calls) does with the value ("SQL bind parameter"); else the same as `detail`.
     pub sink: String,
+    /// For a [`SinkKind::Call`], the function called.
+    pub via: Option<String>,
+}
+
+impl Use {
+    /// What a caller's message says of this use: the first call and the use at the end, the
+    /// calls in between left out, so that summaries stay the same size however deep (or
+    /// recursive) the calls go.
+    pub fn short(&self) -> String {
+        match &self.via {
+            Some(f) => format!("an argument of `{f}`, which uses it as {}", self.sink),
+            None => self.sink.clone(),
+        }
+    }
 }
 
 /// A comparison or authorization call that checks a value against the verified identity.
@@ -238,8 +251,10 @@ pub struct FnSummary {
     /// The type of the `impl` block the function is in.
     pub owner: Option<String>,
     pub has_self: bool,
-    /// Per parameter (`self` not counted): the use it reaches without a check.
+    /// Per parameter (`self` not counted): the use it reaches without a check ([`Use::short`]).
     pub param_uses: Vec<Option<String>>,
+    /// Per parameter: the use at the end of the calls ([`Use::sink`]).
+    pub param_sinks: Vec<Option<String>>,
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
     pub param_returned: Vec<bool>,
@@ -382,15 +397,10 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
                 has_self,
                 param_uses: (0..arity)
-                    .map(|i| {
-                        if flow.is_checked(param(i)) {
-                            return None;
-                        }
-                        flow.uses
-                            .iter()
-                            .find(|u| u.origin == param(i))
-                            .map(|u| u.sink.clone())
-                    })
+                    .map(|i| first_unchecked_use(flow, param(i)).map(Use::short))
+                    .collect(),
+                param_sinks: (0..arity)
+                    .map(|i| first_unchecked_use(flow, param(i)).map(|u| u.sink.clone()))
                     .collect(),
                 param_checked: (0..arity)
                     .map(|i| {
@@ -491,6 +501,14 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
         }
     }
     index
+}
+
+/// The first use of a value the function does not check.
+fn first_unchecked_use(flow: &FnFlow, origin: Origin) -> Option<&Use> {
+    if flow.is_checked(origin) {
+        return None;
+    }
+    flow.uses.iter().find(|u| u.origin == origin)
 }
 
 fn is_self_param(file: &RustFile, p: &Param) -> bool {
@@ -967,6 +985,7 @@ impl<'a> Eval<'a> {
                 span: self.file.expr(expr).span,
                 kind,
                 sink: detail.clone(),
+                via: None,
                 detail,
             });
         }
@@ -988,6 +1007,7 @@ impl<'a> Eval<'a> {
                 span,
                 kind: SinkKind::ExtractorOutput,
                 sink: detail.clone(),
+                via: None,
                 detail,
             });
         }
@@ -1651,17 +1671,26 @@ impl<'a> Eval<'a> {
                 });
                 continue;
             }
-            let sink_of = |s: &FnSummary| param(s).and_then(|p| s.param_uses.get(p)?.clone());
-            let reached = may(&|s| sink_of(s).is_some())
-                .then(|| candidates.iter().find_map(|s| sink_of(s)))
+            let shown = |s: &FnSummary| param(s).and_then(|p| s.param_uses.get(p)?.clone());
+            let reached = may(&|s| shown(s).is_some())
+                .then(|| {
+                    candidates.iter().find_map(|s| {
+                        let p = param(s)?;
+                        Some((
+                            s.param_uses.get(p)?.clone()?,
+                            s.param_sinks.get(p)?.clone()?,
+                        ))
+                    })
+                })
                 .flatten();
-            if let Some(inner) = reached {
+            if let Some((inner, sink)) = reached {
                 self.flow.uses.push(Use {
                     origin: *origin,
                     span: self.file.expr(*arg).span,
                     kind: SinkKind::Call,
                     detail: format!("an argument of `{name}`, which uses it as {inner}"),
-                    sink: inner,
+                    sink,
+                    via: Some(name.to_string()),
                 });
             }
             let returned = may(&|s| {
@@ -2284,9 +2313,10 @@ mod tests {
         )]);
         let uses = tenant_uses(flow_in(&files, 0, "handler"));
         assert_eq!(uses.len(), 1, "{uses:?}");
+        // The first call and the use at the end; the calls in between are left out.
         assert_eq!(
             uses[0].2,
-            "an argument of `walk`, which uses it as SQL bind parameter"
+            "an argument of `walk`, which uses it as an argument of `walk`, which uses it as SQL bind parameter"
         );
         // The fixpoint ends with every summary stable: one more round changes nothing.
         let again: Vec<Vec<FnFlow>> = (0..files.len())
