@@ -4,7 +4,10 @@
 //! A tenant is a row that most other rows belong to. Two shapes are recognised:
 //! - **Root table.** Several tables reference one table by foreign key; the columns that do so
 //!   are the tenant columns. When that table itself references another candidate root (users
-//!   that belong to an organization), the outer one is the tenant.
+//!   that belong to an organization), the outer one is the tenant. When the two are linked by a
+//!   membership table instead (a table keyed by both references: users that are members of
+//!   organizations), structure cannot say which side is the group, so a name that says tenant
+//!   picks it (`membership_group`).
 //! - **External tenant.** No table holds the tenants (the id comes from an identity provider),
 //!   but one column leads the composite keys of several tables: names, slugs and ids are unique
 //!   *per* that column.
@@ -96,7 +99,7 @@ pub fn infer(schema: &Schema) -> TenantInference {
         .iter()
         .filter(|r| r.covered >= MIN_COVERED)
         .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)));
-    let chosen = best_root.map(|r| outermost(r, &by_root));
+    let chosen = best_root.map(|r| outermost(membership_group(r, &by_root, &tables), &by_root));
     let keyed = keyed_candidate(&tables);
     let result = match (chosen, keyed) {
         // An external tenant that scopes more tables than the root, or scopes the root table
@@ -217,6 +220,44 @@ fn root_candidates(tables: &[&Table]) -> Vec<RootCandidate> {
             }
         })
         .collect()
+}
+
+/// The group side of a many-to-many membership between `root` and another candidate that covers at
+/// least half as many tables: a table with foreign keys to both, one of whose keys holds both
+/// columns, links members to groups. The link is symmetric, so the side whose name says tenant is
+/// the group; when neither or both do, `root` stays.
+fn membership_group<'a>(
+    root: &'a RootCandidate,
+    all: &'a [RootCandidate],
+    tables: &[&Table],
+) -> &'a RootCandidate {
+    if names_a_tenant(&root.root) {
+        return root;
+    }
+    let linked = |other: &RootCandidate| {
+        tables.iter().any(|link| {
+            let to = |target: &str| {
+                link.foreign_keys
+                    .iter()
+                    .filter(|(_, t)| table_key(t) == target)
+                    .map(|(c, _)| c.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            };
+            let (mine, theirs) = (to(&root.root), to(&other.root));
+            link.keys().any(|key| {
+                let holds = |cols: &[String]| {
+                    cols.iter()
+                        .any(|c| key.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                };
+                holds(&mine) && holds(&theirs)
+            })
+        })
+    };
+    all.iter()
+        .filter(|g| g.root != root.root && 2 * g.covered >= root.covered)
+        .filter(|g| names_a_tenant(&g.root) && linked(g))
+        .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)))
+        .unwrap_or(root)
 }
 
 /// Follows `root`'s own references up to the outermost candidate that still covers at least
@@ -342,6 +383,38 @@ mod tests {
             TenantInference::Inferred(t) => t,
             other => panic!("expected an inference, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn members_linked_to_groups_by_a_membership_table_make_the_group_the_tenant() {
+        let user = |name: &str| table(name, &["id", "member"], &[("member", "people")], &[]);
+        let s = schema(vec![
+            table("people", &["id"], &[], &[]),
+            table("organizations", &["id"], &[], &[]),
+            table(
+                "memberships",
+                &["id", "member", "org"],
+                &[("member", "people"), ("org", "organizations")],
+                &[&["member", "org"]],
+            ),
+            user("devices"),
+            user("sessions"),
+            user("folders"),
+            table("projects", &["id", "org"], &[("org", "organizations")], &[]),
+            table("policies", &["id", "org"], &[("org", "organizations")], &[]),
+        ]);
+        let t = inferred(&s);
+        assert_eq!(t.root.as_deref(), Some("organizations"));
+        assert_eq!(t.columns, vec!["org"]);
+        // Without the link the wider root stays.
+        let mut unlinked = s.clone();
+        unlinked
+            .tables
+            .get_mut("memberships")
+            .unwrap()
+            .unique_keys
+            .clear();
+        assert_eq!(inferred(&unlinked).root.as_deref(), Some("people"));
     }
 
     #[test]
