@@ -602,7 +602,10 @@ fn path_params(
                 let Some(names) = names.get(position) else {
                     continue;
                 };
-                if names.iter().any(|n| checks.validates(n)) {
+                if names
+                    .iter()
+                    .any(|n| checks.validates_before(n, sink.call.start))
+                {
                     continue;
                 }
                 let looked_up = names

@@ -31,8 +31,9 @@ pub struct Untrusted {
 /// The checks a function applies to its values before they reach a path.
 #[derive(Clone, Debug, Default)]
 pub struct Checks {
-    /// Names checked by a condition that returns early, `ensure!`, or a validating call `?`.
-    pub validated: Vec<String>,
+    /// Names checked by a condition that returns early, `ensure!`, or a validating call `?`,
+    /// with where the check ends: only a path built after that point is covered.
+    pub validated: Vec<(String, u32)>,
     /// Names handed to a lookup whose `None` leaves the function, with where the check ends:
     /// only a use after that point is covered.
     pub looked_up: Vec<(String, u32)>,
@@ -41,8 +42,10 @@ pub struct Checks {
 }
 
 impl Checks {
-    pub fn validates(&self, name: &str) -> bool {
-        self.validated.iter().any(|v| v == name)
+    pub fn validates_before(&self, name: &str, offset: u32) -> bool {
+        self.validated
+            .iter()
+            .any(|(n, end)| n == name && *end <= offset)
     }
 
     pub fn looked_up_before(&self, name: &str, offset: u32) -> bool {
@@ -79,6 +82,8 @@ struct Taint<'a> {
     inputs: Vec<Input>,
     multipart: bool,
     checks: Checks,
+    /// Where the path is used: checks count when they come before it.
+    sink_at: u32,
 }
 
 /// The client-controlled parts of `key` in handler `f` that no working sanitiser checked.
@@ -96,6 +101,7 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
         multipart: function.params.iter().any(|p| http::is_multipart(&p.ty)),
         inputs,
         checks: checks(file, function, &ws.keys),
+        sink_at: file.expr(key).span.start,
     };
     if taint.checks.whole_function {
         return Vec::new();
@@ -175,7 +181,7 @@ impl Taint<'_> {
                 if member.name.chars().all(|c| c.is_ascii_digit()) {
                     return self.walk(*base, depth + 1, weak, out);
                 }
-                if self.checks.validates(&member.name) {
+                if self.checks.validates_before(&member.name, self.sink_at) {
                     return;
                 }
                 let Some(base_name) = file.as_ident(*base) else {
@@ -302,7 +308,7 @@ impl Taint<'_> {
         weak: Option<String>,
         out: &mut Vec<Untrusted>,
     ) {
-        if self.checks.validates(name) {
+        if self.checks.validates_before(name, self.sink_at) {
             return;
         }
         if let Some(init) = reaching_let_in(self.file, self.function, name, span.start) {
@@ -408,18 +414,18 @@ pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks 
             then,
             otherwise: None,
         } if diverges(file, then, index) && is_validation(file, *cond) => {
-            names_in(file, *cond, &mut out.validated)
+            names_in(file, *cond, file.expr(id).span.end, &mut out.validated)
         }
         ExprKind::Macro(m) if matches!(m.path.last(), "ensure" | "assert") => {
             if let MacroArgs::List(args) = &m.args {
                 if let Some(first) = args.first() {
-                    names_in(file, first.expr, &mut out.validated);
+                    names_in(file, first.expr, file.expr(id).span.end, &mut out.validated);
                 }
             }
         }
         // `validate_name(&name)?;`, `Uuid::parse_str(&id)?`: a failed check returns early.
         ExprKind::Try(inner) if is_validating_call(file, *inner) => {
-            names_in(file, *inner, &mut out.validated)
+            names_in(file, *inner, file.expr(id).span.end, &mut out.validated)
         }
         // `match db.find(&id).await { Some(row) => row, None => return .. }`
         ExprKind::Match { scrutinee, arms }
@@ -555,20 +561,39 @@ fn leaves(file: &RustFile, id: ExprId, index: &KeyIndex) -> bool {
     }
 }
 
-/// A condition that checks content, not just presence (`is_empty()` does not sanitise).
+/// A condition that checks content, not just presence (`is_empty()`, or whether a file
+/// exists, does not sanitise).
 fn is_validation(file: &RustFile, cond: ExprId) -> bool {
     let mut checks = false;
     file.walk_expr(cond, &mut |id| match &file.expr(id).kind {
-        ExprKind::MethodCall { method, .. } => {
-            checks |= !matches!(
-                method.name.as_str(),
-                "is_empty" | "len" | "is_some" | "is_none"
-            )
+        ExprKind::MethodCall { method, .. } => checks |= !is_presence_check(&method.name),
+        ExprKind::Call { func, .. } => {
+            checks |=
+                !matches!(&file.expr(*func).kind, ExprKind::Path(p) if is_presence_check(p.last()))
         }
-        ExprKind::Call { .. } | ExprKind::Macro(_) => checks = true,
+        ExprKind::Macro(_) => checks = true,
         _ => {}
     });
     checks
+}
+
+/// Calls that ask whether something is there, not what it is.
+fn is_presence_check(name: &str) -> bool {
+    matches!(
+        name,
+        "is_empty"
+            | "len"
+            | "is_some"
+            | "is_none"
+            | "is_ok"
+            | "is_err"
+            | "exists"
+            | "try_exists"
+            | "is_file"
+            | "is_dir"
+            | "metadata"
+            | "symlink_metadata"
+    )
 }
 
 /// A call whose name says it checks its argument (`validate_*`, `parse*`, `check_*`...).
@@ -586,11 +611,11 @@ fn is_validating_call(file: &RustFile, id: ExprId) -> bool {
         .any(|w| name.contains(w))
 }
 
-/// Every plain name and field name a condition mentions.
-fn names_in(file: &RustFile, id: ExprId, out: &mut Vec<String>) {
+/// Every plain name and field name a condition mentions, checked by the time `end` is reached.
+fn names_in(file: &RustFile, id: ExprId, end: u32, out: &mut Vec<(String, u32)>) {
     file.walk_expr(id, &mut |e| match &file.expr(e).kind {
-        ExprKind::Path(p) if p.segments.len() == 1 => out.push(p.last().to_string()),
-        ExprKind::Field { member, .. } => out.push(member.name.clone()),
+        ExprKind::Path(p) if p.segments.len() == 1 => out.push((p.last().to_string(), end)),
+        ExprKind::Field { member, .. } => out.push((member.name.clone(), end)),
         _ => {}
     });
 }
