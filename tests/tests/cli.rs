@@ -1,14 +1,10 @@
 //! The command line, run in-process: exit codes, configuration errors, parse errors, the
 //! subcommands.
 
+mod support;
 use std::path::Path;
+use support::write;
 use tenantlint_tests::{repo_root, run_cli};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 const SESSION_SET: &str =
     "fn f(pool: &sqlx::PgPool) {\n    sqlx::query(\"SET app.tenant_id = 'a'\").execute(pool);\n}\n";
@@ -337,4 +333,45 @@ fn no_inline_suppressions_ignores_them() {
     assert!(out.contains("1 suppressed"), "{out}");
     let (code, _, _) = run_cli(&[p, "--no-inline-suppressions"], dir.path());
     assert_eq!(code, 1);
+}
+
+#[test]
+fn unparsable_statements_are_one_line_in_human_output_and_listed_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/queries.rs",
+        "fn q(pool: &sqlx::PgPool) {\n    sqlx::query(\"SELEC * FROM documents\").execute(pool);\n    sqlx::query(\"UPDAT documents SET x = 1\").execute(pool);\n}\n",
+    );
+    let root = dir.path().to_str().unwrap();
+    let (_, out, _) = run_cli(&[root, "--color", "never"], dir.path());
+    assert!(
+        out.contains("2 statements could not be parsed; `--show-unparsed` lists them"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("[sql-parse-error]") && !out.contains("sql-parse-error:"),
+        "{out}"
+    );
+    let (_, out, _) = run_cli(&[root, "--color", "never", "--show-unparsed"], dir.path());
+    assert!(out.contains("sql-parse-error"), "{out}");
+    assert!(!out.contains("could not be parsed;"), "{out}");
+    let (_, out, _) = run_cli(&[root, "--format", "json"], dir.path());
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(json["summary"]["sql_unparsable"], 2, "{out}");
+    let listed = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "sql-parse-error")
+        .count();
+    assert_eq!(listed, 2, "{out}");
+    let (_, out, _) = run_cli(&[root, "--format", "sarif"], dir.path());
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("valid SARIF");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let listed = results
+        .iter()
+        .filter(|r| r["ruleId"] == "sql-parse-error")
+        .count();
+    assert_eq!(listed, 2, "{out}");
 }
