@@ -12,20 +12,25 @@ declare_rule! {
     /// extractor's output without being checked against the verified identity. The value is
     /// followed through lets, destructuring, method chains, `Option`/`Result` combinators,
     /// `match` arms, workspace helpers and custom extractors (axum, actix-web, rocket, poem,
-    /// warp, tonic).
+    /// warp, salvo, tonic). A value the code binds where SQL compares or inserts a tenant
+    /// column is a tenant id whatever it is called (`Path(id)` bound at `tenant_id = $1`).
     ///
     /// It stays silent when the tenant is compared with a value from the verified identity
     /// (`if org_id != claims.org_id { return Err(..) }`, `assert_eq!`, `ensure!`), passed to a
     /// membership or authorization check together with the principal, put into an auth object
     /// whose methods compare that field (`OrgFromRoute { org_id }` whose `authenticate`
-    /// compares `self.org_id` with the token's), or behind an instance-administrator gate
+    /// compares `self.org_id` with the token's; when the tenant goes to several such objects,
+    /// one picked at run time, each must check it, and a wrapper that may authenticate without
+    /// running the object it wraps cancels the check), or behind an instance-administrator gate
     /// (`require_super_admin`, an `AdminToken` guard). A tenant in the URL (multi-organization
     /// APIs, `/orgs/{org_id}/...`) is also accepted when the handler takes an extractor that
     /// verifies it, or when the function that registers the handler (or a router-building
     /// function that calls it) installs such an extractor as a layer
     /// (`route_layer(from_extractor::<Authed>())`). Extractors are inferred to verify when they
     /// (or the helpers they call) compare the tenant or a path segment with a trusted value,
-    /// look up a membership by tenant and user, or build on another verifying extractor.
+    /// look up a membership by tenant and user, or build on another verifying extractor. The
+    /// user is identity-derived when it comes from the verified identity or from code that
+    /// verifies a credential (`jsonwebtoken::decode`, directly or in a helper).
     ///
     /// It also reports a request-derived tenant identifier (a client input, or a tenant of
     /// the verified identity) with a fail-open fallback (`unwrap_or("default")`,
