@@ -223,18 +223,36 @@ impl Schema {
     /// rows are the tenants themselves, not data a tenant owns; a lookup by its own credential is
     /// how a request finds its tenant.
     pub fn is_tenant_root(&self, table: &Table, is_tenant_column: impl Fn(&str) -> bool) -> bool {
-        let key = table_key(&table.name);
-        let referenced = self.tables.values().any(|t| {
-            t.foreign_keys
-                .iter()
-                .any(|(column, target)| is_tenant_column(column) && table_key(target) == key)
-        });
+        let referenced = self.referenced_by_tenant_columns(&is_tenant_column);
+        Self::is_tenant_root_among(table, &referenced, is_tenant_column)
+    }
+
+    /// The keys of the tables a tenant column's foreign key references.
+    pub fn referenced_by_tenant_columns(
+        &self,
+        is_tenant_column: impl Fn(&str) -> bool,
+    ) -> std::collections::HashSet<String> {
+        self.tables
+            .values()
+            .flat_map(|t| &t.foreign_keys)
+            .filter(|(column, _)| is_tenant_column(column))
+            .map(|(_, target)| table_key(target))
+            .collect()
+    }
+
+    /// [`Schema::is_tenant_root`] given [`Schema::referenced_by_tenant_columns`], for asking
+    /// about every table at the cost of one pass over the foreign keys.
+    pub fn is_tenant_root_among(
+        table: &Table,
+        referenced: &std::collections::HashSet<String>,
+        is_tenant_column: impl Fn(&str) -> bool,
+    ) -> bool {
         let mut tenant_columns = table
             .columns
             .iter()
             .filter(|c| is_tenant_column(c))
             .peekable();
-        referenced
+        referenced.contains(&table_key(&table.name))
             && tenant_columns.peek().is_some()
             && tenant_columns.all(|c| {
                 table

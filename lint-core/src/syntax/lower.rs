@@ -30,6 +30,7 @@ pub(crate) fn lower_file(file: &syn::File, text: &str, shift: usize) -> RustFile
         depth: 0,
     };
     l.items(&file.items, None);
+    l.out.index_lets();
     l.out
 }
 
@@ -286,6 +287,7 @@ impl Lowerer<'_> {
             ret: None,
             owner,
             body: Block::default(),
+            lets: LetIndex::default(),
         });
         let outer = self.current_fn.replace(id);
         let params = sig
