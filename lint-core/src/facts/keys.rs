@@ -1528,6 +1528,11 @@ impl Analyzer<'_> {
     /// (`storage.read(&key)` where `read` does `self.base.join(key)` and opens it).
     fn forwarded_sinks(&self, id: ExprId) -> Vec<RawSink> {
         let (name, args, span) = match &self.expr(id).kind {
+            // A method of a library client (`cache.remove(&id)`) is not the workspace function
+            // of that name.
+            ExprKind::MethodCall { receiver, .. } if self.client_of(*receiver, 0).is_some() => {
+                return Vec::new()
+            }
             ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args, method.span),
             ExprKind::Call { func, args } => match &self.expr(*func).kind {
                 ExprKind::Path(p) => (p.last(), args, self.expr(*func).span),

@@ -12,7 +12,7 @@ declare_rule! {
     /// `#[cached]` functions; and maps held in a `static` (`LazyLock<DashMap<K, V>>`,
     /// `OnceLock<RwLock<HashMap<K, V>>>`), one table every request of the process shares, where
     /// the function using it handles a tenant value (a static map of cluster nodes or regions
-    /// holds no tenant data) and outside tests. The
+    /// holds no tenant data). Test code (test files, `#[test]`, `#[cfg(test)]`) is not judged. The
     /// receiver is recognised from its declared type, so a local `HashMap` is not a cache.
     ///
     /// A key has a tenant component when one of its parts is a tenant value (a binding or field
@@ -104,11 +104,13 @@ impl Rule for CacheKeyMissingTenant {
             {
                 continue;
             }
+            // Test code seeds and reads its own entries; it serves no tenant.
+            if cx.file.is_test_code(sink.function) {
+                continue;
+            }
             // A static map also holds the process's own tables (cluster nodes, regions): it is
-            // a tenant cache where the code using it handles a tenant, outside tests.
-            if sink.family == Family::ProcessMap
-                && (!sink.tenant_in_scope || cx.file.is_test_code(sink.function))
-            {
+            // a tenant cache where the code using it handles a tenant.
+            if sink.family == Family::ProcessMap && !sink.tenant_in_scope {
                 continue;
             }
             findings.push(
