@@ -68,6 +68,8 @@ pub struct Workspace {
     /// The function parameters a client-chosen value reaches on some request path (built with
     /// the request flows).
     pub client_reach: crate::client_reach::ClientReach,
+    /// Who runs each named query of the `.sql` query files (built with the request flows).
+    pub query_callers: crate::facts::sql_query_files::QueryCallers,
     /// The keys of the schema's tables that hold per-tenant rows by their columns (a tenant
     /// column, not a tenant root), worked out on first use: rules ask for every table per file.
     schema_tenant_tables: std::sync::OnceLock<std::collections::HashSet<String>>,
@@ -95,6 +97,7 @@ impl Workspace {
             tenant_inference: crate::facts::tenant_inference::TenantInference::Configured,
             call_graph: Default::default(),
             client_reach: Default::default(),
+            query_callers: Default::default(),
             schema_tenant_tables: Default::default(),
         }
     }

@@ -492,6 +492,8 @@ pub struct ModuleDef {
 #[derive(Clone, Debug)]
 pub struct ItemMacro {
     pub path: Path,
+    /// The name a `macro_rules! name { .. }` defines.
+    pub ident: Option<String>,
     pub tokens: String,
     pub span: Span,
 }

@@ -198,6 +198,7 @@ impl Lowerer<'_> {
                 );
                 self.out.item_macros.push(ItemMacro {
                     path: self.path(&m.mac.path),
+                    ident: m.ident.as_ref().map(|i| i.to_string()),
                     tokens: m.mac.tokens.to_string(),
                     span,
                 });
