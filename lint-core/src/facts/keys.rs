@@ -1066,8 +1066,12 @@ pub fn is_tenant_ident(ws: &Workspace, name: &str) -> bool {
         })
         .any(|stem| {
             snake == stem
-                || snake.ends_with(&format!("_{stem}"))
-                || snake.starts_with(&format!("{stem}_"))
+                || snake
+                    .strip_suffix(stem.as_str())
+                    .is_some_and(|head| head.ends_with('_'))
+                || snake
+                    .strip_prefix(stem.as_str())
+                    .is_some_and(|tail| tail.starts_with('_'))
                     && !snake.ends_with("_name")
                     && !snake.contains("_count")
         })
