@@ -119,6 +119,10 @@ struct CheckArgs {
     /// Print only the summary line (human format).
     #[arg(long, short)]
     quiet: bool,
+    /// List every statement that could not be parsed (human format; by default one line
+    /// counts them).
+    #[arg(long)]
+    show_unparsed: bool,
     /// When to color human output. NO_COLOR is respected.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -524,6 +528,7 @@ fn check(
     let human = render::human::HumanOptions {
         color: use_color(args.color, console, terminal),
         quiet: args.quiet,
+        show_unparsed: args.show_unparsed,
         width: console::width(
             terminal.is_terminal(console).then_some(console),
             &terminal.env,

@@ -57,6 +57,7 @@ pub fn lint(files: Vec<(&str, String)>) -> Report {
         color: false,
         quiet: false,
         width: 100,
+        show_unparsed: true,
     };
     render::human::render(&report, &human, &mut out).expect("rendering to memory");
     render::json::render(&report, &mut out).expect("rendering to memory");

@@ -334,3 +334,44 @@ fn no_inline_suppressions_ignores_them() {
     let (code, _, _) = run_cli(&[p, "--no-inline-suppressions"], dir.path());
     assert_eq!(code, 1);
 }
+
+#[test]
+fn unparsable_statements_are_one_line_in_human_output_and_listed_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/queries.rs",
+        "fn q(pool: &sqlx::PgPool) {\n    sqlx::query(\"SELEC * FROM documents\").execute(pool);\n    sqlx::query(\"UPDAT documents SET x = 1\").execute(pool);\n}\n",
+    );
+    let root = dir.path().to_str().unwrap();
+    let (_, out, _) = run_cli(&[root, "--color", "never"], dir.path());
+    assert!(
+        out.contains("2 statements could not be parsed; `--show-unparsed` lists them"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("[sql-parse-error]") && !out.contains("sql-parse-error:"),
+        "{out}"
+    );
+    let (_, out, _) = run_cli(&[root, "--color", "never", "--show-unparsed"], dir.path());
+    assert!(out.contains("sql-parse-error"), "{out}");
+    assert!(!out.contains("could not be parsed;"), "{out}");
+    let (_, out, _) = run_cli(&[root, "--format", "json"], dir.path());
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(json["summary"]["sql_unparsable"], 2, "{out}");
+    let listed = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "sql-parse-error")
+        .count();
+    assert_eq!(listed, 2, "{out}");
+    let (_, out, _) = run_cli(&[root, "--format", "sarif"], dir.path());
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("valid SARIF");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let listed = results
+        .iter()
+        .filter(|r| r["ruleId"] == "sql-parse-error")
+        .count();
+    assert_eq!(listed, 2, "{out}");
+}

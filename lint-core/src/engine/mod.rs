@@ -441,6 +441,11 @@ fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
                 f.request_flows = Computed::new(flow);
             }
             workspace.client_reach = crate::client_reach::ClientReach::build(files, workspace);
+            workspace.query_callers = crate::facts::sql_query_files::QueryCallers::build(
+                files,
+                &workspace.call_graph,
+                &workspace.client_reach,
+            );
         }
     }
 }

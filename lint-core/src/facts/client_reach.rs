@@ -242,7 +242,7 @@ fn lookup_under_tenant(
 }
 
 /// `name (file:line)`.
-pub(crate) fn describe_fn(file: &AnalyzedFile, id: FnId) -> String {
+pub fn describe_fn(file: &AnalyzedFile, id: FnId) -> String {
     let Some(rust) = &file.rust else {
         return String::new();
     };

@@ -14,6 +14,7 @@ pub mod rls;
 pub mod schema;
 pub mod secrets;
 pub mod sql;
+pub mod sql_query_files;
 pub mod sql_scope;
 pub mod sql_sites;
 pub mod sql_util;

@@ -32,6 +32,11 @@ pub struct Policy {
     pub name: String,
     /// Columns its USING and WITH CHECK expressions read.
     pub columns: Vec<String>,
+    /// Columns it compares (`=`, `IN`, `= ANY`) with a value of the session rather than of the
+    /// row: a setting, a function, a subquery (`tenant_id = current_setting('app.tenant')`).
+    /// A comparison with a literal or with another table's column (a join inside the policy)
+    /// ties a row to no request.
+    pub session_compared: Vec<String>,
     /// Session settings its expressions read with `current_setting('name')` (the tenant
     /// context a connection hands the policy).
     pub settings: Vec<String>,
@@ -52,20 +57,29 @@ pub struct RlsState {
 }
 
 impl RlsState {
-    /// Whether some policy's expression reads a tenant column.
+    /// Whether some policy compares a tenant column with the session's tenant.
     pub fn has_tenant_policy(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
         self.policies
             .iter()
-            .any(|p| !p.admits_all && p.columns.iter().any(|c| is_tenant_column(c)))
+            .any(|p| p.is_tenant_policy(&is_tenant_column))
     }
 
     /// Enabled, forced, a tenant policy, and no permissive policy that ignores the tenant (it
     /// would be OR-ed with the tenant policy): the database itself keeps tenants apart.
     pub fn protects(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
-        let widened = self.policies.iter().any(|p| {
-            p.permissive && (p.admits_all || !p.columns.iter().any(|c| is_tenant_column(c)))
-        });
+        let widened = self
+            .policies
+            .iter()
+            .any(|p| p.permissive && !p.is_tenant_policy(&is_tenant_column));
         self.enabled && self.forced && !widened && self.has_tenant_policy(is_tenant_column)
+    }
+}
+
+impl Policy {
+    /// Whether the policy ties rows to the session's tenant: it compares a tenant column with
+    /// a session value.
+    pub fn is_tenant_policy(&self, is_tenant_column: impl Fn(&str) -> bool) -> bool {
+        !self.admits_all && self.session_compared.iter().any(|c| is_tenant_column(c))
     }
 }
 
@@ -106,11 +120,13 @@ pub fn policy(
     #[derive(Default)]
     struct Reads {
         columns: Vec<String>,
+        session_compared: Vec<String>,
         settings: Vec<String>,
     }
     impl Visitor for Reads {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            self.session_compared.extend(session_comparison(e));
             match e {
                 Expr::Identifier(i) => self.columns.push(i.value.clone()),
                 Expr::CompoundIdentifier(parts) => {
@@ -139,10 +155,65 @@ pub fn policy(
     Policy {
         name: name.to_string(),
         columns: reads.columns,
+        session_compared: reads.session_compared,
         settings: reads.settings,
         admits_all: using.is_some_and(|e| bool_literal(e) == Some(true)),
         permissive,
         at,
+    }
+}
+
+/// The column of a comparison between a column and a session value: `col = f(..)`,
+/// `col IN (SELECT ..)`, `col = ANY(f(..))`, either side.
+fn session_comparison(e: &Expr) -> Option<String> {
+    use sqlparser::ast::BinaryOperator;
+    fn column(e: &Expr) -> Option<&str> {
+        match e {
+            Expr::Identifier(i) => Some(&i.value),
+            Expr::CompoundIdentifier(parts) => parts.last().map(|p| p.value.as_str()),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => column(expr),
+            _ => None,
+        }
+    }
+    // Neither a constant nor a column of some row.
+    fn session_value(e: &Expr) -> bool {
+        match e {
+            Expr::Value(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) => false,
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => session_value(expr),
+            _ => true,
+        }
+    }
+    let pick = |a: &Expr, b: &Expr| {
+        column(a)
+            .filter(|_| session_value(b))
+            .or_else(|| column(b).filter(|_| session_value(a)))
+            .map(str::to_string)
+    };
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => pick(left, right),
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => column(left)
+            .filter(|_| session_value(right))
+            .map(str::to_string),
+        Expr::InSubquery {
+            expr,
+            negated: false,
+            ..
+        } => column(expr).map(str::to_string),
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } if list.iter().any(session_value) => column(expr).map(str::to_string),
+        _ => None,
     }
 }
 

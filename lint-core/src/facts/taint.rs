@@ -137,6 +137,8 @@ pub struct FnFlow {
     pub fail_open: Vec<FailOpen>,
     /// What the function returns derives from these.
     pub returns: Vec<Origin>,
+    /// It returns the verified identity (claims a token decoder checked, a trusted value).
+    pub returns_identity: bool,
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
@@ -154,6 +156,10 @@ pub struct FnFlow {
     /// This handler is registered by a function that installs a verifying extractor as a
     /// layer, or by a router-building function it calls.
     pub guarded_by_layer: bool,
+    /// This handler is registered under a route layer of an authentication extractor that
+    /// reads the request path without a check of the path's tenant seen (as
+    /// [`FnFlow::identity_path_extractor`], for the routes of that layer).
+    pub identity_path_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
@@ -258,6 +264,8 @@ pub struct FnSummary {
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
     pub param_returned: Vec<bool>,
+    /// It returns the verified identity.
+    pub returns_identity: bool,
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
@@ -303,6 +311,9 @@ pub struct FlowIndex {
     /// Handlers registered by a function that installs a verifying extractor as a layer, or
     /// by a function it calls (nested routers), within [`ROUTER_DEPTH`] calls.
     pub layer_guarded: HashSet<FnRef>,
+    /// Handlers registered, in the same way, under a layer of an authentication extractor
+    /// that reads the path with no check of its tenant seen.
+    pub layer_identity_path: HashSet<FnRef>,
 }
 
 /// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
@@ -423,6 +434,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 param_returned: (0..arity)
                     .map(|i| flow.returns.contains(&param(i)))
                     .collect(),
+                returns_identity: flow.returns_identity,
                 returns_client,
                 reads_path: flow.reads_path,
                 checks_read_tenant: flow.calls_tenant_checker
@@ -488,10 +500,16 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 index.extractors.get(ty).is_some_and(|f| f.verifies)
                     || ws.config.tenant_verifiers.iter().any(|v| v == ty)
             });
-            if !verifying {
+            let identity_path = flow.layer_guards.iter().any(|ty| {
+                index
+                    .extractors
+                    .get(ty)
+                    .is_some_and(|f| f.identity_reads_path)
+            });
+            if !verifying && !identity_path {
                 continue;
             }
-            index.layer_verified = true;
+            index.layer_verified |= verifying;
             let installer = FnRef {
                 file,
                 func: flow.function,
@@ -504,7 +522,11 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 if h.caller.is_some_and(|c| routers.contains(&c))
                     && graph.entry(h.func) == Some(EntryKind::Handler)
                 {
-                    index.layer_guarded.insert(h.func);
+                    if verifying {
+                        index.layer_guarded.insert(h.func);
+                    } else {
+                        index.layer_identity_path.insert(h.func);
+                    }
                 }
             }
         }
@@ -646,6 +668,10 @@ fn probed_flow(
         param_names: Vec::new(),
         extractor: http::is_extractor_impl(rust.function(id)),
         display_depth: 0,
+        object_checks: Vec::new(),
+        bypassed: HashSet::new(),
+        object_uses: Vec::new(),
+        passed_on: HashSet::new(),
         flow: FnFlow {
             function: id,
             sources: Vec::new(),
@@ -653,12 +679,17 @@ fn probed_flow(
             checks: Vec::new(),
             fail_open: Vec::new(),
             returns: Vec::new(),
+            returns_identity: false,
             verifying_extractor: None,
             identity_path_extractor: None,
             trusted_param: None,
             admin_gate: None,
             verified_by_layer: index.layer_verified,
             guarded_by_layer: index.layer_guarded.contains(&FnRef {
+                file: file_index,
+                func: id,
+            }),
+            identity_path_layer: index.layer_identity_path.contains(&FnRef {
                 file: file_index,
                 func: id,
             }),
@@ -702,6 +733,17 @@ struct Eval<'a> {
     extractor: bool,
     /// Inside a logging or formatting macro: values there are only displayed.
     display_depth: u32,
+    /// Indices of the checks that auth objects make of the values put into their fields.
+    object_checks: Vec<usize>,
+    /// Values given to an auth object that a wrapper may skip (`Wrapper(OrgFromRoute(id))`).
+    /// Another object that receives the same value is an alternative strategy for the same
+    /// request (API key or JWT, picked at run time), so no object's check of it counts.
+    bypassed: HashSet<Origin>,
+    /// Indices of the uses that are fields of auth objects which check them: they matter
+    /// only when the check is dropped and the value also goes on into the handler's work.
+    object_uses: Vec<usize>,
+    /// Values handed on as a plain argument (not inside a constructed object) to a call.
+    passed_on: HashSet<Origin>,
     flow: FnFlow,
     /// An expression whose value a query asks for, and the value it had (the last time it
     /// was evaluated).
@@ -814,6 +856,41 @@ impl<'a> Eval<'a> {
         let tail = self.eval_block(body);
         self.record_return(tail, body.span);
         self.membership_checks(file);
+        self.drop_bypassed_object_checks();
+    }
+
+    /// An object's check of a value that another, skippable, object also received does not
+    /// hold on every path: drop it.
+    /// A value that only authenticates (it goes into the strategies and nowhere else) leaves
+    /// the handler working on the caller's own tenant whichever strategy runs.
+    fn drop_bypassed_object_checks(&mut self) {
+        let mut i = 0;
+        let (objects, bypassed) = (&self.object_checks, &self.bypassed);
+        self.flow.checks.retain(|c| {
+            let keep = !(objects.contains(&i) && bypassed.contains(&c.origin));
+            i += 1;
+            keep
+        });
+        let mut i = 0;
+        let (objects, passed_on) = (&self.object_uses, &self.passed_on);
+        self.flow.uses.retain(|u| {
+            let keep = !objects.contains(&i) || passed_on.contains(&u.origin);
+            i += 1;
+            keep
+        });
+    }
+
+    /// Records the values a call receives as plain arguments.
+    fn note_passed_on(&mut self, args: &[ExprId], vals: &[Option<Val>]) {
+        for (a, v) in args.iter().zip(vals) {
+            let constructed = matches!(
+                self.file.expr(self.file.strip(*a)).kind,
+                ExprKind::Call { .. } | ExprKind::Struct { .. }
+            );
+            if let (Some(Val::Value(o)), false) = (v, constructed) {
+                self.passed_on.insert(*o);
+            }
+        }
     }
 
     /// A SQL statement that binds a value together with the principal (a trusted value or a
@@ -1034,6 +1111,7 @@ impl<'a> Eval<'a> {
     }
 
     fn record_return(&mut self, val: Option<Val>, span: Span) {
+        self.flow.returns_identity |= val == Some(Val::Trusted);
         let Some(Val::Value(origin)) = val else {
             return;
         };
@@ -1170,8 +1248,14 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
-                    if self.checked_by_object(path.last(), &name.name, v, *value) {
+                    // An auth object's field is still a use: its check may be dropped when
+                    // another strategy for the same request can skip it.
+                    let by_object = self.checked_by_object(path.last(), &name.name, v, *value);
+                    if by_object && !context {
                         continue;
+                    }
+                    if by_object {
+                        self.object_uses.push(self.flow.uses.len());
                     }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
@@ -1356,6 +1440,7 @@ impl<'a> Eval<'a> {
         if let Some(v) = self.handed_fns(id, receiver, r) {
             closure_val = closure_val.or(Some(v));
         }
+        self.note_passed_on(args, &arg_vals);
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
         if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
@@ -1507,7 +1592,9 @@ impl<'a> Eval<'a> {
                     .get(w)
                     .is_some_and(|fs| fs.iter().any(|f| *f == i.to_string()));
                 if !delegates {
-                    self.flow.checks.truncate(before);
+                    let skipped = self.flow.checks.drain(before..).map(|c| c.origin);
+                    self.bypassed.extend(skipped);
+                    self.object_checks.retain(|&c| c < before);
                 }
             }
         }
@@ -1515,6 +1602,12 @@ impl<'a> Eval<'a> {
             self.eval(func);
             return None;
         };
+        if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.note_passed_on(args, &vals);
+        }
+        if crate::knowledge::http::verifiers::is_credential_decoder(&path.segments, &file.uses) {
+            return Some(Val::Trusted);
+        }
         if path.segments.iter().any(|s| {
             http::is_trusted_type(
                 &Ty::Path(Path {
@@ -1581,6 +1674,10 @@ impl<'a> Eval<'a> {
                 .copied()
             {
                 return Some(v);
+            }
+            // `Some(claims.user_id)`, `Ok(identity)`: wrapping keeps the identity.
+            if (last == "Some" || last == "Ok") && vals.contains(&Some(Val::Trusted)) {
+                return Some(Val::Trusted);
             }
         }
         self.workspace_call(id, last, args, &vals, span, false)
@@ -1765,6 +1862,10 @@ impl<'a> Eval<'a> {
             };
             return Some(self.new_source(span, kind, input, tenant, Some(name.to_string())));
         }
+        // A helper that decodes the token or loads the session hands back the identity.
+        if result.is_none() && candidates.iter().all(|s| s.returns_identity) {
+            return Some(Val::Trusted);
+        }
         result
     }
 
@@ -1810,6 +1911,7 @@ impl<'a> Eval<'a> {
             .is_some_and(|fs| fs.iter().any(|f| f == field));
         if checked {
             let span = self.file.expr(expr).span;
+            self.object_checks.push(self.flow.checks.len());
             self.flow.checks.push(Check {
                 origin,
                 span,

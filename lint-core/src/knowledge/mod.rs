@@ -4,5 +4,6 @@
 //! data about public crates only, never an identifier of a linted project. Imports `syntax` and
 //! `semantic` only.
 
+pub mod http;
 pub mod server_values;
 pub mod wrappers;

@@ -74,8 +74,11 @@ declare_rule! {
     /// verified identity there), or a parameter that some request path fills with a request
     /// input through the workspace calls, unchecked on the way (`handler → use case →
     /// repository`). The message names the input and that path, from the handler. A statement
-    /// that binds nothing is reported when its function handles a request. SQL in `.sql` query
-    /// files and ORM queries are reported without this check (their callers are not followed).
+    /// that binds nothing is reported when its function handles a request. A named statement
+    /// of a `.sql` query file (`--! name`) is judged by the functions that call its generated
+    /// code (`<file stem>::<name>` or `<file stem>::<verb>_<name>`): reported when one of them
+    /// handles a client value or a request, not when all of them run without one. Statements
+    /// of query files no Rust code is seen calling are reported without this check.
     ///
     /// ## Not reported
     /// Statements whose bound values come from the database or the server (ids the same
@@ -207,7 +210,15 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
         .filter(|s| !s.text.includes_migration && !s.is_migration())
     {
         let mut rows = None;
-        for stmt in &site.statements {
+        // A query file's statements each have their callers.
+        let names = site
+            .function
+            .is_none()
+            .then(|| lint_core::facts::sql_query_files::statement_names(site));
+        for (i, stmt) in site.statements.iter().enumerate() {
+            let named = names.as_ref().and_then(|n| n.get(i)?.as_deref());
+            let statement_rows =
+                named.and_then(|n| ws.query_callers.rows(&file.source.rel_path, n).cloned());
             for issue in check_statement(&stmt.statement, ws, &accept) {
                 let span = if issue.span().start.line == 0 {
                     site.statement_span(text, stmt)
@@ -253,9 +264,12 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
                          `ON CONFLICT ... DO UPDATE SET`"
                     )),
                 };
-                let rows = rows
-                    .get_or_insert_with(|| site_rows(file, &ws.client_reach, site))
-                    .clone();
+                let rows = match &statement_rows {
+                    Some(r) => r.clone(),
+                    None => rows
+                        .get_or_insert_with(|| site_rows(file, &ws.client_reach, site))
+                        .clone(),
+                };
                 findings.push((finding.maybe_label(site.call_label(span)), rows));
             }
         }

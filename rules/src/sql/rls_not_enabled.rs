@@ -7,14 +7,20 @@ declare_rule! {
     /// ## What it does
     /// Folds the migrations in order and, for each tenant-scoped table, requires
     /// `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ... FORCE ROW LEVEL SECURITY` and
-    /// at least one `CREATE POLICY` whose expression reads the tenant column. It reports at the
+    /// at least one `CREATE POLICY` that compares the tenant column with the session's tenant. It reports at the
     /// `CREATE TABLE`, naming what is missing, including a later `DISABLE ROW LEVEL SECURITY`.
     /// A policy that admits every row (`USING (true)`), or a permissive policy that does not
     /// read the tenant column beside one that does (permissive policies are OR-ed, so it widens
     /// the tenant policy), is reported where it is created.
-    /// When no table uses row-level security at all, that is one architectural fact: it is
-    /// reported once, at the first tenant table the migrations create, with the list of tenant
-    /// tables. Tenant roots (the table the tenant column references, keyed by it: the tenants
+    /// A tenant policy compares the tenant column with a value of the session (a setting, a
+    /// function, a subquery); one that compares it with a literal or with another table's
+    /// column (a join inside the policy) ties rows to no request.
+    /// When no table uses row-level security at all, or no policy anywhere is a tenant policy
+    /// (RLS that enforces per-user permissions inside a tenant), that is one architectural
+    /// fact: it is reported once, with the list of tenant tables, at the tenant table that holds the
+    /// tenants' credentials (a unique column of unguessable values, `key_digest` or
+    /// `client_secret`: a lookup by it authenticates a tenant, so its rows are worth most),
+    /// else at the first tenant table the migrations create. Tenant roots (the table the tenant column references, keyed by it: the tenants
     /// themselves) are not tenant tables.
     /// PostgreSQL only: it does not run when `sql-dialect` is `mysql` or `sqlite`, nor when the
     /// migrations use CockroachDB-only DDL (`STORING`, `INTERLEAVE IN PARENT`, `crdb_internal`)
@@ -73,15 +79,21 @@ impl Rule for RlsNotEnabled {
         }
         let ws = cx.workspace;
         let rel = &cx.file.source.rel_path;
+        let is_tenant_column = |c: &str| ws.is_tenant_column(c);
         let rls_in_use = ws
             .schema
             .tables
             .values()
             .any(|t| t.rls.enabled || t.rls.forced || !t.rls.policies.is_empty());
-        if !rls_in_use {
+        let tenant_rls_in_use = ws
+            .schema
+            .tables
+            .values()
+            .any(|t| ws.is_tenant_table(&t.name) && t.rls.has_tenant_policy(is_tenant_column));
+        if !tenant_rls_in_use {
             // CockroachDB before 25.2 has no row-level security: the advice cannot be followed.
-            if !ws.schema.cockroach_ddl {
-                if let Some(f) = no_rls_anywhere(ws, rel) {
+            if rls_in_use || !ws.schema.cockroach_ddl {
+                if let Some(f) = no_tenant_rls_anywhere(ws, rel, rls_in_use) {
                     cx.report(f);
                 }
             }
@@ -92,7 +104,6 @@ impl Rule for RlsNotEnabled {
             if !ws.is_tenant_table(&table.name) {
                 continue;
             }
-            let is_tenant_column = |c: &str| ws.is_tenant_column(c);
             let has_tenant_policy = table.rls.has_tenant_policy(is_tenant_column);
             for p in table
                 .rls
@@ -100,7 +111,6 @@ impl Rule for RlsNotEnabled {
                 .iter()
                 .filter(|p| &p.at.file.rel_path == rel)
             {
-                let reads_tenant = p.columns.iter().any(|c| is_tenant_column(c));
                 if p.admits_all {
                     findings.push(
                         Finding::new(
@@ -110,7 +120,8 @@ impl Rule for RlsNotEnabled {
                         .primary_label("USING (true)")
                         .help("compare the tenant column with the request's tenant, e.g. `USING (tenant_id = current_setting('app.tenant_id')::uuid)`"),
                     );
-                } else if p.permissive && !reads_tenant && has_tenant_policy {
+                } else if p.permissive && !p.is_tenant_policy(is_tenant_column) && has_tenant_policy
+                {
                     // Without any tenant policy the CREATE TABLE finding already says so.
                     findings.push(
                         Finding::new(
@@ -149,7 +160,7 @@ impl Rule for RlsNotEnabled {
                 missing.push(if rls.policies.is_empty() {
                     "no policy".to_string()
                 } else {
-                    "no policy reads the tenant column".to_string()
+                    "no policy compares the tenant column with the session's tenant".to_string()
                 });
             }
             if missing.is_empty() {
@@ -184,9 +195,15 @@ impl Rule for RlsNotEnabled {
     }
 }
 
-/// A database that uses row-level security nowhere: one finding, at the first tenant table the
-/// migrations create, listing every tenant table.
-fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Finding> {
+/// A database where no row-level security policy separates tenants (none at all, or policies
+/// that enforce something else, such as per-user permissions inside a tenant): one finding
+/// listing every tenant table, at the first one holding a tenant credential as a unique key,
+/// else at the first one created.
+fn no_tenant_rls_anywhere(
+    ws: &lint_core::engine::Workspace,
+    rel: &str,
+    rls_in_use: bool,
+) -> Option<Finding> {
     let mut tables: Vec<&lint_core::schema::Table> = ws
         .schema
         .tables
@@ -199,8 +216,8 @@ fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Findi
     let in_migrations =
         |t: &&lint_core::schema::Table| lint_core::schema::is_migration_path(&t.declared_in);
     tables.sort_by(|a, b| {
-        (!sql(a), !in_migrations(a))
-            .cmp(&(!sql(b), !in_migrations(b)))
+        (!sql(a), !in_migrations(a), !holds_credentials(a))
+            .cmp(&(!sql(b), !in_migrations(b), !holds_credentials(b)))
             .then(lint_core::schema::migration_order(
                 &a.declared_in,
                 &b.declared_in,
@@ -208,6 +225,11 @@ fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Findi
             .then(a.declared_at.start.cmp(&b.declared_at.start))
     });
     let first = tables.first().filter(|t| t.declared_in == rel)?;
+    let label = if holds_credentials(first) {
+        "tenant credentials: a lookup by them authenticates a tenant"
+    } else {
+        "first tenant-scoped table"
+    };
     let column = first
         .columns
         .iter()
@@ -222,16 +244,21 @@ fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Findi
     if tables.len() > LISTED {
         names.push(format!("and {} more", tables.len() - LISTED));
     }
+    let fact = if rls_in_use {
+        "row-level security here does not separate tenants (no policy compares the tenant column with the session's tenant)"
+    } else {
+        "no table uses row-level security"
+    };
     Some(
         Finding::new(
             format!(
-                "no table uses row-level security: {} tenant tables rely on application filters alone ({})",
+                "{fact}: {} tenant tables rely on application filters alone ({})",
                 tables.len(),
                 names.join(", ")
             ),
             first.declared_at,
         )
-        .primary_label("first tenant-scoped table")
+        .primary_label(label)
         .help(format!(
             "enable and force row-level security with a tenant policy on each tenant table, e.g. \
              ALTER TABLE {t} ENABLE ROW LEVEL SECURITY; ALTER TABLE {t} FORCE ROW LEVEL SECURITY; \
@@ -239,4 +266,13 @@ fn no_rls_anywhere(ws: &lint_core::engine::Workspace, rel: &str) -> Option<Findi
             t = first.name
         )),
     )
+}
+
+/// Whether a table keys its rows by unguessable values (a credential or its digest, by the
+/// credential vocabulary): the table a request's credential is looked up in. Names only rank
+/// where the one finding is shown; they never decide whether it is reported.
+fn holds_credentials(table: &&lint_core::schema::Table) -> bool {
+    table
+        .keys()
+        .any(|k| k.len() == 1 && lint_core::secrets::is_possession_name(&k[0]))
 }

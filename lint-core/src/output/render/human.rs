@@ -14,6 +14,9 @@ pub struct HumanOptions {
     /// Print only the summary line.
     pub quiet: bool,
     pub width: usize,
+    /// List each `sql-parse-error`; by default one line says how many there are (on a large
+    /// tree they would drown the findings).
+    pub show_unparsed: bool,
 }
 
 pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::Result<()> {
@@ -26,8 +29,12 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
         .with_width(opts.width)
         .with_links(false)
         .with_urls(true);
+    let unparsed = |d: &&Diagnostic| d.rule == crate::engine_rules::SqlParseError::META.id;
     if !opts.quiet {
-        for d in report.active() {
+        for d in report
+            .active()
+            .filter(|d| opts.show_unparsed || !unparsed(d))
+        {
             let mut text = String::new();
             if handler.render_report(&mut text, &View::new(d)).is_err() {
                 text = format!(
@@ -39,6 +46,18 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
             }
             writeln!(out, "{}", text.trim_end())?;
             writeln!(out)?;
+        }
+        let hidden = report.active().filter(unparsed).count();
+        if !opts.show_unparsed && hidden > 0 {
+            let statements = if hidden == 1 {
+                "1 statement".to_string()
+            } else {
+                format!("{hidden} statements")
+            };
+            writeln!(
+                out,
+                "note: {statements} could not be parsed; `--show-unparsed` lists them"
+            )?;
         }
     }
     writeln!(out, "{}", summary_line(report))

@@ -1,0 +1,195 @@
+//! Named queries of `.sql` query files and the Rust code that runs them. A query file names
+//! each statement with an annotation line (`--! all_jobs`, as cornucopia reads them), and the
+//! code generated for it is called as `<file stem>::<name>` (or with a one-word verb before the
+//! name, `<file stem>::fetch_<name>`). The functions that make those calls tell whether a client
+//! picks the statement's rows, as for SQL written in Rust.
+
+use crate::client_reach::{describe_fn, function_rows, ClientReach, RowChoice};
+use crate::facts::workspace::AnalyzedFile;
+use crate::ir::{ExprId, ExprKind};
+use crate::semantic::callgraph::{CallGraph, FnRef};
+use crate::sql::{SqlOrigin, SqlSite};
+use std::collections::HashMap;
+
+/// The annotation that names the statement starting in `text[from..to]`: the first `--!` line
+/// there (`--! name (param?) : Row`), its first word.
+pub fn query_name(text: &str, from: usize, to: usize) -> Option<String> {
+    let window = text.get(from..to.min(text.len()))?;
+    let line = window
+        .lines()
+        .map(str::trim_start)
+        .find_map(|l| l.strip_prefix("--!"))?;
+    let name: String = line
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The names of a query file's statements, in order (`None` for one without an annotation).
+pub fn statement_names(site: &SqlSite) -> Vec<Option<String>> {
+    let mut from = 0;
+    site.statements
+        .iter()
+        .map(|s| {
+            let name = query_name(&site.text.text, from, s.end as usize);
+            from = s.end as usize;
+            name
+        })
+        .collect()
+}
+
+/// Who picks the rows of each named query, from the functions that call its generated code.
+#[derive(Debug, Default)]
+pub struct QueryCallers {
+    rows: HashMap<(String, String), RowChoice>,
+}
+
+impl QueryCallers {
+    /// The rows of query `name` of the query file at `file`, when some Rust code calls it.
+    pub fn rows(&self, file: &str, name: &str) -> Option<&RowChoice> {
+        self.rows.get(&(file.to_string(), name.to_string()))
+    }
+
+    pub fn build(files: &[AnalyzedFile], graph: &CallGraph, reach: &ClientReach) -> QueryCallers {
+        // Query file stem → (path, query names).
+        let mut by_stem: HashMap<String, Vec<(String, Vec<String>)>> = HashMap::new();
+        for file in files {
+            for site in file
+                .sql_sites
+                .iter()
+                .filter(|s| matches!(s.origin, SqlOrigin::File { migration: false }))
+            {
+                let names: Vec<String> = statement_names(site).into_iter().flatten().collect();
+                if names.is_empty() {
+                    continue;
+                }
+                let rel = &file.source.rel_path;
+                let stem = rel
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(rel)
+                    .trim_end_matches(".sql")
+                    .to_string();
+                by_stem.entry(stem).or_default().push((rel.clone(), names));
+            }
+        }
+        let mut callers = QueryCallers::default();
+        if by_stem.is_empty() {
+            return callers;
+        }
+        for (i, file) in files.iter().enumerate() {
+            let Some(rust) = &file.rust else { continue };
+            for &(call, function) in &rust.calls {
+                let (Some(function), Some((module, callee))) = (function, path_call(rust, call))
+                else {
+                    continue;
+                };
+                for (rel, names) in by_stem.get(module).into_iter().flatten() {
+                    let Some(name) = called_query(names, callee) else {
+                        continue;
+                    };
+                    let rows = caller_rows(
+                        files,
+                        graph,
+                        reach,
+                        FnRef {
+                            file: i,
+                            func: function,
+                        },
+                    );
+                    let slot = callers
+                        .rows
+                        .entry((rel.clone(), name.to_string()))
+                        .or_insert(RowChoice::Server);
+                    if rank(&rows) > rank(slot) {
+                        *slot = rows;
+                    }
+                }
+            }
+        }
+        callers
+    }
+}
+
+/// `module::function(..)`: the last two segments of a called path.
+fn path_call(rust: &crate::model::RustFile, call: ExprId) -> Option<(&str, &str)> {
+    let ExprKind::Call { func, .. } = &rust.expr(call).kind else {
+        return None;
+    };
+    let ExprKind::Path(path) = &rust.expr(*func).kind else {
+        return None;
+    };
+    match path.segments.as_slice() {
+        [.., module, function] => Some((module.as_str(), function.as_str())),
+        _ => None,
+    }
+}
+
+/// The query a generated function runs: the one of its name, else the one its name gives after
+/// a one-word verb (`fetch_all_jobs` runs `all_jobs`).
+fn called_query<'a>(names: &'a [String], callee: &str) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|n| n.as_str() == callee)
+        .or_else(|| {
+            let (_, rest) = callee.split_once('_')?;
+            names.iter().find(|n| n.as_str() == rest)
+        })
+        .map(String::as_str)
+}
+
+/// Who picks the rows when `caller` runs a named query: a client value it handles, else every
+/// request of an entry point whose calls reach it (the generated code is not in the tree, so
+/// the values it passes are not followed further), else the server.
+fn caller_rows(
+    files: &[AnalyzedFile],
+    graph: &CallGraph,
+    reach: &ClientReach,
+    caller: FnRef,
+) -> RowChoice {
+    let file = &files[caller.file];
+    match function_rows(file, reach, caller.func) {
+        RowChoice::Server | RowChoice::Unknown => {}
+        rows => return rows,
+    }
+    let Some(path) = graph.unsettled_request_path(caller, |_| false) else {
+        return RowChoice::Server;
+    };
+    let described: Vec<String> = path
+        .iter()
+        .filter_map(|f| Some(describe_fn(files.get(f.file)?, f.func)))
+        .collect();
+    RowChoice::Request(described.join(" → "))
+}
+
+/// Which of two callers' answers a statement keeps: a client path wins over everything.
+fn rank(rows: &RowChoice) -> u8 {
+    match rows {
+        RowChoice::Server => 0,
+        RowChoice::Dispatched(_) => 1,
+        RowChoice::Unknown => 2,
+        RowChoice::Request(_) => 3,
+        RowChoice::Client(_) => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_annotations() {
+        let text =
+            "--! all_jobs : Job(state?)\nSELECT 1;\n\n--! update_job (x?)\nUPDATE t SET x = 1;";
+        assert_eq!(query_name(text, 0, 30), Some("all_jobs".into()));
+        assert_eq!(query_name(text, 36, text.len()), Some("update_job".into()));
+        assert_eq!(query_name("SELECT 1", 0, 8), None);
+        let names = ["all_jobs".to_string(), "jobs".to_string()];
+        assert_eq!(called_query(&names, "fetch_all_jobs"), Some("all_jobs"));
+        assert_eq!(called_query(&names, "all_jobs"), Some("all_jobs"));
+        assert_eq!(called_query(&names, "jobs"), Some("jobs"));
+        assert_eq!(called_query(&names, "other"), None);
+    }
+}
