@@ -18,8 +18,8 @@ mod test_support;
 // in flight use them. New code names the folder path.
 pub use engine::{config, diagnostic, discovery, engine_rules, rule, suppress};
 pub use facts::{
-    client_reach, http, keys, logging, orm, request_input, rls, schema, secrets, sql, sql_scope,
-    sql_sites, sql_util, taint, tenant_inference,
+    client_reach, http, keys, logging, orm, provenance, request_input, rls, schema, secrets, sql,
+    sql_scope, sql_sites, sql_util, taint, tenant_inference,
 };
 pub use output::{baseline, diff, render};
 pub use semantic::bindings as flow;

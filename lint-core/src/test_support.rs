@@ -178,3 +178,56 @@ pub fn canned_report() -> Report {
     report.summary.sql_statements = 5;
     report
 }
+
+/// Analyzes Rust files (workspace-relative path, text) as one workspace: the files with
+/// their flows and the workspace with its call graph, summaries and client reach.
+pub fn analyze_workspace(
+    sources: &[(&str, &str)],
+) -> (
+    Vec<crate::facts::workspace::AnalyzedFile>,
+    crate::facts::workspace::Workspace,
+) {
+    let mut ws = crate::facts::workspace::Workspace::new(
+        PathBuf::from("."),
+        Config::default(),
+        Schema::default(),
+    );
+    let mut files: Vec<crate::facts::workspace::AnalyzedFile> = sources
+        .iter()
+        .map(|(rel, text)| {
+            let source = Arc::new(SourceFile::new(
+                PathBuf::from(rel),
+                (*rel).into(),
+                FileKind::Rust,
+                (*text).into(),
+            ));
+            let rust = crate::parse::parse_rust(&source.text).expect("parses");
+            let extracted = crate::sql_sites::extract(&source, &rust, &ws);
+            crate::facts::workspace::AnalyzedFile {
+                source,
+                rust: Some(rust),
+                sql_sites: extracted.sites,
+                unresolved_sql: extracted.unresolved,
+                unreadable_sql: extracted.unreadable,
+                request_flows: Default::default(),
+                logging: Default::default(),
+                key_sinks: crate::facts::passes::Computed::new(Vec::new()),
+            }
+        })
+        .collect();
+    let named: Vec<(&str, &crate::model::RustFile)> = files
+        .iter()
+        .map(|f| (f.source.rel_path.as_str(), f.rust.as_ref().expect("parsed")))
+        .collect();
+    let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
+    let rust: Vec<&crate::model::RustFile> = named.iter().map(|(_, r)| *r).collect();
+    crate::http::mark_entry_points(&mut graph, &rust);
+    ws.call_graph = crate::facts::passes::Computed::new(graph);
+    let (index, flows) = crate::taint::analyze(&files, &ws);
+    ws.flow_index = crate::facts::passes::Computed::new(index);
+    for (f, flow) in files.iter_mut().zip(flows) {
+        f.request_flows = crate::facts::passes::Computed::new(flow);
+    }
+    ws.client_reach = crate::client_reach::ClientReach::build(&files, &ws);
+    (files, ws)
+}

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod logging;
 pub mod orm;
 pub mod passes;
+pub mod provenance;
 pub mod request_input;
 pub mod rls;
 pub mod schema;

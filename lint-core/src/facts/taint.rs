@@ -358,8 +358,17 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
                         func: flow.function,
                     };
                     if dirty.as_ref().is_none_or(|d| d.contains(&r)) {
-                        *flow =
-                            function_flow(i, rust, ws, &index, &sinks[i], flow.function, &files[i]);
+                        *flow = probed_flow(
+                            i,
+                            rust,
+                            ws,
+                            &index,
+                            &sinks[i],
+                            flow.function,
+                            &files[i],
+                            None,
+                        )
+                        .0;
                     }
                 }
             });
@@ -566,7 +575,7 @@ fn file_flows_with(
         return Vec::new();
     };
     rust.function_ids()
-        .map(|id| function_flow(file_index, rust, ws, index, sinks, id, file))
+        .map(|id| probed_flow(file_index, rust, ws, index, sinks, id, file, None).0)
         .collect()
 }
 
@@ -616,8 +625,36 @@ fn file_sinks(file: &AnalyzedFile) -> HashMap<ExprId, (SinkKind, String)> {
     sinks
 }
 
-/// The flow of one function, with the summaries of `index`.
-fn function_flow(
+/// What the flow pass knows of the value of `expr` in `function` (after the workspace's
+/// summaries are computed), with the function's flow that the value's origins index into.
+/// `None` when the expression is not evaluated or carries nothing tracked.
+pub fn value_of(
+    file_index: usize,
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    function: FnId,
+    expr: ExprId,
+) -> (Option<Val>, Option<FnFlow>) {
+    let Some(rust) = &file.rust else {
+        return (None, None);
+    };
+    let sinks = file_sinks(file);
+    let (flow, v) = probed_flow(
+        file_index,
+        rust,
+        ws,
+        &ws.flow_index,
+        &sinks,
+        function,
+        file,
+        Some(expr),
+    );
+    (v, Some(flow))
+}
+
+/// The flow of one function, with the summaries of `index`, and the value `probe` had.
+#[allow(clippy::too_many_arguments)]
+fn probed_flow(
     file_index: usize,
     rust: &RustFile,
     ws: &Workspace,
@@ -625,7 +662,8 @@ fn function_flow(
     sinks: &HashMap<ExprId, (SinkKind, String)>,
     id: FnId,
     file: &AnalyzedFile,
-) -> FnFlow {
+    probe: Option<ExprId>,
+) -> (FnFlow, Option<Val>) {
     let mut tenant_binds: HashSet<ExprId> = HashSet::new();
     let is_tenant = |c: &str| ws.is_tenant_column(c) || ws.is_tenant_name(c);
     for site in file.sql_sites.iter().filter(|s| s.function == Some(id)) {
@@ -636,6 +674,7 @@ fn function_flow(
         }
     }
     let mut ev = Eval {
+        probe: probe.map(|e| (e, None)),
         file_index,
         file: rust,
         ws,
@@ -681,12 +720,12 @@ fn function_flow(
         },
     };
     ev.run(id, file);
-    ev.flow
+    (ev.flow, ev.probe.and_then(|(_, v)| v))
 }
 
-/// A tracked value.
+/// A tracked value: what the flow pass knows of where an expression's value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Val {
+pub enum Val {
     /// A container of client data: its entries and fields are client values.
     Carrier(InputKind),
     /// A value derived from a client input or a parameter.
@@ -727,6 +766,9 @@ struct Eval<'a> {
     /// Values handed on as a plain argument (not inside a constructed object) to a call.
     passed_on: HashSet<Origin>,
     flow: FnFlow,
+    /// An expression whose value a query asks for, and the value it had (the last time it
+    /// was evaluated).
+    probe: Option<(ExprId, Option<Val>)>,
 }
 
 /// The name of an entry read by position or by a computed name.
@@ -1139,6 +1181,11 @@ impl<'a> Eval<'a> {
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
+        if let Some((target, seen)) = &mut self.probe {
+            if *target == id {
+                *seen = v;
+            }
+        }
         self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
         if let Some((kind, detail)) = self.sinks.get(&id) {
             if *kind == SinkKind::SqlBind {
@@ -2195,55 +2242,8 @@ fn implements_std_trait(f: &Function) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Schema;
-    use crate::semantic::settings::Config;
-    use crate::source::{FileKind, SourceFile};
-    use std::path::PathBuf;
-    use std::sync::Arc;
 
-    /// Analyzes Rust files (workspace-relative path, text) as one workspace: the files with
-    /// their flows and the workspace with its call graph, summaries and client reach.
-    fn analyze_workspace(sources: &[(&str, &str)]) -> (Vec<AnalyzedFile>, Workspace) {
-        let mut ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
-        let mut files: Vec<AnalyzedFile> = sources
-            .iter()
-            .map(|(rel, text)| {
-                let source = Arc::new(SourceFile::new(
-                    PathBuf::from(rel),
-                    (*rel).into(),
-                    FileKind::Rust,
-                    (*text).into(),
-                ));
-                let rust = crate::parse::parse_rust(&source.text).expect("parses");
-                let extracted = crate::sql_sites::extract(&source, &rust, &ws);
-                AnalyzedFile {
-                    source,
-                    rust: Some(rust),
-                    sql_sites: extracted.sites,
-                    unresolved_sql: extracted.unresolved,
-                    unreadable_sql: extracted.unreadable,
-                    request_flows: Default::default(),
-                    logging: Default::default(),
-                    key_sinks: crate::facts::passes::Computed::new(Vec::new()),
-                }
-            })
-            .collect();
-        let named: Vec<(&str, &RustFile)> = files
-            .iter()
-            .map(|f| (f.source.rel_path.as_str(), f.rust.as_ref().expect("parsed")))
-            .collect();
-        let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
-        let rust: Vec<&RustFile> = named.iter().map(|(_, r)| *r).collect();
-        http::mark_entry_points(&mut graph, &rust);
-        ws.call_graph = crate::facts::passes::Computed::new(graph);
-        let (index, flows) = analyze(&files, &ws);
-        ws.flow_index = crate::facts::passes::Computed::new(index);
-        for (f, flow) in files.iter_mut().zip(flows) {
-            f.request_flows = crate::facts::passes::Computed::new(flow);
-        }
-        ws.client_reach = crate::client_reach::ClientReach::build(&files, &ws);
-        (files, ws)
-    }
+    use crate::test_support::analyze_workspace;
 
     /// The flow of the function `name` in file `file` (the `owner::name` of a method).
     fn flow_in<'a>(files: &'a [AnalyzedFile], file: usize, name: &str) -> &'a FnFlow {

@@ -5,4 +5,5 @@
 //! `semantic` only.
 
 pub mod http;
+pub mod server_values;
 pub mod wrappers;

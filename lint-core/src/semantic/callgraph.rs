@@ -98,6 +98,8 @@ pub struct CallGraph {
     entries: HashMap<FnRef, EntryKind>,
     /// Each function's name, for messages.
     names: HashMap<FnRef, String>,
+    /// Each file's index by its workspace-relative path.
+    file_indexes: HashMap<String, usize>,
 }
 
 impl CallGraph {
@@ -105,7 +107,8 @@ impl CallGraph {
     pub fn build(files: &[(&str, &RustFile)]) -> CallGraph {
         let defs = Defs::collect(files);
         let mut graph = CallGraph::default();
-        for (i, (_, file)) in files.iter().enumerate() {
+        for (i, (rel, file)) in files.iter().enumerate() {
+            graph.file_indexes.insert(rel.to_string(), i);
             for func in file.function_ids() {
                 let name = file.function(func).name.name.clone();
                 graph.names.insert(FnRef { file: i, func }, name);
@@ -213,6 +216,11 @@ impl CallGraph {
 
     fn indexed<'a>(&'a self, ids: Option<&'a Vec<usize>>) -> impl Iterator<Item = &'a Edge> {
         ids.into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// The index of a file (by its workspace-relative path) in the graph's numbering.
+    pub fn file_index(&self, rel: &str) -> Option<usize> {
+        self.file_indexes.get(rel).copied()
     }
 
     /// A function's name.
