@@ -90,15 +90,15 @@ impl QueryCallers {
                     let Some(name) = called_query(names, callee) else {
                         continue;
                     };
-                    let rows = caller_rows(
-                        files,
-                        graph,
-                        reach,
-                        FnRef {
-                            file: i,
-                            func: function,
-                        },
-                    );
+                    let caller = FnRef {
+                        file: i,
+                        func: function,
+                    };
+                    let rows = if handed_off(file, call) {
+                        RowChoice::Server
+                    } else {
+                        caller_rows(files, graph, reach, caller)
+                    };
                     let slot = callers
                         .rows
                         .entry((rel.clone(), name.to_string()))
@@ -154,7 +154,7 @@ fn caller_rows(
         RowChoice::Server | RowChoice::Unknown => {}
         rows => return rows,
     }
-    let Some(path) = graph.unsettled_request_path(caller, |_| false) else {
+    let Some(path) = request_path(files, graph, caller) else {
         return RowChoice::Server;
     };
     let described: Vec<String> = path
@@ -162,6 +162,80 @@ fn caller_rows(
         .filter_map(|f| Some(describe_fn(files.get(f.file)?, f.func)))
         .collect();
     RowChoice::Request(described.join(" → "))
+}
+
+/// A request path from an entry point to `target` (entry first) whose calls all run while the
+/// request is served: a call inside work handed off to run on its own (a spawned task) starts
+/// no request path.
+fn request_path(files: &[AnalyzedFile], graph: &CallGraph, target: FnRef) -> Option<Vec<FnRef>> {
+    let mut next: HashMap<FnRef, FnRef> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([(target, 0)]);
+    let mut seen = std::collections::HashSet::from([target]);
+    while let Some((f, depth)) = queue.pop_front() {
+        if graph.entry(f).is_some() {
+            let mut path = vec![f];
+            while let Some(n) = next.get(path.last()?) {
+                path.push(*n);
+            }
+            return Some(path);
+        }
+        if depth == crate::semantic::callgraph::MAX_PATH_DEPTH {
+            continue;
+        }
+        for e in graph.callers(f) {
+            let inline = files
+                .get(e.caller.file)
+                .is_some_and(|file| !handed_off(file, e.site));
+            if inline && seen.insert(e.caller) {
+                next.insert(e.caller, f);
+                queue.push_back((e.caller, depth + 1));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a call sits in work its function hands off instead of running it: an `async` block
+/// or a closure given, not awaited, to a task-spawning call (a name with the word `spawn`, as
+/// in tokio, std, async-std, smol and rayon: `tokio::spawn(async move { .. })`,
+/// `set.spawn(..)`, `spawn_blocking(|| ..)`). `Box::pin(async { .. })` and
+/// `timeout(d, async { .. }).await` run for the request.
+fn handed_off(file: &AnalyzedFile, call: ExprId) -> bool {
+    let Some(rust) = &file.rust else { return false };
+    let at = rust.expr(call).span;
+    let text = &file.source.text;
+    let awaited = |id: ExprId| {
+        rust.exprs
+            .iter()
+            .any(|e| matches!(e.kind, ExprKind::Await(inner) if inner == id))
+    };
+    rust.calls.iter().any(|&(outer, _)| {
+        let (name, args) = match &rust.expr(outer).kind {
+            ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+                ExprKind::Path(p) => (p.last(), args),
+                _ => return false,
+            },
+            ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args),
+            _ => return false,
+        };
+        args.iter().any(|&a| {
+            let arg = rust.expr(a);
+            let contains = arg.span.start <= at.start && at.end <= arg.span.end && a != call;
+            let task = match &arg.kind {
+                ExprKind::Block(_) => text
+                    .get(arg.span.start as usize..)
+                    .is_some_and(|t| t.starts_with("async")),
+                ExprKind::Closure { .. } => true,
+                _ => false,
+            };
+            contains && task
+        }) && spawns(name)
+            && !awaited(outer)
+    })
+}
+
+fn spawns(name: &str) -> bool {
+    name.split('_').any(|w| w == "spawn")
 }
 
 /// Which of two callers' answers a statement keeps: a client path wins over everything.
