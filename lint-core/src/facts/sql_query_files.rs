@@ -142,7 +142,9 @@ fn called_query<'a>(names: &'a [String], callee: &str) -> Option<&'a str> {
 
 /// Who picks the rows when `caller` runs a named query: a client value it handles, else every
 /// request of an entry point whose calls reach it (the generated code is not in the tree, so
-/// the values it passes are not followed further), else the server.
+/// the values it passes are not followed further), else the server. A trait method's impl
+/// is judged by the call graph's calls through the trait; one it sees no call of keeps the
+/// trait's callers unknown.
 fn caller_rows(
     files: &[AnalyzedFile],
     graph: &CallGraph,
@@ -150,12 +152,17 @@ fn caller_rows(
     caller: FnRef,
 ) -> RowChoice {
     let file = &files[caller.file];
-    match function_rows(file, reach, caller.func) {
-        RowChoice::Server | RowChoice::Unknown => {}
+    let rows = function_rows(file, reach, caller.func);
+    match rows {
+        RowChoice::Server | RowChoice::Unknown | RowChoice::Dispatched(_) => {}
         rows => return rows,
     }
     let Some(path) = request_path(files, graph, caller) else {
-        return RowChoice::Server;
+        let unseen = graph.entry(caller).is_none() && graph.callers(caller).next().is_none();
+        return match rows {
+            RowChoice::Dispatched(_) if unseen => rows,
+            _ => RowChoice::Server,
+        };
     };
     let described: Vec<String> = path
         .iter()
