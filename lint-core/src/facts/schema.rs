@@ -35,6 +35,9 @@ pub struct Table {
     /// name is unique within (`(org_id, uid) WHERE uid IS NOT NULL`).
     #[serde(skip)]
     pub partial_unique_keys: Vec<Vec<String>>,
+    /// Columns a later `ALTER TABLE ... ADD COLUMN` added: `(column, "migration:line")`.
+    #[serde(skip)]
+    pub added_columns: Vec<(String, String)>,
 }
 
 /// A set of columns no two rows share.
@@ -262,6 +265,7 @@ impl Schema {
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
+                    added_columns: Vec::new(),
                 };
                 for c in &ct.columns {
                     column_keys(&mut table, c);
@@ -303,6 +307,15 @@ impl Schema {
                     match op {
                         AlterTableOperation::AddColumn { column_def, .. } => {
                             table.columns.push(column_def.name.value.clone());
+                            let at = site.statement_span(&file.source.text, stmt);
+                            table.added_columns.push((
+                                column_def.name.value.clone(),
+                                format!(
+                                    "{}:{}",
+                                    file.source.rel_path,
+                                    file.source.line_of(at.start)
+                                ),
+                            ));
                             table
                                 .foreign_keys
                                 .extend(inline_foreign_keys(std::slice::from_ref(column_def)));
@@ -572,6 +585,7 @@ mod tests {
             primary_key: Vec::new(),
             unique_keys: Vec::new(),
             partial_unique_keys: Vec::new(),
+            added_columns: Vec::new(),
         };
         for c in &ct.columns {
             column_keys(&mut table, c);

@@ -324,6 +324,7 @@ mod tests {
                 })
                 .collect(),
             partial_unique_keys: Vec::new(),
+            added_columns: Vec::new(),
         }
     }
 

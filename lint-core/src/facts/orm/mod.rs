@@ -130,6 +130,7 @@ impl OrmIndex {
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
+                    added_columns: Vec::new(),
                 });
             if entry.primary_key.is_empty() {
                 entry.primary_key = t.primary_key.clone();
