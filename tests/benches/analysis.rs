@@ -11,6 +11,9 @@
 //! peak resident set size during each phase (reset between phases through /proc/self/clear_refs).
 //! `--scale` repeats the full analysis on 1x, 2x and 4x copies of the folder to show that cost is
 //! linear in code size.
+//!
+//! `--only full|floor [--threads N]` runs one of the two once and prints its figures: for a
+//! profiler, or for timing the two as whole processes in turn under the same load.
 
 use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
@@ -25,12 +28,37 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let scale = args.iter().any(|a| a == "--scale");
+    let only = option_value(&mut args, "--only");
+    let threads = option_value(&mut args, "--threads").map_or(2, |t| t.parse().unwrap_or(2));
     args.retain(|a| !a.starts_with("--"));
     let Some(path) = args.first().map(PathBuf::from) else {
-        eprintln!("usage: cargo bench -p tenantlint-tests --bench analysis -- PATH [--scale]");
+        eprintln!(
+            "usage: cargo bench -p tenantlint-tests --bench analysis -- PATH [--scale] \
+             [--only full|floor [--threads N]]"
+        );
         std::process::exit(2);
     };
     let path = std::fs::canonicalize(&path).expect("the folder exists");
+    match only.as_deref() {
+        Some("full") => {
+            let statements = full(&path, threads);
+            println!("full analysis, {threads} threads: {statements} SQL statements analysed");
+            return;
+        }
+        Some("floor") => {
+            let stats = floor(&path, threads);
+            println!(
+                "parse-only floor, {threads} threads: {} files, {} lines, {} SQL statements",
+                stats.files, stats.lines, stats.sql_statements
+            );
+            return;
+        }
+        Some(other) => {
+            eprintln!("--only takes `full` or `floor`, not `{other}`");
+            std::process::exit(2);
+        }
+        None => {}
+    }
 
     let (floor_time, floor_mem, stats) = measure(|| floor(&path, 2));
     println!(
@@ -85,6 +113,13 @@ fn main() {
             }
         }
     }
+}
+
+/// Removes `--name VALUE` from the arguments and returns the value.
+fn option_value(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let at = args.iter().position(|a| a == name)?;
+    args.remove(at);
+    (at < args.len()).then(|| args.remove(at))
 }
 
 struct Stats {

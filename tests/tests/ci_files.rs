@@ -161,6 +161,7 @@ fn the_action_installs_from_its_own_checkout_once() {
             .env("GITHUB_ACTION_PATH", repo_root())
             .env("ROOT", &root)
             .env("GITHUB_PATH", &github_path)
+            .env("GITHUB_OUTPUT", &output)
             .status()
             .unwrap();
         assert!(status.success());
@@ -227,16 +228,23 @@ fn ci_workflow_runs_the_ci_script() {
     assert_eq!(str_of(&ci["permissions"], "contents"), "read");
 }
 
-/// Runs the action's lint step with these inputs against a stand-in `cargo` and returns the
-/// arguments it was called with.
-fn lint_step_arguments(dir: &Path, inputs: &[(&str, &str)]) -> Vec<String> {
+/// The action's step with this `id`.
+fn action_step(id: &str) -> Yaml {
     let action = load_yaml("action.yml");
-    let step = action["runs"]["steps"]
+    action["runs"]["steps"]
         .as_vec()
         .unwrap()
         .iter()
-        .find(|s| str_of(s, "id") == "lint")
-        .expect("a step with id `lint`");
+        .find(|s| str_of(s, "id") == id)
+        .unwrap_or_else(|| panic!("a step with id `{id}`"))
+        .clone()
+}
+
+/// Runs the action's lint step with these inputs against a stand-in `cargo` and returns the
+/// arguments it was called with.
+fn lint_step_arguments(dir: &Path, inputs: &[(&str, &str)]) -> Vec<String> {
+    let step = action_step("lint");
+    let step = &step;
     let bin = tempfile::tempdir().unwrap();
     let recorded = bin.path().join("args");
     let fake_cargo = bin.path().join("cargo");
@@ -357,4 +365,131 @@ fn yaml_examples_in_the_ci_guide_parse() {
         blocks >= 3,
         "docs/ci.md has its GitHub, fork and GitLab setups"
     );
+}
+
+/// Runs the action's install step in bash with stand-ins for `curl` (serving the files of
+/// `served`, or failing when it is `None`) and `cargo` (recording that it built); returns the
+/// step's outputs and whether it built from the checkout.
+fn install_step(reference: &str, served: Option<&Path>) -> (tempfile::TempDir, String, bool) {
+    let step = action_step("install");
+    let step = &step;
+    let work = tempfile::tempdir().unwrap();
+    let bin = work.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let built = work.path().join("built");
+    let curl = match served {
+        // The last argument is the URL; `-o FILE` names the output.
+        Some(dir) => format!(
+            "#!/bin/sh\nout=''\nwhile [ $# -gt 1 ]; do [ \"$1\" = -o ] && out=\"$2\"; shift; done\n\
+             cp \"{}/$(basename \"$1\")\" \"$out\"\n",
+            dir.display()
+        ),
+        None => "#!/bin/sh\nexit 22\n".to_string(),
+    };
+    let cargo = format!(
+        "#!/bin/sh\ntouch '{}'\nmkdir -p \"$4/bin\" && touch \"$4/bin/cargo-tenantlint\" && chmod +x \"$4/bin/cargo-tenantlint\"\n",
+        built.display()
+    );
+    for (name, text) in [("curl", curl), ("cargo", cargo)] {
+        std::fs::write(bin.join(name), text).unwrap();
+        Command::new("chmod")
+            .arg("+x")
+            .arg(bin.join(name))
+            .status()
+            .unwrap();
+    }
+    let script = work.path().join("step.sh");
+    std::fs::write(&script, str_of(step, "run")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let root = work.path().join("root");
+    let status = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&script)
+        .env("PATH", path)
+        .env("GITHUB_OUTPUT", work.path().join("output"))
+        .env("GITHUB_PATH", work.path().join("path"))
+        .env("GITHUB_ACTION_PATH", repo_root())
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("ROOT", &root)
+        .env("REF", reference)
+        .env("ACTION_REPOSITORY", "cargo-tenantlint/cargo-tenantlint")
+        .env("PREBUILT", "true")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the install step failed for {reference}");
+    let outputs = std::fs::read_to_string(work.path().join("output")).unwrap_or_default();
+    let built = built.exists();
+    (work, outputs, built)
+}
+
+#[test]
+fn the_action_installs_a_checked_release_binary_or_builds_from_its_checkout() {
+    // A release archive and its checksum, as the release workflow packages them.
+    let release = tempfile::tempdir().unwrap();
+    let archive = "cargo-tenantlint-x86_64-unknown-linux-gnu.tar.gz";
+    let staging = release.path().join("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(staging.join("cargo-tenantlint"), "#!/bin/sh\n").unwrap();
+    let sh = |script: &str| {
+        let status = Command::new("sh")
+            .args(["-c", script])
+            .current_dir(release.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+    };
+    sh(&format!(
+        "chmod +x staging/cargo-tenantlint && tar -czf {archive} -C staging cargo-tenantlint \
+         && sha256sum {archive} > {archive}.sha256"
+    ));
+
+    let (work, outputs, built) = install_step("v0.1.0", Some(release.path()));
+    assert!(outputs.contains("source=release") && !built, "{outputs}");
+    assert!(work.path().join("root/bin/cargo-tenantlint").is_file());
+
+    // A branch or commit ref has no release: build from the checkout, never download.
+    let (_, outputs, built) = install_step("main", Some(release.path()));
+    assert!(outputs.contains("source=build") && built, "{outputs}");
+
+    // No release for the tag, or an archive that does not match its checksum: build.
+    let (_, outputs, built) = install_step("v0.1.0", None);
+    assert!(outputs.contains("source=build") && built, "{outputs}");
+    sh(&format!("echo tampered >> {archive}"));
+    let (work, outputs, built) = install_step("v0.1.0", Some(release.path()));
+    assert!(outputs.contains("source=build") && built, "{outputs}");
+    assert!(
+        !work.path().join("root/bin/cargo-tenantlint").exists()
+            || std::fs::read(work.path().join("root/bin/cargo-tenantlint"))
+                .unwrap()
+                .is_empty(),
+        "a tampered archive is never unpacked"
+    );
+}
+
+#[test]
+fn the_release_workflow_packages_what_the_action_downloads() {
+    let release = load_yaml(".github/workflows/release.yml");
+    let targets: Vec<&str> = release["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_vec()
+        .expect("a build matrix")
+        .iter()
+        .map(|m| str_of(m, "target"))
+        .collect();
+    let action = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    for target in &targets {
+        assert!(action.contains(&format!(" echo {target} ;;")), "{target}");
+    }
+    let steps: String = release["jobs"]["build"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|s| str_of(s, "run").to_string())
+        .collect();
+    assert!(steps.contains("--locked") && steps.contains("cargo-tenantlint-$TARGET.tar.gz"));
+    assert!(steps.contains("sha256sum \"$archive\" > \"$archive.sha256\""));
 }

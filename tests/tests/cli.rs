@@ -1,14 +1,10 @@
 //! The command line, run in-process: exit codes, configuration errors, parse errors, the
 //! subcommands.
 
+mod support;
 use std::path::Path;
+use support::write;
 use tenantlint_tests::{repo_root, run_cli};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 const SESSION_SET: &str =
     "fn f(pool: &sqlx::PgPool) {\n    sqlx::query(\"SET app.tenant_id = 'a'\").execute(pool);\n}\n";

@@ -2,15 +2,9 @@
 //! from any folder, and the flags other linters have taught users to expect.
 
 mod support;
+use support::write;
 
-use std::path::Path;
 use tenantlint_tests::{redact_elapsed, repo_root, run_cli};
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// Organizations own projects and invoices through `org_id`; plans are shared.
 const ORG_SCHEMA: &str = "\

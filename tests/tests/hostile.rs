@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
-use support::git;
+use support::{git, write};
 use tenantlint_tests::run_cli;
 
 /// One deny-level finding (`tenant-setting-not-local`) on line 2.
@@ -17,12 +17,6 @@ const FINDING: &str =
 
 /// Text a leak would show: it must never appear in any output.
 const SECRET: &str = "TL_SECRET_7f3a9c";
-
-fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
 
 /// Runs the CLI on a thread and fails the test if it does not return within a minute: a FIFO
 /// or a device must never block the run.

@@ -2,19 +2,15 @@
 //! stays as documented (0 clean, 1 findings, 2 usage/configuration error), and a known finding
 //! in a sibling file is never lost.
 
+mod support;
 use serde_json::Value;
 use std::path::Path;
+use support::write;
 use tenantlint_tests::run_cli;
 
 /// A file with one deny-level finding (`tenant-setting-not-local` on line 2).
 const SIBLING: &str =
     "fn f(pool: &sqlx::PgPool) {\n    sqlx::query(\"SET app.tenant_id = 'a'\").execute(pool);\n}\n";
-
-fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
 
 /// A project holding the sibling finding and `rel` with `bytes`.
 fn project(rel: &str, bytes: impl AsRef<[u8]>) -> tempfile::TempDir {

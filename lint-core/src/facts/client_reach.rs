@@ -7,7 +7,7 @@
 
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
-use crate::semantic::callgraph::EntryKind;
+use crate::semantic::callgraph::{EntryKind, FnRef};
 use crate::taint::{FnFlow, Origin, SinkKind};
 use std::collections::{HashMap, VecDeque};
 
@@ -62,13 +62,13 @@ impl ClientReach {
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
         let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
         let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
-        for file in files {
+        for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             let rel = &file.source.rel_path;
             for flow in &file.request_flows {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
-                let settled = settled_rows(rust, flow.function, ws, &callees);
+                let settled = settled_rows(rust, file_index, flow.function, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
                     file.source
                         .text
@@ -91,7 +91,7 @@ impl ClientReach {
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
                     };
-                    for (callee, param) in callees.resolve(&call) {
+                    for (callee, param) in callees.resolve(ws, file_index, &call) {
                         match u.origin {
                             Origin::Source(_) if !flow.is_checked(u.origin) => {
                                 let input = flow
@@ -150,6 +150,7 @@ struct SettledRow {
 
 fn settled_rows(
     rust: &crate::model::RustFile,
+    file_index: usize,
     function: FnId,
     ws: &Workspace,
     callees: &Callees,
@@ -157,7 +158,7 @@ fn settled_rows(
     let mut out = Vec::new();
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
-        if let Some(row) = lookup_under_tenant(rust, id, ws, callees) {
+        if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees) {
             out.push(row);
             return;
         }
@@ -211,17 +212,14 @@ fn settled_rows(
 /// after it.
 fn lookup_under_tenant(
     rust: &crate::model::RustFile,
+    file_index: usize,
     call: ExprId,
     ws: &Workspace,
     callees: &Callees,
 ) -> Option<SettledRow> {
     let e = rust.expr(call);
-    let (name, args) = match &e.kind {
-        ExprKind::Call { func, args } => match &rust.expr(*func).kind {
-            ExprKind::Path(p) => (p.last(), args),
-            _ => return None,
-        },
-        ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args),
+    let args = match &e.kind {
+        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
         _ => return None,
     };
     let idents: Vec<&str> = args
@@ -232,10 +230,10 @@ fn lookup_under_tenant(
     if tenant.is_empty() || keys.is_empty() {
         return None;
     }
-    let one_row = callees
-        .by_name
-        .get(name)?
-        .iter()
+    let one_row = ws
+        .call_graph
+        .call_targets(file_index, call)
+        .filter_map(|edge| callees.by_fn.get(&edge.callee))
         .any(|c| c.returns_one_row && c.arity + usize::from(c.has_self) >= args.len());
     one_row.then(|| SettledRow {
         at: e.span.end,
@@ -257,10 +255,10 @@ pub fn describe_fn(file: &AnalyzedFile, id: FnId) -> String {
     )
 }
 
-/// A call's argument: the callee's last path segment or method name, the argument's position,
-/// the number of arguments and whether it is a method call.
+/// A call's argument: the call, the argument's position, the number of arguments and whether
+/// it is a method call.
 struct CallArg {
-    name: String,
+    call: ExprId,
     position: usize,
     args: usize,
     method: bool,
@@ -276,17 +274,14 @@ fn call_of_arg(
         .iter()
         .filter(|(_, f)| *f == Some(flow.function))
         .find_map(|(call, _)| {
-            let (name, args, method): (String, &[ExprId], bool) = match &rust.expr(*call).kind {
-                ExprKind::Call { func, args } => match &rust.expr(*func).kind {
-                    ExprKind::Path(p) => (p.last().to_string(), args, false),
-                    _ => return None,
-                },
-                ExprKind::MethodCall { method, args, .. } => (method.name.clone(), args, true),
+            let (args, method): (&[ExprId], bool) = match &rust.expr(*call).kind {
+                ExprKind::Call { args, .. } => (args, false),
+                ExprKind::MethodCall { args, .. } => (args, true),
                 _ => return None,
             };
             let position = args.iter().position(|a| rust.expr(*a).span == arg)?;
             Some(CallArg {
-                name,
+                call: *call,
                 position,
                 args: args.len(),
                 method,
@@ -299,9 +294,9 @@ const COLLECTIONS: &[&str] = &[
     "Vec", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "VecDeque",
 ];
 
-/// Workspace functions by name, with what resolving a call needs.
+/// Workspace functions by call-graph reference, with what following a call needs.
 struct Callees {
-    by_name: HashMap<String, Vec<Callee>>,
+    by_fn: HashMap<FnRef, Callee>,
     names: HashMap<FnKey, String>,
 }
 
@@ -316,9 +311,9 @@ struct Callee {
 
 impl Callees {
     fn index(files: &[AnalyzedFile]) -> Callees {
-        let mut by_name: HashMap<String, Vec<Callee>> = HashMap::new();
+        let mut by_fn = HashMap::new();
         let mut names = HashMap::new();
-        for file in files {
+        for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             for id in rust.function_ids() {
                 let f = rust.function(id);
@@ -335,29 +330,31 @@ impl Callees {
                         && !unit(t)
                         && !t.args().first().is_some_and(unit)
                 });
-                by_name
-                    .entry(f.name.name.clone())
-                    .or_default()
-                    .push(Callee {
+                by_fn.insert(
+                    FnRef {
+                        file: file_index,
+                        func: id,
+                    },
+                    Callee {
                         key,
                         has_self,
                         arity: f.params.len() - usize::from(has_self),
                         described,
                         returns_one_row,
-                    });
+                    },
+                );
             }
         }
-        Callees { by_name, names }
+        Callees { by_fn, names }
     }
 
-    /// The functions a call may reach, with the parameter its argument binds: same name and
-    /// arity (a method call's receiver is `self`; `Type::method(x, ..)` passes it first).
-    fn resolve(&self, call: &CallArg) -> Vec<(&Callee, u32)> {
-        let Some(candidates) = self.by_name.get(&call.name) else {
-            return Vec::new();
-        };
-        candidates
-            .iter()
+    /// The functions a call may reach (its call-graph edges: every impl of a trait method,
+    /// every candidate of a name-and-arity resolution), with the parameter its argument binds:
+    /// a method call's receiver is `self`; `Type::method(x, ..)` passes it first.
+    fn resolve(&self, ws: &Workspace, file_index: usize, call: &CallArg) -> Vec<(&Callee, u32)> {
+        ws.call_graph
+            .call_targets(file_index, call.call)
+            .filter_map(|edge| self.by_fn.get(&edge.callee))
             .filter(|c| !call.method || c.has_self)
             .filter_map(|c| {
                 let shift = usize::from(c.has_self && !call.method);

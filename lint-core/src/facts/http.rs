@@ -1,7 +1,7 @@
 //! What the web frameworks make client-controlled, and what they make trusted.
 //!
 //! Framework knowledge only: which extractor types, request methods and route attributes hand
-//! the handler a value the client chose (axum, actix-web, rocket, poem, warp, tonic), which
+//! the handler a value the client chose (axum, actix-web, rocket, poem, warp, salvo, tonic), which
 //! types and members carry the verified identity, and which calls check a tenant against it.
 //! [`crate::taint`] uses these facts to follow the values through function bodies.
 
@@ -276,7 +276,13 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
         "body" | "json" | "into_body" | "get_ref" | "into_inner" | "form" | "payload" | "0" => {
             Carrier(if kind == Request { Body } else { kind })
         }
+        // salvo: the request parses its parts (`req.parse_json::<T>()`, `req.parse_queries()`).
+        "parse_json" | "parse_form" | "parse_body" => Carrier(Body),
+        "parse_queries" => Carrier(Query),
+        "parse_params" => Carrier(PathParam),
+        "parse_headers" => Carrier(Header),
         // On the whole request the method says which part it reads.
+        "header" if kind == Request => Lookup(Header),
         "param" | "get_param" if kind == Request => Lookup(PathParam),
         "query" | "query_value" | "get_query" if kind == Request => Lookup(Query),
         "get" | "get_one" | "get_all" | "get_bin" | "typed_get" | "query" | "param"

@@ -12,6 +12,7 @@ use crate::ir::is_const_name;
 use crate::ir::*;
 use crate::model::RustFile;
 use crate::request_input::{self, Untrusted};
+use crate::semantic::bindings::reaching_let;
 use crate::span::Span;
 use crate::sql::SqlSite;
 use crate::syntax::format::{parse_template, HoleArg, Piece};
@@ -83,6 +84,19 @@ impl Family {
 pub struct Client {
     pub family: Family,
     pub tenant_keyed: bool,
+    /// A process-wide map every write of which stores a value computed from its key alone (an
+    /// interning memo): whoever asks for a key gets what they would have computed.
+    pub value_from_key: bool,
+}
+
+impl Client {
+    fn new(family: Family, tenant_keyed: bool) -> Client {
+        Client {
+            family,
+            tenant_keyed,
+            value_from_key: false,
+        }
+    }
 }
 
 /// What a key is built from.
@@ -197,6 +211,8 @@ pub struct KeySink {
     /// Whether a query filtered by the tenant column ran earlier in the function: the record
     /// the key names was looked up as the tenant's before the key was used.
     pub record_checked: bool,
+    /// The map is a memo of values computed from their keys alone ([`Client::value_from_key`]).
+    pub value_from_key: bool,
 }
 
 impl KeySink {
@@ -240,6 +256,9 @@ pub struct KeyIndex {
     /// Folders of the Cargo packages whose code handles a tenant value (a binding, field,
     /// parameter or type of the tenant vocabulary); `""` is the workspace root.
     tenant_crates: HashSet<String>,
+    /// The workspace's `macro_rules!` whose rules return (`None => fail!(..)` leaves the
+    /// function): by name.
+    returning_macros: HashSet<String>,
 }
 
 impl KeyIndex {
@@ -253,6 +272,7 @@ impl KeyIndex {
             }
         }
         let rust: Vec<&RustFile> = files.iter().filter_map(|f| f.rust.as_ref()).collect();
+        index.returning_macros = returning_macros(&rust);
         let written = written_statics(&rust);
         for file in &rust {
             let imports = Imports::new(file);
@@ -290,8 +310,13 @@ impl KeyIndex {
             }
             for c in &file.consts {
                 // A static map nothing writes at run time is a constant lookup table.
-                let client = client_of_ty(&c.ty, &imports, ws)
-                    .or_else(|| shared_map(&c.ty, ws).filter(|_| written.contains(&c.name.name)));
+                let client = client_of_ty(&c.ty, &imports, ws).or_else(|| {
+                    let memo = *written.get(&c.name.name)?;
+                    shared_map(&c.ty, ws).map(|m| Client {
+                        value_from_key: memo,
+                        ..m
+                    })
+                });
                 if let Some(client) = client {
                     index.client_statics.insert(c.name.name.clone(), client);
                 }
@@ -350,7 +375,34 @@ impl KeyIndex {
 }
 
 /// The parameters (positions after `self`) a function hands to a storage path, and the sink.
-type PathParams = (Vec<usize>, Family, String);
+#[derive(Clone, Debug, PartialEq)]
+struct PathParams {
+    params: Vec<ForwardedParam>,
+    family: Family,
+    op: String,
+}
+
+/// A parameter a function joins to a storage path; `looked_up` when the function first made
+/// sure it names an existing entry (see [`request_input::Checks::looked_up`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ForwardedParam {
+    position: usize,
+    looked_up: bool,
+}
+
+/// `macro_rules!` definitions that return from the function that invokes them.
+fn returning_macros(rust: &[&RustFile]) -> HashSet<String> {
+    rust.iter()
+        .flat_map(|f| &f.item_macros)
+        .filter(|m| m.path.last() == "macro_rules")
+        .filter(|m| {
+            m.tokens
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == "return")
+        })
+        .filter_map(|m| m.ident.clone())
+        .collect()
+}
 
 /// Methods that add or replace entries of a map.
 const MAP_WRITES: &[&str] = &[
@@ -361,14 +413,35 @@ const MAP_WRITES: &[&str] = &[
     "extend",
 ];
 
-/// Names of the statics some function writes entries into (`MAP.insert(..)`,
-/// `MAP.write().await.entry(..)`, `let mut m = MAP.lock(); m.insert(..)`).
-fn written_statics(rust: &[&RustFile]) -> HashSet<String> {
-    let mut written = HashSet::new();
+/// Methods that return a handle on the same map (a guard, the value a cell holds): a write
+/// through them writes the map. Anything else (`values().cloned().collect()`) is a copy.
+const MAP_HANDLES: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "borrow_mut",
+    "get_or_init",
+    "force",
+    "as_mut",
+    "deref_mut",
+    "try_lock",
+    "try_write",
+    "blocking_lock",
+    "blocking_write",
+];
+
+/// The statics some function writes entries into (`MAP.insert(..)`,
+/// `MAP.write().await.entry(..)`, `let mut m = MAP.lock(); m.insert(..)`), by name, with
+/// whether every write stores a value computed from its key alone.
+fn written_statics(rust: &[&RustFile]) -> HashMap<String, bool> {
+    let mut written: HashMap<String, bool> = HashMap::new();
     for file in rust {
         for &(id, function) in &file.calls {
             let ExprKind::MethodCall {
-                receiver, method, ..
+                receiver,
+                method,
+                args,
+                ..
             } = &file.expr(id).kind
             else {
                 continue;
@@ -379,23 +452,25 @@ fn written_statics(rust: &[&RustFile]) -> HashSet<String> {
             let mut root = *receiver;
             for _ in 0..16 {
                 match &file.expr(file.strip(root)).kind {
-                    ExprKind::MethodCall { receiver, .. } => root = *receiver,
+                    ExprKind::MethodCall {
+                        receiver, method, ..
+                    } if MAP_HANDLES.contains(&method.name.as_str()) => root = *receiver,
                     ExprKind::Path(p) if p.segments.len() == 1 && !is_const_name(p.last()) => {
-                        let init = function.and_then(|f| {
-                            crate::semantic::bindings::reaching_let_in(
-                                file,
-                                file.function(f),
-                                p.last(),
-                                file.expr(root).span.start,
-                            )
-                        });
+                        let at = file.expr(root).span.start;
+                        let init = function.and_then(|f| reaching_let(file, f, p.last(), at));
                         match init {
                             Some(init) => root = init,
                             None => break,
                         }
                     }
                     ExprKind::Path(p) => {
-                        written.insert(p.last().to_string());
+                        let memo = matches!(method.name.as_str(), "insert" | "try_insert")
+                            && args.len() == 2
+                            && value_from_key(file, function, args[0], args[1]);
+                        written
+                            .entry(p.last().to_string())
+                            .and_modify(|all| *all &= memo)
+                            .or_insert(memo);
                         break;
                     }
                     _ => break,
@@ -404,6 +479,83 @@ fn written_statics(rust: &[&RustFile]) -> HashSet<String> {
         }
     }
     written
+}
+
+/// Whether an inserted value is computed from nothing but what its key is computed from
+/// (`map.insert(cfg.region.clone(), Box::leak(..cfg.region..))`).
+fn value_from_key(file: &RustFile, function: Option<FnId>, key: ExprId, value: ExprId) -> bool {
+    let mut key_inputs = Vec::new();
+    let mut value_inputs = Vec::new();
+    let known = inputs_of(file, function, key, 0, &mut key_inputs)
+        && inputs_of(file, function, value, 0, &mut value_inputs);
+    known && !key_inputs.is_empty() && value_inputs.iter().all(|v| key_inputs.contains(v))
+}
+
+/// The runtime values an expression is computed from (bindings without a visible `let`, and
+/// field chains on them, as text), through the function's `let`s. False when some part cannot
+/// be followed (a closure, a block, a loop).
+fn inputs_of(
+    file: &RustFile,
+    function: Option<FnId>,
+    id: ExprId,
+    depth: u32,
+    out: &mut Vec<String>,
+) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let id = file.strip(id);
+    let expr = file.expr(id);
+    match &expr.kind {
+        ExprKind::Lit(_) => true,
+        ExprKind::Path(p) if p.segments.len() == 1 && !is_const_name(p.last()) => {
+            let init = function.and_then(|f| reaching_let(file, f, p.last(), expr.span.start));
+            match init {
+                Some(init) => inputs_of(file, function, init, depth + 1, out),
+                None => {
+                    out.push(p.last().to_string());
+                    true
+                }
+            }
+        }
+        ExprKind::Path(_) => true,
+        ExprKind::Field { .. } => match field_chain_text(file, id) {
+            Some(text) => {
+                out.push(text);
+                true
+            }
+            None => false,
+        },
+        ExprKind::MethodCall { receiver, args, .. } => {
+            inputs_of(file, function, *receiver, depth + 1, out)
+                && args
+                    .iter()
+                    .all(|a| inputs_of(file, function, *a, depth + 1, out))
+        }
+        ExprKind::Call { args, .. } => args
+            .iter()
+            .all(|a| inputs_of(file, function, *a, depth + 1, out)),
+        ExprKind::Macro(MacroCall {
+            args: MacroArgs::List(args),
+            ..
+        }) => args
+            .iter()
+            .all(|a| inputs_of(file, function, a.expr, depth + 1, out)),
+        _ => false,
+    }
+}
+
+/// `a.b.c` as text, when the chain starts at a plain name.
+fn field_chain_text(file: &RustFile, id: ExprId) -> Option<String> {
+    match &file.expr(file.strip(id)).kind {
+        ExprKind::Field { base, member } => Some(format!(
+            "{}.{}",
+            field_chain_text(file, *base)?,
+            member.name
+        )),
+        ExprKind::Path(p) if p.segments.len() == 1 => Some(p.last().to_string()),
+        _ => None,
+    }
 }
 
 /// Which workspace functions hand a parameter to a storage path, for callers in other
@@ -434,20 +586,44 @@ fn path_params(
             };
             let mut params = Vec::new();
             cx.params_reached(sink.key, 0, &mut params);
-            if !params.is_empty() {
-                let entry = found.entry(f).or_insert((Vec::new(), sink.family, sink.op));
-                for p in params {
-                    if !entry.0.contains(&p) {
-                        entry.0.push(p);
-                    }
+            // What the function checks before the sink, on its own parameters: the caller's
+            // value is as safe as the callee makes it.
+            let checks = request_input::checks(file, file.function(f), index);
+            if checks.whole_function {
+                continue;
+            }
+            let names = param_names(file, file.function(f));
+            let entry = found.entry(f).or_insert_with(|| PathParams {
+                params: Vec::new(),
+                family: sink.family,
+                op: sink.op.clone(),
+            });
+            for position in params {
+                let Some(names) = names.get(position) else {
+                    continue;
+                };
+                if names
+                    .iter()
+                    .any(|n| checks.validates_before(n, sink.call.start))
+                {
+                    continue;
+                }
+                let looked_up = names
+                    .iter()
+                    .any(|n| checks.looked_up_before(n, sink.call.start));
+                if !entry.params.iter().any(|p| p.position == position) {
+                    entry.params.push(ForwardedParam {
+                        position,
+                        looked_up,
+                    });
                 }
             }
         }
         for f in file.function_ids() {
-            let summary = found.remove(&f);
+            let summary = found.remove(&f).filter(|s| !s.params.is_empty());
             out.entry(file.function(f).name.name.clone())
                 .and_modify(|known| {
-                    if known.as_ref().map(|k| &k.0) != summary.as_ref().map(|s| &s.0) {
+                    if known.as_ref().map(|k| &k.params) != summary.as_ref().map(|s| &s.params) {
                         *known = None
                     }
                 })
@@ -457,7 +633,25 @@ fn path_params(
     out
 }
 
+/// The names each parameter (after `self`) binds, by position.
+fn param_names(file: &RustFile, f: &Function) -> Vec<Vec<String>> {
+    f.params
+        .iter()
+        .filter(|p| !matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"))
+        .map(|p| {
+            let mut names = Vec::new();
+            file.bindings(p.pat, &mut names);
+            names.into_iter().map(|(n, _)| n).collect()
+        })
+        .collect()
+}
+
 impl KeyIndex {
+    /// Whether a workspace `macro_rules!` of this name returns from its caller.
+    pub fn is_returning_macro(&self, name: &str) -> bool {
+        self.returning_macros.contains(name)
+    }
+
     /// Whether the Cargo package holding this file handles a tenant value anywhere: code with
     /// no tenant at all (a proxy keyed by endpoints) has no tenant to put in a key.
     pub fn package_handles_tenant(&self, root: &std::path::Path, rel_path: &str) -> bool {
@@ -597,13 +791,16 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
             s.op.as_str(),
             "Path::parse" | "Path::from" | "Path::from_iter"
         );
-        let untrusted = if s.family.kind() == SinkKind::Storage && !object_store_safe {
+        let mut untrusted = if s.family.kind() == SinkKind::Storage && !object_store_safe {
             s.function
                 .map(|f| request_input::untrusted_parts(file, f, s.key, ws))
                 .unwrap_or_default()
         } else {
             Vec::new()
         };
+        for part in &mut untrusted {
+            part.checked_by_lookup |= s.looked_up;
+        }
         sinks.push(KeySink {
             family: s.family,
             op: s.op,
@@ -614,6 +811,7 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
             untrusted,
             tenant_in_scope: s.function.is_some_and(|f| cx.tenant_in_scope(f)),
             record_checked: record_checked_before(sql_sites, s.function, s.call, ws),
+            value_from_key: s.value_from_key,
         });
     }
     sinks.extend(cached_fn_sinks(file, ws));
@@ -628,6 +826,9 @@ struct RawSink {
     key: ExprId,
     function: Option<FnId>,
     tenant_keyed: bool,
+    /// A forwarded key the callee looks up before it joins it.
+    looked_up: bool,
+    value_from_key: bool,
 }
 
 /// What a file's `use` items make of a single-segment name.
@@ -725,10 +926,9 @@ fn is_wrapper(name: &str) -> bool {
 fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
     match ty {
         Ty::Ref(inner) => client_of_ty(inner, imports, ws),
-        Ty::Other(text) => text.contains("ObjectStore").then_some(Client {
-            family: Family::ObjectStore,
-            tenant_keyed: false,
-        }),
+        Ty::Other(text) => text
+            .contains("ObjectStore")
+            .then_some(Client::new(Family::ObjectStore, false)),
         Ty::Path(p) => {
             let name = p.last();
             if is_wrapper(name) {
@@ -775,10 +975,7 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
             };
             let tenant_keyed = family == Family::MemoryCache
                 && p.generics.first().is_some_and(|k| ty_has_tenant(k, ws));
-            Some(Client {
-                family,
-                tenant_keyed,
-            })
+            Some(Client::new(family, tenant_keyed))
         }
         _ => None,
     }
@@ -801,9 +998,11 @@ fn shared_map(ty: &Ty, ws: &Workspace) -> Option<Client> {
     let Ty::Path(p) = unwrap_ty(ty) else {
         return None;
     };
-    MAP_TYPES.contains(&p.last()).then(|| Client {
-        family: Family::ProcessMap,
-        tenant_keyed: p.generics.first().is_some_and(|k| ty_has_tenant(k, ws)),
+    MAP_TYPES.contains(&p.last()).then(|| {
+        Client::new(
+            Family::ProcessMap,
+            p.generics.first().is_some_and(|k| ty_has_tenant(k, ws)),
+        )
     })
 }
 
@@ -1186,6 +1385,8 @@ impl Analyzer<'_> {
                 key,
                 function: self.function,
                 tenant_keyed,
+                looked_up: false,
+                value_from_key: false,
             };
         match &expr.kind {
             ExprKind::MethodCall {
@@ -1252,7 +1453,10 @@ impl Analyzer<'_> {
                     return None;
                 }
                 let scoped = client.tenant_keyed || self.is_tenant_scoped(*receiver);
-                Some(sink(client.family, name.into(), method.span, key, scoped))
+                Some(RawSink {
+                    value_from_key: client.value_from_key,
+                    ..sink(client.family, name.into(), method.span, key, scoped)
+                })
             }
             ExprKind::Call { func, args } => {
                 let ExprKind::Path(path) = &self.expr(*func).kind else {
@@ -1331,7 +1535,7 @@ impl Analyzer<'_> {
             },
             _ => return Vec::new(),
         };
-        let Some(Some((params, family, op))) = self.index.path_params.get(name) else {
+        let Some(Some(PathParams { params, family, op })) = self.index.path_params.get(name) else {
             return Vec::new();
         };
         // The callee's own body is where the path is built: judged there, not here.
@@ -1343,8 +1547,8 @@ impl Analyzer<'_> {
         }
         params
             .iter()
-            .filter_map(|&p| args.get(p))
-            .map(|&key| RawSink {
+            .filter_map(|p| Some((args.get(p.position)?, p.looked_up)))
+            .map(|(&key, looked_up)| RawSink {
                 family: *family,
                 op: format!("{name}` → `{op}"),
                 call: span,
@@ -1352,6 +1556,8 @@ impl Analyzer<'_> {
                 key,
                 function: self.function,
                 tenant_keyed: false,
+                looked_up,
+                value_from_key: false,
             })
             .collect()
     }
@@ -1594,10 +1800,10 @@ impl Analyzer<'_> {
                     });
                     if p.last() == "pipe" {
                         let full = self.imports.full(&p.segments);
-                        return full.iter().any(|s| s == "redis").then_some(Client {
-                            family: Family::Redis,
-                            tenant_keyed: false,
-                        });
+                        return full
+                            .iter()
+                            .any(|s| s == "redis")
+                            .then_some(Client::new(Family::Redis, false));
                     }
                     let builder_family = match p.segments.iter().rev().nth(1).map(String::as_str) {
                         Some(
@@ -1608,10 +1814,7 @@ impl Analyzer<'_> {
                         _ => None,
                     };
                     if let Some(family) = builder_family {
-                        return Some(Client {
-                            family,
-                            tenant_keyed: false,
-                        });
+                        return Some(Client::new(family, false));
                     }
                     return client_of_ty(&ty, self.imports, self.ws);
                 }
@@ -2223,6 +2426,7 @@ fn cached_fn_sinks(file: &RustFile, ws: &Workspace) -> Vec<KeySink> {
             untrusted: Vec::new(),
             tenant_in_scope: false,
             record_checked: false,
+            value_from_key: false,
         });
     }
     sinks

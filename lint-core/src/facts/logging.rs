@@ -292,15 +292,18 @@ fn instrumented(file: &RustFile, f: FnId, attr: &Attr) -> Instrumented {
     }
 }
 
-/// The field names of `fields(a = 1, b.c = %x, ?d, "e" = 2)`, leaving out fields declared
-/// `tracing::field::Empty`: they record nothing until the code fills them in.
+/// The field names of `fields(a = 1, b.c = %x, ?d, "e" = 2)`, leaving out empty fields: those
+/// declared `tracing::field::Empty`, and bare names (`fields(session_id)`), which
+/// `#[instrument]` declares empty too. They record nothing until the code fills them in.
 fn field_names(stream: TokenStream) -> Vec<String> {
     let mut names = Vec::new();
     let mut current = String::new();
     let mut value: Vec<String> = Vec::new();
     let mut in_value = false;
-    let mut finish = |name: &mut String, value: &mut Vec<String>| {
-        if !name.is_empty() && value.last().map(String::as_str) != Some("Empty") {
+    let mut sigil = false;
+    let mut finish = |name: &mut String, value: &mut Vec<String>, sigil: bool| {
+        let empty = value.last().map(String::as_str) == Some("Empty") || value.is_empty() && !sigil;
+        if !name.is_empty() && !empty {
             names.push(std::mem::take(name));
         }
         name.clear();
@@ -309,18 +312,20 @@ fn field_names(stream: TokenStream) -> Vec<String> {
     for tt in stream {
         match &tt {
             TokenTree::Punct(p) if p.as_char() == ',' => {
-                finish(&mut current, &mut value);
+                finish(&mut current, &mut value, sigil);
                 in_value = false;
+                sigil = false;
             }
             TokenTree::Punct(p) if p.as_char() == '=' && !in_value => in_value = true,
             _ if in_value => value.push(tt.to_string()),
+            TokenTree::Punct(p) if matches!(p.as_char(), '?' | '%') => sigil = true,
             TokenTree::Ident(i) => current.push_str(&i.to_string()),
             TokenTree::Punct(p) if p.as_char() == '.' => current.push('.'),
             TokenTree::Literal(l) => current.push_str(l.to_string().trim_matches('"')),
             _ => {}
         }
     }
-    finish(&mut current, &mut value);
+    finish(&mut current, &mut value, sigil);
     names
 }
 
@@ -636,12 +641,13 @@ mod tests {
     #[test]
     fn instrument_skips_and_fields() {
         let (_, found) = facts(
-            "#[instrument(skip(pool, password), fields(api_key = %k, a.b))] fn f(pool: Pool, password: String, email: String) {}",
+            "#[instrument(skip(pool, password), fields(api_key = %k, a.b, ?c))] fn f(pool: Pool, password: String, email: String) {}",
         );
         let inst = &found.instrumented[0];
         let recorded: Vec<&str> = inst.recorded.iter().map(|(n, ..)| n.as_str()).collect();
         assert_eq!(recorded, ["email"]);
-        assert_eq!(inst.fields, ["api_key", "a.b"]);
+        // `a.b` without a value is an empty field; `?c` records the local `c`.
+        assert_eq!(inst.fields, ["api_key", "c"]);
         let (_, empty) =
             facts("#[instrument(fields(session_id = tracing::field::Empty, b = 1))] fn f() {}");
         assert_eq!(empty.instrumented[0].fields, ["b"]);

@@ -22,6 +22,37 @@ pub struct Untrusted {
     pub what: String,
     /// A sanitiser that was applied but does not stop traversal (`replace("..", "")`).
     pub weak_sanitizer: Option<String>,
+    /// The value had to name an existing entry (a database row, a map key) before it reached
+    /// the path, or the function returned: the stored names are the allow-list. Rules decide
+    /// whether that is enough (`lookup-validates`).
+    pub checked_by_lookup: bool,
+}
+
+/// The checks a function applies to its values before they reach a path.
+#[derive(Clone, Debug, Default)]
+pub struct Checks {
+    /// Names checked by a condition that returns early, `ensure!`, or a validating call `?`,
+    /// with where the check ends: only a path built after that point is covered.
+    pub validated: Vec<(String, u32)>,
+    /// Names handed to a lookup whose `None` leaves the function, with where the check ends:
+    /// only a use after that point is covered.
+    pub looked_up: Vec<(String, u32)>,
+    /// A `components()` check against `ParentDir`, or canonicalize then `starts_with`.
+    pub whole_function: bool,
+}
+
+impl Checks {
+    pub fn validates_before(&self, name: &str, offset: u32) -> bool {
+        self.validated
+            .iter()
+            .any(|(n, end)| n == name && *end <= offset)
+    }
+
+    pub fn looked_up_before(&self, name: &str, offset: u32) -> bool {
+        self.looked_up
+            .iter()
+            .any(|(n, end)| n == name && *end <= offset)
+    }
 }
 
 /// How a finding names where the value was read.
@@ -50,9 +81,9 @@ struct Taint<'a> {
     ws: &'a Workspace,
     inputs: Vec<Input>,
     multipart: bool,
-    /// Names checked by a condition that returns early, `ensure!`, or a whole-function check.
-    validated: Vec<String>,
-    whole_function_checked: bool,
+    checks: Checks,
+    /// Where the path is used: checks count when they come before it.
+    sink_at: u32,
 }
 
 /// The client-controlled parts of `key` in handler `f` that no working sanitiser checked.
@@ -62,18 +93,17 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
     if inputs.is_empty() {
         return Vec::new();
     }
-    let mut taint = Taint {
+    let taint = Taint {
         file,
         function,
         index: &ws.keys,
         ws,
         multipart: function.params.iter().any(|p| http::is_multipart(&p.ty)),
         inputs,
-        validated: Vec::new(),
-        whole_function_checked: false,
+        checks: checks(file, function, &ws.keys),
+        sink_at: file.expr(key).span.start,
     };
-    taint.find_checks();
-    if taint.whole_function_checked {
+    if taint.checks.whole_function {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -119,52 +149,6 @@ fn handler_inputs(file: &RustFile, function: &Function, ws: &Workspace) -> Vec<I
 }
 
 impl Taint<'_> {
-    /// Records the checks that work: a `components()` check against `ParentDir`,
-    /// canonicalize-then-`starts_with`, and validation that returns early.
-    fn find_checks(&mut self) {
-        let file = self.file;
-        let mut components = false;
-        let mut parent_dir = false;
-        let mut canonicalize = false;
-        let mut starts_with = false;
-        let mut validated = Vec::new();
-        file.walk_block(&self.function.body, &mut |id| match &file.expr(id).kind {
-            ExprKind::MethodCall { method, .. } => match method.name.as_str() {
-                "components" => components = true,
-                "canonicalize" => canonicalize = true,
-                "starts_with" => starts_with = true,
-                _ => {}
-            },
-            ExprKind::Call { func, .. } => {
-                if let ExprKind::Path(p) = &file.expr(*func).kind {
-                    canonicalize |= p.last() == "canonicalize";
-                }
-            }
-            ExprKind::Path(p) => parent_dir |= p.last() == "ParentDir",
-            ExprKind::If {
-                cond,
-                then,
-                otherwise: None,
-            } if diverges(file, then) && is_validation(file, *cond) => {
-                names_in(file, *cond, &mut validated)
-            }
-            ExprKind::Macro(m) if matches!(m.path.last(), "ensure" | "assert") => {
-                if let MacroArgs::List(args) = &m.args {
-                    if let Some(first) = args.first() {
-                        names_in(file, first.expr, &mut validated);
-                    }
-                }
-            }
-            // `validate_name(&name)?;`, `Uuid::parse_str(&id)?`: a failed check returns early.
-            ExprKind::Try(inner) if is_validating_call(file, *inner) => {
-                names_in(file, *inner, &mut validated)
-            }
-            _ => {}
-        });
-        self.whole_function_checked = components && parent_dir || canonicalize && starts_with;
-        self.validated = validated;
-    }
-
     /// A client-controlled binding. The tenant id itself is left out: access control checks it
     /// against the caller's tenants (`tenant-from-request` reports when nothing does).
     fn input(&self, name: &str) -> Option<&Input> {
@@ -178,6 +162,7 @@ impl Taint<'_> {
             span,
             what,
             weak_sanitizer: weak.clone(),
+            checked_by_lookup: false,
         });
     }
 
@@ -196,7 +181,7 @@ impl Taint<'_> {
                 if member.name.chars().all(|c| c.is_ascii_digit()) {
                     return self.walk(*base, depth + 1, weak, out);
                 }
-                if self.validated.contains(&member.name) {
+                if self.checks.validates_before(&member.name, self.sink_at) {
                     return;
                 }
                 let Some(base_name) = file.as_ident(*base) else {
@@ -323,7 +308,7 @@ impl Taint<'_> {
         weak: Option<String>,
         out: &mut Vec<Untrusted>,
     ) {
-        if self.validated.iter().any(|v| v == name) {
+        if self.checks.validates_before(name, self.sink_at) {
             return;
         }
         if let Some(init) = reaching_let_in(self.file, self.function, name, span.start) {
@@ -339,12 +324,12 @@ impl Taint<'_> {
         {
             return;
         }
-        self.push(
+        out.push(Untrusted {
             span,
-            format!("`{name}` from {}", describe(input.source)),
-            &weak,
-            out,
-        );
+            what: format!("`{name}` from {}", describe(input.source)),
+            weak_sanitizer: weak,
+            checked_by_lookup: self.checks.looked_up_before(name, span.start),
+        });
     }
 
     /// The whole-request input a method chain starts from (`req` in `req.match_info().get(..)`).
@@ -402,6 +387,133 @@ impl Taint<'_> {
     }
 }
 
+/// Records the checks of a function that work: a `components()` check against `ParentDir`,
+/// canonicalize-then-`starts_with`, validation that returns early, and lookups that must find
+/// the value.
+pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks {
+    let mut components = false;
+    let mut parent_dir = false;
+    let mut canonicalize = false;
+    let mut starts_with = false;
+    let mut out = Checks::default();
+    file.walk_block(&function.body, &mut |id| match &file.expr(id).kind {
+        ExprKind::MethodCall { method, .. } => match method.name.as_str() {
+            "components" => components = true,
+            "canonicalize" => canonicalize = true,
+            "starts_with" => starts_with = true,
+            _ => {}
+        },
+        ExprKind::Call { func, .. } => {
+            if let ExprKind::Path(p) = &file.expr(*func).kind {
+                canonicalize |= p.last() == "canonicalize";
+            }
+        }
+        ExprKind::Path(p) => parent_dir |= p.last() == "ParentDir",
+        ExprKind::If {
+            cond,
+            then,
+            otherwise: None,
+        } if diverges(file, then, index) && is_validation(file, *cond) => {
+            names_in(file, *cond, file.expr(id).span.end, &mut out.validated)
+        }
+        ExprKind::Macro(m) if matches!(m.path.last(), "ensure" | "assert") => {
+            if let MacroArgs::List(args) = &m.args {
+                if let Some(first) = args.first() {
+                    names_in(file, first.expr, file.expr(id).span.end, &mut out.validated);
+                }
+            }
+        }
+        // `validate_name(&name)?;`, `Uuid::parse_str(&id)?`: a failed check returns early.
+        ExprKind::Try(inner) if is_validating_call(file, *inner) => {
+            names_in(file, *inner, file.expr(id).span.end, &mut out.validated)
+        }
+        // `match db.find(&id).await { Some(row) => row, None => return .. }`
+        ExprKind::Match { scrutinee, arms }
+            if arms
+                .iter()
+                .any(|a| is_none_pat(file, a.pat) && diverges_expr(file, a.body, index)) =>
+        {
+            lookup_args(file, *scrutinee, file.expr(id).span.end, &mut out.looked_up)
+        }
+        // `db.find(&id).await.ok_or(NotFound)?`
+        ExprKind::Try(inner) => {
+            if let ExprKind::MethodCall {
+                receiver, method, ..
+            } = &file.expr(file.strip(*inner)).kind
+            {
+                if matches!(method.name.as_str(), "ok_or" | "ok_or_else") {
+                    lookup_args(file, *receiver, file.expr(id).span.end, &mut out.looked_up)
+                }
+            }
+        }
+        _ => {}
+    });
+    // `let Some(row) = db.find(&id).await else { return .. };`
+    let_elses(file, &function.body, &mut |pat, init, otherwise, span| {
+        if is_some_pat(file, pat) && diverges(file, otherwise, index) {
+            lookup_args(file, init, span.end, &mut out.looked_up);
+        }
+    });
+    out.whole_function = components && parent_dir || canonicalize && starts_with;
+    out
+}
+
+/// The plain names handed as arguments (not as the receiver: `name.strip_prefix("/")` checks
+/// nothing) to the call a lookup expression makes.
+fn lookup_args(file: &RustFile, id: ExprId, end: u32, out: &mut Vec<(String, u32)>) {
+    let args = match &file.expr(file.strip(id)).kind {
+        ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } => args,
+        _ => return,
+    };
+    for a in args {
+        if let Some(name) = file.as_ident(file.strip(*a)) {
+            out.push((name.to_string(), end));
+        }
+    }
+}
+
+fn is_none_pat(file: &RustFile, pat: PatId) -> bool {
+    match &file.pat(pat).kind {
+        PatKind::Ident { name, sub: None } => name == "None",
+        PatKind::Path(p) => p.is_ident("None"),
+        _ => false,
+    }
+}
+
+fn is_some_pat(file: &RustFile, pat: PatId) -> bool {
+    matches!(&file.pat(pat).kind, PatKind::TupleStruct { path, .. } if path.is_ident("Some"))
+}
+
+/// Calls `f(pattern, initializer, else block, let span)` for every `let .. else` of a block,
+/// nested blocks included.
+fn let_elses(file: &RustFile, block: &Block, f: &mut dyn FnMut(PatId, ExprId, &Block, Span)) {
+    fn stmts(block: &Block, f: &mut dyn FnMut(PatId, ExprId, &Block, Span)) {
+        for stmt in &block.stmts {
+            if let Stmt::Let {
+                pat,
+                init: Some(init),
+                otherwise: Some(otherwise),
+                span,
+                ..
+            } = stmt
+            {
+                f(*pat, *init, otherwise, *span);
+            }
+        }
+    }
+    stmts(block, f);
+    file.walk_block(block, &mut |id| match &file.expr(id).kind {
+        ExprKind::Block(b) | ExprKind::If { then: b, .. } | ExprKind::Loop { body: b, .. } => {
+            stmts(b, f)
+        }
+        ExprKind::Macro(MacroCall {
+            args: MacroArgs::Stmts(b),
+            ..
+        }) => stmts(b, f),
+        _ => {}
+    });
+}
+
 /// Whether a value of this type can carry `../` or `/`: strings, paths, and types we cannot see.
 fn can_hold_path(ty: &Ty) -> bool {
     match ty {
@@ -422,32 +534,66 @@ fn can_hold_path(ty: &Ty) -> bool {
 }
 
 /// Whether a block leaves the function (or the loop) before falling through.
-fn diverges(file: &RustFile, block: &Block) -> bool {
+fn diverges(file: &RustFile, block: &Block, index: &KeyIndex) -> bool {
     let mut found = false;
-    file.walk_block(block, &mut |id| match &file.expr(id).kind {
-        ExprKind::Return(_) | ExprKind::Continue | ExprKind::Break(_) => found = true,
-        ExprKind::Macro(m) => {
-            found |= matches!(m.path.last(), "bail" | "panic" | "unreachable" | "abort")
-        }
-        _ => {}
-    });
+    file.walk_block(block, &mut |id| found |= leaves(file, id, index));
     found
 }
 
-/// A condition that checks content, not just presence (`is_empty()` does not sanitise).
+fn diverges_expr(file: &RustFile, root: ExprId, index: &KeyIndex) -> bool {
+    let mut found = false;
+    file.walk_expr(root, &mut |id| found |= leaves(file, id, index));
+    found
+}
+
+/// `return`, `break`, `continue`, a diverging std macro, or a workspace `macro_rules!` whose
+/// rules return.
+fn leaves(file: &RustFile, id: ExprId, index: &KeyIndex) -> bool {
+    match &file.expr(id).kind {
+        ExprKind::Return(_) | ExprKind::Continue | ExprKind::Break(_) => true,
+        ExprKind::Macro(m) => {
+            matches!(
+                m.path.last(),
+                "bail" | "panic" | "unreachable" | "abort" | "todo"
+            ) || index.is_returning_macro(m.path.last())
+        }
+        _ => false,
+    }
+}
+
+/// A condition that checks content, not just presence (`is_empty()`, or whether a file
+/// exists, does not sanitise).
 fn is_validation(file: &RustFile, cond: ExprId) -> bool {
     let mut checks = false;
     file.walk_expr(cond, &mut |id| match &file.expr(id).kind {
-        ExprKind::MethodCall { method, .. } => {
-            checks |= !matches!(
-                method.name.as_str(),
-                "is_empty" | "len" | "is_some" | "is_none"
-            )
+        ExprKind::MethodCall { method, .. } => checks |= !is_presence_check(&method.name),
+        ExprKind::Call { func, .. } => {
+            checks |=
+                !matches!(&file.expr(*func).kind, ExprKind::Path(p) if is_presence_check(p.last()))
         }
-        ExprKind::Call { .. } | ExprKind::Macro(_) => checks = true,
+        ExprKind::Macro(_) => checks = true,
         _ => {}
     });
     checks
+}
+
+/// Calls that ask whether something is there, not what it is.
+fn is_presence_check(name: &str) -> bool {
+    matches!(
+        name,
+        "is_empty"
+            | "len"
+            | "is_some"
+            | "is_none"
+            | "is_ok"
+            | "is_err"
+            | "exists"
+            | "try_exists"
+            | "is_file"
+            | "is_dir"
+            | "metadata"
+            | "symlink_metadata"
+    )
 }
 
 /// A call whose name says it checks its argument (`validate_*`, `parse*`, `check_*`...).
@@ -465,11 +611,11 @@ fn is_validating_call(file: &RustFile, id: ExprId) -> bool {
         .any(|w| name.contains(w))
 }
 
-/// Every plain name and field name a condition mentions.
-fn names_in(file: &RustFile, id: ExprId, out: &mut Vec<String>) {
+/// Every plain name and field name a condition mentions, checked by the time `end` is reached.
+fn names_in(file: &RustFile, id: ExprId, end: u32, out: &mut Vec<(String, u32)>) {
     file.walk_expr(id, &mut |e| match &file.expr(e).kind {
-        ExprKind::Path(p) if p.segments.len() == 1 => out.push(p.last().to_string()),
-        ExprKind::Field { member, .. } => out.push(member.name.clone()),
+        ExprKind::Path(p) if p.segments.len() == 1 => out.push((p.last().to_string(), end)),
+        ExprKind::Field { member, .. } => out.push((member.name.clone(), end)),
         _ => {}
     });
 }

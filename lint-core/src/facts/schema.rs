@@ -38,6 +38,10 @@ pub struct Table {
     /// Columns a later `ALTER TABLE ... ADD COLUMN` added: `(column, "migration:line")`.
     #[serde(skip)]
     pub added_columns: Vec<(String, String)>,
+    /// Each current column with the name the `CREATE TABLE` gave it, `None` for a column a
+    /// later `ADD COLUMN` made: renames and drops keep a column's identity apart from its name.
+    #[serde(skip)]
+    pub created_as: Vec<(String, Option<String>)>,
 }
 
 /// A set of columns no two rows share.
@@ -49,6 +53,29 @@ pub struct UniqueKey {
 }
 
 impl Table {
+    /// Whether the column named `current` today is the one the `CREATE TABLE` declared as
+    /// `created` (not a column renamed or added into its name). Tables whose history is not
+    /// tracked (ORM declarations) compare names.
+    pub fn is_created_column(&self, current: &str, created: &str) -> bool {
+        match self
+            .created_as
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(current))
+        {
+            Some((_, origin)) => origin
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(created)),
+            None => self.created_as.is_empty() && current.eq_ignore_ascii_case(created),
+        }
+    }
+
+    /// Whether the column named `current` today was made by a later `ADD COLUMN`.
+    pub fn is_added_column(&self, current: &str) -> bool {
+        self.created_as
+            .iter()
+            .any(|(c, origin)| origin.is_none() && c.eq_ignore_ascii_case(current))
+    }
+
     pub fn has_column(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
@@ -199,18 +226,36 @@ impl Schema {
     /// rows are the tenants themselves, not data a tenant owns; a lookup by its own credential is
     /// how a request finds its tenant.
     pub fn is_tenant_root(&self, table: &Table, is_tenant_column: impl Fn(&str) -> bool) -> bool {
-        let key = table_key(&table.name);
-        let referenced = self.tables.values().any(|t| {
-            t.foreign_keys
-                .iter()
-                .any(|(column, target)| is_tenant_column(column) && table_key(target) == key)
-        });
+        let referenced = self.referenced_by_tenant_columns(&is_tenant_column);
+        Self::is_tenant_root_among(table, &referenced, is_tenant_column)
+    }
+
+    /// The keys of the tables a tenant column's foreign key references.
+    pub fn referenced_by_tenant_columns(
+        &self,
+        is_tenant_column: impl Fn(&str) -> bool,
+    ) -> std::collections::HashSet<String> {
+        self.tables
+            .values()
+            .flat_map(|t| &t.foreign_keys)
+            .filter(|(column, _)| is_tenant_column(column))
+            .map(|(_, target)| table_key(target))
+            .collect()
+    }
+
+    /// [`Schema::is_tenant_root`] given [`Schema::referenced_by_tenant_columns`], for asking
+    /// about every table at the cost of one pass over the foreign keys.
+    pub fn is_tenant_root_among(
+        table: &Table,
+        referenced: &std::collections::HashSet<String>,
+        is_tenant_column: impl Fn(&str) -> bool,
+    ) -> bool {
         let mut tenant_columns = table
             .columns
             .iter()
             .filter(|c| is_tenant_column(c))
             .peekable();
-        referenced
+        referenced.contains(&table_key(&table.name))
             && tenant_columns.peek().is_some()
             && tenant_columns.all(|c| {
                 table
@@ -266,6 +311,11 @@ impl Schema {
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
                     added_columns: Vec::new(),
+                    created_as: ct
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.value.clone(), Some(c.name.value.clone())))
+                        .collect(),
                 };
                 for c in &ct.columns {
                     column_keys(&mut table, c);
@@ -316,6 +366,7 @@ impl Schema {
                                     file.source.line_of(at.start)
                                 ),
                             ));
+                            table.created_as.push((column_def.name.value.clone(), None));
                             table
                                 .foreign_keys
                                 .extend(inline_foreign_keys(std::slice::from_ref(column_def)));
@@ -345,6 +396,7 @@ impl Schema {
                                 column_names.iter().any(|n| n.value.eq_ignore_ascii_case(c))
                             };
                             table.columns.retain(|c| !dropped(c));
+                            table.created_as.retain(|(c, _)| !dropped(c));
                             // Postgres drops the indexes and constraints that use the column.
                             if table.primary_key.iter().any(dropped) {
                                 table.primary_key.clear();
@@ -362,7 +414,8 @@ impl Schema {
                                     .iter_mut()
                                     .flat_map(|k| k.columns.iter_mut()),
                             );
-                            for c in table.columns.iter_mut().chain(key_columns) {
+                            let history = table.created_as.iter_mut().map(|(c, _)| c);
+                            for c in table.columns.iter_mut().chain(key_columns).chain(history) {
                                 if c.eq_ignore_ascii_case(&old_column_name.value) {
                                     *c = new_column_name.value.clone();
                                 }
@@ -586,6 +639,7 @@ mod tests {
             unique_keys: Vec::new(),
             partial_unique_keys: Vec::new(),
             added_columns: Vec::new(),
+            created_as: Vec::new(),
         };
         for c in &ct.columns {
             column_keys(&mut table, c);

@@ -15,7 +15,7 @@ use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::Family;
 use crate::model::RustFile;
-use crate::semantic::callgraph::{EntryKind, FnRef};
+use crate::semantic::callgraph::{Edge, EntryKind, FnRef, Resolved};
 use crate::span::Span;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -88,6 +88,23 @@ pub struct Use {
     pub kind: SinkKind,
     /// For messages: "SQL bind", "argument of `load_docs`, which binds it in SQL".
     pub detail: String,
+    /// The use at the end of the calls: for a [`SinkKind::Call`], what the callee (or one it
+    /// calls) does with the value ("SQL bind parameter"); else the same as `detail`.
+    pub sink: String,
+    /// For a [`SinkKind::Call`], the function called.
+    pub via: Option<String>,
+}
+
+impl Use {
+    /// What a caller's message says of this use: the first call and the use at the end, the
+    /// calls in between left out, so that summaries stay the same size however deep (or
+    /// recursive) the calls go.
+    pub fn short(&self) -> String {
+        match &self.via {
+            Some(f) => format!("an argument of `{f}`, which uses it as {}", self.sink),
+            None => self.sink.clone(),
+        }
+    }
 }
 
 /// A comparison or authorization call that checks a value against the verified identity.
@@ -120,6 +137,8 @@ pub struct FnFlow {
     pub fail_open: Vec<FailOpen>,
     /// What the function returns derives from these.
     pub returns: Vec<Origin>,
+    /// It returns the verified identity (claims a token decoder checked, a trusted value).
+    pub returns_identity: bool,
     /// A parameter whose extractor verifies the request's tenant itself (configured in
     /// `tenant-verifiers`, or a workspace extractor inferred to check membership).
     pub verifying_extractor: Option<Span>,
@@ -137,6 +156,10 @@ pub struct FnFlow {
     /// This handler is registered by a function that installs a verifying extractor as a
     /// layer, or by a router-building function it calls.
     pub guarded_by_layer: bool,
+    /// This handler is registered under a route layer of an authentication extractor that
+    /// reads the request path without a check of the path's tenant seen (as
+    /// [`FnFlow::identity_path_extractor`], for the routes of that layer).
+    pub identity_path_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
@@ -234,11 +257,15 @@ pub struct FnSummary {
     /// The type of the `impl` block the function is in.
     pub owner: Option<String>,
     pub has_self: bool,
-    /// Per parameter (`self` not counted): the use it reaches without a check.
+    /// Per parameter (`self` not counted): the use it reaches without a check ([`Use::short`]).
     pub param_uses: Vec<Option<String>>,
+    /// Per parameter: the use at the end of the calls ([`Use::sink`]).
+    pub param_sinks: Vec<Option<String>>,
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
     pub param_returned: Vec<bool>,
+    /// It returns the verified identity.
+    pub returns_identity: bool,
     /// A client input the function reads and returns unchecked: (kind, name, tenant).
     pub returns_client: Option<(InputKind, String, bool)>,
     pub reads_path: bool,
@@ -262,9 +289,14 @@ pub struct ExtractorFacts {
     pub identity_reads_path: bool,
 }
 
-/// Summaries of the workspace's functions by name, and its custom extractors by type name.
+/// Summaries of the workspace's functions, and its custom extractors by type name.
 #[derive(Debug, Default, PartialEq)]
 pub struct FlowIndex {
+    /// Every function's summary, by the function: calls apply the summaries of the functions
+    /// the call graph resolves them to.
+    pub by_fn: HashMap<FnRef, FnSummary>,
+    /// The same summaries by function name (same-named functions of different modules and
+    /// impls side by side), for callers that only know a name.
     pub functions: HashMap<String, Vec<FnSummary>>,
     pub extractors: HashMap<String, ExtractorFacts>,
     /// Per workspace type, the fields some method of it checks: a value put into such a field
@@ -279,36 +311,85 @@ pub struct FlowIndex {
     /// Handlers registered by a function that installs a verifying extractor as a layer, or
     /// by a function it calls (nested routers), within [`ROUTER_DEPTH`] calls.
     pub layer_guarded: HashSet<FnRef>,
+    /// Handlers registered, in the same way, under a layer of an authentication extractor
+    /// that reads the path with no check of its tenant seen.
+    pub layer_identity_path: HashSet<FnRef>,
 }
 
 /// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
 const ROUTER_DEPTH: usize = 4;
 
-/// Summaries converge in a few rounds; helpers nested deeper than this are not followed.
-const ROUNDS: usize = 4;
+/// Rounds of the summary fixpoint: a round re-evaluates the functions whose callees' summaries
+/// changed in the previous one, so each round follows values one call deeper. Helpers nested
+/// deeper than this, and summaries of recursive functions still changing then, are not followed
+/// further (their last summaries are used).
+const MAX_ROUNDS: usize = 12;
 
-/// Computes the workspace's function summaries, then every file's flows (indexed like `files`).
+/// Computes the workspace's function summaries to a fixpoint over the call graph, then every
+/// file's flows (indexed like `files`).
 pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<FnFlow>>) {
-    let mut index = FlowIndex::default();
-    let mut flows = Vec::new();
-    for _ in 0..ROUNDS {
-        flows = files
-            .par_iter()
-            .enumerate()
-            .map(|(i, f)| file_flows(i, f, ws, &index))
-            .collect();
-        let next = summarize(files, &flows, ws);
-        if next == index {
+    let sinks: Vec<HashMap<ExprId, (SinkKind, String)>> =
+        files.par_iter().map(file_sinks).collect();
+    let empty = FlowIndex::default();
+    let mut flows: Vec<Vec<FnFlow>> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| file_flows_with(i, f, ws, &empty, &sinks[i]))
+        .collect();
+    let mut index = summarize(files, &flows, ws);
+    let mut dirty = dirty_after(&empty, &index, ws);
+    for _ in 1..MAX_ROUNDS {
+        if dirty.as_ref().is_some_and(HashSet::is_empty) {
             break;
         }
+        flows
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, file_flows)| {
+                let Some(rust) = &files[i].rust else { return };
+                for flow in file_flows.iter_mut() {
+                    let r = FnRef {
+                        file: i,
+                        func: flow.function,
+                    };
+                    if dirty.as_ref().is_none_or(|d| d.contains(&r)) {
+                        *flow =
+                            function_flow(i, rust, ws, &index, &sinks[i], flow.function, &files[i]);
+                    }
+                }
+            });
+        let next = summarize(files, &flows, ws);
+        dirty = dirty_after(&index, &next, ws);
         index = next;
     }
     (index, flows)
 }
 
+/// The functions to re-evaluate after the summaries went from `before` to `after`: the callers
+/// (by call-graph edges, functions handed to calls included) of every function whose summary
+/// changed; `None` (all of them) when a workspace-wide fact changed (an extractor's, a type's
+/// checked fields, the layer guards).
+fn dirty_after(before: &FlowIndex, after: &FlowIndex, ws: &Workspace) -> Option<HashSet<FnRef>> {
+    let globals_changed = before.extractors != after.extractors
+        || before.checked_fields != after.checked_fields
+        || before.object_types != after.object_types
+        || before.layer_verified != after.layer_verified
+        || before.layer_guarded != after.layer_guarded;
+    if globals_changed {
+        return None;
+    }
+    let mut dirty = HashSet::new();
+    for (f, s) in &after.by_fn {
+        if before.by_fn.get(f) != Some(s) {
+            dirty.extend(ws.call_graph.callers(*f).map(|e| e.caller));
+        }
+    }
+    Some(dirty)
+}
+
 fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> FlowIndex {
     let mut index = FlowIndex::default();
-    for (file, flows) in files.iter().zip(flows) {
+    for (file_index, (file, flows)) in files.iter().zip(flows).enumerate() {
         let Some(rust) = &file.rust else { continue };
         for flow in flows {
             let f = rust.function(flow.function);
@@ -327,15 +408,10 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
                 has_self,
                 param_uses: (0..arity)
-                    .map(|i| {
-                        if flow.is_checked(param(i)) {
-                            return None;
-                        }
-                        flow.uses
-                            .iter()
-                            .find(|u| u.origin == param(i))
-                            .map(|u| u.detail.clone())
-                    })
+                    .map(|i| first_unchecked_use(flow, param(i)).map(Use::short))
+                    .collect(),
+                param_sinks: (0..arity)
+                    .map(|i| first_unchecked_use(flow, param(i)).map(|u| u.sink.clone()))
                     .collect(),
                 param_checked: (0..arity)
                     .map(|i| {
@@ -349,6 +425,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 param_returned: (0..arity)
                     .map(|i| flow.returns.contains(&param(i)))
                     .collect(),
+                returns_identity: flow.returns_identity,
                 returns_client,
                 reads_path: flow.reads_path,
                 checks_read_tenant: flow.calls_tenant_checker
@@ -396,8 +473,15 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .functions
                     .entry(f.name.name.clone())
                     .or_default()
-                    .push(summary);
+                    .push(summary.clone());
             }
+            index.by_fn.insert(
+                FnRef {
+                    file: file_index,
+                    func: flow.function,
+                },
+                summary,
+            );
         }
     }
     let graph = &ws.call_graph;
@@ -407,10 +491,16 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 index.extractors.get(ty).is_some_and(|f| f.verifies)
                     || ws.config.tenant_verifiers.iter().any(|v| v == ty)
             });
-            if !verifying {
+            let identity_path = flow.layer_guards.iter().any(|ty| {
+                index
+                    .extractors
+                    .get(ty)
+                    .is_some_and(|f| f.identity_reads_path)
+            });
+            if !verifying && !identity_path {
                 continue;
             }
-            index.layer_verified = true;
+            index.layer_verified |= verifying;
             let installer = FnRef {
                 file,
                 func: flow.function,
@@ -423,12 +513,24 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 if h.caller.is_some_and(|c| routers.contains(&c))
                     && graph.entry(h.func) == Some(EntryKind::Handler)
                 {
-                    index.layer_guarded.insert(h.func);
+                    if verifying {
+                        index.layer_guarded.insert(h.func);
+                    } else {
+                        index.layer_identity_path.insert(h.func);
+                    }
                 }
             }
         }
     }
     index
+}
+
+/// The first use of a value the function does not check.
+fn first_unchecked_use(flow: &FnFlow, origin: Origin) -> Option<&Use> {
+    if flow.is_checked(origin) {
+        return None;
+    }
+    flow.uses.iter().find(|u| u.origin == origin)
 }
 
 fn is_self_param(file: &RustFile, p: &Param) -> bool {
@@ -442,8 +544,28 @@ pub fn file_flows(
     ws: &Workspace,
     index: &FlowIndex,
 ) -> Vec<FnFlow> {
+    file_flows_with(file_index, file, ws, index, &file_sinks(file))
+}
+
+fn file_flows_with(
+    file_index: usize,
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    index: &FlowIndex,
+    sinks: &HashMap<ExprId, (SinkKind, String)>,
+) -> Vec<FnFlow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
+    };
+    rust.function_ids()
+        .map(|id| function_flow(file_index, rust, ws, index, sinks, id, file))
+        .collect()
+}
+
+/// SQL binds and text holes, cache and storage keys of one file, by expression.
+fn file_sinks(file: &AnalyzedFile) -> HashMap<ExprId, (SinkKind, String)> {
+    let Some(rust) = &file.rust else {
+        return HashMap::new();
     };
     let mut sinks: HashMap<ExprId, (SinkKind, String)> = HashMap::new();
     for site in &file.sql_sites {
@@ -483,45 +605,64 @@ pub fn file_flows(
             }
         }
     }
-    rust.function_ids()
-        .map(|id| {
-            let mut ev = Eval {
-                file: rust,
-                ws,
-                index,
-                sinks: &sinks,
-                env: Vec::new(),
-                seen_binds: HashMap::new(),
-                param_names: Vec::new(),
-                extractor: http::is_extractor_impl(rust.function(id)),
-                display_depth: 0,
-                flow: FnFlow {
-                    function: id,
-                    sources: Vec::new(),
-                    uses: Vec::new(),
-                    checks: Vec::new(),
-                    fail_open: Vec::new(),
-                    returns: Vec::new(),
-                    verifying_extractor: None,
-                    identity_path_extractor: None,
-                    trusted_param: None,
-                    admin_gate: None,
-                    verified_by_layer: index.layer_verified,
-                    guarded_by_layer: index.layer_guarded.contains(&FnRef {
-                        file: file_index,
-                        func: id,
-                    }),
-                    layer_guards: Vec::new(),
-                    runs_tenant_extractor: false,
-                    reads_path: false,
-                    self_fields: Vec::new(),
-                    calls_tenant_checker: false,
-                },
-            };
-            ev.run(id, file);
-            ev.flow
-        })
-        .collect()
+    sinks
+}
+
+/// The flow of one function, with the summaries of `index`.
+fn function_flow(
+    file_index: usize,
+    rust: &RustFile,
+    ws: &Workspace,
+    index: &FlowIndex,
+    sinks: &HashMap<ExprId, (SinkKind, String)>,
+    id: FnId,
+    file: &AnalyzedFile,
+) -> FnFlow {
+    let mut ev = Eval {
+        file_index,
+        file: rust,
+        ws,
+        index,
+        sinks,
+        env: Vec::new(),
+        seen_binds: HashMap::new(),
+        param_names: Vec::new(),
+        extractor: http::is_extractor_impl(rust.function(id)),
+        display_depth: 0,
+        object_checks: Vec::new(),
+        bypassed: HashSet::new(),
+        object_uses: Vec::new(),
+        passed_on: HashSet::new(),
+        flow: FnFlow {
+            function: id,
+            sources: Vec::new(),
+            uses: Vec::new(),
+            checks: Vec::new(),
+            fail_open: Vec::new(),
+            returns: Vec::new(),
+            returns_identity: false,
+            verifying_extractor: None,
+            identity_path_extractor: None,
+            trusted_param: None,
+            admin_gate: None,
+            verified_by_layer: index.layer_verified,
+            guarded_by_layer: index.layer_guarded.contains(&FnRef {
+                file: file_index,
+                func: id,
+            }),
+            identity_path_layer: index.layer_identity_path.contains(&FnRef {
+                file: file_index,
+                func: id,
+            }),
+            layer_guards: Vec::new(),
+            runs_tenant_extractor: false,
+            reads_path: false,
+            self_fields: Vec::new(),
+            calls_tenant_checker: false,
+        },
+    };
+    ev.run(id, file);
+    ev.flow
 }
 
 /// A tracked value.
@@ -538,6 +679,8 @@ enum Val {
 }
 
 struct Eval<'a> {
+    /// The file's index in the workspace (the call graph's file numbering).
+    file_index: usize,
     file: &'a RustFile,
     ws: &'a Workspace,
     index: &'a FlowIndex,
@@ -551,6 +694,17 @@ struct Eval<'a> {
     extractor: bool,
     /// Inside a logging or formatting macro: values there are only displayed.
     display_depth: u32,
+    /// Indices of the checks that auth objects make of the values put into their fields.
+    object_checks: Vec<usize>,
+    /// Values given to an auth object that a wrapper may skip (`Wrapper(OrgFromRoute(id))`).
+    /// Another object that receives the same value is an alternative strategy for the same
+    /// request (API key or JWT, picked at run time), so no object's check of it counts.
+    bypassed: HashSet<Origin>,
+    /// Indices of the uses that are fields of auth objects which check them: they matter
+    /// only when the check is dropped and the value also goes on into the handler's work.
+    object_uses: Vec<usize>,
+    /// Values handed on as a plain argument (not inside a constructed object) to a call.
+    passed_on: HashSet<Origin>,
     flow: FnFlow,
 }
 
@@ -660,6 +814,41 @@ impl<'a> Eval<'a> {
         let tail = self.eval_block(body);
         self.record_return(tail, body.span);
         self.membership_checks(file);
+        self.drop_bypassed_object_checks();
+    }
+
+    /// An object's check of a value that another, skippable, object also received does not
+    /// hold on every path: drop it.
+    /// A value that only authenticates (it goes into the strategies and nowhere else) leaves
+    /// the handler working on the caller's own tenant whichever strategy runs.
+    fn drop_bypassed_object_checks(&mut self) {
+        let mut i = 0;
+        let (objects, bypassed) = (&self.object_checks, &self.bypassed);
+        self.flow.checks.retain(|c| {
+            let keep = !(objects.contains(&i) && bypassed.contains(&c.origin));
+            i += 1;
+            keep
+        });
+        let mut i = 0;
+        let (objects, passed_on) = (&self.object_uses, &self.passed_on);
+        self.flow.uses.retain(|u| {
+            let keep = !objects.contains(&i) || passed_on.contains(&u.origin);
+            i += 1;
+            keep
+        });
+    }
+
+    /// Records the values a call receives as plain arguments.
+    fn note_passed_on(&mut self, args: &[ExprId], vals: &[Option<Val>]) {
+        for (a, v) in args.iter().zip(vals) {
+            let constructed = matches!(
+                self.file.expr(self.file.strip(*a)).kind,
+                ExprKind::Call { .. } | ExprKind::Struct { .. }
+            );
+            if let (Some(Val::Value(o)), false) = (v, constructed) {
+                self.passed_on.insert(*o);
+            }
+        }
     }
 
     /// A SQL statement that binds a value together with the principal (a trusted value or a
@@ -867,16 +1056,20 @@ impl<'a> Eval<'a> {
         detail: impl Into<String>,
     ) {
         if let Some(origin) = self.origin_at(val, expr) {
+            let detail = detail.into();
             self.flow.uses.push(Use {
                 origin,
                 span: self.file.expr(expr).span,
                 kind,
-                detail: detail.into(),
+                sink: detail.clone(),
+                via: None,
+                detail,
             });
         }
     }
 
     fn record_return(&mut self, val: Option<Val>, span: Span) {
+        self.flow.returns_identity |= val == Some(Val::Trusted);
         let Some(Val::Value(origin)) = val else {
             return;
         };
@@ -886,11 +1079,14 @@ impl<'a> Eval<'a> {
         if self.extractor {
             let f = self.file.function(self.flow.function);
             let ty = http::extractor_type(f).unwrap_or("the extractor");
+            let detail = format!("the output of extractor `{ty}`, trusted by every handler");
             self.flow.uses.push(Use {
                 origin,
                 span,
                 kind: SinkKind::ExtractorOutput,
-                detail: format!("the output of extractor `{ty}`, trusted by every handler"),
+                sink: detail.clone(),
+                via: None,
+                detail,
             });
         }
     }
@@ -1005,8 +1201,14 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
-                    if self.checked_by_object(path.last(), &name.name, v, *value) {
+                    // An auth object's field is still a use: its check may be dropped when
+                    // another strategy for the same request can skip it.
+                    let by_object = self.checked_by_object(path.last(), &name.name, v, *value);
+                    if by_object && !context {
                         continue;
+                    }
+                    if by_object {
+                        self.object_uses.push(self.flow.uses.len());
                     }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
@@ -1188,6 +1390,10 @@ impl<'a> Eval<'a> {
             };
             arg_vals.push(v);
         }
+        if let Some(v) = self.handed_fns(id, receiver, r) {
+            closure_val = closure_val.or(Some(v));
+        }
+        self.note_passed_on(args, &arg_vals);
         self.method_sinks(receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
         if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
@@ -1216,7 +1422,13 @@ impl<'a> Eval<'a> {
                 }
             }
             Some(Val::Value(_)) if PREDICATES.contains(&method) => None,
-            Some(Val::Value(_)) => closure_val.or(r),
+            // A parameter or a field of `self` holding a workspace object (`repo.find(id)`,
+            // `self.store.put(id)`): the methods the call graph resolves run with the
+            // arguments.
+            Some(Val::Value(_)) => self
+                .workspace_call(id, method, args, &arg_vals, span, true)
+                .or(closure_val)
+                .or(r),
             Some(Val::Trusted) => Some(Val::Trusted),
             None | Some(Val::SelfObj) => {
                 if matches!(method, "and" | "or" | "unwrap_or" | "or_else" | "zip") {
@@ -1224,10 +1436,7 @@ impl<'a> Eval<'a> {
                         return Some(*v);
                     }
                 }
-                if STD_METHOD_NAMES.contains(&method) || PREDICATES.contains(&method) {
-                    return None;
-                }
-                self.workspace_call(method, None, args, &arg_vals, span, true)
+                self.workspace_call(id, method, args, &arg_vals, span, true)
             }
         }
     }
@@ -1336,7 +1545,9 @@ impl<'a> Eval<'a> {
                     .get(w)
                     .is_some_and(|fs| fs.iter().any(|f| *f == i.to_string()));
                 if !delegates {
-                    self.flow.checks.truncate(before);
+                    let skipped = self.flow.checks.drain(before..).map(|c| c.origin);
+                    self.bypassed.extend(skipped);
+                    self.object_checks.retain(|&c| c < before);
                 }
             }
         }
@@ -1344,6 +1555,12 @@ impl<'a> Eval<'a> {
             self.eval(func);
             return None;
         };
+        if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.note_passed_on(args, &vals);
+        }
+        if crate::knowledge::http::verifiers::is_credential_decoder(&path.segments, &file.uses) {
+            return Some(Val::Trusted);
+        }
         if path.segments.iter().any(|s| {
             http::is_trusted_type(
                 &Ty::Path(Path {
@@ -1411,62 +1628,126 @@ impl<'a> Eval<'a> {
             {
                 return Some(v);
             }
+            // `Some(claims.user_id)`, `Ok(identity)`: wrapping keeps the identity.
+            if (last == "Some" || last == "Ok") && vals.contains(&Some(Val::Trusted)) {
+                return Some(Val::Trusted);
+            }
         }
-        let qualifier = match path.segments.as_slice() {
-            [.., q, _] if q == "Self" => self
-                .file
-                .function(self.flow.function)
-                .owner
-                .as_ref()
-                .map(|o| o.self_ty.name().to_string()),
-            [.., q, _] => Some(q.clone()),
-            _ => None,
-        };
-        self.workspace_call(last, qualifier.as_deref(), args, &vals, span, false)
+        self.workspace_call(id, last, args, &vals, span, false)
     }
 
-    /// A call of a workspace function, by its summaries: uses and checks of the arguments,
-    /// and what the result derives from.
+    /// A call of workspace functions, by the summaries of the functions the call graph resolves
+    /// it to: uses and checks of the arguments, and what the result derives from.
     fn workspace_call(
         &mut self,
+        site: ExprId,
         name: &str,
-        qualifier: Option<&str>,
         args: &[ExprId],
         vals: &[Option<Val>],
         span: Span,
         method: bool,
     ) -> Option<Val> {
-        let index = self.index;
-        let mut candidates: Vec<&FnSummary> = index
-            .functions
-            .get(name)?
+        // A method every library type has (`get`, `insert`, `is_empty`) on a receiver of
+        // unknown type is more likely the library's than a workspace one of that name.
+        let common = method && (STD_METHOD_NAMES.contains(&name) || PREDICATES.contains(&name));
+        let edges: Vec<&Edge> = self
+            .ws
+            .call_graph
+            .call_targets(self.file_index, site)
+            .filter(|e| !(common && e.how == Resolved::NameArity))
+            .collect();
+        let candidates: Vec<&FnSummary> = edges
             .iter()
+            .filter_map(|e| self.index.by_fn.get(&e.callee))
             .filter(|s| {
                 let shift = usize::from(s.has_self && !method);
                 s.param_uses.len() + shift == args.len() && (!method || s.has_self)
             })
             .collect();
-        // `Organization::find_by_uuid`: the type picks the function among same-named ones.
-        if let Some(q) = qualifier {
-            if candidates.iter().any(|s| s.owner.as_deref() == Some(q)) {
-                candidates.retain(|s| s.owner.as_deref() == Some(q));
-            }
+        let dispatch = edges.iter().all(|e| e.how == Resolved::TraitImpl);
+        self.apply_summaries(&candidates, dispatch, name, args, vals, span, method)
+    }
+
+    /// Workspace functions handed by name to a combinator (`tenant.map(parse)`,
+    /// `ids.iter().for_each(store)`): the combinator calls them with what the receiver holds,
+    /// like a closure `|x| parse(x)`. Returns what they give back.
+    fn handed_fns(&mut self, site: ExprId, receiver: ExprId, r: Option<Val>) -> Option<Val> {
+        r?;
+        let graph = &self.ws.call_graph;
+        let candidates: Vec<&FnSummary> = graph
+            .handed_at(self.file_index, site)
+            .filter_map(|e| self.index.by_fn.get(&e.callee))
+            .filter(|s| !s.has_self && s.param_uses.len() == 1)
+            .collect();
+        let name = match graph.handed_at(self.file_index, site).next() {
+            Some(e) => self.fn_name(e.callee),
+            None => return None,
+        };
+        let span = self.file.expr(site).span;
+        self.apply_summaries(&candidates, false, &name, &[receiver], &[r], span, false)
+    }
+
+    /// A workspace function's name, for messages.
+    fn fn_name(&self, f: FnRef) -> String {
+        if f.file == self.file_index {
+            return self.file.function(f.func).name.name.clone();
         }
+        self.ws
+            .call_graph
+            .name_of(f)
+            .unwrap_or("a workspace function")
+            .to_string()
+    }
+
+    /// Applies the summaries of the functions a call may run. When `dispatch`, the call runs
+    /// one of them, whichever the receiver is (the impls of a trait method): an argument
+    /// reaches a use if some impl uses it, and is checked only if every impl checks it. Else
+    /// the candidates stand for one function the resolution could not pick (same name and
+    /// arity, a re-export): only what all of them do counts as a use, and a check by any
+    /// counts, so that a guess never makes a finding.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_summaries(
+        &mut self,
+        candidates: &[&FnSummary],
+        dispatch: bool,
+        name: &str,
+        args: &[ExprId],
+        vals: &[Option<Val>],
+        span: Span,
+        method: bool,
+    ) -> Option<Val> {
         if candidates.is_empty() {
             return None;
         }
+        // `some(f)` is "every candidate" for a dispatch's checks and a guess's uses.
+        let may = |f: &dyn Fn(&FnSummary) -> bool| {
+            if dispatch {
+                candidates.iter().any(|s| f(s))
+            } else {
+                candidates.iter().all(|s| f(s))
+            }
+        };
+        let must = |f: &dyn Fn(&FnSummary) -> bool| {
+            if dispatch {
+                candidates.iter().all(|s| f(s))
+            } else {
+                candidates.iter().any(|s| f(s))
+            }
+        };
         self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
         self.flow.calls_tenant_checker |= candidates.iter().all(|s| s.checks_read_tenant);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
-            let reaches_use = |s: &&FnSummary| {
-                param_of(s, i).is_some_and(|p| s.param_uses.get(p).is_some_and(Option::is_some))
-            };
+            let param = |s: &FnSummary| param_of(s, i);
             // A whole extracted input (`Path(id)` with a non-tenant name) passed on to a helper
             // that uses it: read here.
             let carried = match v {
-                Some(Val::Carrier(_)) if candidates.iter().all(reaches_use) => {
+                Some(Val::Carrier(_))
+                    if may(&|s| {
+                        param(s).is_some_and(|p| matches!(s.param_uses.get(p), Some(Some(_))))
+                    }) =>
+                {
                     self.origin_at(*v, *arg)
                 }
                 _ => None,
@@ -1476,8 +1757,8 @@ impl<'a> Eval<'a> {
                 (_, Some(origin)) => origin,
                 _ => continue,
             };
-            let checked = candidates.iter().any(|s| {
-                param_of(s, i).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))
+            let checked = must(&|s| {
+                param(s).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))
             });
             if checked {
                 self.flow.checks.push(Check {
@@ -1487,31 +1768,38 @@ impl<'a> Eval<'a> {
                 });
                 continue;
             }
-            let reached: Option<&String> = candidates
-                .iter()
-                .map(|s| param_of(s, i).and_then(|p| s.param_uses.get(p)?.as_ref()))
-                .collect::<Option<Vec<_>>>()
-                .and_then(|all| all.first().copied());
-            if let Some(inner) = reached {
+            let shown = |s: &FnSummary| param(s).and_then(|p| s.param_uses.get(p)?.clone());
+            let reached = may(&|s| shown(s).is_some())
+                .then(|| {
+                    candidates.iter().find_map(|s| {
+                        let p = param(s)?;
+                        Some((
+                            s.param_uses.get(p)?.clone()?,
+                            s.param_sinks.get(p)?.clone()?,
+                        ))
+                    })
+                })
+                .flatten();
+            if let Some((inner, sink)) = reached {
                 self.flow.uses.push(Use {
                     origin: *origin,
                     span: self.file.expr(*arg).span,
                     kind: SinkKind::Call,
                     detail: format!("an argument of `{name}`, which uses it as {inner}"),
+                    sink,
+                    via: Some(name.to_string()),
                 });
             }
-            let returned = candidates.iter().all(|s| {
-                param_of(s, i).is_some_and(|p| s.param_returned.get(p).copied().unwrap_or(false))
+            let returned = may(&|s| {
+                param(s).is_some_and(|p| s.param_returned.get(p).copied().unwrap_or(false))
             });
             if returned {
                 result = result.or(*v);
             }
         }
-        let read = candidates
-            .iter()
-            .map(|s| s.returns_client.clone())
-            .collect::<Option<Vec<_>>>()
-            .and_then(|all| all.into_iter().next());
+        let read = may(&|s| s.returns_client.is_some())
+            .then(|| candidates.iter().find_map(|s| s.returns_client.clone()))
+            .flatten();
         if let Some((kind, input, tenant)) = read {
             // `parse_request_param(&req, "tenant_id")`: a helper that reads the entry its
             // caller names.
@@ -1526,6 +1814,10 @@ impl<'a> Eval<'a> {
                 None => (input, tenant),
             };
             return Some(self.new_source(span, kind, input, tenant, Some(name.to_string())));
+        }
+        // A helper that decodes the token or loads the session hands back the identity.
+        if result.is_none() && candidates.iter().all(|s| s.returns_identity) {
+            return Some(Val::Trusted);
         }
         result
     }
@@ -1572,6 +1864,7 @@ impl<'a> Eval<'a> {
             .is_some_and(|fs| fs.iter().any(|f| f == field));
         if checked {
             let span = self.file.expr(expr).span;
+            self.object_checks.push(self.flow.checks.len());
             self.flow.checks.push(Check {
                 origin,
                 span,
@@ -1862,34 +2155,286 @@ mod tests {
     use std::path::PathBuf;
     use std::sync::Arc;
 
+    /// Analyzes Rust files (workspace-relative path, text) as one workspace: the files with
+    /// their flows and the workspace with its call graph, summaries and client reach.
+    fn analyze_workspace(sources: &[(&str, &str)]) -> (Vec<AnalyzedFile>, Workspace) {
+        let mut ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
+        let mut files: Vec<AnalyzedFile> = sources
+            .iter()
+            .map(|(rel, text)| {
+                let source = Arc::new(SourceFile::new(
+                    PathBuf::from(rel),
+                    (*rel).into(),
+                    FileKind::Rust,
+                    (*text).into(),
+                ));
+                let rust = crate::parse::parse_rust(&source.text).expect("parses");
+                let extracted = crate::sql_sites::extract(&source, &rust, &ws);
+                AnalyzedFile {
+                    source,
+                    rust: Some(rust),
+                    sql_sites: extracted.sites,
+                    unresolved_sql: extracted.unresolved,
+                    unreadable_sql: extracted.unreadable,
+                    request_flows: Default::default(),
+                    logging: Default::default(),
+                    key_sinks: crate::facts::passes::Computed::new(Vec::new()),
+                }
+            })
+            .collect();
+        let named: Vec<(&str, &RustFile)> = files
+            .iter()
+            .map(|f| (f.source.rel_path.as_str(), f.rust.as_ref().expect("parsed")))
+            .collect();
+        let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
+        let rust: Vec<&RustFile> = named.iter().map(|(_, r)| *r).collect();
+        http::mark_entry_points(&mut graph, &rust);
+        ws.call_graph = crate::facts::passes::Computed::new(graph);
+        let (index, flows) = analyze(&files, &ws);
+        ws.flow_index = crate::facts::passes::Computed::new(index);
+        for (f, flow) in files.iter_mut().zip(flows) {
+            f.request_flows = crate::facts::passes::Computed::new(flow);
+        }
+        ws.client_reach = crate::client_reach::ClientReach::build(&files, &ws);
+        (files, ws)
+    }
+
+    /// The flow of the function `name` in file `file` (the `owner::name` of a method).
+    fn flow_in<'a>(files: &'a [AnalyzedFile], file: usize, name: &str) -> &'a FnFlow {
+        let rust = files[file].rust.as_ref().expect("parsed");
+        files[file]
+            .request_flows
+            .iter()
+            .find(|f| {
+                let func = rust.function(f.function);
+                let owned = func
+                    .owner
+                    .as_ref()
+                    .map(|o| format!("{}::{}", o.self_ty.name(), func.name.name));
+                func.name.name == name || owned.as_deref() == Some(name)
+            })
+            .unwrap_or_else(|| panic!("no function {name}"))
+    }
+
+    /// The unchecked client tenant uses of a function: (input, use kind, use detail).
+    fn tenant_uses(flow: &FnFlow) -> Vec<(String, SinkKind, String)> {
+        flow.tenant_uses_unless(|o| flow.is_checked(o))
+            .into_iter()
+            .flat_map(|(src, uses)| {
+                uses.into_iter()
+                    .map(move |u| (src.describe(), u.kind.clone(), u.detail.clone()))
+            })
+            .collect()
+    }
+
+    const REPO: &str = r#"
+        pub async fn insert_doc(db: &PgPool, tenant_id: Uuid) {
+            sqlx::query("INSERT INTO docs (tenant_id) VALUES ($1)").bind(tenant_id).execute(db).await;
+        }
+        "#;
+
+    #[test]
+    fn flows_through_two_and_three_calls_across_modules() {
+        let (files, _) = analyze_workspace(&[
+            (
+                "app/src/routes.rs",
+                r#"
+                use crate::service::create;
+                async fn two(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                    crate::db::insert_doc(&db, tenant_id).await;
+                }
+                async fn three(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                    create(&db, tenant_id).await;
+                }
+                "#,
+            ),
+            (
+                "app/src/service.rs",
+                "pub async fn create(db: &PgPool, t: Uuid) { audit(db, t).await; }
+                 async fn audit(db: &PgPool, t: Uuid) { super::db::insert_doc(db, t).await; }",
+            ),
+            ("app/src/db.rs", REPO),
+        ]);
+        for handler in ["two", "three"] {
+            let uses = tenant_uses(flow_in(&files, 0, handler));
+            assert_eq!(uses.len(), 1, "{handler}: {uses:?}");
+            assert_eq!(uses[0].1, SinkKind::Call);
+            assert!(
+                uses[0].2.ends_with("which uses it as SQL bind parameter"),
+                "{uses:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn same_named_functions_of_two_modules_do_not_merge() {
+        let (files, _) = analyze_workspace(&[
+            (
+                "app/src/routes.rs",
+                r#"
+                use crate::audit::insert_doc;
+                async fn logged(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                    insert_doc(&db, tenant_id).await;
+                }
+                async fn stored(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                    crate::db::insert_doc(&db, tenant_id).await;
+                }
+                "#,
+            ),
+            (
+                "app/src/audit.rs",
+                "pub async fn insert_doc(db: &PgPool, tenant_id: Uuid) { count(tenant_id); }",
+            ),
+            ("app/src/db.rs", REPO),
+        ]);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "logged")), []);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "stored")).len(), 1);
+    }
+
+    #[test]
+    fn a_trait_method_reaches_a_use_if_one_impl_uses_it() {
+        let (files, _) = analyze_workspace(&[(
+            "app/src/lib.rs",
+            r#"
+            trait DocStore { async fn put(&self, tenant_id: Uuid); }
+            struct Pg { db: PgPool }
+            impl DocStore for Pg {
+                async fn put(&self, tenant_id: Uuid) {
+                    sqlx::query("INSERT INTO docs (tenant_id) VALUES ($1)").bind(tenant_id).execute(&self.db).await;
+                }
+            }
+            struct Memory;
+            impl DocStore for Memory { async fn put(&self, tenant_id: Uuid) {} }
+            async fn handler(Path(tenant_id): Path<Uuid>, store: Arc<dyn DocStore>) {
+                store.put(tenant_id).await;
+            }
+            "#,
+        )]);
+        let uses = tenant_uses(flow_in(&files, 0, "handler"));
+        assert_eq!(uses.len(), 1, "{uses:?}");
+    }
+
+    #[test]
+    fn a_trait_method_checks_only_if_every_impl_checks() {
+        let checked_by = |second: &str| {
+            let text = format!(
+                r#"
+                trait Guard {{ fn allow(&self, tenant_id: Uuid, claims: &Claims) -> bool; }}
+                struct Strict;
+                impl Guard for Strict {{
+                    fn allow(&self, tenant_id: Uuid, claims: &Claims) -> bool {{ tenant_id == claims.tenant_id }}
+                }}
+                struct Other;
+                impl Guard for Other {{
+                    fn allow(&self, tenant_id: Uuid, claims: &Claims) -> bool {{ {second} }}
+                }}
+                async fn handler(Path(tenant_id): Path<Uuid>, Extension(c): Extension<Claims>, g: &dyn Guard, db: PgPool) {{
+                    if !g.allow(tenant_id, &c) {{ return; }}
+                    sqlx::query("SELECT 1 FROM docs WHERE tenant_id = $1").bind(tenant_id).execute(&db).await;
+                }}
+                "#
+            );
+            let (files, _) = analyze_workspace(&[("app/src/lib.rs", &text)]);
+            tenant_uses(flow_in(&files, 0, "handler")).is_empty()
+        };
+        assert!(checked_by("tenant_id == claims.tenant_id"));
+        assert!(!checked_by("true"));
+    }
+
+    #[test]
+    fn type_qualified_and_method_calls_resolve_by_the_type() {
+        let (files, _) = analyze_workspace(&[(
+            "app/src/lib.rs",
+            r#"
+            struct Repo { db: PgPool }
+            impl Repo {
+                async fn find(&self, tenant_id: Uuid) {
+                    sqlx::query("SELECT 1 FROM docs WHERE tenant_id = $1").bind(tenant_id).execute(&self.db).await;
+                }
+            }
+            struct Cache;
+            impl Cache { async fn find(&self, tenant_id: Uuid) {} }
+            async fn qualified(Path(tenant_id): Path<Uuid>, repo: Repo) { Repo::find(&repo, tenant_id).await; }
+            async fn method(Path(tenant_id): Path<Uuid>, repo: &Repo) { repo.find(tenant_id).await; }
+            async fn other(Path(tenant_id): Path<Uuid>, cache: Cache) { cache.find(tenant_id).await; }
+            async fn other_qualified(Path(tenant_id): Path<Uuid>, cache: Cache) { Cache::find(&cache, tenant_id).await; }
+            "#,
+        )]);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "qualified")).len(), 1);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "method")).len(), 1);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "other")), []);
+        assert_eq!(tenant_uses(flow_in(&files, 0, "other_qualified")), []);
+    }
+
+    #[test]
+    fn closures_and_functions_handed_to_combinators_and_spawned_tasks() {
+        let (files, _) = analyze_workspace(&[(
+            "app/src/lib.rs",
+            r#"
+            async fn store(db: &PgPool, tenant_id: Uuid) {
+                sqlx::query("INSERT INTO docs (tenant_id) VALUES ($1)").bind(tenant_id).execute(db).await;
+            }
+            fn tag(tenant_id: Uuid) -> Uuid { tenant_id }
+            async fn mapped(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                let t = Some(tenant_id).map(tag).unwrap();
+                store(&db, t).await;
+            }
+            async fn chained(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                Some(tenant_id).and_then(|t| Some(store(&db, t)));
+            }
+            async fn spawned(Path(tenant_id): Path<Uuid>, db: PgPool) {
+                tokio::spawn(async move { store(&db, tenant_id).await });
+            }
+            "#,
+        )]);
+        for handler in ["mapped", "chained", "spawned"] {
+            assert_eq!(
+                tenant_uses(flow_in(&files, 0, handler)).len(),
+                1,
+                "{handler}"
+            );
+        }
+    }
+
+    #[test]
+    fn recursion_converges_and_summaries_stay_bounded() {
+        let (files, ws) = analyze_workspace(&[(
+            "app/src/lib.rs",
+            r#"
+            async fn walk(db: &PgPool, tenant_id: Uuid, n: u32) {
+                if n > 0 { walk(db, tenant_id, n - 1).await; }
+                ping(db, tenant_id).await;
+            }
+            async fn ping(db: &PgPool, tenant_id: Uuid) { pong(db, tenant_id).await; }
+            async fn pong(db: &PgPool, tenant_id: Uuid) {
+                ping(db, tenant_id).await;
+                sqlx::query("SELECT 1 FROM docs WHERE tenant_id = $1").bind(tenant_id).execute(db).await;
+            }
+            async fn handler(Path(tenant_id): Path<Uuid>, db: PgPool) { walk(&db, tenant_id, 3).await; }
+            "#,
+        )]);
+        let uses = tenant_uses(flow_in(&files, 0, "handler"));
+        assert_eq!(uses.len(), 1, "{uses:?}");
+        // The first call and the use at the end; the calls in between are left out.
+        assert_eq!(
+            uses[0].2,
+            "an argument of `walk`, which uses it as an argument of `walk`, which uses it as SQL bind parameter"
+        );
+        // The fixpoint ends with every summary stable: one more round changes nothing.
+        let again: Vec<Vec<FnFlow>> = (0..files.len())
+            .map(|i| file_flows(i, &files[i], &ws, &ws.flow_index))
+            .collect();
+        assert_eq!(summarize(&files, &again, &ws), *ws.flow_index);
+    }
+
     /// Analyzes one Rust file as a workspace and returns its flows by function name.
     fn flows(text: &str) -> Vec<(String, FnFlow)> {
-        let mut ws = Workspace::new(PathBuf::from("."), Config::default(), Schema::default());
-        ws.call_graph = crate::facts::passes::Computed::new(Default::default());
-        let source = Arc::new(SourceFile::new(
-            PathBuf::from("lib.rs"),
-            "lib.rs".into(),
-            FileKind::Rust,
-            text.into(),
-        ));
-        let rust = crate::parse::parse_rust(&source.text).expect("parses");
-        let extracted = crate::sql_sites::extract(&source, &rust, &ws);
-        let file = AnalyzedFile {
-            source,
-            rust: Some(rust),
-            sql_sites: extracted.sites,
-            unresolved_sql: extracted.unresolved,
-            unreadable_sql: extracted.unreadable,
-            request_flows: Default::default(),
-            logging: Default::default(),
-            key_sinks: crate::facts::passes::Computed::new(Vec::new()),
-        };
-        let (_, mut all) = analyze(std::slice::from_ref(&file), &ws);
+        let (mut files, _) = analyze_workspace(&[("src/lib.rs", text)]);
+        let file = files.pop().expect("one file");
         let rust = file.rust.as_ref().expect("parsed");
-        all.pop()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (rust.function(f.function).name.name.clone(), f))
+        file.request_flows
+            .iter()
+            .map(|f| (rust.function(f.function).name.name.clone(), f.clone()))
             .collect()
     }
 

@@ -4,7 +4,10 @@
 //! A tenant is a row that most other rows belong to. Two shapes are recognised:
 //! - **Root table.** Several tables reference one table by foreign key; the columns that do so
 //!   are the tenant columns. When that table itself references another candidate root (users
-//!   that belong to an organization), the outer one is the tenant.
+//!   that belong to an organization), the outer one is the tenant. When the two are linked by a
+//!   membership table instead (a table keyed by both references: users that are members of
+//!   organizations), structure cannot say which side is the group, so a name that says tenant
+//!   picks it (`membership_group`).
 //! - **External tenant.** No table holds the tenants (the id comes from an identity provider),
 //!   but one column leads the composite keys of several tables: names, slugs and ids are unique
 //!   *per* that column.
@@ -96,7 +99,8 @@ pub fn infer(schema: &Schema) -> TenantInference {
         .iter()
         .filter(|r| r.covered >= MIN_COVERED)
         .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)));
-    let chosen = best_root.map(|r| outermost(r, &by_root));
+    let chosen =
+        best_root.map(|r| outermost(membership_group(r, &by_root, &tables), &by_root, &tables));
     let keyed = keyed_candidate(&tables);
     let result = match (chosen, keyed) {
         // An external tenant that scopes more tables than the root, or scopes the root table
@@ -219,15 +223,64 @@ fn root_candidates(tables: &[&Table]) -> Vec<RootCandidate> {
         .collect()
 }
 
+/// The group side of a many-to-many membership between `root` and another candidate that covers at
+/// least half as many tables: a table with foreign keys to both, one of whose keys holds both
+/// columns, links members to groups. The link is symmetric, so the side whose name says tenant is
+/// the group; when neither or both do, `root` stays.
+fn membership_group<'a>(
+    root: &'a RootCandidate,
+    all: &'a [RootCandidate],
+    tables: &[&Table],
+) -> &'a RootCandidate {
+    if names_a_tenant(&root.root) {
+        return root;
+    }
+    all.iter()
+        .filter(|g| g.root != root.root && 2 * g.covered >= root.covered)
+        .filter(|g| names_a_tenant(&g.root) && membership_linked(&root.root, &g.root, tables))
+        .max_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| b.root.cmp(&a.root)))
+        .unwrap_or(root)
+}
+
+/// Whether a table with foreign keys to both `a` and `b` has a key holding both columns: a
+/// many-to-many membership.
+fn membership_linked(a: &str, b: &str, tables: &[&Table]) -> bool {
+    tables.iter().any(|link| {
+        let to = |target: &str| -> Vec<String> {
+            link.foreign_keys
+                .iter()
+                .filter(|(_, t)| table_key(t) == target)
+                .map(|(c, _)| c.to_ascii_lowercase())
+                .collect()
+        };
+        let (to_a, to_b) = (to(a), to(b));
+        let holds = |key: &[String], cols: &[String]| {
+            key.iter().any(|k| cols.contains(&k.to_ascii_lowercase()))
+        };
+        link.keys()
+            .any(|key| holds(key, &to_a) && holds(key, &to_b))
+    })
+}
+
 /// Follows `root`'s own references up to the outermost candidate that still covers at least
-/// half as many tables: users belong to an organization, so the organization is the tenant.
-fn outermost<'a>(start: &'a RootCandidate, all: &'a [RootCandidate]) -> &'a RootCandidate {
+/// half as many tables: users belong to an organization, so the organization is the tenant. A
+/// reference to a candidate that is also linked by membership is to one of the members (a
+/// workspace's owner among its members), not to an outer scope.
+fn outermost<'a>(
+    start: &'a RootCandidate,
+    all: &'a [RootCandidate],
+    tables: &[&Table],
+) -> &'a RootCandidate {
     let mut current = start;
     let mut seen = BTreeSet::new();
     while seen.insert(current.root.clone()) {
         let parent = all
             .iter()
-            .filter(|p| current.parents.contains(&p.root) && 2 * p.covered >= current.covered)
+            .filter(|p| {
+                current.parents.contains(&p.root)
+                    && 2 * p.covered >= current.covered
+                    && !membership_linked(&current.root, &p.root, tables)
+            })
             .max_by(|a, b| rank(a).cmp(&rank(b)));
         match parent {
             Some(p) => current = p,
@@ -325,6 +378,7 @@ mod tests {
                 .collect(),
             partial_unique_keys: Vec::new(),
             added_columns: Vec::new(),
+            created_as: Vec::new(),
         }
     }
 
@@ -343,6 +397,56 @@ mod tests {
             TenantInference::Inferred(t) => t,
             other => panic!("expected an inference, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn members_linked_to_groups_by_a_membership_table_make_the_group_the_tenant() {
+        let user = |name: &str| table(name, &["id", "member"], &[("member", "people")], &[]);
+        let s = schema(vec![
+            table("people", &["id"], &[], &[]),
+            table("organizations", &["id"], &[], &[]),
+            table(
+                "memberships",
+                &["id", "member", "org"],
+                &[("member", "people"), ("org", "organizations")],
+                &[&["member", "org"]],
+            ),
+            user("devices"),
+            user("sessions"),
+            user("folders"),
+            table("projects", &["id", "org"], &[("org", "organizations")], &[]),
+            table("policies", &["id", "org"], &[("org", "organizations")], &[]),
+        ]);
+        let t = inferred(&s);
+        assert_eq!(t.root.as_deref(), Some("organizations"));
+        assert_eq!(t.columns, vec!["org"]);
+        // Without the link the wider root stays.
+        let mut unlinked = s.clone();
+        unlinked
+            .tables
+            .get_mut("memberships")
+            .unwrap()
+            .unique_keys
+            .clear();
+        assert_eq!(inferred(&unlinked).root.as_deref(), Some("people"));
+    }
+
+    #[test]
+    fn a_groups_owner_among_its_members_is_not_an_outer_scope() {
+        let s = schema(vec![
+            table("people", &["id"], &[], &[]),
+            table("workspaces", &["id", "owner"], &[("owner", "people")], &[]),
+            table(
+                "members",
+                &["id", "person", "space"],
+                &[("person", "people"), ("space", "workspaces")],
+                &[&["person", "space"]],
+            ),
+            table("devices", &["id", "person"], &[("person", "people")], &[]),
+            table("pages", &["id", "space"], &[("space", "workspaces")], &[]),
+            table("files", &["id", "space"], &[("space", "workspaces")], &[]),
+        ]);
+        assert_eq!(inferred(&s).root.as_deref(), Some("workspaces"));
     }
 
     #[test]

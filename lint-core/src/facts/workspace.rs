@@ -70,6 +70,9 @@ pub struct Workspace {
     pub client_reach: crate::client_reach::ClientReach,
     /// Who runs each named query of the `.sql` query files (built with the request flows).
     pub query_callers: crate::facts::sql_query_files::QueryCallers,
+    /// The keys of the schema's tables that hold per-tenant rows by their columns (a tenant
+    /// column, not a tenant root), worked out on first use: rules ask for every table per file.
+    schema_tenant_tables: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 impl Workspace {
@@ -95,6 +98,7 @@ impl Workspace {
             call_graph: Default::default(),
             client_reach: Default::default(),
             query_callers: Default::default(),
+            schema_tenant_tables: Default::default(),
         }
     }
 
@@ -134,10 +138,20 @@ impl Workspace {
         if self.schema.is_empty() && self.config.tenant_tables.is_empty() {
             return true;
         }
-        self.schema.table(name).is_some_and(|t| {
-            t.columns.iter().any(|c| self.is_tenant_column(c))
-                && !self.schema.is_tenant_root(t, |c| self.is_tenant_column(c))
-        })
+        let tenant_tables = self.schema_tenant_tables.get_or_init(|| {
+            let is_tenant_column = |c: &str| self.is_tenant_column(c);
+            let referenced = self.schema.referenced_by_tenant_columns(is_tenant_column);
+            self.schema
+                .tables
+                .iter()
+                .filter(|(_, t)| {
+                    t.columns.iter().any(|c| is_tenant_column(c))
+                        && !Schema::is_tenant_root_among(t, &referenced, is_tenant_column)
+                })
+                .map(|(key, _)| key.clone())
+                .collect()
+        });
+        tenant_tables.contains(&crate::facts::schema::table_key(name))
     }
 
     /// Tenant-scoped tables with the migration that made each one: the `ALTER TABLE ... ADD

@@ -4,4 +4,5 @@
 //! data about public crates only, never an identifier of a linted project. Imports `syntax` and
 //! `semantic` only.
 
+pub mod http;
 pub mod wrappers;

@@ -41,6 +41,8 @@ impl ChangedLines {
             return Err(format!("`{base}` is not a git revision"));
         }
         let repo = Repo::enclosing(cwd)?;
+        let version = repo.git_version()?;
+        supports_attr_source(&version)?;
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         if !root.starts_with(&repo.work_tree) {
             return Err(format!(
@@ -103,6 +105,32 @@ struct Repo {
     work_tree: PathBuf,
 }
 
+/// `--attr-source`, which keeps the tree's own `.gitattributes` from choosing filters or hiding
+/// files, came with git 2.40; an older git would obey the pull request's attributes, so diff mode
+/// refuses to run on it rather than run unsafely.
+const MIN_GIT: (u32, u32) = (2, 40);
+
+fn supports_attr_source(version_line: &str) -> Result<(), String> {
+    let numbers: Vec<u32> = version_line
+        .trim()
+        .strip_prefix("git version ")
+        .unwrap_or_default()
+        .split(['.', ' '])
+        .take(2)
+        .map_while(|n| n.parse().ok())
+        .collect();
+    match numbers[..] {
+        [major, minor] if (major, minor) >= MIN_GIT => Ok(()),
+        _ => Err(format!(
+            "--diff needs git {}.{} or newer (found `{}`): older git reads the tree's own \
+             .gitattributes, which a pull request controls",
+            MIN_GIT.0,
+            MIN_GIT.1,
+            crate::render::escape_control(version_line.trim())
+        )),
+    }
+}
+
 /// The empty tree, which git knows without storing it: attributes read from it are none.
 const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
@@ -126,6 +154,23 @@ impl Repo {
                     crate::engine::display_path(&cwd)
                 )
             })
+    }
+
+    /// `git --version`, run with the same empty environment as every other call but none of its
+    /// options (an older git rejects `--attr-source` before it prints anything).
+    fn git_version(&self) -> Result<String, String> {
+        let mut command = Command::new("git");
+        command.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            command.env("PATH", path);
+        }
+        let output = command
+            .args(["--version"])
+            .env("LC_ALL", "C")
+            .current_dir(&self.work_tree)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// A path git printed relative to the top of the work tree, as the engine names files.
@@ -333,5 +378,18 @@ diff --git "a/src/caf\303\251.rs" "b/src/caf\303\251.rs"
         let err =
             ChangedLines::since(Path::new("."), Path::new("."), "--output=/tmp/x").unwrap_err();
         assert!(err.contains("not a git revision"), "{err}");
+    }
+
+    #[test]
+    fn diff_mode_needs_a_git_that_ignores_the_trees_attributes() {
+        assert!(supports_attr_source("git version 2.47.3\n").is_ok());
+        assert!(supports_attr_source("git version 2.40.0.windows.1").is_ok());
+        assert!(supports_attr_source("git version 3.0").is_ok());
+        let old = supports_attr_source("git version 2.34.1").unwrap_err();
+        assert!(
+            old.contains("needs git 2.40") && old.contains("2.34.1"),
+            "{old}"
+        );
+        assert!(supports_attr_source("").is_err());
     }
 }

@@ -12,56 +12,31 @@ pub fn reaching_let(file: &RustFile, function: FnId, name: &str, offset: u32) ->
     reaching_let_in(file, file.function(function), name, offset)
 }
 
-/// [`reaching_let`] in a function already looked up.
+/// [`reaching_let`] in a function already looked up. Reads the function's let index (built
+/// once at lowering), so a query costs the number of `let`s, not the size of the body.
 pub fn reaching_let_in(file: &RustFile, f: &Function, name: &str, offset: u32) -> Option<ExprId> {
-    let mut found = None;
-    visit_lets(file, &f.body, &mut |pat, init, span| {
-        if span.end <= offset {
-            if let PatKind::Ident { name: n, .. } = &file.pat(pat).kind {
-                if n == name {
-                    found = Some((init, span.end));
-                }
-            }
-        }
-    });
-    let (init, let_end) = found?;
-    (!shadowed_by_pattern(file, f, name, let_end, offset)).then_some(init)?
+    let binds_name =
+        |pat: PatId| matches!(&file.pat(pat).kind, PatKind::Ident { name: n, .. } if n == name);
+    let found = f
+        .lets
+        .lets
+        .iter()
+        .rev()
+        .find(|l| l.span.end <= offset && binds_name(l.pat))?;
+    (!shadowed_by_pattern(file, f, name, found.span.end, offset)).then_some(found.init)?
 }
 
 /// Whether a closure parameter, `for` pattern, `if let` or match arm between the `let` (ending
 /// at `after`) and the use at `offset` binds `name` again.
 fn shadowed_by_pattern(file: &RustFile, f: &Function, name: &str, after: u32, offset: u32) -> bool {
-    let mut shadowed = false;
-    let binds = |pat: PatId| {
-        let mut names = Vec::new();
-        file.bindings(pat, &mut names);
-        names.iter().any(|(n, _)| n == name)
-    };
     let covers = |scope: Span| scope.start > after && scope.start <= offset && offset < scope.end;
-    file.walk_block(&f.body, &mut |id| match &file.expr(id).kind {
-        ExprKind::Closure { params, body } => {
-            shadowed |= covers(file.expr(*body).span) && params.iter().any(|p| binds(*p))
+    f.lets.rebinds.iter().any(|(scope, pat)| {
+        covers(*scope) && {
+            let mut names = Vec::new();
+            file.bindings(*pat, &mut names);
+            names.iter().any(|(n, _)| n == name)
         }
-        ExprKind::Loop {
-            pat: Some(pat),
-            body,
-            ..
-        } => shadowed |= covers(body.span) && binds(*pat),
-        ExprKind::Match { arms, .. } => {
-            shadowed |= arms
-                .iter()
-                .any(|a| covers(file.expr(a.body).span) && binds(a.pat))
-        }
-        ExprKind::If { cond, then, .. } if covers(then.span) => {
-            file.walk_expr(*cond, &mut |c| {
-                if let ExprKind::Let { pat, .. } = &file.expr(c).kind {
-                    shadowed |= binds(*pat);
-                }
-            });
-        }
-        _ => {}
-    });
-    shadowed
+    })
 }
 
 /// Calls `f(pattern, initializer, let span)` for every `let` in a block, nested blocks included,
@@ -71,57 +46,7 @@ pub fn visit_lets(
     block: &Block,
     f: &mut dyn FnMut(PatId, Option<ExprId>, crate::span::Span),
 ) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Let {
-                pat,
-                init,
-                otherwise,
-                span,
-                ..
-            } => {
-                if let Some(init) = init {
-                    visit_nested_lets(file, *init, f);
-                }
-                f(*pat, *init, *span);
-                if let Some(o) = otherwise {
-                    visit_lets(file, o, f);
-                }
-            }
-            Stmt::Expr { expr, .. } => visit_nested_lets(file, *expr, f),
-            Stmt::Item => {}
-        }
-    }
-}
-
-fn visit_nested_lets(
-    file: &RustFile,
-    root: ExprId,
-    f: &mut dyn FnMut(PatId, Option<ExprId>, crate::span::Span),
-) {
-    file.walk_expr(root, &mut |id| {
-        let e = file.expr(id);
-        let blocks: Vec<&Block> = match &e.kind {
-            ExprKind::Block(b) => vec![b],
-            ExprKind::If { then, .. } => vec![then],
-            ExprKind::Loop { body, .. } => vec![body],
-            ExprKind::Macro(MacroCall {
-                args: MacroArgs::Stmts(b),
-                ..
-            }) => vec![b],
-            _ => vec![],
-        };
-        for b in blocks {
-            for stmt in &b.stmts {
-                if let Stmt::Let {
-                    pat, init, span, ..
-                } = stmt
-                {
-                    f(*pat, *init, *span);
-                }
-            }
-        }
-    });
+    file.visit_lets(block, f)
 }
 
 #[cfg(test)]

@@ -37,7 +37,8 @@ pub enum Resolved {
     /// The receiver is a trait object, `impl Trait`, or the path names the trait: one of its
     /// impls.
     TraitImpl,
-    /// The receiver's type is unknown: a method of this name and arity.
+    /// The receiver's type is unknown, or the path names no definition the module paths
+    /// reach (a function of an inline `mod`): a function of this name and arity.
     NameArity,
     /// The function is handed by name to another call, which may call it.
     FnValue,
@@ -95,6 +96,8 @@ pub struct CallGraph {
     by_site: HashMap<(usize, ExprId), Vec<usize>>,
     handed: Vec<HandedFn>,
     entries: HashMap<FnRef, EntryKind>,
+    /// Each function's name, for messages.
+    names: HashMap<FnRef, String>,
 }
 
 impl CallGraph {
@@ -103,6 +106,10 @@ impl CallGraph {
         let defs = Defs::collect(files);
         let mut graph = CallGraph::default();
         for (i, (_, file)) in files.iter().enumerate() {
+            for func in file.function_ids() {
+                let name = file.function(func).name.name.clone();
+                graph.names.insert(FnRef { file: i, func }, name);
+            }
             let cx = FileCx::new(i, files, &defs);
             for &(site, owner) in &file.calls {
                 let caller = owner.map(|func| FnRef { file: i, func });
@@ -114,7 +121,11 @@ impl CallGraph {
                             _ => Vec::new(),
                         };
                         if let (Some(caller), false) = (caller, path.is_empty()) {
-                            for (callee, how) in cx.resolve_path(&path, caller) {
+                            let mut found = cx.resolve_path(&path, caller);
+                            if found.is_empty() {
+                                found = cx.resolve_by_name(&path, args.len());
+                            }
+                            for (callee, how) in found {
                                 graph.push(caller, site, callee, how);
                             }
                         }
@@ -187,8 +198,26 @@ impl CallGraph {
         self.indexed(self.by_site.get(&(file, site)))
     }
 
+    /// The workspace functions one call site may call: its edges without the functions handed
+    /// to it as values.
+    pub fn call_targets(&self, file: usize, site: ExprId) -> impl Iterator<Item = &Edge> {
+        self.targets(file, site)
+            .filter(|e| e.how != Resolved::FnValue)
+    }
+
+    /// The workspace functions handed by name to one call (`.map(parse)`), which it may call.
+    pub fn handed_at(&self, file: usize, site: ExprId) -> impl Iterator<Item = &Edge> {
+        self.targets(file, site)
+            .filter(|e| e.how == Resolved::FnValue)
+    }
+
     fn indexed<'a>(&'a self, ids: Option<&'a Vec<usize>>) -> impl Iterator<Item = &'a Edge> {
         ids.into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// A function's name.
+    pub fn name_of(&self, f: FnRef) -> Option<&str> {
+        self.names.get(&f).map(String::as_str)
     }
 
     /// Functions handed by name to calls.
@@ -273,8 +302,10 @@ impl CallGraph {
 struct Defs {
     /// `crate::module::function` and `crate::module::Type::method`.
     by_path: HashMap<Vec<String>, Vec<FnRef>>,
-    /// Free functions by name, with their full paths.
-    free_by_name: HashMap<String, Vec<(FnRef, Vec<String>)>>,
+    /// Free functions by name, with their full paths and arity.
+    free_by_name: HashMap<String, Vec<(FnRef, Vec<String>, usize)>>,
+    /// Every crate and module name of the workspace.
+    module_names: HashSet<String>,
     /// Methods by (self type name, method name), inherent and trait impls.
     methods: HashMap<(String, String), Vec<FnRef>>,
     /// Methods by (trait name, method name).
@@ -294,6 +325,7 @@ impl Defs {
         let mut d = Defs {
             by_path: HashMap::new(),
             free_by_name: HashMap::new(),
+            module_names: HashSet::new(),
             methods: HashMap::new(),
             trait_methods: HashMap::new(),
             by_method_name: HashMap::new(),
@@ -320,7 +352,7 @@ impl Defs {
                         d.free_by_name
                             .entry(f.name.name.clone())
                             .or_default()
-                            .push((r, full));
+                            .push((r, full, f.params.len()));
                     }
                     Some(owner) => {
                         let ty = owner.self_ty.name().to_string();
@@ -347,6 +379,7 @@ impl Defs {
                 path.push(f.name.name.clone());
                 d.by_path.entry(path).or_default().push(r);
             }
+            d.module_names.extend(module.iter().cloned());
             d.modules.push(module);
         }
         d
@@ -505,13 +538,48 @@ impl<'a> FileCx<'a> {
             .get(&last)
             .into_iter()
             .flatten()
-            .filter(|(_, full)| (segs.len() > 1 && full.ends_with(segs)) || globbed)
-            .map(|(r, _)| *r)
+            .filter(|(_, full, _)| (segs.len() > 1 && full.ends_with(segs)) || globbed)
+            .map(|(r, _, _)| *r)
             .collect();
         if suffix.len() > MAX_NAME_CANDIDATES {
             return Vec::new();
         }
         with(&suffix, Resolved::PathSuffix)
+    }
+
+    /// A call path the module paths do not resolve (a function of an inline `mod`, one a macro
+    /// brought in): a free function of that name and arity, when the path stays inside the
+    /// workspace (one segment, or a first segment that is a workspace crate or module) and the
+    /// name has few definitions. A path into a library (`sqlx::query`) never falls back.
+    fn resolve_by_name(&self, segs: &[String], arity: usize) -> Vec<(FnRef, Resolved)> {
+        let (Some(first), Some(last)) = (segs.first(), segs.last()) else {
+            return Vec::new();
+        };
+        if segs.len() > 1 && !self.defs.module_names.contains(first) {
+            return Vec::new();
+        }
+        // `use tokio::spawn; spawn(..)`: a name the file imports from a library.
+        let imported = self
+            .file
+            .uses
+            .iter()
+            .any(|u| !u.glob && u.alias.as_ref().or(u.path.last()) == Some(first));
+        if segs.len() == 1 && imported {
+            return Vec::new();
+        }
+        let candidates: Vec<(FnRef, Resolved)> = self
+            .defs
+            .free_by_name
+            .get(last)
+            .into_iter()
+            .flatten()
+            .filter(|(_, _, a)| *a == arity)
+            .map(|(r, _, _)| (*r, Resolved::NameArity))
+            .collect();
+        if candidates.len() > MAX_NAME_CANDIDATES {
+            return Vec::new();
+        }
+        candidates
     }
 
     /// A function named by a path in argument position (`get(list)`, `.map(Self::parse)`).

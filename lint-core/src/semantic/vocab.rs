@@ -3,12 +3,7 @@
 
 /// `X-Tenant-Id`, `tenantId`, `tenant_id` → `tenantid`.
 pub fn normalize_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    let lower = lower.strip_prefix("x-").unwrap_or(&lower);
-    lower
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect()
+    normalized_bytes(name).map(char::from).collect()
 }
 
 /// `currentTenantId` → `current_tenant_id`, `X-Org-Id` → `x_org_id`.
@@ -32,11 +27,26 @@ pub fn to_snake(name: &str) -> String {
 /// Whether `name` is one of the `vocabulary` names (snake case), or ends with one after an
 /// underscore: `tenant_id`, `tenantId`, `X-Tenant-Id`, `current_tenant_id`.
 pub fn is_tenant_name(vocabulary: &[String], name: &str) -> bool {
+    // Asked for most identifiers of a workspace: compared without allocating per entry.
     let snake = to_snake(name);
-    let flat = normalize_name(name);
-    vocabulary
-        .iter()
-        .any(|v| flat == normalize_name(v) || snake.ends_with(&format!("_{v}")))
+    vocabulary.iter().any(|v| {
+        normalized_bytes(name).eq(normalized_bytes(v))
+            || snake
+                .strip_suffix(v.as_str())
+                .is_some_and(|head| head.ends_with('_'))
+    })
+}
+
+/// The bytes of [`normalize_name`], without building the string.
+fn normalized_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    let bytes = name.as_bytes();
+    let rest = match bytes {
+        [b'x' | b'X', b'-', rest @ ..] => rest,
+        _ => bytes,
+    };
+    rest.iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
 }
 
 #[cfg(test)]
@@ -53,6 +63,9 @@ mod tests {
 
     #[test]
     fn normalize_name_drops_the_x_prefix_case_and_separators() {
+        assert_eq!(normalize_name("x-Tenant"), "tenant");
+        assert_eq!(normalize_name("X_org"), "xorg");
+        assert_eq!(normalize_name("é-x-Ïd"), "xd");
         assert_eq!(normalize_name("X-Tenant-Id"), "tenantid");
         assert_eq!(normalize_name("tenantId"), "tenantid");
         assert_eq!(normalize_name("tenant_id"), "tenantid");

@@ -401,6 +401,26 @@ pub struct Function {
     pub ret: Option<Ty>,
     pub owner: Option<ImplInfo>,
     pub body: Block,
+    /// The body's `let`s and rebinding patterns, indexed once after lowering.
+    pub lets: LetIndex,
+}
+
+/// One `let`: its pattern, initializer and the span of the whole statement.
+#[derive(Clone, Copy, Debug)]
+pub struct LetSite {
+    pub pat: PatId,
+    pub init: Option<ExprId>,
+    pub span: Span,
+}
+
+/// A function body's `let`s in the order `RustFile::visit_lets` reports them, and the
+/// patterns that bind names again inside a scope (closure parameters, `for` patterns, match
+/// arms, the `let`s of an `if` condition) with the span each binding covers: def-use questions
+/// read these instead of walking the body again.
+#[derive(Clone, Debug, Default)]
+pub struct LetIndex {
+    pub lets: Vec<LetSite>,
+    pub rebinds: Vec<(Span, PatId)>,
 }
 
 impl Function {
@@ -472,6 +492,8 @@ pub struct ModuleDef {
 #[derive(Clone, Debug)]
 pub struct ItemMacro {
     pub path: Path,
+    /// The name a `macro_rules! name { .. }` defines.
+    pub ident: Option<String>,
     pub tokens: String,
     pub span: Span,
 }

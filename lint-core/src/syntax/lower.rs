@@ -30,6 +30,7 @@ pub(crate) fn lower_file(file: &syn::File, text: &str, shift: usize) -> RustFile
         depth: 0,
     };
     l.items(&file.items, None);
+    l.out.index_lets();
     l.out
 }
 
@@ -197,6 +198,7 @@ impl Lowerer<'_> {
                 );
                 self.out.item_macros.push(ItemMacro {
                     path: self.path(&m.mac.path),
+                    ident: m.ident.as_ref().map(|i| i.to_string()),
                     tokens: m.mac.tokens.to_string(),
                     span,
                 });
@@ -285,6 +287,7 @@ impl Lowerer<'_> {
             ret: None,
             owner,
             body: Block::default(),
+            lets: LetIndex::default(),
         });
         let outer = self.current_fn.replace(id);
         let params = sig

@@ -43,6 +43,101 @@ impl RustFile {
         (0..self.functions.len() as u32).map(FnId)
     }
 
+    /// Fills each function's [`Function::lets`] once every function is lowered.
+    pub(crate) fn index_lets(&mut self) {
+        let index: Vec<LetIndex> = self
+            .functions
+            .iter()
+            .map(|f| {
+                let mut lets = Vec::new();
+                self.visit_lets(&f.body, &mut |pat, init, span| {
+                    lets.push(LetSite { pat, init, span })
+                });
+                LetIndex {
+                    lets,
+                    rebinds: self.rebinds(&f.body),
+                }
+            })
+            .collect();
+        for (f, lets) in self.functions.iter_mut().zip(index) {
+            f.lets = lets;
+        }
+    }
+
+    fn rebinds(&self, body: &Block) -> Vec<(Span, PatId)> {
+        let mut out = Vec::new();
+        self.walk_block(body, &mut |id| match &self.expr(id).kind {
+            ExprKind::Closure { params, body } => {
+                let scope = self.expr(*body).span;
+                out.extend(params.iter().map(|p| (scope, *p)));
+            }
+            ExprKind::Loop {
+                pat: Some(pat),
+                body,
+                ..
+            } => out.push((body.span, *pat)),
+            ExprKind::Match { arms, .. } => {
+                out.extend(arms.iter().map(|a| (self.expr(a.body).span, a.pat)));
+            }
+            ExprKind::If { cond, then, .. } => self.walk_expr(*cond, &mut |c| {
+                if let ExprKind::Let { pat, .. } = &self.expr(c).kind {
+                    out.push((then.span, *pat));
+                }
+            }),
+            _ => {}
+        });
+        out
+    }
+
+    /// Calls `f(pattern, initializer, let span)` for every `let` in a block, nested blocks
+    /// included, in source order.
+    pub fn visit_lets(&self, block: &Block, f: &mut dyn FnMut(PatId, Option<ExprId>, Span)) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Let {
+                    pat,
+                    init,
+                    otherwise,
+                    span,
+                    ..
+                } => {
+                    if let Some(init) = init {
+                        self.visit_nested_lets(*init, f);
+                    }
+                    f(*pat, *init, *span);
+                    if let Some(o) = otherwise {
+                        self.visit_lets(o, f);
+                    }
+                }
+                Stmt::Expr { expr, .. } => self.visit_nested_lets(*expr, f),
+                Stmt::Item => {}
+            }
+        }
+    }
+
+    fn visit_nested_lets(&self, root: ExprId, f: &mut dyn FnMut(PatId, Option<ExprId>, Span)) {
+        self.walk_expr(root, &mut |id| {
+            let block = match &self.expr(id).kind {
+                ExprKind::Block(b)
+                | ExprKind::If { then: b, .. }
+                | ExprKind::Loop { body: b, .. }
+                | ExprKind::Macro(MacroCall {
+                    args: MacroArgs::Stmts(b),
+                    ..
+                }) => b,
+                _ => return,
+            };
+            for stmt in &block.stmts {
+                if let Stmt::Let {
+                    pat, init, span, ..
+                } = stmt
+                {
+                    f(*pat, *init, *span);
+                }
+            }
+        });
+    }
+
     /// Looks through `&`, `( )`, `.await`, `?`, `.clone()`-like wrappers that do not change a value.
     pub fn strip(&self, mut id: ExprId) -> ExprId {
         loop {

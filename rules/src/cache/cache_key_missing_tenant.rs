@@ -32,6 +32,14 @@ declare_rule! {
     /// endpoint, whose ids each belong to one customer) has no tenant to put in a key. Set it to
     /// `false` when a package receives the tenant under a name the configuration does not know.
     ///
+    /// With `memo-by-key` (on by default), a map held in a `static` whose every write stores a
+    /// value computed from nothing but what its key is computed from (an interning memo:
+    /// `MAP.insert(cfg.region.clone(), Box::leak(..cfg.region..))`) is not judged: whoever asks
+    /// for a key gets what they would have computed themselves. A static written only when it
+    /// is first initialised, or whose copies (`values().cloned().collect()`) are extended, is a
+    /// constant table. Set `memo-by-key = false` when the value also depends on something the
+    /// linter cannot see (a task-local tenant read inside a called function).
+    ///
     /// ## Why is this bad?
     /// A cache is shared by every tenant. A key such as `doc:{id}` caches what one tenant read
     /// under a name any other tenant can ask for: the database query was scoped to the tenant,
@@ -54,7 +62,7 @@ declare_rule! {
         category: Isolation,
         summary: "cache key without a tenant component",
         cheat_sheet: "Caching: include the tenant in every cache key",
-        options: ["require-tenant-in-package"],
+        options: ["require-tenant-in-package", "memo-by-key"],
         cwe: 639,
         precision: "high",
         security_severity: "7.5",
@@ -64,6 +72,9 @@ declare_rule! {
 
 /// Option: judge keys only in Cargo packages whose code handles a tenant value.
 const REQUIRE_TENANT_IN_PACKAGE: &str = "require-tenant-in-package";
+/// Option: a process-wide map whose every write stores a value computed from the key alone
+/// (an interning memo) is not a tenant cache.
+const MEMO_BY_KEY: &str = "memo-by-key";
 
 impl Rule for CacheKeyMissingTenant {
     fn meta(&self) -> &'static RuleMeta {
@@ -79,8 +90,12 @@ impl Rule for CacheKeyMissingTenant {
         {
             return;
         }
+        let memo_by_key = cx.bool_option(MEMO_BY_KEY, true);
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
+            if sink.value_from_key && memo_by_key {
+                continue;
+            }
             // Dropping an entry cannot serve it to another tenant; the reads are what matter.
             if sink.kind() != SinkKind::Cache
                 || is_removal(&sink.op)

@@ -19,7 +19,8 @@ pub struct Assumptions {
     /// of the verified identity checks the tenant, whatever the callee does.
     pub calls_with_identity: bool,
     /// `trust-identity-extractors-reading-path`: an authentication extractor that reads the
-    /// request path verifies the tenant named there, though no check is seen.
+    /// request path (a handler parameter, or a route layer over the handler) verifies the
+    /// tenant named there, though no check is seen.
     pub identity_extractors_reading_path: bool,
 }
 
@@ -44,7 +45,8 @@ impl Assumptions {
 /// Whether a value is checked, under these assumptions.
 pub fn is_checked(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
     let url_verified = (assume.any_route_layer && flow.verified_by_layer)
-        || (assume.identity_extractors_reading_path && flow.identity_path_extractor.is_some());
+        || (assume.identity_extractors_reading_path
+            && (flow.identity_path_extractor.is_some() || flow.identity_path_layer));
     flow.is_checked_by(
         origin,
         |c| assume.calls_with_identity || !c.called_with_identity,

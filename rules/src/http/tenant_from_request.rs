@@ -90,8 +90,11 @@ declare_rule! {
     /// - `trust-calls-with-identity = true`: passing the tenant to any call together with a
     ///   value of the verified identity counts as a check, whatever the callee does.
     /// - `trust-identity-extractors-reading-path` (on by default; `= false` to switch off): an
-    ///   authentication extractor that reads the request path is taken to verify the tenant
-    ///   named there, though its check is not seen.
+    ///   authentication extractor that reads the request path, taken by the handler or
+    ///   installed as a route layer over it, is taken to verify the tenant named there, though
+    ///   its check is not seen. On by default because such extractors commonly resolve the
+    ///   principal within the path's tenant through a token cache or a membership query keyed
+    ///   by both, which the analysis does not follow yet; switch it off to audit them.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,

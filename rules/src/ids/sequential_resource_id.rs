@@ -8,7 +8,8 @@ use lint_core::schema::{object_name, table_key, Table};
 use lint_core::secrets::is_secret_name;
 use lint_core::span::Span;
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, CreateTable, Expr, GeneratedAs, Spanned, Statement, TableConstraint,
+    AlterTableOperation, ColumnDef, ColumnOption, CreateTable, Expr, GeneratedAs, Spanned,
+    Statement, TableConstraint,
 };
 
 declare_rule! {
@@ -29,7 +30,8 @@ declare_rule! {
     ///
     /// The key is judged on the table as every migration left it: a later migration that
     /// makes a random public id or a composite key holding the tenant column the primary key
-    /// clears it, and so does dropping the table. With `trust-public-key` (on by default), a
+    /// clears it, and so do dropping the table and dropping the column (a column renamed into
+    /// its name is another column). A sequential key a later `ADD COLUMN` makes is reported there. With `trust-public-key` (on by default), a
     /// sequential key is internal when the table also has a non-null single-column unique key
     /// (a random `pub_id` the API addresses rows by); set `trust-public-key = false` in
     /// `[rules.sequential-resource-id]` when the API still hands out the sequential id.
@@ -126,10 +128,21 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
             .contains("sqlite");
     for site in cx.file.sql_sites.iter().filter(|s| s.is_migration()) {
         for stmt in &site.statements {
-            let Statement::CreateTable(ct) = &stmt.statement else {
-                continue;
+            // The key a `CREATE TABLE` declares, or a sequential column a later migration adds
+            // as the key (`ADD COLUMN id BIGSERIAL PRIMARY KEY`).
+            let (table, key, created) = match &stmt.statement {
+                Statement::CreateTable(ct) => (object_name(&ct.name), primary_key(ct), true),
+                Statement::AlterTable {
+                    name, operations, ..
+                } => {
+                    let added = operations.iter().filter_map(|op| match op {
+                        AlterTableOperation::AddColumn { column_def, .. } => Some(column_def),
+                        _ => None,
+                    });
+                    (object_name(name), added.collect(), false)
+                }
+                _ => continue,
             };
-            let table = object_name(&ct.name);
             let scope = if is_tenants_table(ws, &table) {
                 "the tenants table"
             } else if ws.is_tenant_table(&table) {
@@ -137,7 +150,6 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
             } else {
                 continue;
             };
-            let key = primary_key(ct);
             // A key that includes the tenant column makes every lookup by key name the tenant:
             // a guessed number cannot reach another tenant's row.
             if key.iter().any(|c| ws.is_tenant_column(&c.name.value)) {
@@ -150,12 +162,20 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
             if current.primary_key.iter().any(|c| ws.is_tenant_column(c)) {
                 continue;
             }
-            let single = key.len() == 1;
+            let single = key.len() == 1 && created;
             for column in key {
                 let Some(kind) = sequential_kind(column, single && sqlite) else {
                     continue;
                 };
-                if !still_keys_rows(current, &column.name.value, trust_public_key) {
+                // The column of that name today must be this one: a later migration may have
+                // dropped it and renamed or added another into its name.
+                let name = &column.name.value;
+                let same = if created {
+                    current.is_created_column(name, name)
+                } else {
+                    current.is_added_column(name)
+                };
+                if !same || !still_keys_rows(current, name, trust_public_key) {
                     continue;
                 }
                 let span = site.span_of(text, stmt, column.span());

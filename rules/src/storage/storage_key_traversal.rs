@@ -17,6 +17,11 @@ declare_rule! {
     /// These sanitise: `Path::file_name()`, a `components()` check against `ParentDir`,
     /// `object_store::path::Path::parse`, canonicalize then `starts_with(root)`, validation
     /// that returns early (an allow-list, a regex, `ensure!`), a typed id (`Path<Uuid>`).
+    /// A value that must name an existing entry first (`match db.find(&id).await { Some(r) =>
+    /// r, None => return .. }`, `let Some(r) = map.get(&id) else { return }`, `.ok_or(..)?`),
+    /// in the handler or in the function it hands the value to, is taken as checked: the
+    /// stored names are the allow-list. Where clients choose the stored names themselves,
+    /// set `lookup-validates = false`.
     /// These do not, and are reported with a note: `.replace("..", "")` (`....//` survives),
     /// `trim_start_matches('/')`, `strip_prefix("/")`, and a `contains("..")` whose result is
     /// ignored.
@@ -48,6 +53,7 @@ declare_rule! {
         category: Isolation,
         summary: "client-controlled input in an object key or file path without sanitising",
         cheat_sheet: "File Storage: validate paths against traversal",
+        options: ["lookup-validates"],
         cwe: 22,
         precision: "high",
         security_severity: "8.1",
@@ -55,18 +61,25 @@ declare_rule! {
     }
 }
 
+/// Option: a value that must name an existing entry before it reaches the path is checked.
+const LOOKUP_VALIDATES: &str = "lookup-validates";
+
 impl Rule for StorageKeyTraversal {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
 
     fn check(&self, cx: &mut RuleContext<'_>) {
+        let lookup_validates = cx.bool_option(LOOKUP_VALIDATES, true);
         let mut findings = Vec::new();
         for sink in &cx.file.key_sinks {
             if sink.kind() != SinkKind::Storage {
                 continue;
             }
             for part in &sink.untrusted {
+                if part.checked_by_lookup && lookup_validates {
+                    continue;
+                }
                 let message = match &part.weak_sanitizer {
                     Some(weak) => format!(
                         "client-controlled {} reaches a storage path; {weak} does not sanitise it",

@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tenantlint_tests::repo_root;
 
+/// Writes `bytes` to `rel` under `dir`, creating the folders on the way.
+pub fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
 /// A copy of `fixtures/demo` in a new temporary folder.
 pub fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -131,6 +131,7 @@ impl OrmIndex {
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
                     added_columns: Vec::new(),
+                    created_as: Vec::new(),
                 });
             if entry.primary_key.is_empty() {
                 entry.primary_key = t.primary_key.clone();

@@ -1,0 +1,3 @@
+//! Web-facing public libraries: what verifies a credential.
+
+pub mod verifiers;
