@@ -375,3 +375,33 @@ fn unparsable_statements_are_one_line_in_human_output_and_listed_elsewhere() {
         .count();
     assert_eq!(listed, 2, "{out}");
 }
+
+#[test]
+fn config_names_the_migration_that_made_each_tenant_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tenantlint.toml",
+        "tenant-columns = [\"org_id\"]\n",
+    );
+    write(
+        dir.path(),
+        "migrations/0001_init.sql",
+        "CREATE TABLE projects (id UUID PRIMARY KEY, org_id UUID NOT NULL);\nCREATE TABLE notes (id UUID PRIMARY KEY);\n",
+    );
+    write(
+        dir.path(),
+        "migrations/0002_notes_org.sql",
+        "-- notes become tenant data here\nALTER TABLE notes ADD COLUMN org_id UUID;\n",
+    );
+    let (code, out, err) = run_cli(&["config", dir.path().to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("projects  (migrations/0001_init.sql:1)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("notes  (`org_id` added at migrations/0002_notes_org.sql:2)"),
+        "{out}"
+    );
+}

@@ -35,6 +35,9 @@ pub struct Table {
     /// name is unique within (`(org_id, uid) WHERE uid IS NOT NULL`).
     #[serde(skip)]
     pub partial_unique_keys: Vec<Vec<String>>,
+    /// Columns a later `ALTER TABLE ... ADD COLUMN` added: `(column, "migration:line")`.
+    #[serde(skip)]
+    pub added_columns: Vec<(String, String)>,
     /// Each current column with the name the `CREATE TABLE` gave it, `None` for a column a
     /// later `ADD COLUMN` made: renames and drops keep a column's identity apart from its name.
     #[serde(skip)]
@@ -307,6 +310,7 @@ impl Schema {
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
+                    added_columns: Vec::new(),
                     created_as: ct
                         .columns
                         .iter()
@@ -353,6 +357,15 @@ impl Schema {
                     match op {
                         AlterTableOperation::AddColumn { column_def, .. } => {
                             table.columns.push(column_def.name.value.clone());
+                            let at = site.statement_span(&file.source.text, stmt);
+                            table.added_columns.push((
+                                column_def.name.value.clone(),
+                                format!(
+                                    "{}:{}",
+                                    file.source.rel_path,
+                                    file.source.line_of(at.start)
+                                ),
+                            ));
                             table.created_as.push((column_def.name.value.clone(), None));
                             table
                                 .foreign_keys
@@ -625,6 +638,7 @@ mod tests {
             primary_key: Vec::new(),
             unique_keys: Vec::new(),
             partial_unique_keys: Vec::new(),
+            added_columns: Vec::new(),
             created_as: Vec::new(),
         };
         for c in &ct.columns {

@@ -90,15 +90,15 @@ impl QueryCallers {
                     let Some(name) = called_query(names, callee) else {
                         continue;
                     };
-                    let rows = caller_rows(
-                        files,
-                        graph,
-                        reach,
-                        FnRef {
-                            file: i,
-                            func: function,
-                        },
-                    );
+                    let caller = FnRef {
+                        file: i,
+                        func: function,
+                    };
+                    let rows = if handed_off(file, call) {
+                        RowChoice::Server
+                    } else {
+                        caller_rows(files, graph, reach, caller)
+                    };
                     let slot = callers
                         .rows
                         .entry((rel.clone(), name.to_string()))
@@ -142,7 +142,9 @@ fn called_query<'a>(names: &'a [String], callee: &str) -> Option<&'a str> {
 
 /// Who picks the rows when `caller` runs a named query: a client value it handles, else every
 /// request of an entry point whose calls reach it (the generated code is not in the tree, so
-/// the values it passes are not followed further), else the server.
+/// the values it passes are not followed further), else the server. A trait method's impl
+/// is judged by the call graph's calls through the trait; one it sees no call of keeps the
+/// trait's callers unknown.
 fn caller_rows(
     files: &[AnalyzedFile],
     graph: &CallGraph,
@@ -150,18 +152,97 @@ fn caller_rows(
     caller: FnRef,
 ) -> RowChoice {
     let file = &files[caller.file];
-    match function_rows(file, reach, caller.func) {
-        RowChoice::Server | RowChoice::Unknown => {}
+    let rows = function_rows(file, reach, caller.func);
+    match rows {
+        RowChoice::Server | RowChoice::Unknown | RowChoice::Dispatched(_) => {}
         rows => return rows,
     }
-    let Some(path) = graph.unsettled_request_path(caller, |_| false) else {
-        return RowChoice::Server;
+    let Some(path) = request_path(files, graph, caller) else {
+        let unseen = graph.entry(caller).is_none() && graph.callers(caller).next().is_none();
+        return match rows {
+            RowChoice::Dispatched(_) if unseen => rows,
+            _ => RowChoice::Server,
+        };
     };
     let described: Vec<String> = path
         .iter()
         .filter_map(|f| Some(describe_fn(files.get(f.file)?, f.func)))
         .collect();
     RowChoice::Request(described.join(" → "))
+}
+
+/// A request path from an entry point to `target` (entry first) whose calls all run while the
+/// request is served: a call inside work handed off to run on its own (a spawned task) starts
+/// no request path.
+fn request_path(files: &[AnalyzedFile], graph: &CallGraph, target: FnRef) -> Option<Vec<FnRef>> {
+    let mut next: HashMap<FnRef, FnRef> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([(target, 0)]);
+    let mut seen = std::collections::HashSet::from([target]);
+    while let Some((f, depth)) = queue.pop_front() {
+        if graph.entry(f).is_some() {
+            let mut path = vec![f];
+            while let Some(n) = next.get(path.last()?) {
+                path.push(*n);
+            }
+            return Some(path);
+        }
+        if depth == crate::semantic::callgraph::MAX_PATH_DEPTH {
+            continue;
+        }
+        for e in graph.callers(f) {
+            let inline = files
+                .get(e.caller.file)
+                .is_some_and(|file| !handed_off(file, e.site));
+            if inline && seen.insert(e.caller) {
+                next.insert(e.caller, f);
+                queue.push_back((e.caller, depth + 1));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a call sits in work its function hands off instead of running it: an `async` block
+/// or a closure given, not awaited, to a task-spawning call (a name with the word `spawn`, as
+/// in tokio, std, async-std, smol and rayon: `tokio::spawn(async move { .. })`,
+/// `set.spawn(..)`, `spawn_blocking(|| ..)`). `Box::pin(async { .. })` and
+/// `timeout(d, async { .. }).await` run for the request.
+fn handed_off(file: &AnalyzedFile, call: ExprId) -> bool {
+    let Some(rust) = &file.rust else { return false };
+    let at = rust.expr(call).span;
+    let text = &file.source.text;
+    let awaited = |id: ExprId| {
+        rust.exprs
+            .iter()
+            .any(|e| matches!(e.kind, ExprKind::Await(inner) if inner == id))
+    };
+    rust.calls.iter().any(|&(outer, _)| {
+        let (name, args) = match &rust.expr(outer).kind {
+            ExprKind::Call { func, args } => match &rust.expr(*func).kind {
+                ExprKind::Path(p) => (p.last(), args),
+                _ => return false,
+            },
+            ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args),
+            _ => return false,
+        };
+        args.iter().any(|&a| {
+            let arg = rust.expr(a);
+            let contains = arg.span.start <= at.start && at.end <= arg.span.end && a != call;
+            let task = match &arg.kind {
+                ExprKind::Block(_) => text
+                    .get(arg.span.start as usize..)
+                    .is_some_and(|t| t.starts_with("async")),
+                ExprKind::Closure { .. } => true,
+                _ => false,
+            };
+            contains && task
+        }) && spawns(name)
+            && !awaited(outer)
+    })
+}
+
+fn spawns(name: &str) -> bool {
+    name.split('_').any(|w| w == "spawn")
 }
 
 /// Which of two callers' answers a statement keeps: a client path wins over everything.

@@ -123,6 +123,9 @@ struct Instance {
     cte: Option<usize>,
     /// For a derived table: its body's findings that a filter on this instance withdraws.
     pending: Vec<usize>,
+    /// For a derived table: the columns it outputs, when its projection names them all (no
+    /// wildcard): an unqualified column it lacks belongs to another instance.
+    columns: Option<Vec<String>>,
 }
 
 impl Instance {
@@ -718,6 +721,7 @@ impl Analyzer<'_> {
                     anchored: false,
                     cte,
                     pending: Vec::new(),
+                    columns: None,
                 });
             }
             TableFactor::Derived {
@@ -744,6 +748,7 @@ impl Analyzer<'_> {
                     anchored: false,
                     cte: None,
                     pending,
+                    columns: output_columns(subquery, alias.as_ref()),
                 });
             }
             TableFactor::NestedJoin {
@@ -928,7 +933,10 @@ impl Analyzer<'_> {
     /// schema does not know, or a derived table.
     fn may_have_column(&self, inst: &Instance, column: &str) -> bool {
         match inst.kind {
-            Kind::Derived(_) => true,
+            Kind::Derived(_) => inst
+                .columns
+                .as_ref()
+                .is_none_or(|cs| cs.iter().any(|c| c.eq_ignore_ascii_case(column))),
             _ => self
                 .ws
                 .schema
@@ -1308,7 +1316,10 @@ impl Analyzer<'_> {
                 let owners: Vec<usize> = instances
                     .iter()
                     .enumerate()
-                    .filter(|(_, i)| self.may_own(&i.kind, &i.table, &column.value))
+                    .filter(|(_, i)| {
+                        self.may_own(&i.kind, &i.table, &column.value)
+                            && self.may_have_column(i, &column.value)
+                    })
                     .map(|(n, _)| n)
                     .collect();
                 match owners.as_slice() {
@@ -1519,6 +1530,34 @@ fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
         }
         other => out.push(other),
     }
+}
+
+/// The columns a derived table outputs: its alias's column list, else the names of a plain
+/// `SELECT`'s items when each has one (`COUNT(*) AS n`, `t.id`); `None` when a wildcard or an
+/// unnamed expression leaves them unknown.
+fn output_columns(
+    query: &Query,
+    alias: Option<&sqlparser::ast::TableAlias>,
+) -> Option<Vec<String>> {
+    use sqlparser::ast::{SelectItem, SetExpr};
+    if let Some(a) = alias.filter(|a| !a.columns.is_empty()) {
+        return Some(a.columns.iter().map(|c| c.name.value.clone()).collect());
+    }
+    let SetExpr::Select(select) = &*query.body else {
+        return None;
+    };
+    select
+        .projection
+        .iter()
+        .map(|item| match item {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.clone()),
+            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => {
+                parts.last().map(|p| p.value.clone())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// A key for a nested query while its statement is borrowed.

@@ -377,6 +377,7 @@ mod tests {
                 })
                 .collect(),
             partial_unique_keys: Vec::new(),
+            added_columns: Vec::new(),
             created_as: Vec::new(),
         }
     }

@@ -154,7 +154,8 @@ impl Workspace {
         tenant_tables.contains(&crate::facts::schema::table_key(name))
     }
 
-    /// Tenant-scoped tables with where each was inferred from, for `cargo tenantlint config`.
+    /// Tenant-scoped tables with the migration that made each one: the `ALTER TABLE ... ADD
+    /// COLUMN` of its tenant column, else its `CREATE TABLE` (for `cargo tenantlint config`).
     pub fn tenant_tables(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .schema
@@ -162,12 +163,20 @@ impl Workspace {
             .values()
             .filter(|t| self.is_tenant_table(&t.name))
             .map(|t| {
-                let at = t
-                    .file
-                    .as_ref()
-                    .map(|f| f.line_of(t.declared_at.start))
-                    .unwrap_or(0);
-                (t.name.clone(), format!("{}:{}", t.declared_in, at))
+                let added = t
+                    .added_columns
+                    .iter()
+                    .find(|(c, _)| self.is_tenant_column(c))
+                    .map(|(c, at)| format!("`{c}` added at {at}"));
+                let created = || {
+                    let line = t
+                        .file
+                        .as_ref()
+                        .map(|f| f.line_of(t.declared_at.start))
+                        .unwrap_or(0);
+                    format!("{}:{}", t.declared_in, line)
+                };
+                (t.name.clone(), added.unwrap_or_else(created))
             })
             .collect();
         for t in &self.config.tenant_tables {

@@ -14,7 +14,8 @@ declare_rule! {
     /// (sqlx, tokio-postgres, diesel, sea-orm, rusqlite, mysql). Values that cannot carry SQL
     /// are fine: literals, consts, numbers, booleans, UUIDs, placeholder numbers (`${}`), and
     /// values chosen from a fixed allow-list (a `match` or `if` over literals, an index into a
-    /// const slice).
+    /// const slice), and values the function rejects before use unless a const list or an array
+    /// of literals holds them (`if !KINDS.contains(&kind) { return Err(..) }`).
     ///
     /// ## Why is this bad?
     /// A spliced value is SQL injection waiting for an unexpected input, and in a multi-tenant
@@ -416,6 +417,9 @@ fn is_safe_binding(
     let Some(function) = function else {
         return false;
     };
+    if checked_against_allow_list(file, function, name, offset) {
+        return true;
+    }
     if let Some(init) = lint_core::flow::reaching_let(file, function, name, offset) {
         return is_safe_value(file, Some(function), init, depth + 1);
     }
@@ -434,6 +438,53 @@ fn is_safe_binding(
             names.iter().any(|(n, _)| n == name)
                 && (is_safe_type(&p.ty) || callers_pass_constants(file, function, i))
         })
+}
+
+/// Whether the function rejects the value before `offset` unless a fixed list holds it:
+/// `if !KINDS.contains(&kind) { return Err(..) }`, the list a const or an array of literals.
+fn checked_against_allow_list(file: &RustFile, function: FnId, name: &str, offset: u32) -> bool {
+    let body = file.function(function).span;
+    let names_value = |e: ExprId| matches!(&file.expr(file.strip(e)).kind, ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0] == name);
+    let fixed_list = |e: ExprId| match &file.expr(file.strip(e)).kind {
+        ExprKind::Path(p) => p.segments.last().is_some_and(|s| is_const_name(s)),
+        ExprKind::Array(items) => items
+            .iter()
+            .all(|i| matches!(file.expr(*i).kind, ExprKind::Lit(_))),
+        _ => false,
+    };
+    let diverges = |b: &lint_core::ir::Block| {
+        b.stmts.iter().any(|s| {
+            matches!(s, Stmt::Expr { expr, .. }
+                if matches!(file.expr(*expr).kind, ExprKind::Return(_)))
+        })
+    };
+    file.exprs.iter().any(|e| {
+        let ExprKind::If { cond, then, .. } = &e.kind else {
+            return false;
+        };
+        let ExprKind::Unary {
+            op: lint_core::ir::UnOp::Not,
+            expr: tested,
+        } = &file.expr(*cond).kind
+        else {
+            return false;
+        };
+        let ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+            ..
+        } = &file.expr(*tested).kind
+        else {
+            return false;
+        };
+        body.start <= e.span.start
+            && e.span.end <= offset
+            && method.name == "contains"
+            && fixed_list(*receiver)
+            && args.first().is_some_and(|a| names_value(*a))
+            && diverges(then)
+    })
 }
 
 /// Numbers, booleans, UUIDs, and references, slices, options and collections of them

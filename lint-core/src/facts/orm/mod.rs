@@ -130,6 +130,7 @@ impl OrmIndex {
                     primary_key: Vec::new(),
                     unique_keys: Vec::new(),
                     partial_unique_keys: Vec::new(),
+                    added_columns: Vec::new(),
                     created_as: Vec::new(),
                 });
             if entry.primary_key.is_empty() {
