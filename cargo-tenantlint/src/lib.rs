@@ -280,13 +280,7 @@ pub fn run_with_terminal(
 }
 
 fn known_rules() -> Vec<KnownRule<'static>> {
-    engine::all_metas(tenantlint_rules::ALL)
-        .into_iter()
-        .map(|m| KnownRule {
-            id: m.id,
-            options: m.options,
-        })
-        .collect()
+    engine::known_rules(tenantlint_rules::ALL)
 }
 
 /// The folders to lint and the cargo workspace they belong to.

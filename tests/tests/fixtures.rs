@@ -11,7 +11,7 @@
 //! in the case folder (or in `fixtures/<name>/` for single files) configures it.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use lint_core::config::{Config, KnownRule};
+use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
 use std::path::{Path, PathBuf};
 use tenantlint_tests::repo_root;
@@ -57,13 +57,7 @@ fn run_case(group: &str, case: &Path) -> Result<(), Failed> {
     } else {
         case.parent().unwrap().to_path_buf()
     };
-    let known: Vec<KnownRule> = engine::all_metas(tenantlint_rules::ALL)
-        .into_iter()
-        .map(|m| KnownRule {
-            id: m.id,
-            options: m.options,
-        })
-        .collect();
+    let known = engine::known_rules(tenantlint_rules::ALL);
     let config =
         Config::discover(case, &known).map_err(|e| format!("bad fixture config: {}", e.message))?;
     let only_rules = engine::all_metas(tenantlint_rules::ALL)

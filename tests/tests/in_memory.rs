@@ -1,20 +1,14 @@
 //! `lint_sources`, the in-memory entry point the fuzz targets use, reports what a run on disk
 //! reports.
 
-use lint_core::config::{Config, KnownRule};
+use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
 use tenantlint_tests::repo_root;
 
 #[test]
 fn lint_sources_agrees_with_a_run_on_disk() {
     let demo = repo_root().join("fixtures/demo");
-    let known: Vec<KnownRule> = engine::all_metas(tenantlint_rules::ALL)
-        .into_iter()
-        .map(|m| KnownRule {
-            id: m.id,
-            options: m.options,
-        })
-        .collect();
+    let known = engine::known_rules(tenantlint_rules::ALL);
     let config = || Config::discover(&demo, &known).unwrap();
     let on_disk = engine::lint(
         LintOptions {

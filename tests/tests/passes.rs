@@ -2,7 +2,7 @@
 //! has fixtures; and every rule declares the facts it reads: run alone (so the pipeline computes
 //! only its `needs`) it finds exactly what it finds in a run of every rule.
 
-use lint_core::config::{Config, KnownRule};
+use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -34,13 +34,7 @@ fn findings(case: &Path, only: Option<Vec<String>>) -> Vec<(&'static str, String
     } else {
         case.parent().unwrap().to_path_buf()
     };
-    let known: Vec<KnownRule> = engine::all_metas(tenantlint_rules::ALL)
-        .into_iter()
-        .map(|m| KnownRule {
-            id: m.id,
-            options: m.options,
-        })
-        .collect();
+    let known = engine::known_rules(tenantlint_rules::ALL);
     let config = Config::discover(case, &known).unwrap_or_default();
     let report = engine::lint(
         LintOptions {

@@ -65,6 +65,17 @@ pub fn all_metas(rules: &[&dyn Rule]) -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// What the configuration loader needs to validate `[rules]`: each rule's id and options.
+pub fn known_rules(rules: &[&dyn Rule]) -> Vec<config::KnownRule<'static>> {
+    all_metas(rules)
+        .into_iter()
+        .map(|m| config::KnownRule {
+            id: m.id,
+            options: m.options,
+        })
+        .collect()
+}
+
 /// The stages of a run that report progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
