@@ -156,17 +156,11 @@ impl Repo {
             })
     }
 
-    /// `git --version`, run with the same empty environment as every other call but none of its
+    /// `git --version`, in the same environment as every other call but with none of their
     /// options (an older git rejects `--attr-source` before it prints anything).
     fn git_version(&self) -> Result<String, String> {
-        let mut command = Command::new("git");
-        command.env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
-        }
-        let output = command
-            .args(["--version"])
-            .env("LC_ALL", "C")
+        let output = isolated_git()
+            .arg("--version")
             .current_dir(&self.work_tree)
             .output()
             .map_err(|e| format!("cannot run git: {e}"))?;
@@ -180,21 +174,8 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> Result<Vec<u8>, String> {
-        let mut command = Command::new("git");
-        command.env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
-        }
+        let mut command = isolated_git();
         command
-            .envs([
-                ("GIT_CONFIG_NOSYSTEM", "1"),
-                ("GIT_CONFIG_GLOBAL", "/dev/null"),
-                ("GIT_NO_LAZY_FETCH", "1"),
-                ("GIT_TERMINAL_PROMPT", "0"),
-                // No index refresh written back: the engine never writes to the linted tree.
-                ("GIT_OPTIONAL_LOCKS", "0"),
-                ("LC_ALL", "C"),
-            ])
             .arg("--git-dir")
             .arg(&self.git_dir)
             .arg("--work-tree")
@@ -227,6 +208,26 @@ impl Repo {
         }
         Ok(output.stdout)
     }
+}
+
+/// git with an empty environment (only `PATH` kept), no system or global configuration, no
+/// prompts, lazy fetches or optional locks, and messages in English.
+fn isolated_git() -> Command {
+    let mut command = Command::new("git");
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.envs([
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+        ("GIT_NO_LAZY_FETCH", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+        // No index refresh written back: the engine never writes to the linted tree.
+        ("GIT_OPTIONAL_LOCKS", "0"),
+        ("LC_ALL", "C"),
+    ]);
+    command
 }
 
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
