@@ -3,6 +3,7 @@
 //! and secrets. Reads `syntax`, `semantic` and `knowledge`.
 
 pub mod client_reach;
+pub mod decisions;
 pub mod http;
 pub mod keys;
 pub mod logging;

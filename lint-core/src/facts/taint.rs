@@ -14,11 +14,14 @@ use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::Family;
+use crate::knowledge::http::authz;
 use crate::model::RustFile;
 use crate::semantic::callgraph::{Edge, EntryKind, FnRef, Resolved};
 use crate::span::Span;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
+
+mod library_checks;
 
 /// Where a tracked value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -153,6 +156,10 @@ pub struct FnFlow {
     /// A call that restricts the function to instance administrators (`require_super_admin`),
     /// who may act on any tenant.
     pub admin_gate: Option<Span>,
+    /// A signature check of the request (an HMAC of the body compared with a header) that
+    /// stops the function on failure: the sender holds the secret, so the tenants the request
+    /// names are addresses, not claims.
+    pub signature_check: Option<Span>,
     /// The workspace puts a verifying extractor in front of some routes as a layer
     /// (`route_layer(from_extractor::<OrgMember>())`), not necessarily this function's.
     pub verified_by_layer: bool,
@@ -208,6 +215,7 @@ impl FnFlow {
         };
         let in_url = matches!(src.kind, InputKind::PathParam | InputKind::Query);
         self.admin_gate.is_some()
+            || self.signature_check.is_some()
             || (in_url
                 && (self.verifying_extractor.is_some() || self.guarded_by_layer || url_verified))
             || self.checks.iter().any(|c| {
@@ -280,6 +288,8 @@ pub struct FnSummary {
     /// It reads a client tenant or a segment of the request path and checks it, itself or
     /// through a function it calls.
     pub checks_read_tenant: bool,
+    /// It verifies the request's signature and fails (or answers no) when it is wrong.
+    pub verifies_signature: bool,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -292,6 +302,8 @@ pub struct ExtractorFacts {
     /// Its type carries the identity and it reads the request path, but no check of the
     /// path's tenant is seen.
     pub identity_reads_path: bool,
+    /// It verifies the request's signature and rejects the request when it is wrong.
+    pub verifies_signature: bool,
 }
 
 /// Summaries of the workspace's functions, and its custom extractors by type name.
@@ -451,6 +463,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                             .is_some_and(|s| s.tenant || s.kind == InputKind::PathParam)
                             && flow.is_checked(o)
                     }),
+                verifies_signature: flow.signature_check.is_some(),
                 checked_fields: (0..flow.self_fields.len() as u32)
                     .filter(|i| flow.is_checked(Origin::SelfField(*i)))
                     .map(|i| flow.self_fields[i as usize].clone())
@@ -484,6 +497,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     || flow.verifying_extractor.is_some()
                     || flow.calls_tenant_checker;
                 facts.identity_reads_path |= identity && flow.reads_path;
+                facts.verifies_signature |= flow.signature_check.is_some();
             }
             if !implements_std_trait(f) {
                 index
@@ -690,6 +704,9 @@ fn probed_flow(
         bypassed: HashSet::new(),
         object_uses: Vec::new(),
         passed_on: HashSet::new(),
+        deciding: HashSet::new(),
+        collected: None,
+        bundled_with_identity: HashSet::new(),
         flow: FnFlow {
             function: id,
             sources: Vec::new(),
@@ -703,6 +720,7 @@ fn probed_flow(
             identity_path_extractor: None,
             trusted_param: None,
             admin_gate: None,
+            signature_check: None,
             verified_by_layer: index.layer_verified,
             guarded_by_layer: index.layer_guarded.contains(&FnRef {
                 file: file_index,
@@ -765,6 +783,13 @@ struct Eval<'a> {
     object_uses: Vec<usize>,
     /// Values handed on as a plain argument (not inside a constructed object) to a call.
     passed_on: HashSet<Origin>,
+    /// Library checks (policy engines, signature verifiers) whose denial stops the function.
+    deciding: HashSet<ExprId>,
+    /// While a library check's arguments are evaluated: every value they carry, with the
+    /// expression that carried it.
+    collected: Option<Vec<(Span, Val)>>,
+    /// Values put into a policy request together with the verified identity.
+    bundled_with_identity: HashSet<Origin>,
     flow: FnFlow,
     /// An expression whose value a query asks for, and the value it had (the last time it
     /// was evaluated).
@@ -817,6 +842,7 @@ impl<'a> Eval<'a> {
     fn run(&mut self, id: FnId, file: &AnalyzedFile) {
         let f = self.file.function(id);
         let route_params = http::route_params(f);
+        self.deciding = self.deciding_library_calls();
         let mut index = 0u32;
         for p in &f.params {
             if is_self_param(self.file, p) {
@@ -838,6 +864,9 @@ impl<'a> Eval<'a> {
                 self.flow.verifying_extractor.get_or_insert(p.span);
             } else if facts.is_some_and(|f| f.identity_reads_path) {
                 self.flow.identity_path_extractor.get_or_insert(p.span);
+            }
+            if facts.is_some_and(|f| f.verifies_signature) {
+                self.flow.signature_check.get_or_insert(p.span);
             }
             let val = match http::param_role(&p.ty, &self.ws.config) {
                 Some(ParamRole::Trusted) => {
@@ -1181,6 +1210,9 @@ impl<'a> Eval<'a> {
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
+        if let (Some(seen), Some(v)) = (&mut self.collected, v) {
+            seen.push((self.file.expr(id).span, v));
+        }
         if let Some((target, seen)) = &mut self.probe {
             if *target == id {
                 *seen = v;
@@ -1253,8 +1285,22 @@ impl<'a> Eval<'a> {
                 method,
                 args,
                 turbofish,
-            } => self.method_call(id, *receiver, method, turbofish, args),
-            ExprKind::Call { func, args } => self.call(id, *func, args),
+            } => {
+                let check = self.begin_library_check(id);
+                let v = self.method_call(id, *receiver, method, turbofish, args);
+                if let Some(check) = check {
+                    self.end_library_check(id, check, e.span);
+                }
+                v
+            }
+            ExprKind::Call { func, args } => {
+                let check = self.begin_library_check(id);
+                let v = self.call(id, *func, args);
+                if let Some(check) = check {
+                    self.end_library_check(id, check, e.span);
+                }
+                v
+            }
             ExprKind::Macro(m) => self.macro_call(m),
             ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.eval(*lhs);
@@ -1585,7 +1631,8 @@ impl<'a> Eval<'a> {
             }
             _ => {}
         }
-        if http::is_verifier_name(&[method.to_string()], &self.ws.config) {
+        let policy = authz::policy_decision(&[method.to_string()], &file.uses);
+        if policy.is_none() && http::is_verifier_name(&[method.to_string()], &self.ws.config) {
             self.verifier_call(args, arg_vals, span, true);
         }
         if http::is_admin_gate(method) {
@@ -1700,7 +1747,9 @@ impl<'a> Eval<'a> {
                 return Some(self.new_source(span, InputKind::Header, name, tenant, None));
             }
         }
-        let named = http::is_verifier_name(&path.segments, &self.ws.config);
+        // A policy engine's answer counts where it stops the request (`library_checks`).
+        let named = authz::policy_decision(&path.segments, &file.uses).is_none()
+            && http::is_verifier_name(&path.segments, &self.ws.config);
         if named || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path)) {
             self.verifier_call(args, &vals, span, named);
         }
@@ -1718,8 +1767,11 @@ impl<'a> Eval<'a> {
             {
                 return Some(v);
             }
-            // `Some(claims.user_id)`, `Ok(identity)`: wrapping keeps the identity.
-            if (last == "Some" || last == "Ok") && vals.contains(&Some(Val::Trusted)) {
+            // `Some(claims.user_id)`, `Uuid::parse_str(&claims.sub)`: wrapping or converting
+            // keeps the identity.
+            if (last == "Some" || last == "Ok" || CONVERSIONS.contains(&last))
+                && vals.contains(&Some(Val::Trusted))
+            {
                 return Some(Val::Trusted);
             }
         }
@@ -1930,10 +1982,17 @@ impl<'a> Eval<'a> {
                         }
                         None
                     }
+                    // A text built from the identity alone is the identity's
+                    // (`format!("User::\"{}\"", claims.sub)`).
                     "format" | "format_args" | "concat" => vals
                         .iter()
                         .find_map(|(_, v)| v.filter(|v| matches!(v, Val::Value(_))))
-                        .or_else(|| self.captured_value(args)),
+                        .or_else(|| self.captured_value(args))
+                        .or_else(|| {
+                            vals.iter()
+                                .any(|(_, v)| *v == Some(Val::Trusted))
+                                .then_some(Val::Trusted)
+                        }),
                     // `try_outcome!(x)`, `ready!(x)`: a macro around one expression yields it.
                     _ if vals.len() == 1 && !display => vals[0].1,
                     _ => None,

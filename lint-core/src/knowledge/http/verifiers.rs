@@ -21,7 +21,7 @@ pub fn is_credential_decoder(path: &[String], uses: &[UseItem]) -> bool {
 
 /// The call path with its first segment replaced by the import it names (`decode` after
 /// `use jsonwebtoken::decode` is `jsonwebtoken::decode`).
-fn resolve(path: &[String], uses: &[UseItem]) -> Vec<String> {
+pub(super) fn resolve(path: &[String], uses: &[UseItem]) -> Vec<String> {
     let Some((first, rest)) = path.split_first() else {
         return Vec::new();
     };

@@ -1,0 +1,153 @@
+//! Which calls decide whether a function goes on: an authorization or signature check whose
+//! "no" makes the function stop (`if !allowed { return Err(..) }`, `verify(..)?`, a `match`
+//! with an arm that returns an error) or is handed back to the caller (the function's result).
+//! A check whose answer is dropped (`let _ = enforce(..)`, only logged) decides nothing.
+
+use crate::ir::*;
+use crate::knowledge::http::authz::Denial;
+use crate::model::RustFile;
+use std::collections::{HashMap, HashSet};
+
+/// The calls among those `decision` recognizes whose denial stops `body` or is its result.
+pub fn deciding_calls(
+    file: &RustFile,
+    body: &Block,
+    decision: &dyn Fn(ExprId) -> Option<Denial>,
+) -> HashSet<ExprId> {
+    let mut bound: HashMap<String, Vec<ExprId>> = HashMap::new();
+    lets(file, body, &mut |pat, init| {
+        let mut calls = Vec::new();
+        decisions_in(file, init, decision, &bound, &mut calls);
+        if calls.is_empty() {
+            return;
+        }
+        let mut names = Vec::new();
+        file.bindings(pat, &mut names);
+        for (name, _) in names {
+            bound.entry(name).or_default().extend(&calls);
+        }
+    });
+    let mut out = HashSet::new();
+    let mark = |e: ExprId, only: Option<Denial>, out: &mut HashSet<ExprId>| {
+        let mut calls = Vec::new();
+        decisions_in(file, e, decision, &bound, &mut calls);
+        out.extend(
+            calls
+                .into_iter()
+                .filter(|c| only.is_none_or(|d| decision(*c) == Some(d))),
+        );
+    };
+    if let Some(Stmt::Expr { expr, semi: false }) = body.stmts.last() {
+        mark(*expr, None, &mut out);
+    }
+    file.walk_block(body, &mut |id| match &file.expr(id).kind {
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } if stops(file, then) || otherwise.is_some_and(|o| stops_expr(file, o)) => {
+            mark(*cond, None, &mut out)
+        }
+        ExprKind::Match { scrutinee, arms } if arms.iter().any(|a| stops_expr(file, a.body)) => {
+            mark(*scrutinee, None, &mut out)
+        }
+        ExprKind::Macro(MacroCall {
+            path,
+            args: MacroArgs::List(args),
+            ..
+        }) if matches!(path.last(), "ensure" | "assert") => {
+            if let Some(first) = args.first() {
+                mark(first.expr, None, &mut out);
+            }
+        }
+        // `authorize(..)?`: the error is the denial.
+        ExprKind::Try(inner) => mark(*inner, Some(Denial::Err), &mut out),
+        ExprKind::Return(Some(value)) => mark(*value, None, &mut out),
+        _ => {}
+    });
+    out
+}
+
+/// The deciding calls an expression contains, or reads through a binding.
+fn decisions_in(
+    file: &RustFile,
+    root: ExprId,
+    decision: &dyn Fn(ExprId) -> Option<Denial>,
+    bound: &HashMap<String, Vec<ExprId>>,
+    out: &mut Vec<ExprId>,
+) {
+    file.walk_expr(root, &mut |id| {
+        if decision(id).is_some() {
+            out.push(id);
+        }
+        if let ExprKind::Path(p) = &file.expr(id).kind {
+            if let [name] = p.segments.as_slice() {
+                out.extend(bound.get(name).into_iter().flatten());
+            }
+        }
+    });
+}
+
+/// Whether a block stops the function: it returns, panics or bails, or its value is an error.
+fn stops(file: &RustFile, block: &Block) -> bool {
+    let mut found = false;
+    file.walk_block(block, &mut |id| found |= leaves(file, id));
+    found
+        || matches!(block.stmts.last(), Some(Stmt::Expr { expr, semi: false }) if is_error(file, *expr))
+}
+
+fn stops_expr(file: &RustFile, root: ExprId) -> bool {
+    let mut found = false;
+    file.walk_expr(root, &mut |id| found |= leaves(file, id));
+    found || is_error(file, root)
+}
+
+fn leaves(file: &RustFile, id: ExprId) -> bool {
+    match &file.expr(id).kind {
+        ExprKind::Return(_) => true,
+        ExprKind::Try(inner) => is_error(file, *inner),
+        ExprKind::Macro(m) => matches!(m.path.last(), "bail" | "panic" | "unreachable"),
+        _ => false,
+    }
+}
+
+/// `Err(..)`, or a request guard's failure (`Outcome::Error(..)`, `Outcome::Forward(..)`), as
+/// the value of a block or an arm.
+fn is_error(file: &RustFile, id: ExprId) -> bool {
+    match &file.expr(id).kind {
+        ExprKind::Call { func, .. } => matches!(&file.expr(*func).kind,
+            ExprKind::Path(p) if p.is_ident("Err")
+                || (p.segments.len() > 1 && matches!(p.last(), "Error" | "Forward" | "Failure"))),
+        ExprKind::Block(b) => {
+            matches!(b.stmts.last(), Some(Stmt::Expr { expr, semi: false }) if is_error(file, *expr))
+        }
+        _ => false,
+    }
+}
+
+/// Calls `f(pattern, initializer)` for every `let` with an initializer, nested blocks included.
+fn lets(file: &RustFile, body: &Block, f: &mut dyn FnMut(PatId, ExprId)) {
+    fn stmts(block: &Block, f: &mut dyn FnMut(PatId, ExprId)) {
+        for stmt in &block.stmts {
+            if let Stmt::Let {
+                pat,
+                init: Some(init),
+                ..
+            } = stmt
+            {
+                f(*pat, *init);
+            }
+        }
+    }
+    stmts(body, f);
+    file.walk_block(body, &mut |id| match &file.expr(id).kind {
+        ExprKind::Block(b) | ExprKind::If { then: b, .. } | ExprKind::Loop { body: b, .. } => {
+            stmts(b, f)
+        }
+        ExprKind::Macro(MacroCall {
+            args: MacroArgs::Stmts(b),
+            ..
+        }) => stmts(b, f),
+        _ => {}
+    });
+}
