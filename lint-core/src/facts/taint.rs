@@ -156,6 +156,12 @@ pub struct FnFlow {
     /// A call that restricts the function to instance administrators (`require_super_admin`),
     /// who may act on any tenant.
     pub admin_gate: Option<Span>,
+    /// A parameter whose extractor is an administrator guard by its name only (`AdminToken`)
+    /// and reads no tenant: a gate only under `trust-admin-named-guards`.
+    pub admin_named_guard: Option<Span>,
+    /// The client inputs the function's extractors checked (header, path): the same input
+    /// read again here is checked.
+    pub extractor_verified: Vec<(InputKind, String)>,
     /// A signature check of the request (an HMAC of the body compared with a header) that
     /// stops the function on failure: the sender holds the secret, so the tenants the request
     /// names are addresses, not claims.
@@ -218,6 +224,10 @@ impl FnFlow {
             || self.signature_check.is_some()
             || (in_url
                 && (self.verifying_extractor.is_some() || self.guarded_by_layer || url_verified))
+            || self
+                .extractor_verified
+                .iter()
+                .any(|(kind, name)| *kind == src.kind && *name == src.name)
             || self.checks.iter().any(|c| {
                 accept(c)
                     && self
@@ -293,12 +303,20 @@ pub struct FnSummary {
 }
 
 /// What a custom extractor does with the request's tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ExtractorFacts {
     /// It reads a client-supplied tenant.
     pub reads_tenant: bool,
     /// It checks that tenant against the verified identity.
     pub verifies: bool,
+    /// The client inputs it checks itself: a handler behind it may use the same input (the
+    /// header it checked), and only a URL input it checked clears the URL's tenant.
+    pub verified_inputs: Vec<(InputKind, String)>,
+    /// It checks the tenant through another extractor or a helper: which input is not known.
+    pub verifies_by_delegate: bool,
+    /// It restricts the request to instance administrators by what its code does (an
+    /// administrator gate, a role of no particular tenant) and reads no tenant.
+    pub admin_gate: bool,
     /// Its type carries the identity and it reads the request path, but no check of the
     /// path's tenant is seen.
     pub identity_reads_path: bool,
@@ -493,9 +511,18 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     .owner
                     .as_ref()
                     .is_some_and(|o| http::is_trusted_type(&o.self_ty, &ws.config));
-                facts.verifies |= tenant_sources.iter().any(|o| flow.is_checked(*o))
-                    || flow.verifying_extractor.is_some()
-                    || flow.calls_tenant_checker;
+                for o in &tenant_sources {
+                    let src = flow.source(*o).filter(|_| flow.is_checked(*o));
+                    if let Some(input) = src.map(|s| (s.kind, s.name.clone())) {
+                        if !facts.verified_inputs.contains(&input) {
+                            facts.verified_inputs.push(input);
+                        }
+                    }
+                }
+                facts.verifies_by_delegate |=
+                    flow.verifying_extractor.is_some() || flow.calls_tenant_checker;
+                facts.verifies |= !facts.verified_inputs.is_empty() || facts.verifies_by_delegate;
+                facts.admin_gate |= flow.admin_gate.is_some() && tenant_sources.is_empty();
                 facts.identity_reads_path |= identity && flow.reads_path;
                 facts.verifies_signature |= flow.signature_check.is_some();
             }
@@ -720,6 +747,8 @@ fn probed_flow(
             identity_path_extractor: None,
             trusted_param: None,
             admin_gate: None,
+            admin_named_guard: None,
+            extractor_verified: Vec::new(),
             signature_check: None,
             verified_by_layer: index.layer_verified,
             guarded_by_layer: index.layer_guarded.contains(&FnRef {
@@ -857,10 +886,24 @@ impl<'a> Eval<'a> {
                 .push(names.first().map(|(n, _)| n.clone()).unwrap_or_default());
             let ty_name = p.ty.name();
             let facts = self.index.extractors.get(ty_name);
-            if http::is_admin_guard_type(ty_name) && !facts.is_some_and(|f| f.reads_tenant) {
+            if facts.is_some_and(|f| f.admin_gate && !f.reads_tenant) {
                 self.flow.admin_gate.get_or_insert(p.span);
+            } else if http::is_admin_guard_type(ty_name) && !facts.is_some_and(|f| f.reads_tenant) {
+                self.flow.admin_named_guard.get_or_insert(p.span);
             }
-            if facts.is_some_and(|f| f.verifies) || http::is_verifier_type(&p.ty, &self.ws.config) {
+            if let Some(f) = facts.filter(|f| f.verifies && !f.verifies_by_delegate) {
+                // What it checked: the same input again, and the URL's tenant only if it
+                // checked a URL input (another id in the path is not the one it checked).
+                self.flow
+                    .extractor_verified
+                    .extend(f.verified_inputs.iter().cloned());
+                let url = |k: &InputKind| matches!(k, InputKind::PathParam | InputKind::Query);
+                if f.verified_inputs.iter().any(|(k, _)| url(k)) {
+                    self.flow.verifying_extractor.get_or_insert(p.span);
+                }
+            } else if facts.is_some_and(|f| f.verifies)
+                || http::is_verifier_type(&p.ty, &self.ws.config)
+            {
                 self.flow.verifying_extractor.get_or_insert(p.span);
             } else if facts.is_some_and(|f| f.identity_reads_path) {
                 self.flow.identity_path_extractor.get_or_insert(p.span);

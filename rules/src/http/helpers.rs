@@ -6,9 +6,11 @@ use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
 
 /// Precision assumptions. Each trades recall for quiet: the fixture
 /// `fixtures/tenant-from-request/assumptions/` shows the bug each one hides. The first two are
-/// off unless configured; the third is on by default (`= false` switches it off), because
-/// without it every handler behind a workspace-in-path authentication extractor whose check
-/// is not followed yet (a token looked up together with the path's workspace) is reported.
+/// off unless configured; the last two are on by default (`= false` switches them off): without
+/// the third every handler behind a workspace-in-path authentication extractor whose check is
+/// not followed yet (a token looked up together with the path's workspace) is reported, and
+/// without the fourth every operator route behind an administrator token whose meaning the
+/// code does not show (a secret compared elsewhere) is.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Assumptions {
     /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
@@ -22,22 +24,28 @@ pub struct Assumptions {
     /// request path (a handler parameter, or a route layer over the handler) verifies the
     /// tenant named there, though no check is seen.
     pub identity_extractors_reading_path: bool,
+    /// `trust-admin-named-guards`: an extractor whose type is named like an administrator
+    /// guard (`AdminToken`, `RequireAdmin`) and that reads no tenant restricts the route to
+    /// instance administrators, though its code shows no administrator check.
+    pub admin_named_guards: bool,
 }
 
 /// The option keys of [`Assumptions`], for the rule's declaration.
-pub const ASSUMPTION_OPTIONS: [&str; 3] = [
+pub const ASSUMPTION_OPTIONS: [&str; 4] = [
     "trust-any-route-layer",
     "trust-calls-with-identity",
     "trust-identity-extractors-reading-path",
+    "trust-admin-named-guards",
 ];
 
 impl Assumptions {
     pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
-        let [layer, calls, path] = ASSUMPTION_OPTIONS;
+        let [layer, calls, path, admin] = ASSUMPTION_OPTIONS;
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
             calls_with_identity: cx.bool_option(calls, false),
             identity_extractors_reading_path: cx.bool_option(path, true),
+            admin_named_guards: cx.bool_option(admin, true),
         }
     }
 }
@@ -47,6 +55,9 @@ pub fn is_checked(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
     let url_verified = (assume.any_route_layer && flow.verified_by_layer)
         || (assume.identity_extractors_reading_path
             && (flow.identity_path_extractor.is_some() || flow.identity_path_layer));
+    if assume.admin_named_guards && flow.admin_named_guard.is_some() {
+        return true;
+    }
     flow.is_checked_by(
         origin,
         |c| assume.calls_with_identity || !c.called_with_identity,

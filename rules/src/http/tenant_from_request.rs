@@ -30,7 +30,24 @@ declare_rule! {
     /// (or the helpers they call) compare the tenant or a path segment with a trusted value,
     /// look up a membership by tenant and user, or build on another verifying extractor. The
     /// user is identity-derived when it comes from the verified identity or from code that
-    /// verifies a credential (`jsonwebtoken::decode`, directly or in a helper).
+    /// verifies a credential (`jsonwebtoken::decode`, directly or in a helper). An extractor
+    /// that checks one input (the organization a header names) verifies that input for the
+    /// handlers behind it, and the URL's tenant only if it checked a URL input.
+    ///
+    /// A policy engine counts as a check when it is asked about the tenant together with the
+    /// verified identity and its denial stops the request or is the function's result:
+    /// casbin's `enforce` (`if !allowed { return Err(..) }`), oso's `is_allowed` and
+    /// `authorize(..)?`, cedar-policy's `Authorizer::is_authorized` on a request built from
+    /// both (`if response.decision() != Decision::Allow { return .. }`). An answer that is
+    /// dropped or only logged checks nothing, and neither does one about a principal the
+    /// client names. A workspace trait method checks only if every impl does (an impl that
+    /// allows everything means it checks nothing).
+    ///
+    /// An endpoint that authenticates its request by a signature and stops on a bad one (an
+    /// incoming webhook: hmac's `verify_slice`, ring's `hmac::verify`, a constant-time
+    /// comparison of the computed tag with the header's, in the handler, a helper it calls
+    /// or an extractor it takes) was sent by the holder of the secret: the tenants its path
+    /// and body name are addresses, not claims, and are not reported.
     ///
     /// It also reports a request-derived tenant identifier (a client input, or a tenant of
     /// the verified identity) with a fail-open fallback (`unwrap_or("default")`,
@@ -100,12 +117,19 @@ declare_rule! {
     ///   its check is not seen. On by default because such extractors commonly resolve the
     ///   principal within the path's tenant through a token cache or a membership query keyed
     ///   by both, which the analysis does not follow yet; switch it off to audit them.
+    /// - `trust-admin-named-guards` (on by default; `= false` to switch off): an extractor
+    ///   named like an administrator guard (`AdminToken`, `RequireAdmin`) that reads no tenant
+    ///   is taken to restrict the route to instance administrators, though its code shows no
+    ///   administrator check (an admin token compared with a configured secret). An extractor
+    ///   that reads a tenant is judged by its code whatever its name: one that checks the
+    ///   caller's role in the tenant a header names verifies that header, not another tenant
+    ///   in the path.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
-        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path"],
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-admin-named-guards"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
