@@ -193,21 +193,23 @@ pub fn is_trusted_member(name: &str, config: &Config) -> bool {
     TRUSTED_MEMBERS.contains(&name) || config.trusted_sources.iter().any(|t| t == name)
 }
 
-/// Whether a call to this function or method (by name or path) checks a tenant against the
-/// authenticated principal: `tenant-verifiers`, or a name that says so.
-pub fn is_verifier_name(path: &[String], config: &Config) -> bool {
+/// Whether a call to this function or method (by name or path) is configured in
+/// `tenant-verifiers` as checking a tenant against the authenticated principal.
+pub fn is_configured_verifier(path: &[String], config: &Config) -> bool {
     let Some(last) = path.last() else {
         return false;
     };
     let joined = path.join("::");
-    if config
+    config
         .tenant_verifiers
         .iter()
         .any(|v| v == last || v == &joined || joined.ends_with(&format!("::{v}")))
-    {
-        return true;
-    }
-    let lower = last.to_ascii_lowercase();
+}
+
+/// Whether a function's name says it checks access (`is_member`, `authorize`). A name only
+/// decides for code the analysis cannot see (see `taint::verifier_names`).
+pub fn has_verifier_words(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
     VERIFIER_WORDS.iter().any(|w| lower.contains(w))
 }
 
@@ -491,9 +493,13 @@ mod tests {
             ..Config::default()
         };
         assert!(is_trusted_type(&ty(&["ApiAuthed"], vec![]), &c));
-        assert!(is_verifier_name(&["require_is_writer".into()], &c));
-        assert!(is_verifier_name(&["Org".into(), "is_member".into()], &c));
-        assert!(!is_verifier_name(&["find_docs".into()], &c));
+        assert!(is_configured_verifier(&["require_is_writer".into()], &c));
+        assert!(!is_configured_verifier(
+            &["Org".into(), "is_member".into()],
+            &c
+        ));
+        assert!(has_verifier_words("is_member"));
+        assert!(!has_verifier_words("find_docs"));
     }
 
     #[test]

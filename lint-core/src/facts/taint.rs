@@ -14,7 +14,6 @@ use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::Family;
-use crate::knowledge::http::authz;
 use crate::model::RustFile;
 use crate::semantic::callgraph::{Edge, EntryKind, FnRef, Resolved};
 use crate::span::Span;
@@ -22,6 +21,7 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 mod library_checks;
+mod verifier_names;
 
 /// Where a tracked value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,6 +118,8 @@ pub struct Check {
     /// The check is only that the value is passed to a call together with the verified
     /// identity (`load(&claims, org_id)`), whatever the callee does with them.
     pub called_with_identity: bool,
+    /// The check is only the callee's name (`is_member`), with no code to judge it by.
+    pub by_name: bool,
 }
 
 /// A request-derived tenant identifier that falls back to a constant (`unwrap_or_default()`).
@@ -460,7 +462,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 param_checked: (0..arity)
                     .map(|i| {
                         flow.is_checked(param(i))
-                            || http::is_verifier_name(
+                            || http::is_configured_verifier(
                                 std::slice::from_ref(&f.name.name),
                                 &ws.config,
                             )
@@ -1014,6 +1016,7 @@ impl<'a> Eval<'a> {
                         origin,
                         span,
                         called_with_identity: false,
+                        by_name: false,
                     });
                 }
             }
@@ -1048,6 +1051,7 @@ impl<'a> Eval<'a> {
                 origin,
                 span,
                 called_with_identity: false,
+                by_name: false,
             });
         }
     }
@@ -1246,6 +1250,7 @@ impl<'a> Eval<'a> {
                     origin,
                     span,
                     called_with_identity: false,
+                    by_name: false,
                 });
             }
         }
@@ -1573,7 +1578,7 @@ impl<'a> Eval<'a> {
             closure_val = closure_val.or(Some(v));
         }
         self.note_passed_on(args, &arg_vals);
-        self.method_sinks(receiver, method, r, args, &arg_vals, span);
+        self.method_sinks(id, receiver, method, r, args, &arg_vals, span);
         let tail = Span::new(method_ident.span.start as usize, span.end as usize);
         if let Some(fallback) = self.fail_open_call(receiver, method, r, args, tail) {
             return Some(fallback);
@@ -1621,8 +1626,10 @@ impl<'a> Eval<'a> {
     }
 
     /// Uses that a method call makes of its receiver or arguments, and checks it performs.
+    #[allow(clippy::too_many_arguments)]
     fn method_sinks(
         &mut self,
+        site: ExprId,
         receiver: ExprId,
         method: &str,
         r: Option<Val>,
@@ -1674,9 +1681,10 @@ impl<'a> Eval<'a> {
             }
             _ => {}
         }
-        let policy = authz::policy_decision(&[method.to_string()], &file.uses);
-        if policy.is_none() && http::is_verifier_name(&[method.to_string()], &self.ws.config) {
-            self.verifier_call(args, arg_vals, span, true);
+        if let Some(how) = self.verifier_by_name(site, &[method.to_string()]) {
+            self.verifier_call(args, arg_vals, span, Some(how));
+        } else if self.workspace_role_gate(site, args, true) {
+            self.flow.admin_gate.get_or_insert(span);
         }
         if http::is_admin_gate(method) {
             self.flow.admin_gate.get_or_insert(span);
@@ -1686,7 +1694,13 @@ impl<'a> Eval<'a> {
     /// A verifier call, or any call that takes a client value together with the verified
     /// identity, checks the client values it takes. One that requires a privileged role or
     /// scope of no particular tenant gates the whole function, like an administrator check.
-    fn verifier_call(&mut self, args: &[ExprId], vals: &[Option<Val>], span: Span, named: bool) {
+    fn verifier_call(
+        &mut self,
+        args: &[ExprId],
+        vals: &[Option<Val>],
+        span: Span,
+        named: Option<verifier_names::ByName>,
+    ) {
         let role_gate = args.iter().any(|a| {
             matches!(&self.file.expr(self.file.strip(*a)).kind,
                 ExprKind::Path(p) if http::is_role_or_scope(&p.segments))
@@ -1699,7 +1713,8 @@ impl<'a> Eval<'a> {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
-                    called_with_identity: !named,
+                    called_with_identity: named.is_none(),
+                    by_name: named == Some(verifier_names::ByName::Words),
                 });
             }
         }
@@ -1790,11 +1805,12 @@ impl<'a> Eval<'a> {
                 return Some(self.new_source(span, InputKind::Header, name, tenant, None));
             }
         }
-        // A policy engine's answer counts where it stops the request (`library_checks`).
-        let named = authz::policy_decision(&path.segments, &file.uses).is_none()
-            && http::is_verifier_name(&path.segments, &self.ws.config);
-        if named || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path)) {
+        let named = self.verifier_by_name(id, &path.segments);
+        if named.is_some() || (vals.contains(&Some(Val::Trusted)) && !self.is_context_path(path)) {
             self.verifier_call(args, &vals, span, named);
+        }
+        if named.is_none() && self.workspace_role_gate(id, args, false) {
+            self.flow.admin_gate.get_or_insert(span);
         }
         let last = path.last();
         // `ApiKeyForOrg(org_id)`: a tuple struct whose methods check its fields.
@@ -1953,6 +1969,7 @@ impl<'a> Eval<'a> {
                     origin: *origin,
                     span,
                     called_with_identity: false,
+                    by_name: false,
                 });
                 continue;
             }
@@ -2064,6 +2081,7 @@ impl<'a> Eval<'a> {
                 origin,
                 span,
                 called_with_identity: false,
+                by_name: false,
             });
         }
         checked

@@ -6,11 +6,12 @@ use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
 
 /// Precision assumptions. Each trades recall for quiet: the fixture
 /// `fixtures/tenant-from-request/assumptions/` shows the bug each one hides. The first two are
-/// off unless configured; the last two are on by default (`= false` switches them off): without
-/// the third every handler behind a workspace-in-path authentication extractor whose check is
-/// not followed yet (a token looked up together with the path's workspace) is reported, and
-/// without the fourth every operator route behind an administrator token whose meaning the
-/// code does not show (a secret compared elsewhere) is.
+/// off unless configured; the last three are on by default (`= false` switches them off):
+/// without the third every handler behind a workspace-in-path authentication extractor whose
+/// check is not followed yet (a token looked up together with the path's workspace) is
+/// reported, without the fourth every operator route behind an administrator token whose
+/// meaning the code does not show (a secret compared elsewhere), and without the fifth every
+/// tenant handed to a library's access check the analysis cannot read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Assumptions {
     /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
@@ -28,24 +29,30 @@ pub struct Assumptions {
     /// guard (`AdminToken`, `RequireAdmin`) and that reads no tenant restricts the route to
     /// instance administrators, though its code shows no administrator check.
     pub admin_named_guards: bool,
+    /// `trust-verifier-names`: a call the analysis cannot see into (a library's) whose name
+    /// says it checks access (`is_member`, `authorize`) checks the tenants it takes. Workspace
+    /// functions are judged by their code whatever their names.
+    pub verifier_names: bool,
 }
 
 /// The option keys of [`Assumptions`], for the rule's declaration.
-pub const ASSUMPTION_OPTIONS: [&str; 4] = [
+pub const ASSUMPTION_OPTIONS: [&str; 5] = [
     "trust-any-route-layer",
     "trust-calls-with-identity",
     "trust-identity-extractors-reading-path",
     "trust-admin-named-guards",
+    "trust-verifier-names",
 ];
 
 impl Assumptions {
     pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
-        let [layer, calls, path, admin] = ASSUMPTION_OPTIONS;
+        let [layer, calls, path, admin, names] = ASSUMPTION_OPTIONS;
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
             calls_with_identity: cx.bool_option(calls, false),
             identity_extractors_reading_path: cx.bool_option(path, true),
             admin_named_guards: cx.bool_option(admin, true),
+            verifier_names: cx.bool_option(names, true),
         }
     }
 }
@@ -60,7 +67,10 @@ pub fn is_checked(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
     }
     flow.is_checked_by(
         origin,
-        |c| assume.calls_with_identity || !c.called_with_identity,
+        |c| {
+            (assume.calls_with_identity || !c.called_with_identity)
+                && (assume.verifier_names || !c.by_name)
+        },
         url_verified,
     )
 }

@@ -94,10 +94,10 @@ declare_rule! {
     /// Workspace keys in `tenantlint.toml`:
     /// - `tenant-verifiers`: names or paths of functions and methods that check a tenant against
     ///   the authenticated principal (`["require_org_member", "authz::check"]`), and extractor
-    ///   types whose presence verifies the request's tenant. Functions whose names say so
-    ///   (`is_member`, `authorize`, `check_access`...) and workspace functions and extractors
-    ///   that compare the tenant with a trusted value, or query it together with the user,
-    ///   are recognized without configuration.
+    ///   types whose presence verifies the request's tenant. Workspace functions and
+    ///   extractors that compare the tenant with a trusted value, query it together with the
+    ///   user, or ask a policy engine, are recognized without configuration, and so are
+    ///   library calls whose names say they check access (`trust-verifier-names`).
     /// - `trusted-sources`: extractor types and request members whose values come from the
     ///   verified identity, beside the built-in ones (types named like `Claims`, `Session`,
     ///   `AuthUser`, `Authenticated`, `Principal`, `Identity`, `Extension<_>`, and
@@ -124,12 +124,16 @@ declare_rule! {
     ///   that reads a tenant is judged by its code whatever its name: one that checks the
     ///   caller's role in the tenant a header names verifies that header, not another tenant
     ///   in the path.
+    /// - `trust-verifier-names` (on by default; `= false` to switch off): a call whose code
+    ///   the analysis cannot read (a library's) and whose name says it checks access
+    ///   (`is_member`, `authorize`, `check_access`) checks the tenants it takes, in the
+    ///   handler itself. A workspace function is judged by its code, whatever its name.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
-        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-admin-named-guards"],
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-admin-named-guards", "trust-verifier-names"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",

@@ -153,6 +153,7 @@ impl Eval<'_> {
                             origin,
                             span,
                             called_with_identity: false,
+                            by_name: false,
                         });
                     }
                 }
