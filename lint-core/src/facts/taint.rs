@@ -190,6 +190,8 @@ pub struct FnFlow {
     /// A workspace function it calls reads a client tenant and checks it (an extractor's
     /// helper that verifies the workspace named in the path).
     pub calls_tenant_checker: bool,
+    /// Parameters (by index) the body reads.
+    pub read_params: Vec<u32>,
 }
 
 impl FnFlow {
@@ -286,6 +288,11 @@ pub struct FnSummary {
     pub param_sinks: Vec<Option<String>>,
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
+    /// Per parameter: the function's name says it checks access (`check_permissions`) and it
+    /// reads the parameter, which may reach a check the analysis cannot read (a library's);
+    /// a stub that ignores the parameter checks nothing whatever its name.
+    /// Honoured under `trust-verifier-names`.
+    pub param_named_check: Vec<bool>,
     pub param_returned: Vec<bool>,
     /// It returns the verified identity.
     pub returns_identity: bool,
@@ -466,6 +473,12 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                                 std::slice::from_ref(&f.name.name),
                                 &ws.config,
                             )
+                    })
+                    .collect(),
+                param_named_check: (0..arity)
+                    .map(|i| {
+                        http::has_verifier_words(&f.name.name)
+                            && flow.read_params.contains(&(i as u32))
                     })
                     .collect(),
                 param_returned: (0..arity)
@@ -766,6 +779,7 @@ fn probed_flow(
             reads_path: false,
             self_fields: Vec::new(),
             calls_tenant_checker: false,
+            read_params: Vec::new(),
         },
     };
     ev.run(id, file);
@@ -1258,6 +1272,11 @@ impl<'a> Eval<'a> {
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
+        if let Some(Val::Value(Origin::Param(i))) = v {
+            if !self.flow.read_params.contains(&i) {
+                self.flow.read_params.push(i);
+            }
+        }
         if let (Some(seen), Some(v)) = (&mut self.collected, v) {
             seen.push((self.file.expr(id).span, v));
         }
@@ -1964,12 +1983,16 @@ impl<'a> Eval<'a> {
             let checked = must(&|s| {
                 param(s).is_some_and(|p| s.param_checked.get(p).copied().unwrap_or(false))
             });
-            if checked {
+            let by_name = !checked
+                && must(&|s| {
+                    param(s).is_some_and(|p| s.param_named_check.get(p).copied().unwrap_or(false))
+                });
+            if checked || by_name {
                 self.flow.checks.push(Check {
                     origin: *origin,
                     span,
                     called_with_identity: false,
-                    by_name: false,
+                    by_name,
                 });
                 continue;
             }

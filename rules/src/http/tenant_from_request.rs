@@ -126,8 +126,10 @@ declare_rule! {
     ///   in the path.
     /// - `trust-verifier-names` (on by default; `= false` to switch off): a call whose code
     ///   the analysis cannot read (a library's) and whose name says it checks access
-    ///   (`is_member`, `authorize`, `check_access`) checks the tenants it takes, in the
-    ///   handler itself. A workspace function is judged by its code, whatever its name.
+    ///   (`is_member`, `authorize`, `check_access`) checks the tenants it takes, and so does
+    ///   a workspace function so named that reads the tenant (it may hand it to a library's
+    ///   check the analysis cannot read). Otherwise a workspace function is judged by its
+    ///   code, whatever its name: a stub that ignores the tenant checks nothing.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,

@@ -1,7 +1,9 @@
-//! Calls that check a tenant by their name alone. A workspace function is judged by its code
-//! (its summary); a name decides only for a call configured in `tenant-verifiers`, or for a
-//! call the analysis cannot see into (a library's, a macro's) whose name says it checks
-//! access (`is_member`, `authorize`): a check the rule honours under `trust-verifier-names`.
+//! Calls that check a tenant by their name. A workspace function is judged by its code (its
+//! summary); a name decides only for a call configured in `tenant-verifiers`, for a call the
+//! analysis cannot see into (a library's, a macro's) whose name says it checks access
+//! (`is_member`, `authorize`), and for a workspace function so named that reads the tenant
+//! (`FnSummary::param_named_check`; a stub that ignores the tenant checks nothing): the last
+//! two are checks the rule honours under `trust-verifier-names`.
 
 use super::Eval;
 use crate::facts::http;
@@ -53,8 +55,10 @@ impl Eval<'_> {
                     ExprKind::Path(p) if http::is_role_or_scope(&p.segments));
                 role && callees.iter().all(|s| {
                     i.checked_sub(usize::from(s.has_self && !method))
-                        .and_then(|p| s.param_checked.get(p).copied())
-                        .unwrap_or(false)
+                        .is_some_and(|p| {
+                            s.param_checked.get(p).copied().unwrap_or(false)
+                                || s.param_named_check.get(p).copied().unwrap_or(false)
+                        })
                 })
             })
     }
