@@ -14,11 +14,11 @@ pub enum Denial {
     Err,
 }
 
-/// One library API: the crate that must be imported, the type or trait that owns the methods,
-/// the methods (a name ending in `*` is a prefix), and how a denial is returned.
+/// One library API: the crate that must be imported, the types or traits that own the
+/// methods, the methods (a name ending in `*` is a prefix), and how a denial is returned.
 struct Api {
     krate: &'static str,
-    owner: &'static str,
+    owners: &'static [&'static str],
     methods: &'static [&'static str],
     denial: Denial,
 }
@@ -29,25 +29,25 @@ struct Api {
 const POLICY_ENGINES: &[Api] = &[
     Api {
         krate: "casbin",
-        owner: "CoreApi",
+        owners: &["CoreApi", "Enforcer", "CachedEnforcer", "SyncedEnforcer"],
         methods: &["enforce", "enforce_*"],
         denial: Denial::False,
     },
     Api {
         krate: "oso",
-        owner: "Oso",
+        owners: &["Oso"],
         methods: &["is_allowed"],
         denial: Denial::False,
     },
     Api {
         krate: "oso",
-        owner: "Oso",
+        owners: &["Oso"],
         methods: &["authorize"],
         denial: Denial::Err,
     },
     Api {
         krate: "cedar_policy",
-        owner: "Authorizer",
+        owners: &["Authorizer"],
         methods: &["is_authorized"],
         denial: Denial::False,
     },
@@ -57,7 +57,7 @@ const POLICY_ENGINES: &[Api] = &[
 /// asked (cedar-policy's `Request::new(principal, action, resource, context, schema)`).
 const POLICY_REQUESTS: &[Api] = &[Api {
     krate: "cedar_policy",
-    owner: "Request",
+    owners: &["Request"],
     methods: &["new"],
     denial: Denial::False,
 }];
@@ -89,7 +89,7 @@ fn find<'t>(table: &'t [Api], call: &[String], uses: &[UseItem]) -> Option<&'t A
             None => method == *m,
         });
         let imported = full.first().is_some_and(|c| c == api.krate) || imports(uses, api.krate);
-        named && imported && owner.is_none_or(|o| o == api.owner || full.len() == 1)
+        named && imported && owner.is_none_or(|o| api.owners.contains(&o))
     })
 }
 
