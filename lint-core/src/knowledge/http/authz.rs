@@ -77,6 +77,10 @@ pub fn is_policy_request(call: &[String], uses: &[UseItem]) -> bool {
 /// the crate, or a path that ends in the owner and the method (`Authorizer::is_authorized`,
 /// `casbin::CoreApi::enforce`) after the file's imports.
 fn find<'t>(table: &'t [Api], call: &[String], uses: &[UseItem]) -> Option<&'t Api> {
+    let last = call.last()?;
+    if !table.iter().any(|api| names(api, last)) {
+        return None;
+    }
     let full = resolve(call, uses);
     let (method, owner) = match full.as_slice() {
         [] => return None,
@@ -84,12 +88,17 @@ fn find<'t>(table: &'t [Api], call: &[String], uses: &[UseItem]) -> Option<&'t A
         [.., o, m] => (m.as_str(), Some(o.as_str())),
     };
     table.iter().find(|api| {
-        let named = api.methods.iter().any(|m| match m.strip_suffix('*') {
-            Some(prefix) => method.starts_with(prefix),
-            None => method == *m,
-        });
+        let named = names(api, method);
         let imported = full.first().is_some_and(|c| c == api.krate) || imports(uses, api.krate);
         named && imported && owner.is_none_or(|o| api.owners.contains(&o))
+    })
+}
+
+/// Whether one of the API's methods is called `method`.
+fn names(api: &Api, method: &str) -> bool {
+    api.methods.iter().any(|m| match m.strip_suffix('*') {
+        Some(prefix) => method.starts_with(prefix),
+        None => method == *m,
     })
 }
 
