@@ -269,6 +269,8 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
             Carrier(PathParam)
         }
         "nth" if kind == PathParam => Lookup(PathParam),
+        // The request URI: its path names the route's parameters (`uri.path().split('/')`).
+        "uri" | "original_uri" if kind == Request => Carrier(PathParam),
         "query_string" | "uri" | "query_params" => Carrier(Query),
         "metadata" | "metadata_mut" => Carrier(Metadata),
         "cookies" => Carrier(Cookie),

@@ -1361,6 +1361,11 @@ impl<'a> Eval<'a> {
                     if by_object {
                         self.object_uses.push(self.flow.uses.len());
                     }
+                    // A bag of request parts (`RequestInfo { uri: req.uri().clone(), .. }`)
+                    // carries the request path on to the code it is handed to.
+                    if v == Some(Val::Carrier(InputKind::PathParam)) {
+                        carried = carried.or(v);
+                    }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
                         if context {
