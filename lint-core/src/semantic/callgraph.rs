@@ -155,18 +155,17 @@ impl CallGraph {
                     let ExprKind::Path(p) = &file.expr(file.strip(*a)).kind else {
                         continue;
                     };
-                    let Some(func) = cx.resolve_fn_value(&p.segments, caller) else {
-                        continue;
-                    };
-                    if let Some(caller) = caller {
-                        graph.push(caller, site, func, Resolved::FnValue);
+                    for func in cx.resolve_fn_value(&p.segments, caller) {
+                        if let Some(caller) = caller {
+                            graph.push(caller, site, func, Resolved::FnValue);
+                        }
+                        graph.handed.push(HandedFn {
+                            caller,
+                            site,
+                            receiver_call: path_or_method.clone(),
+                            func,
+                        });
                     }
-                    graph.handed.push(HandedFn {
-                        caller,
-                        site,
-                        receiver_call: path_or_method.clone(),
-                        func,
-                    });
                 }
             }
         }
@@ -591,12 +590,20 @@ impl<'a> FileCx<'a> {
     }
 
     /// A function named by a path in argument position (`get(list)`, `.map(Self::parse)`).
-    fn resolve_fn_value(&self, segs: &[String], caller: Option<FnRef>) -> Option<FnRef> {
-        let caller = caller?;
+    /// The functions a path handed as a value names: one, or the `#[cfg]` alternatives that
+    /// share its full path (`#[cfg(feature = "x")] fn list` beside `#[cfg(not(..))] fn list`),
+    /// one of which is compiled.
+    fn resolve_fn_value(&self, segs: &[String], caller: Option<FnRef>) -> Vec<FnRef> {
+        let Some(caller) = caller else {
+            return Vec::new();
+        };
         let found = self.resolve_path(segs, caller);
         match found.as_slice() {
-            [(f, Resolved::Path | Resolved::PathSuffix | Resolved::ReceiverType)] => Some(*f),
-            _ => None,
+            [(f, Resolved::Path | Resolved::PathSuffix | Resolved::ReceiverType)] => vec![*f],
+            alternatives if alternatives.iter().all(|(_, how)| *how == Resolved::Path) => {
+                alternatives.iter().map(|(f, _)| *f).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -1011,6 +1018,26 @@ mod tests {
             handed.contains(&("from_fn".into(), "auth".into())),
             "{handed:?}"
         );
+    }
+
+    #[test]
+    fn every_cfg_alternative_of_a_handed_function_is_handed() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "#[cfg(feature = \"cloud\")]
+             async fn list() {}
+             #[cfg(not(feature = \"cloud\"))]
+             async fn list() {}
+             fn app() -> Router { Router::new().route(\"/\", get(list)) }",
+        )]);
+        let handed: Vec<u32> = g
+            .handed_fns()
+            .iter()
+            .filter(|h| h.receiver_call == ["get"])
+            .map(|h| h.func.func.0)
+            .collect();
+        assert_eq!(handed.len(), 2, "{handed:?}");
+        assert_ne!(handed[0], handed[1]);
     }
 
     #[test]
