@@ -16,6 +16,7 @@
 
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::span::Span;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A function of the workspace: the index of its file in the slice the graph was built from.
@@ -103,9 +104,19 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
-    /// Builds the graph of the given files: (workspace-relative path, lowered file).
+    /// Builds the graph of the given files: (workspace-relative path, lowered file), each
+    /// crate named after its folder.
     pub fn build(files: &[(&str, &RustFile)]) -> CallGraph {
-        let defs = Defs::collect(files);
+        CallGraph::build_named(files, &HashMap::new())
+    }
+
+    /// [`CallGraph::build`] with the library names of crate folders ([`crate_dir`] → name)
+    /// that their manifests give.
+    pub fn build_named(
+        files: &[(&str, &RustFile)],
+        crate_names: &HashMap<String, String>,
+    ) -> CallGraph {
+        let defs = Defs::collect(files, crate_names);
         let mut graph = CallGraph::default();
         for (i, (rel, file)) in files.iter().enumerate() {
             graph.file_indexes.insert(rel.to_string(), i);
@@ -328,7 +339,7 @@ struct Defs {
 }
 
 impl Defs {
-    fn collect(files: &[(&str, &RustFile)]) -> Defs {
+    fn collect(files: &[(&str, &RustFile)], crate_names: &HashMap<String, String>) -> Defs {
         let mut d = Defs {
             by_path: HashMap::new(),
             free_by_name: HashMap::new(),
@@ -341,7 +352,10 @@ impl Defs {
             modules: Vec::new(),
         };
         for (i, (rel, file)) in files.iter().enumerate() {
-            let module = module_path(rel);
+            let mut module = module_path(rel);
+            if let Some(name) = crate_dir(rel).and_then(|d| crate_names.get(d)) {
+                module[0] = name.clone();
+            }
             for s in &file.structs {
                 for f in &s.fields {
                     d.fields
@@ -352,9 +366,10 @@ impl Defs {
                 let f = file.function(id);
                 let r = FnRef { file: i, func: id };
                 let mut path = module.clone();
+                path.extend(inline_modules(file, f.span));
                 match &f.owner {
                     None => {
-                        let mut full = module.clone();
+                        let mut full = path.clone();
                         full.push(f.name.name.clone());
                         d.free_by_name
                             .entry(f.name.name.clone())
@@ -395,6 +410,29 @@ impl Defs {
     fn is_workspace_type(&self, name: &str) -> bool {
         self.impl_types.contains(name)
     }
+}
+
+/// The inline modules (`mod v1 { .. }`) around a span in its file, outermost first.
+fn inline_modules(file: &RustFile, span: Span) -> Vec<String> {
+    let mut around: Vec<&ModuleDef> = file
+        .modules
+        .iter()
+        .filter(|m| m.span.start <= span.start && span.end <= m.span.end)
+        .collect();
+    around.sort_by_key(|m| m.span.start);
+    around.iter().map(|m| m.name.name.clone()).collect()
+}
+
+/// The folder of the crate a workspace-relative file belongs to, by its `src` folder
+/// (`crates/api-server/src/orgs/mod.rs` → `crates/api-server`, `src/lib.rs` → ``); `None` for
+/// a file outside any `src` folder.
+pub fn crate_dir(rel: &str) -> Option<&str> {
+    let at = if rel.starts_with("src/") {
+        0
+    } else {
+        rel.rfind("/src/")?
+    };
+    Some(&rel[..at])
 }
 
 /// A file's crate and module path: `crates/api-server/src/orgs/mod.rs` → `api_server::orgs`.
@@ -1018,6 +1056,38 @@ mod tests {
             handed.contains(&("from_fn".into(), "auth".into())),
             "{handed:?}"
         );
+    }
+
+    #[test]
+    fn crates_are_named_by_their_manifests_and_inline_modules_are_paths() {
+        let sources = [
+            (
+                "crates/api/src/folders.rs",
+                "pub async fn create(org: String) {}
+                 mod legacy { pub async fn create(org: String) {} }",
+            ),
+            (
+                "crates/http/src/lib.rs",
+                "use myapp_api::folders;
+                 fn app() -> Router { Router::new().route(\"/\", post(folders::create)) }",
+            ),
+        ];
+        let parsed: Vec<RustFile> = sources
+            .iter()
+            .map(|(_, t)| crate::parse::parse_rust(t).expect("parses"))
+            .collect();
+        let refs: Vec<(&str, &RustFile)> = sources.iter().map(|(p, _)| *p).zip(&parsed).collect();
+        let names = HashMap::from([("crates/api".to_string(), "myapp_api".to_string())]);
+        let g = CallGraph::build_named(&refs, &names);
+        let handed: Vec<FnRef> = g.handed_fns().iter().map(|h| h.func).collect();
+        let outer = parsed[0]
+            .function_ids()
+            .next()
+            .map(|func| FnRef { file: 0, func });
+        assert_eq!(handed, outer.into_iter().collect::<Vec<_>>());
+        assert_eq!(crate_dir("crates/api/src/folders.rs"), Some("crates/api"));
+        assert_eq!(crate_dir("src/lib.rs"), Some(""));
+        assert_eq!(crate_dir("benches/run.rs"), None);
     }
 
     #[test]
