@@ -427,12 +427,10 @@ fn inline_modules(file: &RustFile, span: Span) -> Vec<String> {
 /// (`crates/api-server/src/orgs/mod.rs` → `crates/api-server`, `src/lib.rs` → ``); `None` for
 /// a file outside any `src` folder.
 pub fn crate_dir(rel: &str) -> Option<&str> {
-    let at = if rel.starts_with("src/") {
-        0
-    } else {
-        rel.rfind("/src/")?
-    };
-    Some(&rel[..at])
+    match rel.rfind("/src/") {
+        Some(at) => Some(&rel[..at]),
+        None => rel.starts_with("src/").then_some(""),
+    }
 }
 
 /// A file's crate and module path: `crates/api-server/src/orgs/mod.rs` → `api_server::orgs`.
@@ -1087,6 +1085,7 @@ mod tests {
         assert_eq!(handed, outer.into_iter().collect::<Vec<_>>());
         assert_eq!(crate_dir("crates/api/src/folders.rs"), Some("crates/api"));
         assert_eq!(crate_dir("src/lib.rs"), Some(""));
+        assert_eq!(crate_dir("src/api/src/lib.rs"), Some("src/api"));
         assert_eq!(crate_dir("benches/run.rs"), None);
     }
 
