@@ -181,6 +181,9 @@ pub struct FnFlow {
     pub calls_tenant_checker: bool,
     /// A workspace function it calls reads a segment of the request path and checks it.
     pub calls_path_checker: bool,
+    /// A client input the function compares with a literal (`if org != "_meta" { return .. }`):
+    /// it serves one fixed tenant, an operator's, that acts on others.
+    pub pinned_tenant: Option<Origin>,
 }
 
 impl FnFlow {
@@ -778,6 +781,7 @@ fn probed_flow(
             self_fields: Vec::new(),
             calls_tenant_checker: false,
             calls_path_checker: false,
+            pinned_tenant: None,
         },
     };
     ev.run(id, file);
@@ -1230,6 +1234,9 @@ impl<'a> Eval<'a> {
                 self.file.expr(self.file.strip(y_expr)).kind,
                 ExprKind::Lit(_)
             );
+            if y_literal && matches!(origin, Origin::Source(_)) {
+                self.flow.pinned_tenant.get_or_insert(origin);
+            }
             if !y_client && !y_literal {
                 self.flow.checks.push(Check {
                     origin,
