@@ -13,16 +13,10 @@ pub fn reaching_let(file: &RustFile, function: FnId, name: &str, offset: u32) ->
 }
 
 /// [`reaching_let`] in a function already looked up. Reads the function's let index (built
-/// once at lowering), so a query costs the number of `let`s, not the size of the body.
+/// once at lowering), so a query costs the `let`s of that name at most, not the size of the
+/// body.
 pub fn reaching_let_in(file: &RustFile, f: &Function, name: &str, offset: u32) -> Option<ExprId> {
-    let binds_name =
-        |pat: PatId| matches!(&file.pat(pat).kind, PatKind::Ident { name: n, .. } if n == name);
-    let found = f
-        .lets
-        .lets
-        .iter()
-        .rev()
-        .find(|l| l.span.end <= offset && binds_name(l.pat))?;
+    let found = f.lets.last_named(name, offset, false)?;
     (!shadowed_by_pattern(file, f, name, found.span.end, offset)).then_some(found.init)?
 }
 
