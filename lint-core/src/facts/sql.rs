@@ -726,6 +726,36 @@ pub fn looks_like_sql(text: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The joins of a FROM item are a list in sqlparser's tree: a JOIN after an operand is a
+    /// sibling, so thousands of joins are parsed. A `join` column in an operator chain is no
+    /// join, and the chain stays bounded.
+    #[test]
+    fn joins_are_siblings_but_join_columns_are_operands() {
+        let joins: String = (1..3_000)
+            .map(|i| format!(" JOIN t t{i} ON t{i}.a = t{}.a", i - 1))
+            .collect();
+        let (parsed, errors) = parse_statements(
+            &format!("SELECT 1 FROM t t0{joins} WHERE t0.a = 1"),
+            SqlDialect::Postgres,
+        );
+        assert!(parsed.len() == 1 && errors.is_empty(), "{errors:?}");
+        for chain in [
+            vec!["a = 1 AND join"; 3_000].join(" AND "),
+            vec!["join = 1"; 6_000].join(" AND "),
+            vec!["(a) = join"; 6_000].join(" OR "),
+        ] {
+            let (parsed, errors) = parse_statements(
+                &format!("SELECT 1 FROM t WHERE {chain}"),
+                SqlDialect::Postgres,
+            );
+            assert!(parsed.is_empty(), "{chain:.40}");
+            assert!(
+                errors.len() == 1 && errors[0].message.contains("nesting deeper than"),
+                "{chain:.40}: {errors:?}"
+            );
+        }
+    }
+
     #[test]
     fn escapes_map_back_to_source() {
         // The value "a\nb" comes from the source text `"a\nb"`: 4 source bytes for 3 value bytes.

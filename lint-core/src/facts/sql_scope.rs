@@ -1703,6 +1703,34 @@ mod tests {
         );
     }
 
+    /// Issue 13, item 7: thousands of joins (past the old nesting refusal) are anchored in one
+    /// pass along the conditions, in either order, and an instance no condition reaches is
+    /// still reported.
+    #[test]
+    fn long_join_chains_are_anchored_along_their_conditions() {
+        const N: usize = 3_000;
+        let chain = |on: &dyn Fn(usize) -> String| {
+            (1..N)
+                .map(|i| format!(" JOIN t t{i} ON {}", on(i)))
+                .collect::<String>()
+        };
+        let forward = chain(&|i| format!("t{i}.tenant_id = t{}.tenant_id", i - 1));
+        let sql = format!("SELECT 1 FROM t t0{forward} WHERE t0.tenant_id = $1");
+        assert!(unscoped(&sql).is_empty());
+        // The filter on the last instance reaches the first through every join.
+        let sql = format!(
+            "SELECT 1 FROM t t0{forward} WHERE t{}.tenant_id = $1",
+            N - 1
+        );
+        assert!(unscoped(&sql).is_empty());
+        let broken = chain(&|i| match i {
+            1500 => "t1500.x = t1499.x".to_string(),
+            _ => format!("t{i}.tenant_id = t{}.tenant_id", i - 1),
+        });
+        let sql = format!("SELECT 1 FROM t t0{broken} WHERE t0.tenant_id = $1");
+        assert_eq!(unscoped(&sql).len(), N - 1500);
+    }
+
     #[test]
     fn or_not_and_outer_joins_do_not_anchor() {
         assert_eq!(unscoped("SELECT * FROM a WHERE tenant_id = $1 OR x"), ["a"]);
