@@ -7,13 +7,16 @@
 use lint_core::config::Config;
 use lint_core::engine;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The largest time ratio between the `8n` and the `n` input that passes.
 const MAX_RATIO: f64 = 24.0;
 /// Times under this are rounded up to it: start-up costs dominate them.
 const FLOOR: Duration = Duration::from_millis(40);
+/// One case measures at a time: cases running side by side on a few cores would skew each
+/// other's ratios.
+static MEASURING: Mutex<()> = Mutex::new(());
 /// A run that takes longer has blown up.
 const DEADLINE: Duration = Duration::from_secs(240);
 const SCHEMA: &str =
@@ -54,6 +57,7 @@ fn assert_files_near_linear(
     n: usize,
     file: &dyn Fn(usize) -> Vec<(&'static str, String)>,
 ) {
+    let _alone = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     // The smaller run twice: the first warms the allocator and the rule tables.
     lint_time(case, file(n));
     let small = lint_time(case, file(n)).max(FLOOR);
