@@ -755,6 +755,8 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
         .collect();
 
     let mut sinks = Vec::new();
+    // Once per function, not per sink: the question walks the whole body.
+    let mut tenant_in_scope: HashMap<FnId, bool> = HashMap::new();
     for s in raw {
         let cx = Analyzer {
             file,
@@ -809,7 +811,11 @@ pub fn extract(file: &RustFile, sql_sites: &[SqlSite], ws: &Workspace) -> Vec<Ke
             function: s.function,
             parts,
             untrusted,
-            tenant_in_scope: s.function.is_some_and(|f| cx.tenant_in_scope(f)),
+            tenant_in_scope: s.function.is_some_and(|f| {
+                *tenant_in_scope
+                    .entry(f)
+                    .or_insert_with(|| cx.tenant_in_scope(f))
+            }),
             record_checked: record_checked_before(sql_sites, s.function, s.call, ws),
             value_from_key: s.value_from_key,
         });
@@ -1878,18 +1884,9 @@ impl Analyzer<'_> {
     /// The declared type of a binding visible at `offset`: a `let` annotation or a parameter.
     fn declared_ty(&self, name: &str, offset: u32) -> Option<Ty> {
         let f = self.file.function(self.function?);
-        let mut found = None;
-        typed_lets(self.file, &f.body, &mut |pat, ty, span| {
-            if span.end <= offset {
-                if let PatKind::Ident { name: n, .. } = &self.file.pat(pat).kind {
-                    if n == name {
-                        found = Some(ty.clone());
-                    }
-                }
-            }
-        });
-        if found.is_some() {
-            return found;
+        // The let index built at lowering: a query costs the `let`s of that name at most.
+        if let Some(typed) = f.lets.last_named(name, offset, true) {
+            return typed.ty.clone();
         }
         if self.binding_init(name, offset).is_some() {
             return None;
@@ -2315,50 +2312,6 @@ pub fn param_binding_ty(file: &RustFile, pat: PatId, ty: &Ty, name: &str) -> Opt
         PatKind::Ref(inner) => param_binding_ty(file, *inner, ty, name),
         _ => None,
     }
-}
-
-/// Calls `f(pattern, type, span)` for every annotated `let` of a block, nested blocks included.
-fn typed_lets(file: &RustFile, block: &Block, f: &mut dyn FnMut(PatId, &Ty, Span)) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Let {
-                pat,
-                ty,
-                init,
-                span,
-                ..
-            } => {
-                if let Some(ty) = ty {
-                    f(*pat, ty, *span);
-                }
-                if let Some(init) = init {
-                    typed_lets_in(file, *init, f);
-                }
-            }
-            Stmt::Expr { expr, .. } => typed_lets_in(file, *expr, f),
-            Stmt::Item => {}
-        }
-    }
-}
-
-fn typed_lets_in(file: &RustFile, root: ExprId, f: &mut dyn FnMut(PatId, &Ty, Span)) {
-    file.walk_expr(root, &mut |id| {
-        let block = match &file.expr(id).kind {
-            ExprKind::Block(b) | ExprKind::If { then: b, .. } | ExprKind::Loop { body: b, .. } => b,
-            _ => return,
-        };
-        for stmt in &block.stmts {
-            if let Stmt::Let {
-                pat,
-                ty: Some(ty),
-                span,
-                ..
-            } = stmt
-            {
-                f(*pat, ty, *span);
-            }
-        }
-    });
 }
 
 /// The names a format string captures inline (`{tenant_id}` in `format!("{tenant_id}/x")`).

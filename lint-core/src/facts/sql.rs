@@ -10,6 +10,7 @@ use crate::semantic::settings::SqlDialect;
 use crate::span::{LineIndex, Span};
 use sqlparser::ast::Statement;
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Token, Tokenizer};
 
@@ -546,13 +547,17 @@ pub fn parse_statements(sql: &str, d: SqlDialect) -> (Vec<ParsedStatement>, Vec<
 
 /// One statement's tokens while splitting: where it starts and an upper bound on the depth of
 /// its syntax tree, as `parse::nesting_bound` computes it for Rust: the tokens since the last
-/// comma in each enclosing parenthesis, summed over the parentheses, plus their number.
+/// comma or join in each enclosing parenthesis, summed over the parentheses, plus their number.
 struct Chunk {
     start: usize,
-    /// Tokens since the last comma, per open parenthesis or bracket (the statement first).
+    /// Tokens since the last comma or join, per open parenthesis or bracket (the statement
+    /// first).
     open: Vec<usize>,
     counted: usize,
     deepest: usize,
+    /// Whether the last token can end an operand (a name, a literal, a closing bracket) or a
+    /// join's kind (`LEFT`, `OUTER`..).
+    ends_operand: bool,
 }
 
 impl Chunk {
@@ -562,16 +567,21 @@ impl Chunk {
             open: vec![0],
             counted: 0,
             deepest: 0,
+            ends_operand: false,
         }
     }
 
     fn token(&mut self, token: &Token) {
+        let ends_operand = std::mem::replace(&mut self.ends_operand, ends_operand(token));
         match token {
+            // sqlparser keeps the joins of a FROM item in a list, so a JOIN after an operand
+            // starts a sibling, not a child: like a comma. (After an operator, `join` is a
+            // column name and the expression goes on.)
             Token::Comma => {
-                let top = self.open.last_mut().expect("the statement level stays");
-                self.counted -= std::mem::take(top);
+                self.end_sibling();
                 return;
             }
+            Token::Word(w) if w.keyword == Keyword::JOIN && ends_operand => self.end_sibling(),
             Token::RParen | Token::RBracket if self.open.len() > 1 => {
                 self.counted -= self.open.pop().expect("checked");
             }
@@ -583,6 +593,36 @@ impl Chunk {
         if matches!(token, Token::LParen | Token::LBracket) {
             self.open.push(0);
         }
+    }
+
+    fn end_sibling(&mut self) {
+        let top = self.open.last_mut().expect("the statement level stays");
+        self.counted -= std::mem::take(top);
+    }
+}
+
+/// Whether `token` can be the last token of an operand or of a join's kind: then a `JOIN`
+/// after it cannot continue an expression.
+fn ends_operand(token: &Token) -> bool {
+    match token {
+        Token::Word(w) => matches!(
+            w.keyword,
+            Keyword::NoKeyword
+                | Keyword::INNER
+                | Keyword::LEFT
+                | Keyword::RIGHT
+                | Keyword::FULL
+                | Keyword::OUTER
+                | Keyword::CROSS
+                | Keyword::NATURAL
+        ),
+        Token::Number(..)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::Placeholder(_)
+        | Token::RParen
+        | Token::RBracket => true,
+        _ => false,
     }
 }
 
@@ -685,6 +725,36 @@ pub fn looks_like_sql(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The joins of a FROM item are a list in sqlparser's tree: a JOIN after an operand is a
+    /// sibling, so thousands of joins are parsed. A `join` column in an operator chain is no
+    /// join, and the chain stays bounded.
+    #[test]
+    fn joins_are_siblings_but_join_columns_are_operands() {
+        let joins: String = (1..3_000)
+            .map(|i| format!(" JOIN t t{i} ON t{i}.a = t{}.a", i - 1))
+            .collect();
+        let (parsed, errors) = parse_statements(
+            &format!("SELECT 1 FROM t t0{joins} WHERE t0.a = 1"),
+            SqlDialect::Postgres,
+        );
+        assert!(parsed.len() == 1 && errors.is_empty(), "{errors:?}");
+        for chain in [
+            vec!["a = 1 AND join"; 3_000].join(" AND "),
+            vec!["join = 1"; 6_000].join(" AND "),
+            vec!["(a) = join"; 6_000].join(" OR "),
+        ] {
+            let (parsed, errors) = parse_statements(
+                &format!("SELECT 1 FROM t WHERE {chain}"),
+                SqlDialect::Postgres,
+            );
+            assert!(parsed.is_empty(), "{chain:.40}");
+            assert!(
+                errors.len() == 1 && errors[0].message.contains("nesting deeper than"),
+                "{chain:.40}: {errors:?}"
+            );
+        }
+    }
 
     #[test]
     fn escapes_map_back_to_source() {

@@ -18,8 +18,9 @@ use sqlparser::ast::{
     TableObject, TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::tokenizer::Span as SqlSpan;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
 /// A tenant-isolation problem in one statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,7 @@ pub fn check_statement(
         outer: Vec::new(),
         subqueries: HashMap::new(),
         owner_lookup_pending: false,
+        qualifiers: RefCell::new(None),
     };
     a.statement(stmt);
     let mut issues: Vec<ScopeIssue> = Vec::new();
@@ -179,7 +181,7 @@ enum Fact {
 enum Condition<'q> {
     Expr {
         expr: &'q Expr,
-        targets: Option<Vec<usize>>,
+        targets: Option<Range<usize>>,
     },
     /// `JOIN ... USING (tenant_id)`: `to` is anchored when `from` is.
     Edge { from: usize, to: usize },
@@ -187,10 +189,79 @@ enum Condition<'q> {
     Key(KeyEquality),
 }
 
-/// Each instance's keys and the key equalities of a scope.
+/// Each instance's keys and the key equalities of a scope, indexed so that anchoring is
+/// propagated along them once, not re-scanned per instance.
 struct KeyGraph {
     keys: Vec<Vec<Vec<String>>>,
-    equalities: Vec<KeyEquality>,
+    /// The equalities on each instance's columns.
+    on: Vec<Vec<KeyEquality>>,
+    /// The instances whose equalities read each instance's rows.
+    readers: Vec<Vec<usize>>,
+}
+
+impl KeyGraph {
+    fn new(keys: Vec<Vec<Vec<String>>>, equalities: Vec<KeyEquality>) -> KeyGraph {
+        let mut on = vec![Vec::new(); keys.len()];
+        let mut readers = vec![Vec::new(); keys.len()];
+        for e in equalities {
+            if let KeySource::Rows(rows) = &e.source {
+                for &r in rows {
+                    if let Some(list) = readers.get_mut(r) {
+                        list.push(e.target);
+                    }
+                }
+            }
+            if let Some(list) = on.get_mut(e.target) {
+                list.push(e);
+            }
+        }
+        KeyGraph { keys, on, readers }
+    }
+
+    /// Marks the instances whose key the marked ones determine, transitively (`mark` is
+    /// called for each new one), starting from those in `queue`.
+    fn propagate(
+        &self,
+        marked: &mut [bool],
+        mut queue: Vec<usize>,
+        follow_reported: bool,
+        mark: &mut dyn FnMut(usize),
+    ) {
+        while let Some(i) = queue.pop() {
+            for &n in self.readers.get(i).map_or(&[][..], Vec::as_slice) {
+                if !marked.get(n).copied().unwrap_or(true)
+                    && self.determined(n, marked, follow_reported)
+                {
+                    marked[n] = true;
+                    mark(n);
+                    queue.push(n);
+                }
+            }
+        }
+    }
+
+    /// Marks, then propagates from, every instance whose key is determined now.
+    fn close(&self, marked: &mut [bool], follow_reported: bool, mark: &mut dyn FnMut(usize)) {
+        for n in 0..marked.len() {
+            if !marked[n] && self.determined(n, marked, follow_reported) {
+                marked[n] = true;
+                mark(n);
+            }
+        }
+        let queue = (0..marked.len()).filter(|&n| marked[n]).collect();
+        self.propagate(marked, queue, follow_reported, mark);
+    }
+
+    fn determined(&self, n: usize, marked: &[bool], follow_reported: bool) -> bool {
+        let source = |i: usize| marked.get(i).copied().unwrap_or(false);
+        key_determined(
+            n,
+            self.keys.get(n).map_or(&[][..], Vec::as_slice),
+            self.on.get(n).map_or(&[][..], Vec::as_slice),
+            follow_reported,
+            &source,
+        )
+    }
 }
 
 /// `target.column = source` on an AND-spine: what key-join carry-over reads.
@@ -242,6 +313,38 @@ struct Analyzer<'w> {
     subqueries: HashMap<usize, Rows>,
     /// Tells the next scope it is an owner lookup (`SELECT tenant_id ... WHERE id = $1`).
     owner_lookup_pending: bool,
+    /// While a scope is anchored: its instances by the name they answer to.
+    qualifiers: RefCell<Option<Qualifiers>>,
+}
+
+/// The first instance answering to each alias and to each unaliased table name, so that a
+/// qualified column is resolved without scanning the scope (a chain of joins stays linear).
+struct Qualifiers {
+    by_alias: HashMap<String, usize>,
+    by_table: HashMap<String, usize>,
+}
+
+impl Qualifiers {
+    fn new(instances: &[Instance]) -> Qualifiers {
+        let mut q = Qualifiers {
+            by_alias: HashMap::new(),
+            by_table: HashMap::new(),
+        };
+        for (n, i) in instances.iter().enumerate() {
+            match &i.alias {
+                Some(a) => q.by_alias.entry(a.to_ascii_lowercase()).or_insert(n),
+                None => q.by_table.entry(table_key(&i.table)).or_insert(n),
+            };
+        }
+        q
+    }
+
+    /// The position of the first instance that [`Instance::answers_to`] `qualifier`.
+    fn first(&self, qualifier: &str) -> Option<usize> {
+        let aliased = self.by_alias.get(&qualifier.to_ascii_lowercase());
+        let unaliased = self.by_table.get(&table_key(qualifier));
+        aliased.into_iter().chain(unaliased).min().copied()
+    }
 }
 
 impl Analyzer<'_> {
@@ -600,9 +703,10 @@ impl Analyzer<'_> {
         instances: &mut Vec<Instance>,
         conditions: &mut Vec<Condition<'q>>,
     ) {
-        let left: Vec<usize> = (0..instances.len()).collect();
+        // Both sides are ranges of the scope's instances: a chain of joins costs its length.
+        let left = 0..instances.len();
         self.relation(&join.relation, instances, conditions);
-        let right: Vec<usize> = (left.len()..instances.len()).collect();
+        let right = left.end..instances.len();
         use JoinOperator as J;
         let (constraint, targets) = match &join.join_operator {
             J::Join(c)
@@ -617,7 +721,7 @@ impl Analyzer<'_> {
             J::Right(c) | J::RightOuter(c) | J::RightSemi(c) | J::RightAnti(c) => {
                 (c, Some(left.clone()))
             }
-            J::FullOuter(c) => (c, Some(Vec::new())),
+            J::FullOuter(c) => (c, Some(0..0)),
             _ => return,
         };
         match constraint {
@@ -633,21 +737,20 @@ impl Analyzer<'_> {
                     .iter()
                     .filter_map(|c| c.0.last().and_then(|p| p.as_ident()))
                 {
-                    let owners = |side: &[usize]| -> Vec<usize> {
-                        side.iter()
-                            .copied()
-                            .filter(|&i| {
-                                instances
-                                    .get(i)
-                                    .is_some_and(|inst| self.may_have_column(inst, &column.value))
-                            })
-                            .collect()
+                    let owners = |side: Range<usize>| -> Vec<usize> {
+                        side.filter(|&i| {
+                            instances
+                                .get(i)
+                                .is_some_and(|inst| self.may_have_column(inst, &column.value))
+                        })
+                        .collect()
                     };
-                    let right_owner = match owners(&right).as_slice() {
+                    let right_owner = match owners(right.clone()).as_slice() {
                         [only] => Some(*only),
                         _ => None,
                     };
-                    let left_owner = merged_using_column(&owners(&left), &column.value, conditions);
+                    let left_owner =
+                        merged_using_column(&owners(left.clone()), &column.value, conditions);
                     let (Some(l), Some(r)) = (left_owner, right_owner) else {
                         continue;
                     };
@@ -665,11 +768,10 @@ impl Analyzer<'_> {
                 if shares_tenant {
                     // `USING (tenant_id)` equates the tenant columns of both sides.
                     let lhs: Vec<usize> = left
-                        .iter()
-                        .copied()
+                        .clone()
                         .filter(|&i| !matches!(instances[i].kind, Kind::Global))
                         .collect();
-                    for &r in &right {
+                    for r in right.clone() {
                         for &l in &lhs {
                             if may_anchor(r) {
                                 conditions.push(Condition::Edge { from: l, to: r });
@@ -782,41 +884,26 @@ impl Analyzer<'_> {
         let mut follows = vec![false; instances.len()];
         let looked_up = |n: usize| {
             graph
-                .equalities
-                .iter()
-                .any(|e| e.target == n && matches!(e.source, KeySource::Value(_)))
+                .on
+                .get(n)
+                .is_some_and(|on| on.iter().any(|e| matches!(e.source, KeySource::Value(_))))
         };
         let mut roots: Vec<usize> = (0..instances.len())
             .filter(|&n| instances.get(n).is_some_and(candidate))
             .collect();
         roots.sort_by_key(|&n| !looked_up(n));
-        let propagate = |carried: &mut Vec<bool>, follows: &mut Vec<bool>| {
-            let mut changed = true;
-            while changed {
-                changed = false;
-                let snapshot = carried.clone();
-                let source = |i: usize| snapshot.get(i).copied().unwrap_or(false);
-                for (n, inst) in instances.iter().enumerate() {
-                    let keys = graph.keys.get(n).map_or(&[][..], Vec::as_slice);
-                    if !source(n) && key_determined(n, keys, &graph.equalities, true, &source) {
-                        if let (Some(c), Some(f)) = (carried.get_mut(n), follows.get_mut(n)) {
-                            *c = true;
-                            *f = candidate(inst);
-                            changed = true;
-                        }
-                    }
-                }
+        let mut mark = |n: usize| {
+            if let (Some(f), Some(inst)) = (follows.get_mut(n), instances.get(n)) {
+                *f = candidate(inst);
             }
         };
-        propagate(&mut carried, &mut follows);
+        graph.close(&mut carried, true, &mut mark);
         for root in roots {
             if carried.get(root).copied().unwrap_or(true) {
                 continue;
             }
-            if let Some(c) = carried.get_mut(root) {
-                *c = true;
-            }
-            propagate(&mut carried, &mut follows);
+            carried[root] = true;
+            graph.propagate(&mut carried, vec![root], true, &mut mark);
         }
         follows
     }
@@ -833,6 +920,8 @@ impl Analyzer<'_> {
         }
         let mut edges: Vec<(usize, usize)> = Vec::new();
         let mut key_equalities: Vec<KeyEquality> = Vec::new();
+        // The conditions only read the instances' names, which stay as they are here.
+        self.qualifiers.replace(Some(Qualifiers::new(instances)));
         for c in conditions {
             match c {
                 Condition::Edge { from, to } => edges.push((*from, *to)),
@@ -863,6 +952,7 @@ impl Analyzer<'_> {
                 }
             }
         }
+        self.qualifiers.replace(None);
         // `j.id = $3 AND l.job_id = $3` equates `l.job_id` with `j.id`, where both hold for
         // every row of the result.
         let mut shared = Vec::new();
@@ -884,36 +974,35 @@ impl Analyzer<'_> {
         }
         key_equalities.extend(shared);
         // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
-        // point.
+        // point, each newly anchored instance once along its edges and the keys it determines.
         let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for &(from, to) in &edges {
-                let from_anchored = instances.get(from).is_some_and(|i| i.anchored);
-                if let Some(target) = instances.get_mut(to) {
-                    if from_anchored && !target.anchored {
-                        target.anchored = true;
-                        changed = true;
-                    }
-                }
-            }
-            let anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
-            let is_anchored = |i: usize| anchored.get(i).copied().unwrap_or(false);
-            for (n, keys) in keys.iter().enumerate() {
-                if !is_anchored(n) && key_determined(n, keys, &key_equalities, false, &is_anchored)
-                {
-                    if let Some(inst) = instances.get_mut(n) {
-                        inst.anchored = true;
-                        changed = true;
-                    }
-                }
+        let graph = KeyGraph::new(keys, key_equalities);
+        let mut edges_from: Vec<Vec<usize>> = vec![Vec::new(); instances.len()];
+        for (from, to) in edges {
+            if let Some(list) = edges_from.get_mut(from) {
+                list.push(to);
             }
         }
-        KeyGraph {
-            keys,
-            equalities: key_equalities,
+        let mut anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
+        graph.close(&mut anchored, false, &mut |_| {});
+        let mut queue: Vec<usize> = (0..anchored.len()).filter(|&n| anchored[n]).collect();
+        while let Some(i) = queue.pop() {
+            let mut reached = Vec::new();
+            for &to in &edges_from[i] {
+                if !anchored.get(to).copied().unwrap_or(true) {
+                    anchored[to] = true;
+                    reached.push(to);
+                }
+            }
+            graph.propagate(&mut anchored, reached.clone(), false, &mut |n| {
+                reached.push(n)
+            });
+            queue.extend(reached);
         }
+        for (inst, anchored) in instances.iter_mut().zip(anchored) {
+            inst.anchored = anchored;
+        }
+        graph
     }
 
     /// The column sets that identify one row of an instance. A table the schema does not know
@@ -1086,9 +1175,7 @@ impl Analyzer<'_> {
                 let [.., qualifier, column] = parts.as_slice() else {
                     return None;
                 };
-                let n = instances
-                    .iter()
-                    .position(|i| i.answers_to(&qualifier.value))?;
+                let n = self.answering(instances, &qualifier.value)?;
                 Some((n, column.value.clone()))
             }
             Expr::Identifier(column) if !column.value.starts_with(HOLE_PREFIX) => {
@@ -1280,6 +1367,14 @@ impl Analyzer<'_> {
         }
     }
 
+    /// The first instance of the scope that answers to `qualifier`.
+    fn answering(&self, instances: &[Instance], qualifier: &str) -> Option<usize> {
+        match &*self.qualifiers.borrow() {
+            Some(index) => index.first(qualifier),
+            None => instances.iter().position(|i| i.answers_to(qualifier)),
+        }
+    }
+
     /// Resolves a reference to a tenant column: `d.tenant_id`, or a bare `tenant_id` that only
     /// one instance can own.
     fn tenant_ref(&self, expr: &Expr, instances: &[Instance]) -> Option<ColRef> {
@@ -1293,10 +1388,7 @@ impl Analyzer<'_> {
                 if !self.ws.is_tenant_column(&column.value) {
                     return None;
                 }
-                if let Some(i) = instances
-                    .iter()
-                    .position(|i| i.answers_to(&qualifier.value))
-                {
+                if let Some(i) = self.answering(instances, &qualifier.value) {
                     return Some(ColRef::Inner(i));
                 }
                 self.outer
@@ -1609,6 +1701,34 @@ mod tests {
             unscoped("SELECT * FROM a JOIN b ON b.x = a.x WHERE a.tenant_id = $1"),
             ["b"]
         );
+    }
+
+    /// Issue 13, item 7: thousands of joins (past the old nesting refusal) are anchored in one
+    /// pass along the conditions, in either order, and an instance no condition reaches is
+    /// still reported.
+    #[test]
+    fn long_join_chains_are_anchored_along_their_conditions() {
+        const N: usize = 3_000;
+        let chain = |on: &dyn Fn(usize) -> String| {
+            (1..N)
+                .map(|i| format!(" JOIN t t{i} ON {}", on(i)))
+                .collect::<String>()
+        };
+        let forward = chain(&|i| format!("t{i}.tenant_id = t{}.tenant_id", i - 1));
+        let sql = format!("SELECT 1 FROM t t0{forward} WHERE t0.tenant_id = $1");
+        assert!(unscoped(&sql).is_empty());
+        // The filter on the last instance reaches the first through every join.
+        let sql = format!(
+            "SELECT 1 FROM t t0{forward} WHERE t{}.tenant_id = $1",
+            N - 1
+        );
+        assert!(unscoped(&sql).is_empty());
+        let broken = chain(&|i| match i {
+            1500 => "t1500.x = t1499.x".to_string(),
+            _ => format!("t{i}.tenant_id = t{}.tenant_id", i - 1),
+        });
+        let sql = format!("SELECT 1 FROM t t0{broken} WHERE t0.tenant_id = $1");
+        assert_eq!(unscoped(&sql).len(), N - 1500);
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct Workspace {
     /// The keys of the schema's tables that hold per-tenant rows by their columns (a tenant
     /// column, not a tenant root), worked out on first use: rules ask for every table per file.
     schema_tenant_tables: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// The keys of the tables a tenant column's foreign key references, worked out on first use.
+    tenant_referenced: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 impl Workspace {
@@ -99,6 +101,7 @@ impl Workspace {
             client_reach: Default::default(),
             query_callers: Default::default(),
             schema_tenant_tables: Default::default(),
+            tenant_referenced: Default::default(),
         }
     }
 
@@ -140,18 +143,28 @@ impl Workspace {
         }
         let tenant_tables = self.schema_tenant_tables.get_or_init(|| {
             let is_tenant_column = |c: &str| self.is_tenant_column(c);
-            let referenced = self.schema.referenced_by_tenant_columns(is_tenant_column);
+            let referenced = self.tenant_referenced();
             self.schema
                 .tables
                 .iter()
                 .filter(|(_, t)| {
                     t.columns.iter().any(|c| is_tenant_column(c))
-                        && !Schema::is_tenant_root_among(t, &referenced, is_tenant_column)
+                        && !Schema::is_tenant_root_among(t, referenced, is_tenant_column)
                 })
                 .map(|(key, _)| key.clone())
                 .collect()
         });
         tenant_tables.contains(&crate::facts::schema::table_key(name))
+    }
+
+    /// The keys of the tables that a tenant column's foreign key references (the tenants
+    /// table, or a tenant root), computed once for the workspace: asking per table is one
+    /// lookup, not a pass over every foreign key.
+    pub fn tenant_referenced(&self) -> &std::collections::HashSet<String> {
+        self.tenant_referenced.get_or_init(|| {
+            self.schema
+                .referenced_by_tenant_columns(|c| self.is_tenant_column(c))
+        })
     }
 
     /// Tenant-scoped tables with the migration that made each one: the `ALTER TABLE ... ADD

@@ -13,16 +13,10 @@ pub fn reaching_let(file: &RustFile, function: FnId, name: &str, offset: u32) ->
 }
 
 /// [`reaching_let`] in a function already looked up. Reads the function's let index (built
-/// once at lowering), so a query costs the number of `let`s, not the size of the body.
+/// once at lowering), so a query costs the `let`s of that name at most, not the size of the
+/// body.
 pub fn reaching_let_in(file: &RustFile, f: &Function, name: &str, offset: u32) -> Option<ExprId> {
-    let binds_name =
-        |pat: PatId| matches!(&file.pat(pat).kind, PatKind::Ident { name: n, .. } if n == name);
-    let found = f
-        .lets
-        .lets
-        .iter()
-        .rev()
-        .find(|l| l.span.end <= offset && binds_name(l.pat))?;
+    let found = f.lets.last_named(name, offset, false)?;
     (!shadowed_by_pattern(file, f, name, found.span.end, offset)).then_some(found.init)?
 }
 
@@ -60,6 +54,42 @@ mod tests {
         let function = rust.function_at(offset).unwrap();
         reaching_let(&rust, function, name, offset)
             .map(|init| text[rust.expr(init).span.range()].to_string())
+    }
+
+    /// The name index answers as a scan of every `let` in order would, at every offset, when
+    /// the `let`s of a name end in order (bisection) and when they do not (a `let` inside the
+    /// `else` block of a `let .. else` ends before it).
+    #[test]
+    fn the_name_index_agrees_with_a_scan_of_every_let() {
+        let text = r#"
+fn f() {
+    let x = 1;
+    let x = { let x = 5; x + 1 };
+    let y: u8 = 7 else { let y = 8; let x: u16 = 9; return; };
+    let x = x + y;
+    if c { let y = 2; }
+    let y = y;
+}
+"#;
+        let rust = crate::parse::parse_rust(text).unwrap();
+        let f = rust.function(rust.function_at(text.find("let").unwrap() as u32).unwrap());
+        for name in ["x", "y", "z"] {
+            for typed in [false, true] {
+                for offset in 0..=text.len() as u32 {
+                    let scan = f.lets.lets.iter().rev().find(|l| {
+                        l.span.end <= offset
+                            && (!typed || l.ty.is_some())
+                            && matches!(&rust.pat(l.pat).kind, PatKind::Ident { name: n, .. } if n == name)
+                    });
+                    let indexed = f.lets.last_named(name, offset, typed);
+                    assert_eq!(
+                        scan.map(|l| l.span),
+                        indexed.map(|l| l.span),
+                        "{name} typed={typed} at {offset}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -405,10 +405,11 @@ pub struct Function {
     pub lets: LetIndex,
 }
 
-/// One `let`: its pattern, initializer and the span of the whole statement.
-#[derive(Clone, Copy, Debug)]
+/// One `let`: its pattern, declared type, initializer and the span of the whole statement.
+#[derive(Clone, Debug)]
 pub struct LetSite {
     pub pat: PatId,
+    pub ty: Option<Ty>,
     pub init: Option<ExprId>,
     pub span: Span,
 }
@@ -421,6 +422,49 @@ pub struct LetSite {
 pub struct LetIndex {
     pub lets: Vec<LetSite>,
     pub rebinds: Vec<(Span, PatId)>,
+    /// The `let name = ..`s (a plain name pattern) of each name, all and typed ones.
+    pub by_name: std::collections::HashMap<String, [NamedLets; 2]>,
+}
+
+/// Positions in [`LetIndex::lets`] of the `let`s of one name, in order.
+#[derive(Clone, Debug, Default)]
+pub struct NamedLets {
+    positions: Vec<u32>,
+    /// Whether their spans end in increasing order too (all but a `let` in a `let .. else`
+    /// block or such): then the last one before an offset is found by bisection.
+    ends_in_order: bool,
+}
+
+impl NamedLets {
+    pub fn push(&mut self, position: u32, lets: &[LetSite]) {
+        let end = lets[position as usize].span.end;
+        self.ends_in_order = self
+            .positions
+            .last()
+            .is_none_or(|&p| self.ends_in_order && lets[p as usize].span.end <= end);
+        self.positions.push(position);
+    }
+}
+
+impl LetIndex {
+    /// The last `let name = ..` (a typed one if `typed`) that ends before `offset`, in the order
+    /// of [`LetIndex::lets`]: a bisection, or a scan of that name's `let`s only.
+    pub fn last_named(&self, name: &str, offset: u32, typed: bool) -> Option<&LetSite> {
+        let named = &self.by_name.get(name)?[usize::from(typed)];
+        let site = |p: &u32| &self.lets[*p as usize];
+        if named.ends_in_order {
+            let before = named
+                .positions
+                .partition_point(|p| site(p).span.end <= offset);
+            return named.positions[..before].last().map(site);
+        }
+        named
+            .positions
+            .iter()
+            .rev()
+            .map(site)
+            .find(|l| l.span.end <= offset)
+    }
 }
 
 impl Function {

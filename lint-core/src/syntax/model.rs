@@ -3,6 +3,10 @@
 
 use crate::ir::*;
 use crate::span::Span;
+use std::collections::HashMap;
+
+/// Called with a `let`'s pattern, declared type, initializer and span.
+type LetVisitor<'a> = dyn FnMut(PatId, Option<&Ty>, Option<ExprId>, Span) + 'a;
 
 #[derive(Debug, Default)]
 pub struct RustFile {
@@ -50,10 +54,16 @@ impl RustFile {
             .iter()
             .map(|f| {
                 let mut lets = Vec::new();
-                self.visit_lets(&f.body, &mut |pat, init, span| {
-                    lets.push(LetSite { pat, init, span })
+                self.visit_let_sites(&f.body, &mut |pat, ty, init, span| {
+                    lets.push(LetSite {
+                        pat,
+                        ty: ty.cloned(),
+                        init,
+                        span,
+                    })
                 });
                 LetIndex {
+                    by_name: self.lets_by_name(&lets),
                     lets,
                     rebinds: self.rebinds(&f.body),
                 }
@@ -62,6 +72,20 @@ impl RustFile {
         for (f, lets) in self.functions.iter_mut().zip(index) {
             f.lets = lets;
         }
+    }
+
+    fn lets_by_name(&self, lets: &[LetSite]) -> HashMap<String, [NamedLets; 2]> {
+        let mut by_name: HashMap<String, [NamedLets; 2]> = HashMap::new();
+        for (position, l) in lets.iter().enumerate() {
+            if let PatKind::Ident { name, .. } = &self.pat(l.pat).kind {
+                let [all, typed] = by_name.entry(name.clone()).or_default();
+                all.push(position as u32, lets);
+                if l.ty.is_some() {
+                    typed.push(position as u32, lets);
+                }
+            }
+        }
+        by_name
     }
 
     fn rebinds(&self, body: &Block) -> Vec<(Span, PatId)> {
@@ -92,21 +116,26 @@ impl RustFile {
     /// Calls `f(pattern, initializer, let span)` for every `let` in a block, nested blocks
     /// included, in source order.
     pub fn visit_lets(&self, block: &Block, f: &mut dyn FnMut(PatId, Option<ExprId>, Span)) {
+        self.visit_let_sites(block, &mut |pat, _, init, span| f(pat, init, span))
+    }
+
+    /// [`Self::visit_lets`] with each `let`'s declared type.
+    fn visit_let_sites(&self, block: &Block, f: &mut LetVisitor<'_>) {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Let {
                     pat,
+                    ty,
                     init,
                     otherwise,
                     span,
-                    ..
                 } => {
                     if let Some(init) = init {
                         self.visit_nested_lets(*init, f);
                     }
-                    f(*pat, *init, *span);
+                    f(*pat, ty.as_ref(), *init, *span);
                     if let Some(o) = otherwise {
-                        self.visit_lets(o, f);
+                        self.visit_let_sites(o, f);
                     }
                 }
                 Stmt::Expr { expr, .. } => self.visit_nested_lets(*expr, f),
@@ -115,7 +144,7 @@ impl RustFile {
         }
     }
 
-    fn visit_nested_lets(&self, root: ExprId, f: &mut dyn FnMut(PatId, Option<ExprId>, Span)) {
+    fn visit_nested_lets(&self, root: ExprId, f: &mut LetVisitor<'_>) {
         self.walk_expr(root, &mut |id| {
             let block = match &self.expr(id).kind {
                 ExprKind::Block(b)
@@ -129,10 +158,14 @@ impl RustFile {
             };
             for stmt in &block.stmts {
                 if let Stmt::Let {
-                    pat, init, span, ..
+                    pat,
+                    ty,
+                    init,
+                    span,
+                    ..
                 } = stmt
                 {
-                    f(*pat, *init, *span);
+                    f(*pat, ty.as_ref(), *init, *span);
                 }
             }
         });

@@ -223,11 +223,7 @@ fn still_keys_rows(current: &Table, column: &str, trust_public_key: bool) -> boo
 fn is_tenants_table(ws: &Workspace, table: &str) -> bool {
     let key = table_key(table);
     TENANTS_TABLES.contains(&key.as_str()) && !ws.config.is_global_table(table)
-        || ws.schema.tables.values().any(|t| {
-            t.foreign_keys
-                .iter()
-                .any(|(column, target)| ws.is_tenant_column(column) && table_key(target) == key)
-        })
+        || ws.tenant_referenced().contains(&key)
 }
 
 /// The primary key's columns, declared inline or as a table constraint.
