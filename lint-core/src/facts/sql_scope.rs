@@ -30,6 +30,9 @@ pub enum ScopeIssue {
         alias: Option<String>,
         span: SqlSpan,
         column: String,
+        /// The numbered placeholders (`$2`) a column of this instance equals on the AND-spine
+        /// of the WHERE clause or of an inner join: the values that pick its rows.
+        picked_by: Vec<String>,
     },
     /// An INSERT into a tenant-scoped table whose column list leaves the tenant column out.
     InsertWithoutTenant {
@@ -55,16 +58,47 @@ impl ScopeIssue {
     }
 }
 
-/// Checks one statement. `accept_unscoped` says whether an unfiltered instance of a table is
-/// acceptable anyway (row-level security trusted by configuration).
+/// What a caller accepts as anchoring beyond a statement's own predicates.
+pub struct Assumptions<'a> {
+    /// Whether an unfiltered instance of a table is acceptable anyway (row-level security
+    /// trusted by configuration).
+    pub accept_unscoped: &'a dyn Fn(&str) -> bool,
+    /// `parent-key-joins`: a row joined by one of its columns to the whole single-column key
+    /// of an anchored tenant row (`JOIN child c ON c.parent_id = p.id WHERE p.tenant_id = $1`)
+    /// is that row's child, in its tenant. This holds when the reference is a foreign key or
+    /// written by the server from the parent row; a reference column a client writes freely
+    /// lets one tenant's child point at another tenant's parent.
+    pub parent_key_joins: bool,
+}
+
+impl Assumptions<'_> {
+    /// Nothing accepted unfiltered; children of anchored parents are anchored.
+    pub const DEFAULT: Assumptions<'static> = Assumptions {
+        accept_unscoped: &|_| false,
+        parent_key_joins: true,
+    };
+}
+
+/// Whether a site's SQL parses and every statement anchors every table instance to one tenant.
+pub fn site_anchored(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+    site.errors.is_empty()
+        && !site.statements.is_empty()
+        && site
+            .statements
+            .iter()
+            .all(|st| check_statement(&st.statement, ws, &Assumptions::DEFAULT).is_empty())
+}
+
+/// Checks one statement under the given assumptions.
 pub fn check_statement(
     stmt: &Statement,
     ws: &Workspace,
-    accept_unscoped: &dyn Fn(&str) -> bool,
+    assumptions: &Assumptions<'_>,
 ) -> Vec<ScopeIssue> {
     let mut a = Analyzer {
         ws,
-        accept_unscoped,
+        accept_unscoped: assumptions.accept_unscoped,
+        parent_key_joins: assumptions.parent_key_joins,
         issues: Vec::new(),
         ctes: Vec::new(),
         pending: Vec::new(),
@@ -203,6 +237,13 @@ struct KeyEquality {
     everywhere: bool,
 }
 
+/// `child.column = parent.parent_column` on an AND-spine (see [`Assumptions::parent_key_joins`]).
+struct ParentRef {
+    child: usize,
+    parent: usize,
+    parent_column: String,
+}
+
 #[derive(Clone, Debug)]
 enum KeySource {
     /// A bind, literal or spliced value: the client may choose it. The placeholder's name when
@@ -229,6 +270,7 @@ struct Cte {
 struct Analyzer<'w> {
     ws: &'w Workspace,
     accept_unscoped: &'w dyn Fn(&str) -> bool,
+    parent_key_joins: bool,
     issues: Vec<ScopeIssue>,
     /// CTEs in scope.
     ctes: Vec<Cte>,
@@ -539,7 +581,7 @@ impl Analyzer<'_> {
 
         let mut rows = Rows::Global;
         let mut pending = Vec::new();
-        for (inst, follows) in instances.iter().zip(follows) {
+        for (n, (inst, follows)) in instances.iter().zip(follows).enumerate() {
             if owner_lookup && matches!(inst.kind, Kind::Tenant) {
                 continue;
             }
@@ -564,11 +606,21 @@ impl Analyzer<'_> {
                 Kind::Tenant if follows => Rows::Unscoped,
                 Kind::Tenant => {
                     pending.push(self.issues.len());
+                    let picked_by = graph
+                        .equalities
+                        .iter()
+                        .filter(|e| e.target == n && e.everywhere)
+                        .filter_map(|e| match &e.source {
+                            KeySource::Value(Some(p)) => Some(p.clone()),
+                            _ => None,
+                        })
+                        .collect();
                     self.issues.push(ScopeIssue::Unscoped {
                         table: inst.table.clone(),
                         alias: inst.alias.clone(),
                         span: inst.span,
                         column: self.tenant_column_of(&inst.table),
+                        picked_by,
                     });
                     Rows::Unscoped
                 }
@@ -833,12 +885,18 @@ impl Analyzer<'_> {
         }
         let mut edges: Vec<(usize, usize)> = Vec::new();
         let mut key_equalities: Vec<KeyEquality> = Vec::new();
+        let mut parent_refs: Vec<ParentRef> = Vec::new();
         for c in conditions {
             match c {
                 Condition::Edge { from, to } => edges.push((*from, *to)),
                 Condition::Key(k) => key_equalities.push(k.clone()),
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    if self.parent_key_joins {
+                        let mut found = Vec::new();
+                        self.parent_references(expr, instances, &mut found);
+                        parent_refs.extend(found.into_iter().filter(|r| may_anchor(r.child)));
+                    }
                     let mut found = Vec::new();
                     self.key_equalities(expr, instances, targets.is_none(), &mut found);
                     key_equalities.extend(found.into_iter().filter(|k| may_anchor(k.target)));
@@ -894,6 +952,21 @@ impl Analyzer<'_> {
                 if let Some(target) = instances.get_mut(to) {
                     if from_anchored && !target.anchored {
                         target.anchored = true;
+                        changed = true;
+                    }
+                }
+            }
+            for r in &parent_refs {
+                let parent_anchored = instances
+                    .get(r.parent)
+                    .is_some_and(|p| p.anchored && matches!(p.kind, Kind::Tenant));
+                let whole_key = keys.get(r.parent).is_some_and(|ks| {
+                    ks.iter()
+                        .any(|k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)))
+                });
+                if let Some(child) = instances.get_mut(r.child) {
+                    if parent_anchored && whole_key && !child.anchored {
+                        child.anchored = true;
                         changed = true;
                     }
                 }
@@ -1015,6 +1088,47 @@ impl Analyzer<'_> {
                         column,
                         source: KeySource::Anchored,
                         everywhere,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The `child.column = parent.column` equalities of a condition's AND-spine between two
+    /// instances, both ways round; [`Analyzer::anchor`] keeps those on the parent's key.
+    fn parent_references(&self, expr: &Expr, instances: &[Instance], out: &mut Vec<ParentRef>) {
+        match expr {
+            Expr::Nested(inner) => self.parent_references(inner, instances, out),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.parent_references(left, instances, out);
+                self.parent_references(right, instances, out);
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                let (Some((a, a_column)), Some((b, b_column))) = (
+                    self.column_of(left, instances),
+                    self.column_of(right, instances),
+                ) else {
+                    return;
+                };
+                if a != b {
+                    out.push(ParentRef {
+                        child: a,
+                        parent: b,
+                        parent_column: b_column,
+                    });
+                    out.push(ParentRef {
+                        child: b,
+                        parent: a,
+                        parent_column: a_column,
                     });
                 }
             }
@@ -1585,7 +1699,7 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         stmts
             .iter()
-            .flat_map(|s| check_statement(&s.statement, &ws, &|_| false))
+            .flat_map(|s| check_statement(&s.statement, &ws, &Assumptions::DEFAULT))
             .collect()
     }
 
