@@ -172,8 +172,15 @@ fn settled_rows(
     let mut out = settled_by_scoped_lookup(file, ws, function);
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
-        if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees) {
-            out.push(row);
+        // The lookup stops the function for another tenant's key only when its failure does.
+        if let ExprKind::Try(inner) = &e.kind {
+            let mut call = rust.strip(*inner);
+            while let ExprKind::Await(i) = &rust.expr(call).kind {
+                call = rust.strip(*i);
+            }
+            if let Some(row) = lookup_under_tenant(rust, file_index, call, ws, callees) {
+                out.push(row);
+            }
             return;
         }
         let ExprKind::Binary {
@@ -231,14 +238,18 @@ const OPTIONAL_FETCHES: &[&str] = &["fetch_optional", "query_opt"];
 /// becomes (`.ok_or(..)?`, `not_found(row)?`). Past it, the statement's bound values name a
 /// row of the caller's tenant, so later statements keyed by them (in the same transaction or
 /// not) act on that tenant's row.
-fn settled_by_scoped_lookup(file: &AnalyzedFile, ws: &Workspace, function: FnId) -> Vec<SettledRow> {
+fn settled_by_scoped_lookup(
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    function: FnId,
+) -> Vec<SettledRow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
     file.sql_sites
         .iter()
         .filter(|s| s.function == Some(function))
-        .filter(|s| crate::sql_scope::site_anchored(s, ws))
+        .filter(|s| crate::sql_scope::site_finds_tenant_rows(s, ws))
         .filter_map(|site| {
             let keys: Vec<String> = site
                 .binds
@@ -312,10 +323,10 @@ fn stop_on_no_row(rust: &crate::model::RustFile, function: FnId, call: ExprId) -
     at
 }
 
-/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)`): a
+/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)?`): a
 /// call of a workspace function that returns one row, not a collection, with a tenant value
-/// and the key among its arguments. It fails for another tenant's key, so the key is settled
-/// after it.
+/// and the key among its arguments, whose failure is returned (`?`). It fails for another
+/// tenant's key, so the key is settled after it.
 fn lookup_under_tenant(
     rust: &crate::model::RustFile,
     file_index: usize,
@@ -516,12 +527,11 @@ pub fn site_rows(
         .settled
         .get(&(file.source.rel_path.clone(), function))
         .map_or(&[][..], Vec::as_slice);
-    let (settled_values, values): (Vec<ExprId>, Vec<ExprId>) =
-        all_values.iter().partition(|e| {
-            let at = rust.expr(**e).span.start;
-            rust.as_ident(rust.strip(**e))
-                .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
-        });
+    let (settled_values, values): (Vec<ExprId>, Vec<ExprId>) = all_values.iter().partition(|e| {
+        let at = rust.expr(**e).span.start;
+        rust.as_ident(rust.strip(**e))
+            .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
+    });
     let mut from_params = false;
     for value in values.iter().map(|e| rust.expr(*e).span) {
         match value_choice(file, reach, function, value) {

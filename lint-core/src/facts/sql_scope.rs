@@ -89,12 +89,33 @@ pub fn site_anchored(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
             .all(|st| check_statement(&st.statement, ws, &Assumptions::DEFAULT).is_empty())
 }
 
+/// Whether every statement of a site reads or changes rows of tenant-scoped tables, each
+/// instance anchored to one tenant: what it finds is the tenant's (a statement on global
+/// tables alone says nothing of whose a key is).
+pub fn site_finds_tenant_rows(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+    site.errors.is_empty()
+        && !site.statements.is_empty()
+        && site.statements.iter().all(|st| {
+            let (issues, rows) = analyze(&st.statement, ws, &Assumptions::DEFAULT);
+            issues.is_empty() && rows == Rows::Scoped
+        })
+}
+
 /// Checks one statement under the given assumptions.
 pub fn check_statement(
     stmt: &Statement,
     ws: &Workspace,
     assumptions: &Assumptions<'_>,
 ) -> Vec<ScopeIssue> {
+    analyze(stmt, ws, assumptions).0
+}
+
+/// A statement's issues, and what its rows are.
+fn analyze(
+    stmt: &Statement,
+    ws: &Workspace,
+    assumptions: &Assumptions<'_>,
+) -> (Vec<ScopeIssue>, Rows) {
     let mut a = Analyzer {
         ws,
         accept_unscoped: assumptions.accept_unscoped,
@@ -107,14 +128,14 @@ pub fn check_statement(
         subqueries: HashMap::new(),
         owner_lookup_pending: false,
     };
-    a.statement(stmt);
+    let rows = a.statement(stmt);
     let mut issues: Vec<ScopeIssue> = Vec::new();
     for (n, i) in a.issues.into_iter().enumerate() {
         if !a.withdrawn.contains(&n) && !issues.contains(&i) {
             issues.push(i);
         }
     }
-    issues
+    (issues, rows)
 }
 
 /// What a query's rows are, seen from a query that reads them.
@@ -287,14 +308,13 @@ struct Analyzer<'w> {
 }
 
 impl Analyzer<'_> {
-    fn statement(&mut self, stmt: &Statement) {
+    /// Checks a statement; what its rows are (an INSERT's are none the statement picks).
+    fn statement(&mut self, stmt: &Statement) -> Rows {
         match stmt {
-            Statement::Query(q) => {
-                self.query(q);
-            }
+            Statement::Query(q) => self.query(q),
             Statement::Insert(insert) => {
                 let TableObject::TableName(name) = &insert.table else {
-                    return;
+                    return Rows::Global;
                 };
                 let table = object_name(name);
                 if let Some(column) = self.required_tenant_column(&table) {
@@ -322,6 +342,7 @@ impl Analyzer<'_> {
                     _ => &[],
                 };
                 self.reassignments(&table, assignments);
+                Rows::Global
             }
             Statement::Update {
                 table,
@@ -346,16 +367,16 @@ impl Analyzer<'_> {
                     self.reassignments(&object_name(name), assignments);
                 }
                 let values: Vec<&Expr> = assignments.iter().map(|a| &a.value).collect();
-                self.scope(&froms, selection.as_ref(), &values);
+                self.scope(&froms, selection.as_ref(), &values)
             }
             Statement::Delete(delete) => {
                 let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
                     &delete.from;
                 let mut froms: Vec<&TableWithJoins> = from.iter().collect();
                 froms.extend(delete.using.iter().flatten());
-                self.scope(&froms, delete.selection.as_ref(), &[]);
+                self.scope(&froms, delete.selection.as_ref(), &[])
             }
-            _ => {}
+            _ => Rows::Global,
         }
     }
 
@@ -944,6 +965,10 @@ impl Analyzer<'_> {
         // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
         // point.
         let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
+        // Rows a tenant row owns: anchored tenant instances and, transitively, their children.
+        // A shared row an anchored row merely points to (its author in `users`) owns nothing
+        // of one tenant: its other children (the author's memberships) span tenants.
+        let mut owned: Vec<bool> = vec![false; instances.len()];
         let mut changed = true;
         while changed {
             changed = false;
@@ -957,16 +982,22 @@ impl Analyzer<'_> {
                 }
             }
             for r in &parent_refs {
-                let parent_anchored = instances
-                    .get(r.parent)
-                    .is_some_and(|p| p.anchored && matches!(p.kind, Kind::Tenant));
-                let whole_key = keys.get(r.parent).is_some_and(|ks| {
-                    ks.iter()
-                        .any(|k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)))
+                let owner = instances.get(r.parent).is_some_and(|p| {
+                    p.anchored && matches!(p.kind, Kind::Tenant)
+                        || owned.get(r.parent).copied().unwrap_or(false)
                 });
-                if let Some(child) = instances.get_mut(r.child) {
-                    if parent_anchored && whole_key && !child.anchored {
+                let whole_key = keys.get(r.parent).is_some_and(|ks| {
+                    ks.iter().any(
+                        |k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)),
+                    )
+                });
+                let child_owned = owned.get(r.child).copied().unwrap_or(true);
+                if owner && whole_key && !child_owned {
+                    if let (Some(child), Some(o)) =
+                        (instances.get_mut(r.child), owned.get_mut(r.child))
+                    {
                         child.anchored = true;
+                        *o = true;
                         changed = true;
                     }
                 }

@@ -1,8 +1,8 @@
 use lint_core::client_reach::{function_rows, site_rows, RowChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
-use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::provenance::binds_identity;
+use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::sql_scope::{check_statement, describe_instance, Assumptions, ScopeIssue};
 
 declare_rule! {
