@@ -172,15 +172,10 @@ fn settled_rows(
     let mut out = settled_by_scoped_lookup(file, ws, function);
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
-        // The lookup stops the function for another tenant's key only when its failure does.
-        if let ExprKind::Try(inner) = &e.kind {
-            let mut call = rust.strip(*inner);
-            while let ExprKind::Await(i) = &rust.expr(call).kind {
-                call = rust.strip(*i);
-            }
-            if let Some(row) = lookup_under_tenant(rust, file_index, call, ws, callees) {
-                out.push(row);
-            }
+        if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees)
+            .filter(|_| !failure_continues(rust, function, id))
+        {
+            out.push(row);
             return;
         }
         let ExprKind::Binary {
@@ -323,10 +318,51 @@ fn stop_on_no_row(rust: &crate::model::RustFile, function: FnId, call: ExprId) -
     at
 }
 
+/// The pattern of a found row: `Ok(..)`, `Some(..)`.
+fn is_success(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
+    matches!(&rust.pat(pat).kind, crate::ir::PatKind::TupleStruct { path, .. }
+        if matches!(path.last(), "Ok" | "Some"))
+}
+
+/// Whether the function goes on when `call` finds nothing: an `if let Some(hit) = call`, or a
+/// `match` on it whose success arm returns or whose failure arm does not, acts on a miss too
+/// (`if let Some(hit) = cached(org, id) { return hit }`, `Err(_) => fallback(id)`).
+fn failure_continues(rust: &crate::model::RustFile, function: FnId, call: ExprId) -> bool {
+    let body = &rust.function(function).body;
+    let unawait = |mut e: ExprId| {
+        e = rust.strip(e);
+        while let ExprKind::Await(i) = &rust.expr(e).kind {
+            e = rust.strip(*i);
+        }
+        e
+    };
+    let returns = |root: ExprId| {
+        let mut found = false;
+        rust.walk_expr(root, &mut |x| {
+            found |= matches!(rust.expr(x).kind, ExprKind::Return(_))
+        });
+        found
+    };
+    let mut continues = false;
+    rust.walk_block(body, &mut |id| match &rust.expr(id).kind {
+        ExprKind::Let { pat, expr } => {
+            continues |= unawait(*expr) == call && is_success(rust, *pat)
+        }
+        ExprKind::Match { scrutinee, arms } => {
+            continues |= unawait(*scrutinee) == call
+                && arms
+                    .iter()
+                    .any(|a| is_success(rust, a.pat) == returns(a.body))
+        }
+        _ => {}
+    });
+    continues
+}
+
 /// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)?`): a
 /// call of a workspace function that returns one row, not a collection, with a tenant value
-/// and the key among its arguments, whose failure is returned (`?`). It fails for another
-/// tenant's key, so the key is settled after it.
+/// and the key among its arguments. It fails for another tenant's key, so the key is settled
+/// after it, unless the function goes on past a miss ([`failure_continues`]).
 fn lookup_under_tenant(
     rust: &crate::model::RustFile,
     file_index: usize,
