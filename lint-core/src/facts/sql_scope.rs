@@ -1067,6 +1067,11 @@ impl Analyzer<'_> {
                 self.key_equalities(left, instances, everywhere, out);
                 self.key_equalities(right, instances, everywhere, out);
             }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => {
+                for c in distinct_from_tail(expr) {
+                    self.key_equalities(c, instances, everywhere, out);
+                }
+            }
             Expr::BinaryOp {
                 left,
                 op: BinaryOperator::Eq,
@@ -1138,6 +1143,11 @@ impl Analyzer<'_> {
             } => {
                 self.parent_references(left, instances, out);
                 self.parent_references(right, instances, out);
+            }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => {
+                for c in distinct_from_tail(expr) {
+                    self.parent_references(c, instances, out);
+                }
             }
             Expr::BinaryOp {
                 left,
@@ -1277,6 +1287,10 @@ impl Analyzer<'_> {
                 f.extend(self.facts(right, instances));
                 f
             }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => distinct_from_tail(expr)
+                .into_iter()
+                .flat_map(|c| self.facts(c, instances))
+                .collect(),
             Expr::BinaryOp {
                 op: BinaryOperator::Or,
                 ..
@@ -1652,6 +1666,40 @@ fn key_determined(
     })
 }
 
+/// The conjuncts sqlparser folds into the right side of `a IS [NOT] DISTINCT FROM b AND c AND
+/// d` (it parses `a IS NOT DISTINCT FROM (b AND c AND d)`): `c` and `d`, which belong to the
+/// AND-spine the comparison stands on.
+fn distinct_from_tail(expr: &Expr) -> Vec<&Expr> {
+    fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                conjuncts(left, out);
+                conjuncts(right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let (Expr::IsDistinctFrom(_, right) | Expr::IsNotDistinctFrom(_, right)) = expr else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if matches!(
+        &**right,
+        Expr::BinaryOp {
+            op: BinaryOperator::And,
+            ..
+        }
+    ) {
+        conjuncts(right, &mut out);
+        out.remove(0);
+    }
+    out
+}
+
 fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
     match expr {
         Expr::BinaryOp {
@@ -1725,13 +1773,31 @@ mod tests {
     use crate::semantic::settings::{Config, SqlDialect};
 
     fn issues(sql: &str) -> Vec<ScopeIssue> {
+        issues_under(sql, &Assumptions::DEFAULT)
+    }
+
+    fn issues_under(sql: &str, assumptions: &Assumptions<'_>) -> Vec<ScopeIssue> {
         let ws = Workspace::new(".".into(), Config::default(), Schema::default());
         let (stmts, errors) = crate::sql::parse_statements(sql, SqlDialect::Postgres);
         assert!(errors.is_empty(), "{errors:?}");
         stmts
             .iter()
-            .flat_map(|s| check_statement(&s.statement, &ws, &Assumptions::DEFAULT))
+            .flat_map(|s| check_statement(&s.statement, &ws, assumptions))
             .collect()
+    }
+
+    #[test]
+    fn children_of_an_anchored_tenant_row_follow_it_unless_told_otherwise() {
+        let sql = "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1";
+        assert!(unscoped(sql).is_empty());
+        let strict = Assumptions {
+            accept_unscoped: &|_| false,
+            parent_key_joins: false,
+        };
+        assert!(matches!(
+            issues_under(sql, &strict).as_slice(),
+            [ScopeIssue::Unscoped { table, .. }] if table == "uo"
+        ));
     }
 
     fn unscoped(sql: &str) -> Vec<String> {
@@ -1742,6 +1808,18 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_conjunction_after_is_not_distinct_from_keeps_its_tenant_filter() {
+        assert!(unscoped(
+            "SELECT id FROM deps WHERE name IS NOT DISTINCT FROM $1 AND tenant_id = $2 AND kind = $3"
+        )
+        .is_empty());
+        assert_eq!(
+            unscoped("SELECT id FROM deps WHERE name IS DISTINCT FROM $1 AND kind = $2"),
+            ["deps"]
+        );
     }
 
     #[test]
@@ -1792,10 +1870,6 @@ mod tests {
     fn client_chosen_or_non_key_joins_do_not_carry() {
         for (sql, expected) in [
             ("SELECT * FROM q WHERE q.id = $1", "q"),
-            (
-                "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1",
-                "uo",
-            ),
             (
                 "SELECT * FROM d JOIN u ON u.id = d.owner_id + $2 WHERE d.tenant_id = $1",
                 "u",
