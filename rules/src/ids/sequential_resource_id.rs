@@ -716,7 +716,9 @@ fn value_reaches(file: &RustFile, root: ExprId, target: Span) -> bool {
             _ => vec![],
         },
         ExprKind::Block(b) => block_tail(b).into_iter().collect(),
-        ExprKind::Tuple(items) => items.clone(),
+        // `(credential, expiry, Instant::now())`: each element of a tuple is a value of its own,
+        // and the name of the whole says nothing about which one it is.
+        ExprKind::Tuple(items) if items.len() == 1 => items.clone(),
         _ => vec![],
     };
     next.into_iter().any(|n| value_reaches(file, n, target))
