@@ -597,7 +597,8 @@ fn struct_name(ty: &Ty) -> Option<&str> {
 /// is left out of a derived `Debug`.
 fn is_debug_skip(attr: &Attr) -> bool {
     let t = attr.tokens.to_ascii_lowercase();
-    DEBUG_SKIP_ATTRIBUTES.contains(&attr.path.last()) && (t.contains("skip") || t.contains("ignore"))
+    DEBUG_SKIP_ATTRIBUTES.contains(&attr.path.last())
+        && (t.contains("skip") || t.contains("ignore"))
 }
 
 /// Formatter calls whose arguments are printed: `debug_struct(..).field("token", &self.token)`,
@@ -625,26 +626,29 @@ fn printed_self_fields(
         }
     };
     for &f in &imp.functions {
-        file.walk_block(&file.function(f).body, &mut |id| match &file.expr(id).kind {
-            ExprKind::MethodCall {
-                receiver,
-                method,
-                args,
-                ..
-            } => {
-                if PRINTING_METHODS.contains(&method.name.as_str()) {
-                    args.iter().for_each(|&a| consider(a));
-                } else if method.name == "fmt" {
-                    consider(*receiver);
+        file.walk_block(
+            &file.function(f).body,
+            &mut |id| match &file.expr(id).kind {
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } => {
+                    if PRINTING_METHODS.contains(&method.name.as_str()) {
+                        args.iter().for_each(|&a| consider(a));
+                    } else if method.name == "fmt" {
+                        consider(*receiver);
+                    }
                 }
-            }
-            ExprKind::Macro(m) => {
-                if let MacroArgs::List(args) = &m.args {
-                    args.iter().for_each(|a| consider(a.expr));
+                ExprKind::Macro(m) => {
+                    if let MacroArgs::List(args) = &m.args {
+                        args.iter().for_each(|a| consider(a.expr));
+                    }
                 }
-            }
-            _ => {}
-        });
+                _ => {}
+            },
+        );
     }
     printed
 }

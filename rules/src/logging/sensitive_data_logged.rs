@@ -2,10 +2,10 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::engine::Workspace;
 use lint_core::ir::{ExprId, ExprKind, FnId, Ty};
+use lint_core::knowledge::secret_wrappers::is_exposing_accessor;
 use lint_core::logging::{is_text_like, LogCall, LogKind, LoggedValue};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
-use lint_core::knowledge::secret_wrappers::is_exposing_accessor;
 use lint_core::secrets::{
     is_derived_name, is_identifier_type, is_marked_secret_type, is_redacting_type, is_secret_name,
     is_session_id_name, value_name, value_type,
@@ -23,18 +23,24 @@ declare_rule! {
     ///
     /// Secrets are judged by type first: a value whose declared type (a parameter, a `let`, or
     /// the struct field it reads, `request.token` with `request: Req`) is a redacting wrapper
-    /// (`secrecy::SecretString`, masking's `Secret<T, S>`, `Redacted<T>`) is fine, and so is a
-    /// type with a hand-written `Debug`. A name (binding, field, accessor) says a value is a
-    /// credential only when it holds text (`String`, `&str`, bytes) or its type is unknown; a
-    /// credential-named field of a struct type is judged by that struct's own fields.
-    /// Identifiers and digests of credentials (`api_key_id`, `token_hash`, `password_hash`) are
-    /// fine.
+    /// (`secrecy::SecretString`, masking's `Secret<T, S>` and `StrongSecret`, `redact::Secret`,
+    /// `Redacted<T>`) is fine, and so is a type whose hand-written `Debug` prints none of its
+    /// credential fields; one that hands `self.api_key` to `.field(..)` or `write!` is
+    /// reported like a derived one. What a wrapper's accessor takes out of it
+    /// (`card.peek()`, `key.expose_secret()`) is a credential whatever it is called, and so is
+    /// a value in `zeroize::Zeroizing<T>`, which wipes its value but prints it. A name
+    /// (binding, field, accessor) says a value is a credential only when it holds text
+    /// (`String`, `&str`, bytes) or its type is unknown; a credential-named field of a struct
+    /// type is judged by that struct's own fields, and a binding by what it was read from
+    /// (`let token = attempt.mandate_id.clone()` holds an id). Identifiers and digests of
+    /// credentials (`api_key_id`, `token_hash`, `password_hash`) are fine.
     ///
     /// With `trust-masking-files` (on by default), a derived `Debug` is not reported when every
     /// credential it prints is a plain text field whose name may also be a reference (`token`,
-    /// `session_id`, never `password` or `client_secret`), declared in a file whose structs
-    /// type other fields with a redacting wrapper: that code marks its secrets by type, so the
-    /// plain ones (a provider's `checkout_token` transaction reference) were judged not to be.
+    /// `session_id`, a card network's `authorization` code, never `password` or
+    /// `client_secret`), declared in a file whose structs type other fields with a redacting
+    /// wrapper: that code marks its secrets by type, so the plain ones (a provider's
+    /// `checkout_token` transaction reference) were judged not to be.
     /// Set `trust-masking-files = false` to report them.
     ///
     /// ## Why is this bad?
@@ -172,7 +178,11 @@ impl Leak {
                 hand_written,
             } => format!(
                 "the {} `Debug` of `{ty}` prints its credential field{} `{}`",
-                if *hand_written { "hand-written" } else { "derived" },
+                if *hand_written {
+                    "hand-written"
+                } else {
+                    "derived"
+                },
                 if fields.len() > 1 { "s" } else { "" },
                 fields.join("`, `")
             ),
@@ -254,7 +264,10 @@ fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue)
         // `let used_token = attempt.details.and_then(|d| d.mandate_id.clone())`: the binding
         // holds what it was read from, an id.
         let source = source_name(file, call.function, expr, 0);
-        if source.as_deref().is_some_and(|s| is_derived_name(s) && !is_secret(s)) {
+        if source
+            .as_deref()
+            .is_some_and(|s| is_derived_name(s) && !is_secret(s))
+        {
             return None;
         }
         return Some(Leak::Named(name));
@@ -265,7 +278,12 @@ fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue)
 /// The name of what a binding was last read from, through `let`s, copies and the closures of
 /// `map`/`and_then` (`let token = row.and_then(|r| r.mandate_id.clone())` gives
 /// `mandate_id`); `None` when the value is computed rather than read.
-fn source_name(file: &RustFile, function: Option<FnId>, expr: ExprId, depth: u32) -> Option<String> {
+fn source_name(
+    file: &RustFile,
+    function: Option<FnId>,
+    expr: ExprId,
+    depth: u32,
+) -> Option<String> {
     if depth > 4 {
         return None;
     }
