@@ -1,7 +1,8 @@
 //! Which table columns the workspace's queries address rows by: a statement outside the
 //! migrations that compares a column with a runtime value (`WHERE id = $1`, `id = ANY($1)`,
-//! `id IN ($1, $2)`, a spliced `format!` hole), and which tables those statements name at all.
-//! A sequential key no query addresses rows by is an internal surrogate the API never takes.
+//! `id IN ($1, $2)`, a spliced `format!` hole), which tables those statements name at all, and
+//! the primary keys diesel's `table!` declares. A sequential key no query addresses rows by is
+//! an internal surrogate the API never takes.
 
 use crate::facts::schema::{object_name, table_key, Schema};
 use crate::facts::sql_util::is_runtime_value;
@@ -22,6 +23,8 @@ pub struct KeyLookups {
     addressed: HashSet<(String, String)>,
     /// Tables named in SQL the parser rejected: what it does with them is unknown.
     opaque: HashSet<String>,
+    /// The primary key columns diesel's `table!` declares, by table key, lowercased.
+    orm_keys: HashMap<String, Vec<String>>,
 }
 
 impl KeyLookups {
@@ -31,6 +34,13 @@ impl KeyLookups {
             .iter()
             .flat_map(|f| &f.sql_sites)
             .filter(|s| !s.is_migration() && !s.text.includes_migration);
+        for f in files {
+            let Some(rust) = &f.rust else { continue };
+            for t in crate::facts::orm::schema::diesel_tables(&f.source, rust) {
+                let key = t.primary_key.iter().map(|c| c.to_ascii_lowercase());
+                lookups.orm_keys.insert(table_key(&t.name), key.collect());
+            }
+        }
         for site in sites {
             for parsed in &site.statements {
                 lookups.add_statement(&parsed.statement);
@@ -58,6 +68,14 @@ impl KeyLookups {
             || self
                 .addressed
                 .contains(&(table, column.to_ascii_lowercase()))
+    }
+
+    /// Whether the ORM addresses the table's rows by a key without this column: diesel's
+    /// `table! { blocklist (org_id, fingerprint) { .. } }` finds rows by that key.
+    pub fn orm_key_excludes(&self, table: &str, column: &str) -> bool {
+        self.orm_keys
+            .get(&table_key(table))
+            .is_some_and(|key| !key.is_empty() && !key.contains(&column.to_ascii_lowercase()))
     }
 
     fn add_statement(&mut self, statement: &Statement) {

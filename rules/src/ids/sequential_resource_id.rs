@@ -40,7 +40,8 @@ declare_rule! {
     /// column with a runtime value (`WHERE id = $1`, `id = ANY($1)`, a spliced value): rows are
     /// only listed, joined or inserted, so no client ever hands the number back. SQL the parser
     /// rejects that names the table counts as a lookup, and a table reached only through an
-    /// ORM (no query names it) is still reported. Set `trust-unaddressed-key = false` when
+    /// ORM (no query names it) is still reported unless diesel's `table!` gives it another
+    /// primary key (rows are found by that key). Set `trust-unaddressed-key = false` when
     /// rows are also addressed through code the linter does not read (a query builder, another
     /// service).
     ///
@@ -190,8 +191,8 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
                 }
                 let lookups = &ws.key_lookups;
                 if trust_unaddressed_key
-                    && lookups.is_queried(&table)
                     && !lookups.may_address(&table, name)
+                    && (lookups.is_queried(&table) || lookups.orm_key_excludes(&table, name))
                 {
                     continue;
                 }
