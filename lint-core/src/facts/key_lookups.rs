@@ -79,6 +79,17 @@ impl KeyLookups {
     }
 
     fn add_statement(&mut self, statement: &Statement) {
+        // Only queries count: a schema dump outside the migrations names tables too.
+        if !matches!(
+            statement,
+            Statement::Query(_)
+                | Statement::Insert(_)
+                | Statement::Update { .. }
+                | Statement::Delete(_)
+                | Statement::Merge { .. }
+        ) {
+            return;
+        }
         let mut tables = Vec::new();
         let _ = visit_relations(statement, |name| {
             tables.push(table_key(&object_name(name)));
@@ -219,6 +230,8 @@ mod tests {
         assert!(l.is_queried("events"));
         assert!(!l.may_address("events", "id"));
         assert!(!l.is_queried("audit"));
+        let dump = lookups("CREATE TABLE audit (id SERIAL PRIMARY KEY, org_id UUID)");
+        assert!(!dump.is_queried("audit"));
     }
 
     #[test]
