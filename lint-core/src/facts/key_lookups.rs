@@ -23,8 +23,9 @@ pub struct KeyLookups {
     addressed: HashSet<(String, String)>,
     /// Tables named in SQL the parser rejected: what it does with them is unknown.
     opaque: HashSet<String>,
-    /// The primary key columns diesel's `table!` declares, by table key, lowercased.
-    orm_keys: HashMap<String, Vec<String>>,
+    /// The primary key columns of each diesel `table!` declaring a table (by table key,
+    /// lowercased): feature-gated schemas may declare one table twice with different keys.
+    orm_keys: HashMap<String, Vec<Vec<String>>>,
 }
 
 impl KeyLookups {
@@ -38,7 +39,8 @@ impl KeyLookups {
             let Some(rust) = &f.rust else { continue };
             for t in crate::facts::orm::schema::diesel_tables(&f.source, rust) {
                 let key = t.primary_key.iter().map(|c| c.to_ascii_lowercase());
-                lookups.orm_keys.insert(table_key(&t.name), key.collect());
+                let declared = lookups.orm_keys.entry(table_key(&t.name)).or_default();
+                declared.push(key.collect());
             }
         }
         for site in sites {
@@ -70,12 +72,14 @@ impl KeyLookups {
                 .contains(&(table, column.to_ascii_lowercase()))
     }
 
-    /// Whether the ORM addresses the table's rows by a key without this column: diesel's
-    /// `table! { blocklist (org_id, fingerprint) { .. } }` finds rows by that key.
+    /// Whether the ORM addresses the table's rows by a key without this column: every diesel
+    /// `table! { blocklist (org_id, fingerprint) { .. } }` of the table finds rows by such a key.
     pub fn orm_key_excludes(&self, table: &str, column: &str) -> bool {
-        self.orm_keys
-            .get(&table_key(table))
-            .is_some_and(|key| !key.is_empty() && !key.contains(&column.to_ascii_lowercase()))
+        let column = column.to_ascii_lowercase();
+        self.orm_keys.get(&table_key(table)).is_some_and(|keys| {
+            keys.iter()
+                .all(|key| !key.is_empty() && !key.contains(&column))
+        })
     }
 
     fn add_statement(&mut self, statement: &Statement) {
