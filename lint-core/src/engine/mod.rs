@@ -264,9 +264,33 @@ fn split_loaded(
     (files, engine_diags)
 }
 
+/// The library name of each crate folder that holds linted files (`crates/api` →
+/// `myapp_api`), from the folder's `Cargo.toml` (`[lib] name`, else `[package] name`): other
+/// crates of the workspace name it so in their paths, not by its folder. A folder whose
+/// manifest cannot be read or names nothing keeps its folder name.
+fn crate_names(root: &Path, files: &[AnalyzedFile]) -> HashMap<String, String> {
+    let boundary = crate::safe_read::Boundary::new(root);
+    let mut dirs: Vec<&str> = files
+        .iter()
+        .filter_map(|f| crate::semantic::callgraph::crate_dir(&f.source.rel_path))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    dirs.into_iter()
+        .filter_map(|dir| {
+            let manifest = root.join(dir).join("Cargo.toml");
+            let text = crate::safe_read::read_text(&manifest, Some(&boundary)).ok()?;
+            let doc: toml::Table = text.parse().ok()?;
+            let name_in = |table: &str| doc.get(table)?.get("name")?.as_str().map(str::to_string);
+            let name = name_in("lib").or_else(|| name_in("package"))?;
+            Some((dir.to_string(), name.replace('-', "_")))
+        })
+        .collect()
+}
+
 /// The workspace call graph with its request entry points; files that did not parse have no
 /// functions and keep their index.
-fn build_call_graph(files: &[AnalyzedFile]) -> crate::semantic::callgraph::CallGraph {
+fn build_call_graph(root: &Path, files: &[AnalyzedFile]) -> crate::semantic::callgraph::CallGraph {
     let empty = crate::model::RustFile::default();
     let rust: Vec<&crate::model::RustFile> = files
         .iter()
@@ -277,7 +301,8 @@ fn build_call_graph(files: &[AnalyzedFile]) -> crate::semantic::callgraph::CallG
         .zip(&rust)
         .map(|(f, r)| (f.source.rel_path.as_str(), *r))
         .collect();
-    let mut graph = crate::semantic::callgraph::CallGraph::build(&named);
+    let mut graph =
+        crate::semantic::callgraph::CallGraph::build_named(&named, &crate_names(root, files));
     crate::http::mark_entry_points(&mut graph, &rust);
     graph
 }
@@ -451,7 +476,7 @@ fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
             });
         }
         Fact::RequestFlows => {
-            workspace.call_graph = Computed::new(build_call_graph(files));
+            workspace.call_graph = Computed::new(build_call_graph(&workspace.root, files));
             let (flow_index, flows) = crate::taint::analyze(files, workspace);
             workspace.flow_index = Computed::new(flow_index);
             for (f, flow) in files.iter_mut().zip(flows) {

@@ -265,10 +265,12 @@ pub fn carrier_step(kind: InputKind, member: &str) -> Option<CarrierStep> {
         "headers" | "headers_mut" => Carrier(Header),
         "match_info" | "params" | "path_params" | "uri_params" => Carrier(PathParam),
         // The URI's path text, split into segments: `uri.path().split('/')`.
-        "path" | "split" | "path_segments" if matches!(kind, PathParam | Request) => {
+        "path" | "split" | "path_segments" if matches!(kind, PathParam | Query | Request) => {
             Carrier(PathParam)
         }
         "nth" if kind == PathParam => Lookup(PathParam),
+        // The request URI: its path names the route's parameters (`uri.path().split('/')`).
+        "uri" | "original_uri" if kind == Request => Carrier(PathParam),
         "query_string" | "uri" | "query_params" => Carrier(Query),
         "metadata" | "metadata_mut" => Carrier(Metadata),
         "cookies" => Carrier(Cookie),
@@ -368,6 +370,11 @@ const MIDDLEWARE_REGISTRATIONS: &[&str] = &[
     "wrap_fn",
 ];
 
+/// Whether a call with this last path segment turns the function handed to it into middleware.
+pub fn is_middleware_registration(call: &str) -> bool {
+    MIDDLEWARE_REGISTRATIONS.contains(&call)
+}
+
 /// Traits whose impls sit between the client and the handler: tower `Service`/`Layer`,
 /// actix `Transform`/`Service`, poem `Middleware`/`Endpoint`.
 const MIDDLEWARE_TRAITS: &[&str] = &["Service", "Layer", "Transform", "Middleware", "Endpoint"];
@@ -415,7 +422,7 @@ pub fn mark_entry_points(graph: &mut CallGraph, files: &[&RustFile]) {
             let call = h.receiver_call.last()?.as_str();
             if ROUTE_REGISTRATIONS.contains(&call) {
                 Some((h.func, EntryKind::Handler))
-            } else if MIDDLEWARE_REGISTRATIONS.contains(&call) {
+            } else if is_middleware_registration(call) {
                 Some((h.func, EntryKind::Middleware))
             } else {
                 None

@@ -159,6 +159,10 @@ pub struct FnFlow {
     /// This handler is registered by a function that installs a verifying extractor as a
     /// layer, or by a router-building function it calls.
     pub guarded_by_layer: bool,
+    /// This handler is registered by a function that installs, as a layer, middleware that
+    /// checks a segment of the request path (`layer(from_fn(org_access))`), or by a
+    /// router-building function it calls. Which segment the middleware checks is not followed.
+    pub path_guarded_by_layer: bool,
     /// This handler is registered under a route layer of an authentication extractor that
     /// reads the request path without a check of the path's tenant seen (as
     /// [`FnFlow::identity_path_extractor`], for the routes of that layer).
@@ -175,6 +179,11 @@ pub struct FnFlow {
     /// A workspace function it calls reads a client tenant and checks it (an extractor's
     /// helper that verifies the workspace named in the path).
     pub calls_tenant_checker: bool,
+    /// A workspace function it calls reads a segment of the request path and checks it.
+    pub calls_path_checker: bool,
+    /// A client input the function compares with a literal (`if org != "_meta" { return .. }`):
+    /// it serves one fixed tenant, an operator's, that acts on others.
+    pub pinned_tenant: Option<Origin>,
 }
 
 impl FnFlow {
@@ -280,6 +289,9 @@ pub struct FnSummary {
     /// It reads a client tenant or a segment of the request path and checks it, itself or
     /// through a function it calls.
     pub checks_read_tenant: bool,
+    /// It reads a segment of the request path and checks it, itself or through a function it
+    /// calls (middleware that verifies the tenant the URL names).
+    pub checks_path: bool,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -319,6 +331,9 @@ pub struct FlowIndex {
     /// Handlers registered, in the same way, under a layer of an authentication extractor
     /// that reads the path with no check of its tenant seen.
     pub layer_identity_path: HashSet<FnRef>,
+    /// Handlers registered, in the same way, under middleware that checks a segment of the
+    /// request path ([`FnSummary::checks_path`]).
+    pub layer_path_guarded: HashSet<FnRef>,
 }
 
 /// How deep router-building functions nest (`app()` → `api_routes()` → `org_routes()`).
@@ -388,7 +403,8 @@ fn dirty_after(before: &FlowIndex, after: &FlowIndex, ws: &Workspace) -> Option<
         || before.checked_fields != after.checked_fields
         || before.object_types != after.object_types
         || before.layer_verified != after.layer_verified
-        || before.layer_guarded != after.layer_guarded;
+        || before.layer_guarded != after.layer_guarded
+        || before.layer_path_guarded != after.layer_path_guarded;
     if globals_changed {
         return None;
     }
@@ -449,6 +465,12 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
                         flow.source(o)
                             .is_some_and(|s| s.tenant || s.kind == InputKind::PathParam)
+                            && flow.is_checked(o)
+                    }),
+                checks_path: flow.calls_path_checker
+                    || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
+                        flow.source(o)
+                            .is_some_and(|s| s.kind == InputKind::PathParam)
                             && flow.is_checked(o)
                     }),
                 checked_fields: (0..flow.self_fields.len() as u32)
@@ -539,7 +561,44 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             }
         }
     }
+    index.layer_path_guarded = path_middleware_routes(&index, ws);
     index
+}
+
+/// Handlers registered by a function that installs path-checking middleware as a layer
+/// (`layer(from_fn(org_access))` where `org_access` checks a segment of the request path), or
+/// by a router-building function it calls within [`ROUTER_DEPTH`] calls.
+fn path_middleware_routes(index: &FlowIndex, ws: &Workspace) -> HashSet<FnRef> {
+    let graph = &ws.call_graph;
+    let installers: HashSet<FnRef> = graph
+        .handed_fns()
+        .iter()
+        .filter(|h| {
+            h.receiver_call
+                .last()
+                .is_some_and(|c| http::is_middleware_registration(c))
+                && index.by_fn.get(&h.func).is_some_and(|s| s.checks_path)
+        })
+        .filter_map(|h| h.caller)
+        .collect();
+    let mut guarded = HashSet::new();
+    for installer in installers {
+        let routers: HashSet<FnRef> = graph
+            .reachable(installer, ROUTER_DEPTH)
+            .into_iter()
+            .collect();
+        guarded.extend(
+            graph
+                .handed_fns()
+                .iter()
+                .filter(|h| {
+                    h.caller.is_some_and(|c| routers.contains(&c))
+                        && graph.entry(h.func) == Some(EntryKind::Handler)
+                })
+                .map(|h| h.func),
+        );
+    }
+    guarded
 }
 
 /// The first use of a value the function does not check.
@@ -708,6 +767,10 @@ fn probed_flow(
                 file: file_index,
                 func: id,
             }),
+            path_guarded_by_layer: index.layer_path_guarded.contains(&FnRef {
+                file: file_index,
+                func: id,
+            }),
             identity_path_layer: index.layer_identity_path.contains(&FnRef {
                 file: file_index,
                 func: id,
@@ -717,6 +780,8 @@ fn probed_flow(
             reads_path: false,
             self_fields: Vec::new(),
             calls_tenant_checker: false,
+            calls_path_checker: false,
+            pinned_tenant: None,
         },
     };
     ev.run(id, file);
@@ -1169,6 +1234,9 @@ impl<'a> Eval<'a> {
                 self.file.expr(self.file.strip(y_expr)).kind,
                 ExprKind::Lit(_)
             );
+            if y_literal && matches!(origin, Origin::Source(_)) {
+                self.flow.pinned_tenant.get_or_insert(origin);
+            }
             if !y_client && !y_literal {
                 self.flow.checks.push(Check {
                     origin,
@@ -1299,6 +1367,11 @@ impl<'a> Eval<'a> {
                     }
                     if by_object {
                         self.object_uses.push(self.flow.uses.len());
+                    }
+                    // A bag of request parts (`RequestInfo { uri: req.uri().clone(), .. }`)
+                    // carries the request path on to the code it is handed to.
+                    if v == Some(Val::Carrier(InputKind::PathParam)) {
+                        carried = carried.or(v);
                     }
                     if self.ws.is_tenant_name(&name.name) && matches!(v, Some(Val::Value(_))) {
                         carried = carried.or(v);
@@ -1826,16 +1899,20 @@ impl<'a> Eval<'a> {
         };
         self.flow.reads_path |= candidates.iter().any(|s| s.reads_path);
         self.flow.calls_tenant_checker |= candidates.iter().all(|s| s.checks_read_tenant);
+        self.flow.calls_path_checker |= candidates.iter().all(|s| s.checks_path);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
             let param = |s: &FnSummary| param_of(s, i);
-            // A whole extracted input (`Path(id)` with a non-tenant name) passed on to a helper
-            // that uses it: read here.
+            // A whole extracted input (`Path(id)` with a non-tenant name, the URI's path text)
+            // passed on to a helper that uses or checks it: read here.
             let carried = match v {
                 Some(Val::Carrier(_))
                     if may(&|s| {
-                        param(s).is_some_and(|p| matches!(s.param_uses.get(p), Some(Some(_))))
+                        param(s).is_some_and(|p| {
+                            matches!(s.param_uses.get(p), Some(Some(_)))
+                                || s.param_checked.get(p) == Some(&true)
+                        })
                     }) =>
                 {
                     self.origin_at(*v, *arg)

@@ -16,6 +16,7 @@
 
 use crate::ir::*;
 use crate::model::RustFile;
+use crate::span::Span;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A function of the workspace: the index of its file in the slice the graph was built from.
@@ -103,9 +104,19 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
-    /// Builds the graph of the given files: (workspace-relative path, lowered file).
+    /// Builds the graph of the given files: (workspace-relative path, lowered file), each
+    /// crate named after its folder.
     pub fn build(files: &[(&str, &RustFile)]) -> CallGraph {
-        let defs = Defs::collect(files);
+        CallGraph::build_named(files, &HashMap::new())
+    }
+
+    /// [`CallGraph::build`] with the library names of crate folders ([`crate_dir`] → name)
+    /// that their manifests give.
+    pub fn build_named(
+        files: &[(&str, &RustFile)],
+        crate_names: &HashMap<String, String>,
+    ) -> CallGraph {
+        let defs = Defs::collect(files, crate_names);
         let mut graph = CallGraph::default();
         for (i, (rel, file)) in files.iter().enumerate() {
             graph.file_indexes.insert(rel.to_string(), i);
@@ -155,18 +166,17 @@ impl CallGraph {
                     let ExprKind::Path(p) = &file.expr(file.strip(*a)).kind else {
                         continue;
                     };
-                    let Some(func) = cx.resolve_fn_value(&p.segments, caller) else {
-                        continue;
-                    };
-                    if let Some(caller) = caller {
-                        graph.push(caller, site, func, Resolved::FnValue);
+                    for func in cx.resolve_fn_value(&p.segments, caller) {
+                        if let Some(caller) = caller {
+                            graph.push(caller, site, func, Resolved::FnValue);
+                        }
+                        graph.handed.push(HandedFn {
+                            caller,
+                            site,
+                            receiver_call: path_or_method.clone(),
+                            func,
+                        });
                     }
-                    graph.handed.push(HandedFn {
-                        caller,
-                        site,
-                        receiver_call: path_or_method.clone(),
-                        func,
-                    });
                 }
             }
         }
@@ -329,7 +339,7 @@ struct Defs {
 }
 
 impl Defs {
-    fn collect(files: &[(&str, &RustFile)]) -> Defs {
+    fn collect(files: &[(&str, &RustFile)], crate_names: &HashMap<String, String>) -> Defs {
         let mut d = Defs {
             by_path: HashMap::new(),
             free_by_name: HashMap::new(),
@@ -342,7 +352,10 @@ impl Defs {
             modules: Vec::new(),
         };
         for (i, (rel, file)) in files.iter().enumerate() {
-            let module = module_path(rel);
+            let mut module = module_path(rel);
+            if let Some(name) = crate_dir(rel).and_then(|d| crate_names.get(d)) {
+                module[0] = name.clone();
+            }
             for s in &file.structs {
                 for f in &s.fields {
                     d.fields
@@ -353,9 +366,10 @@ impl Defs {
                 let f = file.function(id);
                 let r = FnRef { file: i, func: id };
                 let mut path = module.clone();
+                path.extend(inline_modules(file, f.span));
                 match &f.owner {
                     None => {
-                        let mut full = module.clone();
+                        let mut full = path.clone();
                         full.push(f.name.name.clone());
                         d.free_by_name
                             .entry(f.name.name.clone())
@@ -395,6 +409,27 @@ impl Defs {
 
     fn is_workspace_type(&self, name: &str) -> bool {
         self.impl_types.contains(name)
+    }
+}
+
+/// The inline modules (`mod v1 { .. }`) around a span in its file, outermost first.
+fn inline_modules(file: &RustFile, span: Span) -> Vec<String> {
+    let mut around: Vec<&ModuleDef> = file
+        .modules
+        .iter()
+        .filter(|m| m.span.start <= span.start && span.end <= m.span.end)
+        .collect();
+    around.sort_by_key(|m| m.span.start);
+    around.iter().map(|m| m.name.name.clone()).collect()
+}
+
+/// The folder of the crate a workspace-relative file belongs to, by its `src` folder
+/// (`crates/api-server/src/orgs/mod.rs` → `crates/api-server`, `src/lib.rs` → ``); `None` for
+/// a file outside any `src` folder.
+pub fn crate_dir(rel: &str) -> Option<&str> {
+    match rel.rfind("/src/") {
+        Some(at) => Some(&rel[..at]),
+        None => rel.starts_with("src/").then_some(""),
     }
 }
 
@@ -591,12 +626,20 @@ impl<'a> FileCx<'a> {
     }
 
     /// A function named by a path in argument position (`get(list)`, `.map(Self::parse)`).
-    fn resolve_fn_value(&self, segs: &[String], caller: Option<FnRef>) -> Option<FnRef> {
-        let caller = caller?;
+    /// The functions a path handed as a value names: one, or the `#[cfg]` alternatives that
+    /// share its full path (`#[cfg(feature = "x")] fn list` beside `#[cfg(not(..))] fn list`),
+    /// one of which is compiled.
+    fn resolve_fn_value(&self, segs: &[String], caller: Option<FnRef>) -> Vec<FnRef> {
+        let Some(caller) = caller else {
+            return Vec::new();
+        };
         let found = self.resolve_path(segs, caller);
         match found.as_slice() {
-            [(f, Resolved::Path | Resolved::PathSuffix | Resolved::ReceiverType)] => Some(*f),
-            _ => None,
+            [(f, Resolved::Path | Resolved::PathSuffix | Resolved::ReceiverType)] => vec![*f],
+            alternatives if alternatives.iter().all(|(_, how)| *how == Resolved::Path) => {
+                alternatives.iter().map(|(f, _)| *f).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -1011,6 +1054,59 @@ mod tests {
             handed.contains(&("from_fn".into(), "auth".into())),
             "{handed:?}"
         );
+    }
+
+    #[test]
+    fn crates_are_named_by_their_manifests_and_inline_modules_are_paths() {
+        let sources = [
+            (
+                "crates/api/src/folders.rs",
+                "pub async fn create(org: String) {}
+                 mod legacy { pub async fn create(org: String) {} }",
+            ),
+            (
+                "crates/http/src/lib.rs",
+                "use myapp_api::folders;
+                 fn app() -> Router { Router::new().route(\"/\", post(folders::create)) }",
+            ),
+        ];
+        let parsed: Vec<RustFile> = sources
+            .iter()
+            .map(|(_, t)| crate::parse::parse_rust(t).expect("parses"))
+            .collect();
+        let refs: Vec<(&str, &RustFile)> = sources.iter().map(|(p, _)| *p).zip(&parsed).collect();
+        let names = HashMap::from([("crates/api".to_string(), "myapp_api".to_string())]);
+        let g = CallGraph::build_named(&refs, &names);
+        let handed: Vec<FnRef> = g.handed_fns().iter().map(|h| h.func).collect();
+        let outer = parsed[0]
+            .function_ids()
+            .next()
+            .map(|func| FnRef { file: 0, func });
+        assert_eq!(handed, outer.into_iter().collect::<Vec<_>>());
+        assert_eq!(crate_dir("crates/api/src/folders.rs"), Some("crates/api"));
+        assert_eq!(crate_dir("src/lib.rs"), Some(""));
+        assert_eq!(crate_dir("src/api/src/lib.rs"), Some("src/api"));
+        assert_eq!(crate_dir("benches/run.rs"), None);
+    }
+
+    #[test]
+    fn every_cfg_alternative_of_a_handed_function_is_handed() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "#[cfg(feature = \"cloud\")]
+             async fn list() {}
+             #[cfg(not(feature = \"cloud\"))]
+             async fn list() {}
+             fn app() -> Router { Router::new().route(\"/\", get(list)) }",
+        )]);
+        let handed: Vec<u32> = g
+            .handed_fns()
+            .iter()
+            .filter(|h| h.receiver_call == ["get"])
+            .map(|h| h.func.func.0)
+            .collect();
+        assert_eq!(handed.len(), 2, "{handed:?}");
+        assert_ne!(handed[0], handed[1]);
     }
 
     #[test]

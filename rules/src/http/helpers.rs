@@ -1,14 +1,17 @@
 //! What the request-input family decides from lint-core's request flows: which checks count,
 //! and which precision assumptions the user has switched on.
 
+use lint_core::http::InputKind;
 use lint_core::rule::RuleContext;
 use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
 
 /// Precision assumptions. Each trades recall for quiet: the fixture
 /// `fixtures/tenant-from-request/assumptions/` shows the bug each one hides. The first two are
-/// off unless configured; the third is on by default (`= false` switches it off), because
-/// without it every handler behind a workspace-in-path authentication extractor whose check
-/// is not followed yet (a token looked up together with the path's workspace) is reported.
+/// off unless configured; the others are on by default (`= false` switches them off): without
+/// the third, every handler behind a workspace-in-path authentication extractor whose check is
+/// not followed yet (a token looked up together with the path's workspace) is reported; without
+/// the fourth, every handler behind middleware that verifies the tenant in the URL is; without
+/// the fifth, every operator endpoint that acts on the tenant it is given.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Assumptions {
     /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
@@ -22,31 +25,57 @@ pub struct Assumptions {
     /// request path (a handler parameter, or a route layer over the handler) verifies the
     /// tenant named there, though no check is seen.
     pub identity_extractors_reading_path: bool,
+    /// `trust-path-checking-middleware`: middleware installed as a layer over the handler that
+    /// checks a segment of the request path verifies every tenant in the handler's path,
+    /// though which segment it checks is not followed (`/{org}/move/{target_org}`).
+    pub path_checking_middleware: bool,
+    /// `trust-operator-tenant`: a handler that compares its verified URL tenant with a literal
+    /// (`if org != "_meta" { return .. }`) serves an operator tenant, whose members act on any
+    /// tenant: its other tenant inputs are taken as the operator's choice. A literal that
+    /// names a tenant every user joins (`"default"`) hides a bug.
+    pub operator_tenant: bool,
 }
 
 /// The option keys of [`Assumptions`], for the rule's declaration.
-pub const ASSUMPTION_OPTIONS: [&str; 3] = [
+pub const ASSUMPTION_OPTIONS: [&str; 5] = [
     "trust-any-route-layer",
     "trust-calls-with-identity",
     "trust-identity-extractors-reading-path",
+    "trust-path-checking-middleware",
+    "trust-operator-tenant",
 ];
 
 impl Assumptions {
     pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
-        let [layer, calls, path] = ASSUMPTION_OPTIONS;
+        let [layer, calls, path, middleware, operator] = ASSUMPTION_OPTIONS;
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
             calls_with_identity: cx.bool_option(calls, false),
             identity_extractors_reading_path: cx.bool_option(path, true),
+            path_checking_middleware: cx.bool_option(middleware, true),
+            operator_tenant: cx.bool_option(operator, true),
         }
     }
 }
 
 /// Whether a value is checked, under these assumptions.
 pub fn is_checked(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
+    let operator = assume.operator_tenant
+        && flow
+            .pinned_tenant
+            .is_some_and(|pinned| pinned != origin && is_checked_alone(flow, pinned, assume));
+    operator || is_checked_alone(flow, origin, assume)
+}
+
+/// [`is_checked`] of one value by its own checks, whatever the function's other inputs are.
+fn is_checked_alone(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool {
+    let in_path = flow
+        .source(origin)
+        .is_some_and(|s| s.kind == InputKind::PathParam);
     let url_verified = (assume.any_route_layer && flow.verified_by_layer)
         || (assume.identity_extractors_reading_path
-            && (flow.identity_path_extractor.is_some() || flow.identity_path_layer));
+            && (flow.identity_path_extractor.is_some() || flow.identity_path_layer))
+        || (assume.path_checking_middleware && flow.path_guarded_by_layer && in_path);
     flow.is_checked_by(
         origin,
         |c| assume.calls_with_identity || !c.called_with_identity,

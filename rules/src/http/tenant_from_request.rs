@@ -100,12 +100,24 @@ declare_rule! {
     ///   its check is not seen. On by default because such extractors commonly resolve the
     ///   principal within the path's tenant through a token cache or a membership query keyed
     ///   by both, which the analysis does not follow yet; switch it off to audit them.
+    /// - `trust-path-checking-middleware` (on by default; `= false` to switch off): middleware
+    ///   installed as a layer over the handler's routes (`layer(from_fn(org_access))`, by the
+    ///   function that registers the handler or a router-building function it calls) that
+    ///   reads the request path and checks a segment of it against the verified identity
+    ///   (compares it, or looks up a membership keyed by it and the principal) verifies every
+    ///   tenant in the handler's path. Which segment it checks is not followed, so a route with
+    ///   a second tenant in its path (`/{org_id}/move/{target_org_id}`) hides a bug.
+    /// - `trust-operator-tenant` (on by default; `= false` to switch off): a handler that
+    ///   compares its verified URL tenant with a literal and so serves one fixed tenant
+    ///   (`if org_id != "_meta" { return Err(..) }`, an operator organization) acts on other
+    ///   tenants by design: the tenants in its body or query are the operator's choice. A
+    ///   literal naming a tenant every user belongs to (`"default"`) hides a bug.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
-        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path"],
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-path-checking-middleware", "trust-operator-tenant"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
