@@ -458,6 +458,12 @@ fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
                 f.logging = Computed::new(facts.unwrap_or_default());
             });
         }
+        Fact::KeyLookups => {
+            workspace.key_lookups = Computed::new(crate::facts::key_lookups::KeyLookups::build(
+                files,
+                &workspace.schema,
+            ));
+        }
         Fact::KeySinks => {
             workspace.keys = Computed::new(crate::keys::KeyIndex::build(files, workspace));
             let ws = &*workspace;

@@ -36,6 +36,8 @@ pub struct ClientReach {
     /// Route handlers and RPC methods (call-graph entry points): every request runs them,
     /// whether or not they read a client value.
     handlers: std::collections::HashSet<FnKey>,
+    /// The values each function settles the tenant of before it passes them on.
+    settled: HashMap<FnKey, Vec<SettledRow>>,
 }
 
 impl ClientReach {
@@ -68,7 +70,7 @@ impl ClientReach {
             for flow in &file.request_flows {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
-                let settled = settled_rows(rust, file_index, flow.function, ws, &callees);
+                let settled = settled_rows(file, file_index, flow.function, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
                     file.source
                         .text
@@ -117,6 +119,7 @@ impl ClientReach {
                         }
                     }
                 }
+                reach.settled.insert(caller, settled);
             }
         }
         while let Some(from) = queue.pop_front() {
@@ -141,24 +144,37 @@ impl ClientReach {
 }
 
 /// A row loaded by some values whose tenant field the function then compares with another
-/// value (`let s = find(id)?; if s.account_id != me.account_id { return .. }`): where the
-/// comparison ends, and the names of the values the row was loaded by.
+/// value (`let s = find(id)?; if s.account_id != me.account_id { return .. }`), or that a
+/// statement anchored to the tenant found (see [`settled_by_scoped_lookup`]): where the check
+/// ends, and the names of the values the row was loaded by.
+#[derive(Debug)]
 struct SettledRow {
     at: u32,
     keys: Vec<String>,
 }
 
+impl SettledRow {
+    fn settles(&self, name: &str, at: u32) -> bool {
+        self.at <= at && self.keys.iter().any(|k| k == name)
+    }
+}
+
 fn settled_rows(
-    rust: &crate::model::RustFile,
+    file: &AnalyzedFile,
     file_index: usize,
     function: FnId,
     ws: &Workspace,
     callees: &Callees,
 ) -> Vec<SettledRow> {
-    let mut out = Vec::new();
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    let mut out = settled_by_scoped_lookup(file, ws, function);
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
-        if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees) {
+        if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees)
+            .filter(|_| !failure_continues(rust, function, id))
+        {
             out.push(row);
             return;
         }
@@ -206,10 +222,147 @@ fn settled_rows(
     out
 }
 
-/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)`): a
+/// Fetches that fail when the statement returns no row.
+const ONE_ROW_FETCHES: &[&str] = &["fetch_one", "query_one"];
+/// Fetches that return the row when there is one.
+const OPTIONAL_FETCHES: &[&str] = &["fetch_optional", "query_opt"];
+
+/// Keys settled by a statement anchored to one tenant that stops the function when it finds no
+/// row: `UPDATE t SET .. WHERE tenant_id = $1 AND id = $2 RETURNING id` run with
+/// `fetch_one(..).await?`, or with `fetch_optional` and then a `?` on what the optional row
+/// becomes (`.ok_or(..)?`, `not_found(row)?`). Past it, the statement's bound values name a
+/// row of the caller's tenant, so later statements keyed by them (in the same transaction or
+/// not) act on that tenant's row.
+fn settled_by_scoped_lookup(
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    function: FnId,
+) -> Vec<SettledRow> {
+    let Some(rust) = &file.rust else {
+        return Vec::new();
+    };
+    file.sql_sites
+        .iter()
+        .filter(|s| s.function == Some(function))
+        .filter(|s| crate::sql_scope::site_finds_tenant_rows(s, ws))
+        .filter_map(|site| {
+            let keys: Vec<String> = site
+                .binds
+                .iter()
+                .filter_map(|b| rust.as_ident(rust.strip(*b)))
+                .map(str::to_string)
+                .collect();
+            let at = stop_on_no_row(rust, function, site.call?)?;
+            (!keys.is_empty()).then_some(SettledRow { at, keys })
+        })
+        .collect()
+}
+
+/// Where the function stops unless the statement handed over by `call` returned a row.
+fn stop_on_no_row(rust: &crate::model::RustFile, function: FnId, call: ExprId) -> Option<u32> {
+    let body = &rust.function(function).body;
+    let holds = |root: ExprId, target: ExprId| {
+        let mut found = false;
+        rust.walk_expr(root, &mut |x| found |= x == target);
+        found
+    };
+    let mut fetch = None;
+    rust.walk_block(body, &mut |id| {
+        if let ExprKind::MethodCall {
+            receiver, method, ..
+        } = &rust.expr(id).kind
+        {
+            let fetches = ONE_ROW_FETCHES.contains(&method.name.as_str())
+                || OPTIONAL_FETCHES.contains(&method.name.as_str());
+            if fetch.is_none() && fetches && holds(*receiver, call) {
+                fetch = Some((id, ONE_ROW_FETCHES.contains(&method.name.as_str())));
+            }
+        }
+    });
+    let (fetch, one_row) = fetch?;
+    if one_row {
+        return Some(rust.expr(fetch).span.end);
+    }
+    // The names the optional row is bound to.
+    let mut rows: Vec<(String, crate::span::Span)> = Vec::new();
+    rust.visit_lets(body, &mut |pat, init, _| {
+        if init.is_some_and(|i| holds(i, fetch)) {
+            rust.bindings(pat, &mut rows);
+        }
+    });
+    let is_row = |e: ExprId| {
+        rust.as_ident(rust.strip(e))
+            .is_some_and(|n| rows.iter().any(|(r, _)| r == n))
+    };
+    let mut at = None;
+    rust.walk_block(body, &mut |id| {
+        let ExprKind::Try(inner) = &rust.expr(id).kind else {
+            return;
+        };
+        let mut inner = rust.strip(*inner);
+        while let ExprKind::Await(i) = &rust.expr(inner).kind {
+            inner = rust.strip(*i);
+        }
+        let consumes = match &rust.expr(inner).kind {
+            ExprKind::MethodCall { receiver, args, .. } => {
+                inner != fetch && (holds(*receiver, fetch) || is_row(*receiver))
+                    || args.iter().any(|a| is_row(*a))
+            }
+            ExprKind::Call { args, .. } => args.iter().any(|a| is_row(*a)),
+            _ => false,
+        };
+        if consumes && at.is_none() {
+            at = Some(rust.expr(id).span.end);
+        }
+    });
+    at
+}
+
+/// The pattern of a found row: `Ok(..)`, `Some(..)`.
+fn is_success(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
+    matches!(&rust.pat(pat).kind, crate::ir::PatKind::TupleStruct { path, .. }
+        if matches!(path.last(), "Ok" | "Some"))
+}
+
+/// Whether the function goes on when `call` finds nothing: an `if let Some(hit) = call`, or a
+/// `match` on it whose success arm returns or whose failure arm does not, acts on a miss too
+/// (`if let Some(hit) = cached(org, id) { return hit }`, `Err(_) => fallback(id)`).
+fn failure_continues(rust: &crate::model::RustFile, function: FnId, call: ExprId) -> bool {
+    let body = &rust.function(function).body;
+    let unawait = |mut e: ExprId| {
+        e = rust.strip(e);
+        while let ExprKind::Await(i) = &rust.expr(e).kind {
+            e = rust.strip(*i);
+        }
+        e
+    };
+    let returns = |root: ExprId| {
+        let mut found = false;
+        rust.walk_expr(root, &mut |x| {
+            found |= matches!(rust.expr(x).kind, ExprKind::Return(_))
+        });
+        found
+    };
+    let mut continues = false;
+    rust.walk_block(body, &mut |id| match &rust.expr(id).kind {
+        ExprKind::Let { pat, expr } => {
+            continues |= unawait(*expr) == call && is_success(rust, *pat)
+        }
+        ExprKind::Match { scrutinee, arms } => {
+            continues |= unawait(*scrutinee) == call
+                && arms
+                    .iter()
+                    .any(|a| is_success(rust, a.pat) == returns(a.body))
+        }
+        _ => {}
+    });
+    continues
+}
+
+/// A lookup of one row under the tenant (`get(&job_id, &org_id)?`, `get_by_id(org, id)?`): a
 /// call of a workspace function that returns one row, not a collection, with a tenant value
 /// and the key among its arguments. It fails for another tenant's key, so the key is settled
-/// after it.
+/// after it, unless the function goes on past a miss ([`failure_continues`]).
 fn lookup_under_tenant(
     rust: &crate::model::RustFile,
     file_index: usize,
@@ -381,6 +534,8 @@ pub enum RowChoice {
     /// No client value reaches what picks the rows: bound values the server made or read
     /// from the database, in functions no request value reaches (workers, schedulers, CLIs).
     Server,
+    /// A client value picks them, but a check before the statement settled its tenant: why.
+    Settled(String),
 }
 
 /// Who picks the rows of one SQL site's statements, from the values bound or spliced into it.
@@ -398,16 +553,24 @@ pub fn site_rows(
     let Some(flow) = flow_of(file, function) else {
         return RowChoice::Unknown;
     };
-    let values: Vec<crate::span::Span> = site
+    let all_values: Vec<ExprId> = site
         .binds
         .iter()
         .copied()
         .chain(site.text.holes().filter_map(|(_, e, _)| e))
-        .map(|e| rust.expr(e).span)
         .collect();
+    let settled = reach
+        .settled
+        .get(&(file.source.rel_path.clone(), function))
+        .map_or(&[][..], Vec::as_slice);
+    let (settled_values, values): (Vec<ExprId>, Vec<ExprId>) = all_values.iter().partition(|e| {
+        let at = rust.expr(**e).span.start;
+        rust.as_ident(rust.strip(**e))
+            .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
+    });
     let mut from_params = false;
-    for value in &values {
-        match value_choice(file, reach, function, *value) {
+    for value in values.iter().map(|e| rust.expr(*e).span) {
+        match value_choice(file, reach, function, value) {
             Some(ValueChoice::Client(path)) => return RowChoice::Client(path),
             Some(ValueChoice::Server { param: true }) => from_params = true,
             _ => {}
@@ -423,7 +586,14 @@ pub fn site_rows(
         || reach
             .handlers
             .contains(&(file.source.rel_path.clone(), function));
-    if values.is_empty() && handles_request {
+    if let Some(v) = settled_values.first() {
+        let name = rust.as_ident(rust.strip(*v)).unwrap_or_default();
+        return RowChoice::Settled(format!(
+            "`{name}` was settled under the tenant earlier in {}",
+            describe_fn(file, function)
+        ));
+    }
+    if all_values.is_empty() && handles_request {
         return RowChoice::Request(describe_fn(file, function));
     }
     RowChoice::Server

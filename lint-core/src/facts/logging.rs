@@ -5,6 +5,7 @@
 
 use crate::format::{parse_template, HoleArg, Piece};
 use crate::ir::*;
+use crate::knowledge::secret_wrappers::DEBUG_SKIP_ATTRIBUTES;
 use crate::model::RustFile;
 use crate::span::Span;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -335,7 +336,7 @@ fn field_names(stream: TokenStream) -> Vec<String> {
 #[derive(Debug, Default)]
 pub struct CredentialTypes {
     leaky: HashMap<String, LeakyStruct>,
-    /// Types with a hand-written `Debug` impl somewhere: assumed to redact.
+    /// Types with a hand-written `Debug` impl that prints none of their credential fields.
     manual_debug: HashSet<String>,
     /// Field names that every struct declaring them declares with a redacting type.
     redacting_fields: HashSet<String>,
@@ -361,6 +362,8 @@ pub struct LeakyStruct {
     /// wrapper (`Secret<String>`): that file marks its secrets by type, so the plainly typed
     /// ones were judged not to be.
     pub named_only_in_masking_file: bool,
+    /// Whether the `Debug` that prints them is written by hand rather than derived.
+    pub hand_written: bool,
 }
 
 /// Values whose `Debug` prints text a name can describe: strings and bytes. A credential name
@@ -385,13 +388,14 @@ impl CredentialTypes {
         files: impl IntoIterator<Item = &'a RustFile>,
         secret_names: &[String],
     ) -> Self {
-        use crate::secrets::{is_redacting_type, is_secret_name};
+        use crate::secrets::{is_marked_secret_type, is_redacting_type, is_secret_name};
         let mut leaks = CredentialTypes::default();
         let mut plain_fields: HashSet<String> = HashSet::new();
         let mut other_typed: HashSet<String> = HashSet::new();
         // Every declaration of each struct name (names are not unique across crates): the
         // fields a derived `Debug` prints with whether the file masks by type, or `None`.
         let mut derived: HashMap<String, Vec<Option<PrintedFields>>> = HashMap::new();
+        let mut manual: Vec<(&RustFile, &ImplBlock)> = Vec::new();
         for file in files {
             let masking_file = file
                 .structs
@@ -435,7 +439,7 @@ impl CredentialTypes {
             }
             for imp in &file.impls {
                 if imp.trait_path.as_ref().is_some_and(|t| t.last() == "Debug") {
-                    leaks.manual_debug.insert(imp.self_ty.name().to_string());
+                    manual.push((file, imp));
                 }
             }
             // Accessors, kept apart from fields as `name()`: `fn session_id(&self) -> Uuid`.
@@ -449,6 +453,29 @@ impl CredentialTypes {
                 } else {
                     other_typed.insert(key);
                 }
+            }
+        }
+        // A hand-written `Debug` redacts unless its body prints a credential field of `self`.
+        for (file, imp) in manual {
+            let name = imp.self_ty.name();
+            let is_credential_field = |field: &str| {
+                leaks.field_type(name, field).is_some_and(|ty| {
+                    is_marked_secret_type(ty)
+                        || is_secret_name(field, secret_names)
+                            && is_text_like(ty)
+                            && !is_redacting_type(ty)
+                })
+            };
+            let fields = printed_self_fields(file, imp, &is_credential_field);
+            if fields.is_empty() {
+                leaks.manual_debug.insert(name.to_string());
+            } else {
+                let entry = LeakyStruct {
+                    fields,
+                    named_only_in_masking_file: false,
+                    hand_written: true,
+                };
+                leaks.leaky.insert(name.to_string(), entry);
             }
         }
         // Secrets by type first: a credential-named field counts when it holds text; a field
@@ -476,7 +503,10 @@ impl CredentialTypes {
                         let inner = struct_name(&f.ty)
                             .filter(|t| unique.contains(*t))
                             .and_then(|t| leaks.leaky.get(t));
-                        if is_secret_name(field, secret_names) && is_text_like(&f.ty) {
+                        if is_marked_secret_type(&f.ty) {
+                            fields.push(field.clone());
+                            named_only = false;
+                        } else if is_secret_name(field, secret_names) && is_text_like(&f.ty) {
                             fields.push(field.clone());
                             named_only &= *masking_file
                                 && crate::secrets::is_ambiguous_secret_name(field, secret_names);
@@ -491,6 +521,7 @@ impl CredentialTypes {
                     each.push(LeakyStruct {
                         fields,
                         named_only_in_masking_file: named_only,
+                        hand_written: false,
                     });
                 }
                 if each.len() != decls.len() {
@@ -500,6 +531,7 @@ impl CredentialTypes {
                 let entry = LeakyStruct {
                     fields: each.swap_remove(0).fields,
                     named_only_in_masking_file: named_only,
+                    hand_written: false,
                 };
                 let known = leaks.leaky.get(name);
                 if known.is_none_or(|k| k.fields.len() != entry.fields.len()) {
@@ -565,10 +597,60 @@ fn struct_name(ty: &Ty) -> Option<&str> {
 /// is left out of a derived `Debug`.
 fn is_debug_skip(attr: &Attr) -> bool {
     let t = attr.tokens.to_ascii_lowercase();
-    matches!(
-        attr.path.last(),
-        "debug" | "educe" | "derivative" | "derive_more"
-    ) && (t.contains("skip") || t.contains("ignore"))
+    DEBUG_SKIP_ATTRIBUTES.contains(&attr.path.last())
+        && (t.contains("skip") || t.contains("ignore"))
+}
+
+/// Formatter calls whose arguments are printed: `debug_struct(..).field("token", &self.token)`,
+/// `f.write_str(&self.token)`.
+const PRINTING_METHODS: &[&str] = &["field", "entry", "entries", "key", "value", "write_str"];
+
+/// The fields of `self` (those `is_credential` accepts) that a hand-written `Debug` impl prints:
+/// handed to a formatter method or a `write!` argument, or formatted themselves
+/// (`self.token.fmt(f)`). A field only measured or masked (`self.token.len()`,
+/// `mask(&self.token)`) is not printed.
+fn printed_self_fields(
+    file: &RustFile,
+    imp: &ImplBlock,
+    is_credential: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut printed: Vec<String> = Vec::new();
+    let mut consider = |arg: ExprId| {
+        if let ExprKind::Field { base, member } = &file.expr(file.strip(arg)).kind {
+            if file.as_ident(*base) == Some("self")
+                && is_credential(&member.name)
+                && !printed.contains(&member.name)
+            {
+                printed.push(member.name.clone());
+            }
+        }
+    };
+    for &f in &imp.functions {
+        file.walk_block(
+            &file.function(f).body,
+            &mut |id| match &file.expr(id).kind {
+                ExprKind::MethodCall {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } => {
+                    if PRINTING_METHODS.contains(&method.name.as_str()) {
+                        args.iter().for_each(|&a| consider(a));
+                    } else if method.name == "fmt" {
+                        consider(*receiver);
+                    }
+                }
+                ExprKind::Macro(m) => {
+                    if let MacroArgs::List(args) = &m.args {
+                        args.iter().for_each(|a| consider(a.expr));
+                    }
+                }
+                _ => {}
+            },
+        );
+    }
+    printed
 }
 
 #[cfg(test)]

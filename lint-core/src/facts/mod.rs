@@ -5,6 +5,7 @@
 pub mod client_reach;
 pub mod decisions;
 pub mod http;
+pub mod key_lookups;
 pub mod keys;
 pub mod logging;
 pub mod orm;

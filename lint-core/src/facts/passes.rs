@@ -18,13 +18,16 @@ pub enum Fact {
     Logging,
     /// The ORM query side of `Workspace::orm`: tenant-scoping helpers of diesel and sea-orm.
     OrmQueries,
+    /// `Workspace::key_lookups`: the columns the workspace's queries address rows by.
+    KeyLookups,
 }
 
 impl Fact {
     /// The passes in the order the pipeline runs them: each after the passes it reads (see
     /// [`Fact::with_inputs`]); the read check below catches a wrong order.
-    pub const ALL: [Fact; 4] = [
+    pub const ALL: [Fact; 5] = [
         Fact::OrmQueries,
+        Fact::KeyLookups,
         Fact::Logging,
         Fact::KeySinks,
         Fact::RequestFlows,
@@ -38,6 +41,7 @@ impl Fact {
             Fact::KeySinks => &[Fact::KeySinks],
             Fact::Logging => &[Fact::Logging],
             Fact::OrmQueries => &[Fact::OrmQueries],
+            Fact::KeyLookups => &[Fact::KeyLookups],
         }
     }
 
@@ -47,6 +51,7 @@ impl Fact {
             Fact::RequestFlows => "request-flows",
             Fact::Logging => "logging",
             Fact::OrmQueries => "orm-queries",
+            Fact::KeyLookups => "key-lookups",
         }
     }
 }

@@ -199,6 +199,24 @@ fn of_untracked(
     }
 }
 
+/// Whether one of `placeholders` (`$2`) of a site binds a value derived from the verified
+/// identity (the caller's own user id or email): the rows it picks are the caller's own.
+pub fn binds_identity(
+    file: &AnalyzedFile,
+    ws: &Workspace,
+    site: &crate::sql::SqlSite,
+    placeholders: &[String],
+) -> bool {
+    let Some(function) = site.function else {
+        return false;
+    };
+    placeholders
+        .iter()
+        .filter_map(|p| p.strip_prefix('$')?.parse::<usize>().ok())
+        .filter_map(|n| site.binds.get(n.checked_sub(1)?))
+        .any(|b| matches!(of_expr(file, ws, function, *b), Provenance::Identity { .. }))
+}
+
 /// Whether `expr` runs SQL (a site of `function` inside it) whose statements all parse and
 /// anchor every table instance to one tenant.
 fn tenant_row(file: &AnalyzedFile, ws: &Workspace, function: FnId, expr: ExprId) -> bool {
@@ -213,14 +231,7 @@ fn tenant_row(file: &AnalyzedFile, ws: &Workspace, function: FnId, expr: ExprId)
         .filter(|s| s.function == Some(function))
         .filter(|s| s.call.is_some_and(|c| inner.contains(&c)))
         .collect();
-    !sites.is_empty()
-        && sites.iter().all(|s| {
-            s.errors.is_empty()
-                && !s.statements.is_empty()
-                && s.statements.iter().all(|st| {
-                    crate::sql_scope::check_statement(&st.statement, ws, &|_| false).is_empty()
-                })
-        })
+    !sites.is_empty() && sites.iter().all(|s| crate::sql_scope::site_anchored(s, ws))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! redact what they hold.
 
 use crate::ir::*;
+use crate::knowledge::secret_wrappers::{is_marking_wrapper, is_redacting_wrapper};
 use crate::knowledge::wrappers::{REQUEST_BODY_WRAPPERS, SERVER_VALUE_WRAPPERS};
 use crate::model::RustFile;
 use crate::semantic::types::is_std_holder;
@@ -77,18 +78,6 @@ const NEUTRAL_WORDS: &[&str] = &[
     "cursor",
 ];
 
-/// Types whose `Debug` (and absent `Display`) hide the value: `secrecy`, `redact` and friends.
-const REDACTING_TYPES: &[&str] = &[
-    "Secret",
-    "SecretString",
-    "SecretBox",
-    "SecretVec",
-    "SecretSlice",
-    "Redacted",
-    "Sensitive",
-    "Masked",
-];
-
 /// Whether a name says its value is a credential. `extra` holds the configured `secret-names`,
 /// matched as whole names or as the tail of one (`stripe` matches `stripe` and `live_stripe`).
 pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
@@ -120,9 +109,10 @@ pub fn is_secret_name(name: &str, extra: &[String]) -> bool {
 }
 
 /// Credential words that also name references and resource ids (a provider's
-/// `checkout_token`, a payment `token`, a `session_id`): whether one holds a credential
-/// depends on the code, where `password` or `client_secret` never does.
-const AMBIGUOUS_HEADS: &[&str] = &["token", "jwt", "bearer"];
+/// `checkout_token`, a payment `token`, a `session_id`, a card network's `authorization`
+/// approval code): whether one holds a credential depends on the code, where `password` or
+/// `client_secret` never does.
+const AMBIGUOUS_HEADS: &[&str] = &["token", "jwt", "bearer", "authorization"];
 
 /// Whether a credential name could also be a reference (`token`, `session_id`), rather than
 /// naming a credential whatever the code (`password`, `api_key`, a configured secret name).
@@ -227,10 +217,20 @@ fn singular(word: &str) -> &str {
 pub fn is_redacting_type(ty: &Ty) -> bool {
     let Some(path) = ty.path() else { return false };
     let last = path.last();
-    if REDACTING_TYPES.contains(&last) || last.contains("Redact") {
+    if is_redacting_wrapper(last) || last.contains("Redact") {
         return true;
     }
     (is_std_holder(last) || last == "Vec") && path.generics.first().is_some_and(is_redacting_type)
+}
+
+/// Whether a type marks its value as a secret while printing it (`Zeroizing<String>`,
+/// `Option<Zeroizing<Vec<u8>>>`): a credential by type, whatever the value is called.
+pub fn is_marked_secret_type(ty: &Ty) -> bool {
+    let Some(path) = ty.path() else { return false };
+    let last = path.last();
+    is_marking_wrapper(last)
+        || (is_std_holder(last) || last == "Vec")
+            && path.generics.first().is_some_and(is_marked_secret_type)
 }
 
 /// Methods that look a named value up: `headers.get("authorization")`, `env::var("API_KEY")`.
@@ -442,6 +442,7 @@ mod tests {
         }
         assert!(is_ambiguous_secret_name("checkout_token", none));
         assert!(is_ambiguous_secret_name("session_id", none));
+        assert!(is_ambiguous_secret_name("authorization", none));
         assert!(!is_ambiguous_secret_name("client_secret", none));
         assert!(!is_ambiguous_secret_name("api_key", none));
         assert!(!is_ambiguous_secret_name("dsn", &["dsn".into()]));

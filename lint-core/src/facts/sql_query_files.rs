@@ -249,10 +249,11 @@ fn spawns(name: &str) -> bool {
 fn rank(rows: &RowChoice) -> u8 {
     match rows {
         RowChoice::Server => 0,
-        RowChoice::Dispatched(_) => 1,
-        RowChoice::Unknown => 2,
-        RowChoice::Request(_) => 3,
-        RowChoice::Client(_) => 4,
+        RowChoice::Settled(_) => 1,
+        RowChoice::Dispatched(_) => 2,
+        RowChoice::Unknown => 3,
+        RowChoice::Request(_) => 4,
+        RowChoice::Client(_) => 5,
     }
 }
 

@@ -31,6 +31,9 @@ pub enum ScopeIssue {
         alias: Option<String>,
         span: SqlSpan,
         column: String,
+        /// The numbered placeholders (`$2`) a column of this instance equals on the AND-spine
+        /// of the WHERE clause or of an inner join: the values that pick its rows.
+        picked_by: Vec<String>,
     },
     /// An INSERT into a tenant-scoped table whose column list leaves the tenant column out.
     InsertWithoutTenant {
@@ -56,16 +59,68 @@ impl ScopeIssue {
     }
 }
 
-/// Checks one statement. `accept_unscoped` says whether an unfiltered instance of a table is
-/// acceptable anyway (row-level security trusted by configuration).
+/// What a caller accepts as anchoring beyond a statement's own predicates.
+pub struct Assumptions<'a> {
+    /// Whether an unfiltered instance of a table is acceptable anyway (row-level security
+    /// trusted by configuration).
+    pub accept_unscoped: &'a dyn Fn(&str) -> bool,
+    /// `parent-key-joins`: a row joined by one of its columns to the whole single-column key
+    /// of an anchored tenant row (`JOIN child c ON c.parent_id = p.id WHERE p.tenant_id = $1`)
+    /// is that row's child, in its tenant. This holds when the reference is a foreign key or
+    /// written by the server from the parent row; a reference column a client writes freely
+    /// lets one tenant's child point at another tenant's parent.
+    pub parent_key_joins: bool,
+}
+
+impl Assumptions<'_> {
+    /// Nothing accepted unfiltered; children of anchored parents are anchored.
+    pub const DEFAULT: Assumptions<'static> = Assumptions {
+        accept_unscoped: &|_| false,
+        parent_key_joins: true,
+    };
+}
+
+/// Whether a site's SQL parses and every statement anchors every table instance to one tenant.
+pub fn site_anchored(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+    site.errors.is_empty()
+        && !site.statements.is_empty()
+        && site
+            .statements
+            .iter()
+            .all(|st| check_statement(&st.statement, ws, &Assumptions::DEFAULT).is_empty())
+}
+
+/// Whether every statement of a site reads or changes rows of tenant-scoped tables, each
+/// instance anchored to one tenant: what it finds is the tenant's (a statement on global
+/// tables alone says nothing of whose a key is).
+pub fn site_finds_tenant_rows(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+    site.errors.is_empty()
+        && !site.statements.is_empty()
+        && site.statements.iter().all(|st| {
+            let (issues, rows) = analyze(&st.statement, ws, &Assumptions::DEFAULT);
+            issues.is_empty() && rows == Rows::Scoped
+        })
+}
+
+/// Checks one statement under the given assumptions.
 pub fn check_statement(
     stmt: &Statement,
     ws: &Workspace,
-    accept_unscoped: &dyn Fn(&str) -> bool,
+    assumptions: &Assumptions<'_>,
 ) -> Vec<ScopeIssue> {
+    analyze(stmt, ws, assumptions).0
+}
+
+/// A statement's issues, and what its rows are.
+fn analyze(
+    stmt: &Statement,
+    ws: &Workspace,
+    assumptions: &Assumptions<'_>,
+) -> (Vec<ScopeIssue>, Rows) {
     let mut a = Analyzer {
         ws,
-        accept_unscoped,
+        accept_unscoped: assumptions.accept_unscoped,
+        parent_key_joins: assumptions.parent_key_joins,
         issues: Vec::new(),
         ctes: Vec::new(),
         pending: Vec::new(),
@@ -75,14 +130,14 @@ pub fn check_statement(
         owner_lookup_pending: false,
         qualifiers: RefCell::new(None),
     };
-    a.statement(stmt);
+    let rows = a.statement(stmt);
     let mut issues: Vec<ScopeIssue> = Vec::new();
     for (n, i) in a.issues.into_iter().enumerate() {
         if !a.withdrawn.contains(&n) && !issues.contains(&i) {
             issues.push(i);
         }
     }
-    issues
+    (issues, rows)
 }
 
 /// What a query's rows are, seen from a query that reads them.
@@ -274,6 +329,13 @@ struct KeyEquality {
     everywhere: bool,
 }
 
+/// `child.column = parent.parent_column` on an AND-spine (see [`Assumptions::parent_key_joins`]).
+struct ParentRef {
+    child: usize,
+    parent: usize,
+    parent_column: String,
+}
+
 #[derive(Clone, Debug)]
 enum KeySource {
     /// A bind, literal or spliced value: the client may choose it. The placeholder's name when
@@ -300,6 +362,7 @@ struct Cte {
 struct Analyzer<'w> {
     ws: &'w Workspace,
     accept_unscoped: &'w dyn Fn(&str) -> bool,
+    parent_key_joins: bool,
     issues: Vec<ScopeIssue>,
     /// CTEs in scope.
     ctes: Vec<Cte>,
@@ -348,14 +411,13 @@ impl Qualifiers {
 }
 
 impl Analyzer<'_> {
-    fn statement(&mut self, stmt: &Statement) {
+    /// Checks a statement; what its rows are (an INSERT's are none the statement picks).
+    fn statement(&mut self, stmt: &Statement) -> Rows {
         match stmt {
-            Statement::Query(q) => {
-                self.query(q);
-            }
+            Statement::Query(q) => self.query(q),
             Statement::Insert(insert) => {
                 let TableObject::TableName(name) = &insert.table else {
-                    return;
+                    return Rows::Global;
                 };
                 let table = object_name(name);
                 if let Some(column) = self.required_tenant_column(&table) {
@@ -383,6 +445,7 @@ impl Analyzer<'_> {
                     _ => &[],
                 };
                 self.reassignments(&table, assignments);
+                Rows::Global
             }
             Statement::Update {
                 table,
@@ -407,16 +470,16 @@ impl Analyzer<'_> {
                     self.reassignments(&object_name(name), assignments);
                 }
                 let values: Vec<&Expr> = assignments.iter().map(|a| &a.value).collect();
-                self.scope(&froms, selection.as_ref(), &values);
+                self.scope(&froms, selection.as_ref(), &values)
             }
             Statement::Delete(delete) => {
                 let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
                     &delete.from;
                 let mut froms: Vec<&TableWithJoins> = from.iter().collect();
                 froms.extend(delete.using.iter().flatten());
-                self.scope(&froms, delete.selection.as_ref(), &[]);
+                self.scope(&froms, delete.selection.as_ref(), &[])
             }
-            _ => {}
+            _ => Rows::Global,
         }
     }
 
@@ -642,7 +705,7 @@ impl Analyzer<'_> {
 
         let mut rows = Rows::Global;
         let mut pending = Vec::new();
-        for (inst, follows) in instances.iter().zip(follows) {
+        for (n, (inst, follows)) in instances.iter().zip(follows).enumerate() {
             if owner_lookup && matches!(inst.kind, Kind::Tenant) {
                 continue;
             }
@@ -667,11 +730,23 @@ impl Analyzer<'_> {
                 Kind::Tenant if follows => Rows::Unscoped,
                 Kind::Tenant => {
                     pending.push(self.issues.len());
+                    let picked_by = graph
+                        .on
+                        .get(n)
+                        .into_iter()
+                        .flatten()
+                        .filter(|e| e.everywhere)
+                        .filter_map(|e| match &e.source {
+                            KeySource::Value(Some(p)) => Some(p.clone()),
+                            _ => None,
+                        })
+                        .collect();
                     self.issues.push(ScopeIssue::Unscoped {
                         table: inst.table.clone(),
                         alias: inst.alias.clone(),
                         span: inst.span,
                         column: self.tenant_column_of(&inst.table),
+                        picked_by,
                     });
                     Rows::Unscoped
                 }
@@ -922,12 +997,18 @@ impl Analyzer<'_> {
         let mut key_equalities: Vec<KeyEquality> = Vec::new();
         // The conditions only read the instances' names, which stay as they are here.
         self.qualifiers.replace(Some(Qualifiers::new(instances)));
+        let mut parent_refs: Vec<ParentRef> = Vec::new();
         for c in conditions {
             match c {
                 Condition::Edge { from, to } => edges.push((*from, *to)),
                 Condition::Key(k) => key_equalities.push(k.clone()),
                 Condition::Expr { expr, targets } => {
                     let may_anchor = |t: usize| targets.as_ref().is_none_or(|v| v.contains(&t));
+                    if self.parent_key_joins {
+                        let mut found = Vec::new();
+                        self.parent_references(expr, instances, &mut found);
+                        parent_refs.extend(found.into_iter().filter(|r| may_anchor(r.child)));
+                    }
                     let mut found = Vec::new();
                     self.key_equalities(expr, instances, targets.is_none(), &mut found);
                     key_equalities.extend(found.into_iter().filter(|k| may_anchor(k.target)));
@@ -986,18 +1067,49 @@ impl Analyzer<'_> {
         let mut anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
         graph.close(&mut anchored, false, &mut |_| {});
         let mut queue: Vec<usize> = (0..anchored.len()).filter(|&n| anchored[n]).collect();
-        while let Some(i) = queue.pop() {
-            let mut reached = Vec::new();
-            for &to in &edges_from[i] {
-                if !anchored.get(to).copied().unwrap_or(true) {
-                    anchored[to] = true;
-                    reached.push(to);
+        // Rows a tenant row owns: anchored tenant instances and, transitively, their children.
+        // A shared row an anchored row merely points to (its author in `users`) owns nothing
+        // of one tenant: its other children (the author's memberships) span tenants.
+        let mut owned: Vec<bool> = vec![false; instances.len()];
+        loop {
+            while let Some(i) = queue.pop() {
+                let mut reached = Vec::new();
+                for &to in &edges_from[i] {
+                    if !anchored.get(to).copied().unwrap_or(true) {
+                        anchored[to] = true;
+                        reached.push(to);
+                    }
+                }
+                graph.propagate(&mut anchored, reached.clone(), false, &mut |n| {
+                    reached.push(n)
+                });
+                queue.extend(reached);
+            }
+            let mut owned_more = false;
+            for r in &parent_refs {
+                let owner = instances.get(r.parent).is_some_and(|p| {
+                    anchored[r.parent] && matches!(p.kind, Kind::Tenant)
+                        || owned.get(r.parent).copied().unwrap_or(false)
+                });
+                let whole_key = graph.keys.get(r.parent).is_some_and(|ks| {
+                    ks.iter().any(
+                        |k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)),
+                    )
+                });
+                if owner && whole_key && !owned.get(r.child).copied().unwrap_or(true) {
+                    owned[r.child] = true;
+                    owned_more = true;
+                    if !anchored[r.child] {
+                        anchored[r.child] = true;
+                        queue.push(r.child);
+                        graph
+                            .propagate(&mut anchored, vec![r.child], false, &mut |n| queue.push(n));
+                    }
                 }
             }
-            graph.propagate(&mut anchored, reached.clone(), false, &mut |n| {
-                reached.push(n)
-            });
-            queue.extend(reached);
+            if !owned_more && queue.is_empty() {
+                break;
+            }
         }
         for (inst, anchored) in instances.iter_mut().zip(anchored) {
             inst.anchored = anchored;
@@ -1052,6 +1164,11 @@ impl Analyzer<'_> {
                 self.key_equalities(left, instances, everywhere, out);
                 self.key_equalities(right, instances, everywhere, out);
             }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => {
+                for c in distinct_from_tail(expr) {
+                    self.key_equalities(c, instances, everywhere, out);
+                }
+            }
             Expr::BinaryOp {
                 left,
                 op: BinaryOperator::Eq,
@@ -1104,6 +1221,52 @@ impl Analyzer<'_> {
                         column,
                         source: KeySource::Anchored,
                         everywhere,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The `child.column = parent.column` equalities of a condition's AND-spine between two
+    /// instances, both ways round; [`Analyzer::anchor`] keeps those on the parent's key.
+    fn parent_references(&self, expr: &Expr, instances: &[Instance], out: &mut Vec<ParentRef>) {
+        match expr {
+            Expr::Nested(inner) => self.parent_references(inner, instances, out),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.parent_references(left, instances, out);
+                self.parent_references(right, instances, out);
+            }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => {
+                for c in distinct_from_tail(expr) {
+                    self.parent_references(c, instances, out);
+                }
+            }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                let (Some((a, a_column)), Some((b, b_column))) = (
+                    self.column_of(left, instances),
+                    self.column_of(right, instances),
+                ) else {
+                    return;
+                };
+                if a != b {
+                    out.push(ParentRef {
+                        child: a,
+                        parent: b,
+                        parent_column: b_column,
+                    });
+                    out.push(ParentRef {
+                        child: b,
+                        parent: a,
+                        parent_column: a_column,
                     });
                 }
             }
@@ -1219,6 +1382,10 @@ impl Analyzer<'_> {
                 f.extend(self.facts(right, instances));
                 f
             }
+            Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => distinct_from_tail(expr)
+                .into_iter()
+                .flat_map(|c| self.facts(c, instances))
+                .collect(),
             Expr::BinaryOp {
                 op: BinaryOperator::Or,
                 ..
@@ -1599,6 +1766,40 @@ fn key_determined(
     })
 }
 
+/// The conjuncts sqlparser folds into the right side of `a IS [NOT] DISTINCT FROM b AND c AND
+/// d` (it parses `a IS NOT DISTINCT FROM (b AND c AND d)`): `c` and `d`, which belong to the
+/// AND-spine the comparison stands on.
+fn distinct_from_tail(expr: &Expr) -> Vec<&Expr> {
+    fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                conjuncts(left, out);
+                conjuncts(right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let (Expr::IsDistinctFrom(_, right) | Expr::IsNotDistinctFrom(_, right)) = expr else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if matches!(
+        &**right,
+        Expr::BinaryOp {
+            op: BinaryOperator::And,
+            ..
+        }
+    ) {
+        conjuncts(right, &mut out);
+        out.remove(0);
+    }
+    out
+}
+
 fn or_branches<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
     match expr {
         Expr::BinaryOp {
@@ -1672,13 +1873,31 @@ mod tests {
     use crate::semantic::settings::{Config, SqlDialect};
 
     fn issues(sql: &str) -> Vec<ScopeIssue> {
+        issues_under(sql, &Assumptions::DEFAULT)
+    }
+
+    fn issues_under(sql: &str, assumptions: &Assumptions<'_>) -> Vec<ScopeIssue> {
         let ws = Workspace::new(".".into(), Config::default(), Schema::default());
         let (stmts, errors) = crate::sql::parse_statements(sql, SqlDialect::Postgres);
         assert!(errors.is_empty(), "{errors:?}");
         stmts
             .iter()
-            .flat_map(|s| check_statement(&s.statement, &ws, &|_| false))
+            .flat_map(|s| check_statement(&s.statement, &ws, assumptions))
             .collect()
+    }
+
+    #[test]
+    fn children_of_an_anchored_tenant_row_follow_it_unless_told_otherwise() {
+        let sql = "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1";
+        assert!(unscoped(sql).is_empty());
+        let strict = Assumptions {
+            accept_unscoped: &|_| false,
+            parent_key_joins: false,
+        };
+        assert!(matches!(
+            issues_under(sql, &strict).as_slice(),
+            [ScopeIssue::Unscoped { table, .. }] if table == "uo"
+        ));
     }
 
     fn unscoped(sql: &str) -> Vec<String> {
@@ -1689,6 +1908,18 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_conjunction_after_is_not_distinct_from_keeps_its_tenant_filter() {
+        assert!(unscoped(
+            "SELECT id FROM deps WHERE name IS NOT DISTINCT FROM $1 AND tenant_id = $2 AND kind = $3"
+        )
+        .is_empty());
+        assert_eq!(
+            unscoped("SELECT id FROM deps WHERE name IS DISTINCT FROM $1 AND kind = $2"),
+            ["deps"]
+        );
     }
 
     #[test]
@@ -1767,10 +1998,6 @@ mod tests {
     fn client_chosen_or_non_key_joins_do_not_carry() {
         for (sql, expected) in [
             ("SELECT * FROM q WHERE q.id = $1", "q"),
-            (
-                "SELECT * FROM u JOIN uo ON uo.user_id = u.id WHERE u.tenant_id = $1",
-                "uo",
-            ),
             (
                 "SELECT * FROM d JOIN u ON u.id = d.owner_id + $2 WHERE d.tenant_id = $1",
                 "u",

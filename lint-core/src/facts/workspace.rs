@@ -52,6 +52,8 @@ pub struct Workspace {
     vocabulary: Vec<String>,
     /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
     pub credential_types: Computed<crate::logging::CredentialTypes>,
+    /// The table columns the workspace's queries address rows by.
+    pub key_lookups: Computed<crate::facts::key_lookups::KeyLookups>,
     /// Clients, path fields and key-building helpers across the workspace.
     pub keys: Computed<crate::keys::KeyIndex>,
     /// Summaries of the workspace's functions and extractors for request-value flow.
@@ -93,6 +95,7 @@ impl Workspace {
             consts: HashMap::new(),
             vocabulary,
             credential_types: Default::default(),
+            key_lookups: Default::default(),
             keys: Default::default(),
             flow_index: Default::default(),
             orm: Default::default(),

@@ -5,5 +5,6 @@
 //! `semantic` only.
 
 pub mod http;
+pub mod secret_wrappers;
 pub mod server_values;
 pub mod wrappers;

@@ -1091,7 +1091,7 @@ mod tests {
 
     #[test]
     fn every_cfg_alternative_of_a_handed_function_is_handed() {
-        let (_files, g) = graph(&[(
+        let (_, g) = graph(&[(
             "app/src/lib.rs",
             "#[cfg(feature = \"cloud\")]
              async fn list() {}

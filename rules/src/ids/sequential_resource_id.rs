@@ -34,7 +34,16 @@ declare_rule! {
     /// its name is another column). A sequential key a later `ADD COLUMN` makes is reported there. With `trust-public-key` (on by default), a
     /// sequential key is internal when the table also has a non-null single-column unique key
     /// (a random `pub_id` the API addresses rows by); set `trust-public-key = false` in
-    /// `[rules.sequential-resource-id]` when the API still hands out the sequential id.
+    /// `[rules.sequential-resource-id]` when the API still hands out the sequential id. With
+    /// `trust-unaddressed-key` (on by default), a sequential key is internal when the
+    /// workspace's queries (outside the migrations) name the table but none compares that
+    /// column with a runtime value (`WHERE id = $1`, `id = ANY($1)`, a spliced value): rows are
+    /// only listed, joined or inserted, so no client ever hands the number back. SQL the parser
+    /// rejects that names the table counts as a lookup, and a table reached only through an
+    /// ORM (no query names it) is still reported unless diesel's `table!` gives it another
+    /// primary key (rows are found by that key). Set `trust-unaddressed-key = false` when
+    /// rows are also addressed through code the linter does not read (a query builder, another
+    /// service).
     ///
     /// `OsRng`, `getrandom` and `rand::random::<[u8; 32]>()` with at least 128 bits,
     /// `Uuid::new_v4()` and `Uuid::now_v7()` are fine.
@@ -74,10 +83,11 @@ declare_rule! {
         category: Hardening,
         summary: "a tenant-scoped id, key or token is sequential or guessable",
         cheat_sheet: "Tenant Identification: use cryptographically secure, non-guessable identifiers",
-        options: ["trust-public-key"],
+        options: ["trust-public-key", "trust-unaddressed-key"],
         cwe: 330,
         precision: "medium",
         security_severity: "4.3",
+        needs: [KeyLookups],
     }
 }
 
@@ -118,6 +128,7 @@ const TENANTS_TABLES: &[&str] = &[
 fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
     let ws = cx.workspace;
     let trust_public_key = cx.bool_option(TRUST_PUBLIC_KEY, true);
+    let trust_unaddressed_key = cx.bool_option(TRUST_UNADDRESSED_KEY, true);
     let text = &cx.file.source.text;
     let sqlite = ws.config.sql_dialect == Some(lint_core::config::SqlDialect::Sqlite)
         || cx
@@ -178,6 +189,13 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
                 if !same || !still_keys_rows(current, name, trust_public_key) {
                     continue;
                 }
+                let lookups = &ws.key_lookups;
+                if trust_unaddressed_key
+                    && !lookups.may_address(&table, name)
+                    && (lookups.is_queried(&table) || lookups.orm_key_excludes(&table, name))
+                {
+                    continue;
+                }
                 let span = site.span_of(text, stmt, column.span());
                 findings.push(
                     Finding::new(
@@ -201,6 +219,10 @@ fn check_migrations(cx: &RuleContext<'_>, findings: &mut Vec<Finding>) {
 /// Option: a sequential primary key is internal when the table has another non-null unique key
 /// of one column that rows are addressed by (a random `pub_id`).
 const TRUST_PUBLIC_KEY: &str = "trust-public-key";
+
+/// Option: a sequential primary key is internal when the workspace's queries name its table but
+/// never compare the key with a runtime value.
+const TRUST_UNADDRESSED_KEY: &str = "trust-unaddressed-key";
 
 /// Whether a sequential column still identifies the table's rows to the outside after every
 /// migration: it is still the primary key (a later migration may have made a random public id
@@ -691,7 +713,9 @@ fn value_reaches(file: &RustFile, root: ExprId, target: Span) -> bool {
             _ => vec![],
         },
         ExprKind::Block(b) => block_tail(b).into_iter().collect(),
-        ExprKind::Tuple(items) => items.clone(),
+        // `(credential, expiry, Instant::now())`: each element of a tuple is a value of its own,
+        // and the name of the whole says nothing about which one it is.
+        ExprKind::Tuple(items) if items.len() == 1 => items.clone(),
         _ => vec![],
     };
     next.into_iter().any(|n| value_reaches(file, n, target))

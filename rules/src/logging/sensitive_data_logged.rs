@@ -2,12 +2,13 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::engine::Workspace;
 use lint_core::ir::{ExprId, ExprKind, FnId, Ty};
+use lint_core::knowledge::secret_wrappers::is_exposing_accessor;
 use lint_core::logging::{is_text_like, LogCall, LogKind, LoggedValue};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::secrets::{
-    is_derived_name, is_identifier_type, is_redacting_type, is_secret_name, is_session_id_name,
-    value_name, value_type,
+    is_derived_name, is_identifier_type, is_marked_secret_type, is_redacting_type, is_secret_name,
+    is_session_id_name, value_name, value_type,
 };
 use lint_core::span::Span;
 
@@ -22,18 +23,24 @@ declare_rule! {
     ///
     /// Secrets are judged by type first: a value whose declared type (a parameter, a `let`, or
     /// the struct field it reads, `request.token` with `request: Req`) is a redacting wrapper
-    /// (`secrecy::SecretString`, masking's `Secret<T, S>`, `Redacted<T>`) is fine, and so is a
-    /// type with a hand-written `Debug`. A name (binding, field, accessor) says a value is a
-    /// credential only when it holds text (`String`, `&str`, bytes) or its type is unknown; a
-    /// credential-named field of a struct type is judged by that struct's own fields.
-    /// Identifiers and digests of credentials (`api_key_id`, `token_hash`, `password_hash`) are
-    /// fine.
+    /// (`secrecy::SecretString`, masking's `Secret<T, S>` and `StrongSecret`, `redact::Secret`,
+    /// `Redacted<T>`) is fine, and so is a type whose hand-written `Debug` prints none of its
+    /// credential fields; one that hands `self.api_key` to `.field(..)` or `write!` is
+    /// reported like a derived one. What a wrapper's accessor takes out of it
+    /// (`card.peek()`, `key.expose_secret()`) is a credential whatever it is called, and so is
+    /// a value in `zeroize::Zeroizing<T>`, which wipes its value but prints it. A name
+    /// (binding, field, accessor) says a value is a credential only when it holds text
+    /// (`String`, `&str`, bytes) or its type is unknown; a credential-named field of a struct
+    /// type is judged by that struct's own fields, and a binding by what it was read from
+    /// (`let token = attempt.mandate_id.clone()` holds an id). Identifiers and digests of
+    /// credentials (`api_key_id`, `token_hash`, `password_hash`) are fine.
     ///
     /// With `trust-masking-files` (on by default), a derived `Debug` is not reported when every
     /// credential it prints is a plain text field whose name may also be a reference (`token`,
-    /// `session_id`, never `password` or `client_secret`), declared in a file whose structs
-    /// type other fields with a redacting wrapper: that code marks its secrets by type, so the
-    /// plain ones (a provider's `checkout_token` transaction reference) were judged not to be.
+    /// `session_id`, a card network's `authorization` code, never `password` or
+    /// `client_secret`), declared in a file whose structs type other fields with a redacting
+    /// wrapper: that code marks its secrets by type, so the plain ones (a provider's
+    /// `checkout_token` transaction reference) were judged not to be.
     /// Set `trust-masking-files = false` to report them.
     ///
     /// ## Why is this bad?
@@ -153,16 +160,29 @@ impl Rule for SensitiveDataLogged {
 enum Leak {
     /// Its name (binding, field, accessor, type) says so.
     Named(String),
-    /// Its type derives `Debug` and has credential fields.
-    DebugFields { ty: String, fields: Vec<String> },
+    /// Its type's `Debug` (derived, or written by hand) prints credential fields.
+    DebugFields {
+        ty: String,
+        fields: Vec<String>,
+        hand_written: bool,
+    },
 }
 
 impl Leak {
     fn what(&self) -> String {
         match self {
             Leak::Named(name) => format!("`{name}` is a credential"),
-            Leak::DebugFields { ty, fields } => format!(
-                "the derived `Debug` of `{ty}` prints its credential field{} `{}`",
+            Leak::DebugFields {
+                ty,
+                fields,
+                hand_written,
+            } => format!(
+                "the {} `Debug` of `{ty}` prints its credential field{} `{}`",
+                if *hand_written {
+                    "hand-written"
+                } else {
+                    "derived"
+                },
                 if fields.len() > 1 { "s" } else { "" },
                 fields.join("`, `")
             ),
@@ -206,7 +226,14 @@ fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue)
         let name = value.captured.as_deref()?;
         return is_credential(ws, name, Declared::default()).then(|| Leak::Named(name.to_string()));
     };
+    if let Some(exposed) = exposed_secret(file, ws, call.function, expr) {
+        return Some(Leak::Named(exposed));
+    }
     let ty = expr_type(file, ws, call.function, expr, 0);
+    if let Some(marked) = ty.as_ref().filter(|t| is_marked_secret_type(t)) {
+        let name = value_name(file, expr).unwrap_or_else(|| marked.name().to_string());
+        return Some(Leak::Named(name));
+    }
     if ty.as_ref().is_some_and(is_redacting_type)
         || is_string_literal(file, expr)
         || is_redacting_field(file, ws, expr)
@@ -234,9 +261,79 @@ fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue)
         }
     }
     if let Some(name) = own_name.filter(|n| is_secret(n)) {
+        // `let used_token = attempt.details.and_then(|d| d.mandate_id.clone())`: the binding
+        // holds what it was read from, an id.
+        let source = source_name(file, call.function, expr, 0);
+        if source
+            .as_deref()
+            .is_some_and(|s| is_derived_name(s) && !is_secret(s))
+        {
+            return None;
+        }
         return Some(Leak::Named(name));
     }
     type_leak(judge, ty.as_ref()?, value.debug)
+}
+
+/// The name of what a binding was last read from, through `let`s, copies and the closures of
+/// `map`/`and_then` (`let token = row.and_then(|r| r.mandate_id.clone())` gives
+/// `mandate_id`); `None` when the value is computed rather than read.
+fn source_name(
+    file: &RustFile,
+    function: Option<FnId>,
+    expr: ExprId,
+    depth: u32,
+) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    let id = file.strip(expr);
+    match &file.expr(id).kind {
+        ExprKind::Path(_) => {
+            let name = file.as_ident(id)?;
+            let init =
+                lint_core::flow::reaching_let(file, function?, name, file.expr(id).span.start)?;
+            source_name(file, function, init, depth + 1)
+        }
+        ExprKind::Field { member, .. } => Some(member.name.clone()),
+        ExprKind::MethodCall { method, args, .. }
+            if matches!(
+                method.name.as_str(),
+                "map" | "and_then" | "cloned" | "as_ref" | "as_deref" | "unwrap_or_default"
+            ) =>
+        {
+            let ExprKind::Closure { body, .. } = &file.expr(*args.last()?).kind else {
+                return None;
+            };
+            source_name(file, function, *body, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+/// `key.peek()`, `secret.expose_secret()`: the plain value taken out of a redacting wrapper
+/// (the receiver's declared type is one), named as the call reads.
+fn exposed_secret(
+    file: &RustFile,
+    ws: &Workspace,
+    function: Option<FnId>,
+    expr: ExprId,
+) -> Option<String> {
+    let ExprKind::MethodCall {
+        receiver, method, ..
+    } = &file.expr(file.strip(expr)).kind
+    else {
+        return None;
+    };
+    if !is_exposing_accessor(&method.name) {
+        return None;
+    }
+    let wrapper = expr_type(file, ws, function, *receiver, 0)?;
+    if !is_redacting_type(&wrapper) {
+        return None;
+    }
+    let owner = value_name(file, *receiver).unwrap_or_else(|| wrapper.name().to_string());
+    Some(format!("{owner}.{}()", method.name))
 }
 
 /// Whether a credential name on a value of this type is believed: text (`String`, `&str`,
@@ -366,6 +463,7 @@ fn type_leak(judge: &Judge<'_>, ty: &Ty, debug: bool) -> Option<Leak> {
     Some(Leak::DebugFields {
         ty: name.to_string(),
         fields: leaky.fields.clone(),
+        hand_written: leaky.hand_written,
     })
 }
 

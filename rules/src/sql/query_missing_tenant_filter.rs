@@ -1,8 +1,9 @@
 use lint_core::client_reach::{function_rows, site_rows, RowChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
+use lint_core::provenance::binds_identity;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
-use lint_core::sql_scope::{check_statement, describe_instance, ScopeIssue};
+use lint_core::sql_scope::{check_statement, describe_instance, Assumptions, ScopeIssue};
 
 declare_rule! {
     /// ## What it does
@@ -84,7 +85,17 @@ declare_rule! {
     /// Statements whose bound values come from the database or the server (ids the same
     /// function selected, keys it generated) or from parameters no request value reaches: the
     /// work of schedulers, retention sweeps, cache refreshes, backfills and CLIs. The
-    /// allow-by-default `unscoped-query-audit` lists them. Tenant roots (the table the tenant
+    /// allow-by-default `unscoped-query-audit` lists them, with the statements a check settled:
+    ///
+    /// - *a key settled under the tenant*: the function first ran a statement anchored to the
+    ///   tenant with the same value bound (`UPDATE jobs SET .. WHERE id = $1 AND tenant_id = $2
+    ///   RETURNING id`) and stops when it finds no row (`fetch_one(..)?`, or `fetch_optional`
+    ///   then a `?` on the optional row), or it compared the tenant field of a row loaded by
+    ///   that value and stopped on a mismatch; a later `DELETE FROM job_logs WHERE job_id = $1`
+    ///   acts on that tenant's job;
+    /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
+    ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
+    ///   AND prefix = $2` with the session's email), so the rows are the caller's own. Tenant roots (the table the tenant
     /// column references, keyed by that column: the tenants themselves) are not tenant data, so
     /// finding the tenant by its own credential is not reported; list such a table in
     /// `tenant-tables` to check it anyway. A `.sql` file outside the migrations folders that
@@ -148,12 +159,23 @@ declare_rule! {
     /// - `client-chosen-rows` (default `true`): report only statements whose rows a client can
     ///   choose (see "Not reported"). `false` reports every unanchored statement here, as before
     ///   the provenance check.
+    /// - `parent-key-joins` (default `true`): a row joined by one of its columns to the whole
+    ///   single-column key of an anchored row (`flows f LEFT JOIN flow_notes n ON n.flow_id =
+    ///   f.id WHERE f.tenant_id = $1`) is that row's child and in its tenant. This trades recall
+    ///   for precision: when a client can write the reference column without a tenant check, a
+    ///   child of another tenant can point at the caller's parent and is read with it. `false`
+    ///   asks for the child's own tenant predicate.
+    /// - `identity-owned-rows` (default `true`): a statement whose rows a value of the verified
+    ///   identity picks (the caller's own user id or email) reads the caller's own rows. This
+    ///   trades recall for precision: a user who belongs to several tenants reaches their own
+    ///   rows in every one of them (`DELETE FROM memberships WHERE user_id = $me` leaves every
+    ///   tenant). `false` reports such statements.
     pub struct QueryMissingTenantFilter {
         id: "query-missing-tenant-filter",
         category: Isolation,
         summary: "statement reaches a tenant-scoped table without a tenant filter",
         cheat_sheet: "Database Security: tenant filtering in shared tables",
-        options: ["trust-rls", "client-chosen-rows"],
+        options: ["trust-rls", "client-chosen-rows", "parent-key-joins", "identity-owned-rows"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -180,8 +202,8 @@ impl Rule for QueryMissingTenantFilter {
                     "; its values come through the trait `{t}`, whose callers are not followed"
                 )),
                 RowChoice::Unknown => {}
-                RowChoice::Server if !client_chosen_rows => {}
-                RowChoice::Server => continue,
+                RowChoice::Server | RowChoice::Settled(_) if !client_chosen_rows => {}
+                RowChoice::Server | RowChoice::Settled(_) => continue,
             }
             cx.report(finding);
         }
@@ -192,8 +214,13 @@ impl Rule for QueryMissingTenantFilter {
 /// who picks the rows it touches.
 pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
     let trust_rls = cx.bool_option("trust-rls", false);
+    let identity_owned_rows = cx.bool_option("identity-owned-rows", true);
     let ws = cx.workspace;
     let accept = |table: &str| trust_rls && lint_core::rls::is_rls_protected(ws, table);
+    let assumptions = Assumptions {
+        accept_unscoped: &accept,
+        parent_key_joins: cx.bool_option("parent-key-joins", true),
+    };
     let text = &cx.file.source.text;
     let mut findings = Vec::new();
     // Migrations (down migrations included) change the schema for every tenant at once.
@@ -219,7 +246,7 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
             let named = names.as_ref().and_then(|n| n.get(i)?.as_deref());
             let statement_rows =
                 named.and_then(|n| ws.query_callers.rows(&file.source.rel_path, n).cloned());
-            for issue in check_statement(&stmt.statement, ws, &accept) {
+            for issue in check_statement(&stmt.statement, ws, &assumptions) {
                 let span = if issue.span().start.line == 0 {
                     site.statement_span(text, stmt)
                 } else {
@@ -264,8 +291,17 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
                          `ON CONFLICT ... DO UPDATE SET`"
                     )),
                 };
+                let identity_owned = match &issue {
+                    ScopeIssue::Unscoped { picked_by, .. } => {
+                        identity_owned_rows && binds_identity(file, ws, site, picked_by)
+                    }
+                    _ => false,
+                };
                 let rows = match &statement_rows {
                     Some(r) => r.clone(),
+                    None if identity_owned => RowChoice::Settled(
+                        "its rows are picked by the verified caller's own identity".into(),
+                    ),
                     None => rows
                         .get_or_insert_with(|| site_rows(file, &ws.client_reach, site))
                         .clone(),

@@ -10,7 +10,9 @@ declare_rule! {
     /// from the database or made by the server, and no request value reaches their function's
     /// parameters through the workspace calls. These are the statements of background work
     /// across all tenants (retention sweeps, schedulers, cache refreshes, backfills, CLIs) and
-    /// of lookups by ids the same function just selected. Off by default: turn it on
+    /// of lookups by ids the same function just selected; also statements a client value picks
+    /// after a check settled its tenant (a key a tenant-scoped statement found first, rows of
+    /// the caller's own identity), with the check named. Off by default: turn it on
     /// (`[rules.unscoped-query-audit] level = "warn"`) for a periodic review.
     ///
     /// ## Why is this bad?
@@ -52,12 +54,14 @@ impl Rule for UnscopedQueryAudit {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         for (mut finding, rows) in unscoped_statements(cx) {
-            if rows == RowChoice::Server {
-                finding.message.push_str(
+            match rows {
+                RowChoice::Server => finding.message.push_str(
                     "; no client-chosen value picks its rows on any request path (background work or server-made keys)",
-                );
-                cx.report(finding);
+                ),
+                RowChoice::Settled(why) => finding.message.push_str(&format!("; {why}")),
+                _ => continue,
             }
+            cx.report(finding);
         }
     }
 }
