@@ -8,25 +8,27 @@ use crate::knowledge::http::authz::Denial;
 use crate::model::RustFile;
 use std::collections::{HashMap, HashSet};
 
-/// The calls among those `decision` recognizes whose denial stops `body` or is its result.
+/// The calls among those `decision` recognizes whose denial stops `function` or is its result.
 pub fn deciding_calls(
     file: &RustFile,
-    body: &Block,
+    function: &Function,
     decision: &dyn Fn(ExprId) -> Option<Denial>,
 ) -> HashSet<ExprId> {
+    let body = &function.body;
     let mut bound: HashMap<String, Vec<ExprId>> = HashMap::new();
-    lets(file, body, &mut |pat, init| {
+    for site in &function.lets.lets {
+        let Some(init) = site.init else { continue };
         let mut calls = Vec::new();
         decisions_in(file, init, decision, &bound, &mut calls);
         if calls.is_empty() {
-            return;
+            continue;
         }
         let mut names = Vec::new();
-        file.bindings(pat, &mut names);
+        file.bindings(site.pat, &mut names);
         for (name, _) in names {
             bound.entry(name).or_default().extend(&calls);
         }
-    });
+    }
     let mut out = HashSet::new();
     let mark = |e: ExprId, only: Option<Denial>, out: &mut HashSet<ExprId>| {
         let mut calls = Vec::new();
@@ -123,31 +125,4 @@ fn is_error(file: &RustFile, id: ExprId) -> bool {
         }
         _ => false,
     }
-}
-
-/// Calls `f(pattern, initializer)` for every `let` with an initializer, nested blocks included.
-fn lets(file: &RustFile, body: &Block, f: &mut dyn FnMut(PatId, ExprId)) {
-    fn stmts(block: &Block, f: &mut dyn FnMut(PatId, ExprId)) {
-        for stmt in &block.stmts {
-            if let Stmt::Let {
-                pat,
-                init: Some(init),
-                ..
-            } = stmt
-            {
-                f(*pat, *init);
-            }
-        }
-    }
-    stmts(body, f);
-    file.walk_block(body, &mut |id| match &file.expr(id).kind {
-        ExprKind::Block(b) | ExprKind::If { then: b, .. } | ExprKind::Loop { body: b, .. } => {
-            stmts(b, f)
-        }
-        ExprKind::Macro(MacroCall {
-            args: MacroArgs::Stmts(b),
-            ..
-        }) => stmts(b, f),
-        _ => {}
-    });
 }

@@ -77,12 +77,12 @@ impl Eval<'_> {
 
     /// The calls of this function whose library check decides whether it goes on.
     pub(super) fn deciding_library_calls(&self) -> HashSet<ExprId> {
-        let body = &self.file.function(self.flow.function).body;
+        let function = self.file.function(self.flow.function);
         let decision = |id: ExprId| match self.library_check(id)? {
             LibraryCheck::Policy(d) | LibraryCheck::Signature(d) => Some(d),
             LibraryCheck::PolicyRequest => None,
         };
-        crate::facts::decisions::deciding_calls(self.file, body, &decision)
+        crate::facts::decisions::deciding_calls(self.file, function, &decision)
     }
 
     /// Starts collecting the values of a library check's arguments (and receiver).
