@@ -15,7 +15,7 @@ use crate::http::{self, CarrierStep, InputKind, ParamRole};
 use crate::ir::*;
 use crate::keys::Family;
 use crate::model::RustFile;
-use crate::semantic::callgraph::{Edge, EntryKind, FnRef, Resolved};
+use crate::semantic::callgraph::{CallGraph, Edge, EntryKind, FnRef, Resolved};
 use crate::span::Span;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -247,6 +247,13 @@ impl FnFlow {
                         .source(c.origin)
                         .is_some_and(|s| s.kind == src.kind && s.name == src.name)
             })
+    }
+
+    /// Whether the function checks one of its request inputs that `which` picks.
+    fn checks_a_source(&self, which: impl Fn(&RequestSource) -> bool) -> bool {
+        (0..self.sources.len() as u32)
+            .map(Origin::Source)
+            .any(|o| self.source(o).is_some_and(&which) && self.is_checked(o))
     }
 
     /// Whether a value reaches a use in this function or is returned to its callers.
@@ -507,18 +514,10 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 returns_client,
                 reads_path: flow.reads_path,
                 checks_read_tenant: flow.calls_tenant_checker
-                    || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
-                        flow.source(o)
-                            .is_some_and(|s| s.tenant || s.kind == InputKind::PathParam)
-                            && flow.is_checked(o)
-                    }),
+                    || flow.checks_a_source(|s| s.tenant || s.kind == InputKind::PathParam),
                 verifies_signature: flow.signature_check.is_some(),
                 checks_path: flow.calls_path_checker
-                    || (0..flow.sources.len() as u32).map(Origin::Source).any(|o| {
-                        flow.source(o)
-                            .is_some_and(|s| s.kind == InputKind::PathParam)
-                            && flow.is_checked(o)
-                    }),
+                    || flow.checks_a_source(|s| s.kind == InputKind::PathParam),
                 checked_fields: (0..flow.self_fields.len() as u32)
                     .filter(|i| flow.is_checked(Origin::SelfField(*i)))
                     .map(|i| flow.self_fields[i as usize].clone())
@@ -600,20 +599,11 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 file,
                 func: flow.function,
             };
-            let routers: HashSet<FnRef> = graph
-                .reachable(installer, ROUTER_DEPTH)
-                .into_iter()
-                .collect();
-            for h in graph.handed_fns() {
-                if h.caller.is_some_and(|c| routers.contains(&c))
-                    && graph.entry(h.func) == Some(EntryKind::Handler)
-                {
-                    if verifying {
-                        index.layer_guarded.insert(h.func);
-                    } else {
-                        index.layer_identity_path.insert(h.func);
-                    }
-                }
+            let handlers = handlers_under(graph, installer);
+            if verifying {
+                index.layer_guarded.extend(handlers);
+            } else {
+                index.layer_identity_path.extend(handlers);
             }
         }
     }
@@ -637,24 +627,28 @@ fn path_middleware_routes(index: &FlowIndex, ws: &Workspace) -> HashSet<FnRef> {
         })
         .filter_map(|h| h.caller)
         .collect();
-    let mut guarded = HashSet::new();
-    for installer in installers {
-        let routers: HashSet<FnRef> = graph
-            .reachable(installer, ROUTER_DEPTH)
-            .into_iter()
-            .collect();
-        guarded.extend(
-            graph
-                .handed_fns()
-                .iter()
-                .filter(|h| {
-                    h.caller.is_some_and(|c| routers.contains(&c))
-                        && graph.entry(h.func) == Some(EntryKind::Handler)
-                })
-                .map(|h| h.func),
-        );
-    }
-    guarded
+    installers
+        .into_iter()
+        .flat_map(|installer| handlers_under(graph, installer))
+        .collect()
+}
+
+/// The route handlers a layer installed by `installer` wraps: those it registers, or a
+/// router-building function it calls within [`ROUTER_DEPTH`] calls.
+fn handlers_under(graph: &CallGraph, installer: FnRef) -> Vec<FnRef> {
+    let routers: HashSet<FnRef> = graph
+        .reachable(installer, ROUTER_DEPTH)
+        .into_iter()
+        .collect();
+    graph
+        .handed_fns()
+        .iter()
+        .filter(|h| {
+            h.caller.is_some_and(|c| routers.contains(&c))
+                && graph.entry(h.func) == Some(EntryKind::Handler)
+        })
+        .map(|h| h.func)
+        .collect()
 }
 
 /// The first use of a value the function does not check.
