@@ -414,11 +414,7 @@ impl Defs {
 
 /// The inline modules (`mod v1 { .. }`) around a span in its file, outermost first.
 fn inline_modules(file: &RustFile, span: Span) -> Vec<String> {
-    let mut around: Vec<&ModuleDef> = file
-        .modules
-        .iter()
-        .filter(|m| m.span.start <= span.start && span.end <= m.span.end)
-        .collect();
+    let mut around: Vec<&ModuleDef> = file.modules_around(span).collect();
     around.sort_by_key(|m| m.span.start);
     around.iter().map(|m| m.name.name.clone()).collect()
 }

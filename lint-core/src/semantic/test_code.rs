@@ -27,9 +27,8 @@ pub fn is_test_code(source: &SourceFile, rust: Option<&RustFile>, function: Opti
             .iter()
             .any(|i| i.functions.contains(&function) && i.attrs.iter().any(is_cfg_test))
         || rust
-            .modules
-            .iter()
-            .any(|m| m.span.contains(f.span) && m.attrs.iter().any(is_cfg_test))
+            .modules_around(f.span)
+            .any(|m| m.attrs.iter().any(is_cfg_test))
 }
 
 /// `#[cfg(test)]`, or any `cfg` whose predicate cannot hold outside a test build

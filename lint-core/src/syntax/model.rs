@@ -31,6 +31,11 @@ pub struct RustFile {
 }
 
 impl RustFile {
+    /// The inline modules (`mod v1 { .. }`) whose block holds `span`.
+    pub fn modules_around(&self, span: Span) -> impl Iterator<Item = &ModuleDef> {
+        self.modules.iter().filter(move |m| m.span.contains(span))
+    }
+
     pub fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id.0 as usize]
     }
