@@ -943,6 +943,16 @@ const STD_METHOD_NAMES: &[&str] = &[
 ];
 
 impl<'a> Eval<'a> {
+    /// The summaries of the workspace functions a call site resolves to.
+    fn callee_summaries(&self, site: ExprId) -> Vec<&'a FnSummary> {
+        let index = self.index;
+        self.ws
+            .call_graph
+            .call_targets(self.file_index, site)
+            .filter_map(|e| index.by_fn.get(&e.callee))
+            .collect()
+    }
+
     fn run(&mut self, id: FnId, file: &AnalyzedFile) {
         let f = self.file.function(id);
         let route_params = http::route_params(f);

@@ -65,12 +65,7 @@ impl Eval<'_> {
 
     /// A call of workspace functions that all verify a signature and fail when it is wrong.
     fn signature_helper(&self, id: ExprId) -> Option<LibraryCheck> {
-        let summaries: Vec<_> = self
-            .ws
-            .call_graph
-            .call_targets(self.file_index, id)
-            .filter_map(|e| self.index.by_fn.get(&e.callee))
-            .collect();
+        let summaries = self.callee_summaries(id);
         (!summaries.is_empty() && summaries.iter().all(|s| s.verifies_signature))
             .then_some(LibraryCheck::Signature(Denial::Err))
     }

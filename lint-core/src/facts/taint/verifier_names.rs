@@ -43,12 +43,7 @@ impl Eval<'_> {
     /// to a parameter every callee checks against something trusted: it gates the whole
     /// function to that role, like an administrator check.
     pub(super) fn workspace_role_gate(&self, site: ExprId, args: &[ExprId], method: bool) -> bool {
-        let callees: Vec<_> = self
-            .ws
-            .call_graph
-            .call_targets(self.file_index, site)
-            .filter_map(|e| self.index.by_fn.get(&e.callee))
-            .collect();
+        let callees = self.callee_summaries(site);
         !callees.is_empty()
             && args.iter().enumerate().any(|(i, a)| {
                 let role = matches!(&self.file.expr(self.file.strip(*a)).kind,
