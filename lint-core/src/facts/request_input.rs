@@ -68,6 +68,15 @@ fn describe(kind: InputKind) -> &'static str {
     }
 }
 
+/// Names pinned by equality guards, with where each guard ends.
+#[derive(Default)]
+struct Guards {
+    /// Equal to a string literal.
+    constant: Vec<(String, u32)>,
+    /// Equal to another value the client did not send.
+    stored: Vec<(String, u32)>,
+}
+
 struct Input {
     name: String,
     ty: Ty,
@@ -93,7 +102,7 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
     if inputs.is_empty() {
         return Vec::new();
     }
-    let taint = Taint {
+    let mut taint = Taint {
         file,
         function,
         index: &ws.keys,
@@ -106,6 +115,9 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
     if taint.checks.whole_function {
         return Vec::new();
     }
+    let (constant, stored) = taint.equality_guards();
+    taint.checks.validated.extend(constant);
+    taint.checks.looked_up.extend(stored);
     let mut out = Vec::new();
     taint.walk(key, 0, None, &mut out);
     out
@@ -332,6 +344,108 @@ impl Taint<'_> {
         });
     }
 
+    /// The names a comparison with a value the client did not send pins on every path to the
+    /// sink (that value is the allow-list of one): an `if` before the sink, in a block that
+    /// holds it, that always leaves when `name != value` (alone or as one operand of `||`), or
+    /// an `if name == value` (alone or as one operand of `&&`) whose branch holds the sink.
+    /// Those equal to a literal are validated; those equal to anything else the server holds
+    /// (a stored record's field) are checked like a lookup, since clients may have chosen the
+    /// stored value earlier.
+    fn equality_guards(&self) -> (Vec<(String, u32)>, Vec<(String, u32)>) {
+        let file = self.file;
+        let sink = Span {
+            start: self.sink_at,
+            end: self.sink_at,
+        };
+        let mut out = Guards::default();
+        let statements = |block: &Block, out: &mut Guards| {
+            if !block.span.contains(sink) {
+                return;
+            }
+            for stmt in &block.stmts {
+                let Stmt::Expr { expr, .. } = stmt else {
+                    continue;
+                };
+                let e = file.expr(*expr);
+                if let ExprKind::If {
+                    cond,
+                    then,
+                    otherwise: None,
+                } = &e.kind
+                {
+                    if e.span.end <= self.sink_at && always_leaves(file, then, self.index) {
+                        self.pinned(*cond, BinOp::Or, BinOp::Ne, e.span.end, out);
+                    }
+                }
+            }
+        };
+        statements(&self.function.body, &mut out);
+        file.walk_block(&self.function.body, &mut |id| match &file.expr(id).kind {
+            ExprKind::Block(b) | ExprKind::Loop { body: b, .. } => statements(b, &mut out),
+            ExprKind::Macro(MacroCall {
+                args: MacroArgs::Stmts(b),
+                ..
+            }) => statements(b, &mut out),
+            ExprKind::If { cond, then, .. } => {
+                statements(then, &mut out);
+                if then.span.contains(sink) {
+                    self.pinned(*cond, BinOp::And, BinOp::Eq, then.span.start, &mut out);
+                }
+            }
+            _ => {}
+        });
+        (out.constant, out.stored)
+    }
+
+    /// Records the names `cond` compares with `cmp` against a server-side value, in an operand
+    /// of a chain of `join` (every operand of an `||` that leaves is false past it; every
+    /// operand of an `&&` is true in its branch).
+    fn pinned(&self, cond: ExprId, join: BinOp, cmp: BinOp, end: u32, out: &mut Guards) {
+        let file = self.file;
+        let ExprKind::Binary { op, lhs, rhs } = &file.expr(cond).kind else {
+            return;
+        };
+        if *op == join {
+            self.pinned(*lhs, join, cmp, end, out);
+            self.pinned(*rhs, join, cmp, end, out);
+            return;
+        }
+        if *op != cmp {
+            return;
+        }
+        for (side, other) in [(*lhs, *rhs), (*rhs, *lhs)] {
+            let name = match &file.expr(file.strip(side)).kind {
+                ExprKind::Path(p) if p.segments.len() == 1 => p.last().to_string(),
+                ExprKind::Field { member, .. } => member.name.clone(),
+                _ => continue,
+            };
+            if file.static_str(other).is_some() {
+                out.constant.push((name, end));
+            } else if self.is_server_value(other) {
+                out.stored.push((name, end));
+            }
+        }
+    }
+
+    /// Whether nothing the client sent reaches `id`: no handler input is named in it, and
+    /// following its bindings finds no client-controlled part.
+    fn is_server_value(&self, id: ExprId) -> bool {
+        let file = self.file;
+        let mut names_input = false;
+        file.walk_expr(id, &mut |e| {
+            if let ExprKind::Path(p) = &file.expr(e).kind {
+                names_input |=
+                    p.segments.len() == 1 && self.inputs.iter().any(|i| i.name == p.last());
+            }
+        });
+        if names_input {
+            return false;
+        }
+        let mut parts = Vec::new();
+        self.walk(id, 0, None, &mut parts);
+        parts.is_empty()
+    }
+
     /// The whole-request input a method chain starts from (`req` in `req.match_info().get(..)`).
     fn request_root(&self, id: ExprId) -> Option<&Input> {
         let file = self.file;
@@ -530,6 +644,27 @@ fn can_hold_path(ty: &Ty) -> bool {
                 ))
         }
         _ => true,
+    }
+}
+
+/// Whether every path through a block leaves the function (or the loop): its last statement
+/// leaves, or is an `if`/`else` whose branches all do.
+fn always_leaves(file: &RustFile, block: &Block, index: &KeyIndex) -> bool {
+    let Some(Stmt::Expr { expr, .. }) = block.stmts.last() else {
+        return false;
+    };
+    always_leaves_expr(file, *expr, index)
+}
+
+fn always_leaves_expr(file: &RustFile, id: ExprId, index: &KeyIndex) -> bool {
+    match &file.expr(id).kind {
+        ExprKind::Block(b) => always_leaves(file, b, index),
+        ExprKind::If {
+            then,
+            otherwise: Some(otherwise),
+            ..
+        } => always_leaves(file, then, index) && always_leaves_expr(file, *otherwise, index),
+        _ => leaves(file, id, index),
     }
 }
 

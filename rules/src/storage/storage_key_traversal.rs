@@ -22,6 +22,13 @@ declare_rule! {
     /// in the handler or in the function it hands the value to, is taken as checked: the
     /// stored names are the allow-list. Where clients choose the stored names themselves,
     /// set `lookup-validates = false`.
+    /// A value proven equal to one the client did not send is checked where the comparison
+    /// holds on every path to the path: `if file_id != stored.id { return .. }` before it in
+    /// an enclosing block (also as one operand of `||`), or inside `if name == stored.id { .. }`
+    /// (also as one operand of `&&`). Equal to a string literal, it is validated; equal to a
+    /// stored value (a record's field), it counts as a lookup, so `lookup-validates = false`
+    /// reports it. A comparison on one branch only, one that leaves when the values are equal,
+    /// or one against another request value checks nothing.
     /// These do not, and are reported with a note: `.replace("..", "")` (`....//` survives),
     /// `trim_start_matches('/')`, `strip_prefix("/")`, and a `contains("..")` whose result is
     /// ignored.
