@@ -380,6 +380,9 @@ struct PathParams {
     params: Vec<ForwardedParam>,
     family: Family,
     op: String,
+    /// The types these functions are methods of: the impl's type and trait (empty for free
+    /// functions). A method call on a receiver of another known type is not one of them.
+    owners: Vec<String>,
 }
 
 /// A parameter a function joins to a storage path; `looked_up` when the function first made
@@ -597,6 +600,7 @@ fn path_params(
                 params: Vec::new(),
                 family: sink.family,
                 op: sink.op.clone(),
+                owners: method_owners(file.function(f)),
             });
             for position in params {
                 let Some(names) = names.get(position) else {
@@ -622,14 +626,27 @@ fn path_params(
         for f in file.function_ids() {
             let summary = found.remove(&f).filter(|s| !s.params.is_empty());
             out.entry(file.function(f).name.name.clone())
-                .and_modify(|known| {
-                    if known.as_ref().map(|k| &k.params) != summary.as_ref().map(|s| &s.params) {
-                        *known = None
+                .and_modify(|known| match (known.as_mut(), &summary) {
+                    (Some(k), Some(s)) if k.params == s.params => {
+                        k.owners.extend(s.owners.iter().cloned())
                     }
+                    (None, None) => {}
+                    _ => *known = None,
                 })
                 .or_insert(summary);
         }
     }
+    out
+}
+
+/// The type and trait a method is implemented for (`impl Storage for Disk` gives `Disk` and
+/// `Storage`), by their last segment.
+fn method_owners(f: &Function) -> Vec<String> {
+    let Some(owner) = &f.owner else {
+        return Vec::new();
+    };
+    let mut out = vec![unwrap_ty(&owner.self_ty).name().to_string()];
+    out.extend(owner.trait_path.as_ref().map(|t| t.last().to_string()));
     out
 }
 
@@ -986,6 +1003,17 @@ fn client_of_ty(ty: &Ty, imports: &Imports, ws: &Workspace) -> Option<Client> {
         _ => None,
     }
 }
+
+/// Std collections besides [`MAP_TYPES`]: their methods (`remove`, `insert`, `get`) work in
+/// memory.
+const IN_MEMORY_COLLECTIONS: &[&str] = &[
+    "Vec",
+    "VecDeque",
+    "HashSet",
+    "BTreeSet",
+    "BinaryHeap",
+    "LinkedList",
+];
 
 /// Map types that, held in a `static`, are a cache every request of the process shares.
 const MAP_TYPES: &[&str] = &[
@@ -1537,22 +1565,41 @@ impl Analyzer<'_> {
     /// A call to a workspace function that hands this argument to a storage path
     /// (`storage.read(&key)` where `read` does `self.base.join(key)` and opens it).
     fn forwarded_sinks(&self, id: ExprId) -> Vec<RawSink> {
-        let (name, args, span) = match &self.expr(id).kind {
+        let (name, args, span, receiver) = match &self.expr(id).kind {
             // A method of a library client (`cache.remove(&id)`) is not the workspace function
             // of that name.
             ExprKind::MethodCall { receiver, .. } if self.client_of(*receiver, 0).is_some() => {
                 return Vec::new()
             }
-            ExprKind::MethodCall { method, args, .. } => (method.name.as_str(), args, method.span),
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } => (method.name.as_str(), args, method.span, Some(*receiver)),
             ExprKind::Call { func, args } => match &self.expr(*func).kind {
-                ExprKind::Path(p) => (p.last(), args, self.expr(*func).span),
+                ExprKind::Path(p) => (p.last(), args, self.expr(*func).span, None),
                 _ => return Vec::new(),
             },
             _ => return Vec::new(),
         };
-        let Some(Some(PathParams { params, family, op })) = self.index.path_params.get(name) else {
+        let Some(Some(PathParams {
+            params,
+            family,
+            op,
+            owners,
+        })) = self.index.path_params.get(name)
+        else {
             return Vec::new();
         };
+        // `map.remove(&id)` on a `HashMap`, `other.read(key)` on a workspace struct that is not
+        // the one whose `read` joins: a same-named method of another type. A receiver whose type
+        // is unknown (a generic, `dyn Trait`, an untyped binding) may be the backend.
+        if let Some(ty) = receiver.and_then(|r| self.receiver_type(r)) {
+            if !owners.contains(&ty) && self.is_known_type(&ty) {
+                return Vec::new();
+            }
+        }
         // The callee's own body is where the path is built: judged there, not here.
         if self
             .function
@@ -1575,6 +1622,48 @@ impl Analyzer<'_> {
                 value_from_key: false,
             })
             .collect()
+    }
+
+    /// The type a method's receiver is declared as, by its last segment through std holders:
+    /// `self`, a typed parameter or `let`, a `static` of this file, or a field of one of those
+    /// as its struct declares it.
+    fn receiver_type(&self, id: ExprId) -> Option<String> {
+        let id = self.file.strip(id);
+        match &self.expr(id).kind {
+            ExprKind::Path(p) if p.segments.len() == 1 => {
+                if let Some(owner) = self.struct_of(id) {
+                    return Some(owner);
+                }
+                let name = p.last();
+                if self.binding_init(name, self.expr(id).span.start).is_some() {
+                    return None;
+                }
+                self.file
+                    .consts
+                    .iter()
+                    .find(|c| c.name.name == name)
+                    .map(|c| unwrap_ty(&c.ty).name().to_string())
+            }
+            ExprKind::Field { base, member } => {
+                let owner = self.receiver_type(*base)?;
+                let (_, ty) = self
+                    .index
+                    .struct_fields
+                    .get(&owner)?
+                    .iter()
+                    .find(|(n, _)| *n == member.name)?;
+                Some(unwrap_ty(ty).name().to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// A type whose methods are known: a struct the workspace declares, or a std or shared map
+    /// or collection (in memory: no path is built).
+    fn is_known_type(&self, name: &str) -> bool {
+        self.index.struct_fields.contains_key(name)
+            || MAP_TYPES.contains(&name)
+            || IN_MEMORY_COLLECTIONS.contains(&name)
     }
 
     fn is_none(&self, id: ExprId) -> bool {

@@ -188,6 +188,16 @@ impl Lowerer<'_> {
                 self.out.enums.push(def);
             }
             syn::Item::Macro(m) => {
+                // `lazy_static! { static ref X: T = .. }` and `thread_local! { static X: T = .. }`
+                // declare statics: their declared types are what calls on them resolve to.
+                if matches!(m.mac.path.segments.last(), Some(s) if s.ident == "lazy_static" || s.ident == "thread_local")
+                {
+                    if let Ok(statics) = Parser::parse2(parse_macro_statics, m.mac.tokens.clone()) {
+                        for (ident, ty, expr, token) in &statics {
+                            self.const_item(ident, ty, expr, *token);
+                        }
+                    }
+                }
                 let span = self.span2(
                     m.mac
                         .path
@@ -1035,6 +1045,32 @@ struct RawMacroArg {
 
 /// Comma-separated macro arguments, with tracing's `name = %value`, `?value`,
 /// `a.b = value` and `target: "x"` forms.
+/// The statics of a `lazy_static!` or `thread_local!` body: `[attrs] [vis] static [ref] NAME:
+/// TYPE = EXPR;`, repeated.
+type MacroStatic = (syn::Ident, syn::Type, syn::Expr, proc_macro2::Span);
+
+fn parse_macro_statics(input: ParseStream) -> syn::Result<Vec<MacroStatic>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        let token: syn::Token![static] = input.parse()?;
+        if input.peek(syn::Token![ref]) {
+            input.parse::<syn::Token![ref]>()?;
+        }
+        let ident: syn::Ident = input.parse()?;
+        input.parse::<syn::Token![:]>()?;
+        let ty: syn::Type = input.parse()?;
+        input.parse::<syn::Token![=]>()?;
+        let expr: syn::Expr = input.parse()?;
+        if !input.is_empty() {
+            input.parse::<syn::Token![;]>()?;
+        }
+        out.push((ident, ty, expr, token.span));
+    }
+    Ok(out)
+}
+
 fn parse_macro_list(input: ParseStream) -> syn::Result<Vec<RawMacroArg>> {
     let mut args = Vec::new();
     while !input.is_empty() {

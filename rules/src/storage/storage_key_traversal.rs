@@ -12,7 +12,11 @@ declare_rule! {
     /// `std::fs` / `tokio::fs`, `File::open`, `Path::join`, `PathBuf::push`, `NamedFile::open`.
     /// A key handed to a workspace function that joins that parameter to a storage path (a
     /// backend in another module doing `self.root.join(key)` and opening it) is judged at the
-    /// handler's call.
+    /// handler's call. A method call is taken for that function only when its receiver may
+    /// have the type the function is a method of: one declared as another workspace struct or
+    /// as a std collection (`drafts.remove(&id)` on a `HashMap`), or a static in-memory cache
+    /// (also one `lazy_static!` declares), does not; one whose type is not known (a generic,
+    /// `dyn Trait`, an untyped binding) may, and is judged like the function's own call.
     ///
     /// These sanitise: `Path::file_name()`, a `components()` check against `ParentDir`,
     /// `object_store::path::Path::parse`, canonicalize then `starts_with(root)`, validation
