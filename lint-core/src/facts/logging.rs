@@ -7,6 +7,7 @@ use crate::format::{parse_template, HoleArg, Piece};
 use crate::ir::*;
 use crate::knowledge::secret_wrappers::DEBUG_SKIP_ATTRIBUTES;
 use crate::model::RustFile;
+use crate::semantic::bindings::reaching_let_in;
 use crate::span::Span;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use std::collections::{HashMap, HashSet};
@@ -49,6 +50,11 @@ pub struct LoggedValue {
     /// Formatted with `Debug`: a `?` sigil, a `{:?}` hole, or `dbg!`.
     pub debug: bool,
     pub span: Span,
+    /// The value is where a file is, not what it holds: the binding it names is used, besides
+    /// logs, only as the path of file and path APIs (`fs::read(&p)`, `Path::new(&p)`), at least
+    /// once, or is read from an environment variable that libraries read as a file's path
+    /// ([`crate::knowledge::file_locations`]) and used nowhere else.
+    pub location: bool,
 }
 
 impl LoggedValue {
@@ -115,6 +121,7 @@ pub fn collect(file: &RustFile, text: &str) -> LogFacts {
                     captured: None,
                     debug: true,
                     span: a.span,
+                    location: false,
                 })
                 .collect()
         } else {
@@ -128,6 +135,18 @@ pub fn collect(file: &RustFile, text: &str) -> LogFacts {
             values,
         });
     }
+    let log_spans: Vec<Span> = facts.calls.iter().map(|c| file.expr(c.call).span).collect();
+    for call in &mut facts.calls {
+        let Some(f) = call.function else { continue };
+        let at = file.expr(call.call).span.start;
+        for value in &mut call.values {
+            let name = match value.expr {
+                Some(e) => file.as_ident(e),
+                None => value.captured.as_deref(),
+            };
+            value.location = name.is_some_and(|n| is_file_location(file, f, n, at, &log_spans));
+        }
+    }
     for f in file.function_ids() {
         let function = file.function(f);
         if let Some(attr) = function.attr("instrument") {
@@ -135,6 +154,88 @@ pub fn collect(file: &RustFile, text: &str) -> LogFacts {
         }
     }
     facts
+}
+
+/// Whether the binding `name` that a log call at `at` sees in `f` holds a file's location:
+/// every use outside log calls is the path argument of a file or path API, and there is one,
+/// or it is read from an environment variable libraries read as a file's path and used nowhere
+/// else. A use in any other call, template, or expression (a header, a signer) makes it a value.
+fn is_file_location(file: &RustFile, f: FnId, name: &str, at: u32, log_spans: &[Span]) -> bool {
+    use crate::knowledge::file_locations::{takes_path, PATH_ENV_VARS};
+    let function = file.function(f);
+    let binding = reaching_let_in(file, function, name, at);
+    let env_path = binding
+        .and_then(|init| env_var_read(file, init))
+        .is_some_and(|var| PATH_ENV_VARS.contains(&var.as_str()));
+    let same_binding = |offset: u32| reaching_let_in(file, function, name, offset) == binding;
+    let in_log = |span: Span| log_spans.iter().any(|l| l.contains(span));
+    let mut path_uses = HashSet::new();
+    let mut uses = Vec::new();
+    let mut captured_elsewhere = false;
+    file.walk_block(&function.body, &mut |id| {
+        let e = file.expr(id);
+        match &e.kind {
+            ExprKind::Path(p) if p.is_ident(name) && same_binding(e.span.start) => {
+                if !in_log(e.span) {
+                    uses.push(id);
+                }
+            }
+            ExprKind::Call { func, args } => {
+                if let (ExprKind::Path(p), Some(first)) = (&file.expr(*func).kind, args.first()) {
+                    if takes_path(&p.segments) {
+                        path_uses.insert(file.strip(*first));
+                    }
+                }
+            }
+            // `format!("Bearer {token}")`: a template outside the logs reads the binding.
+            ExprKind::Macro(m) if !in_log(e.span) => {
+                if let MacroArgs::List(args) = &m.args {
+                    captured_elsewhere |= args
+                        .first()
+                        .and_then(|a| file.str_lit(a.expr))
+                        .is_some_and(|lit| {
+                            crate::keys::inline_format_names(&lit.value)
+                                .iter()
+                                .any(|n| n == name)
+                        });
+                }
+            }
+            _ => {}
+        }
+    });
+    if captured_elsewhere || uses.iter().any(|u| !path_uses.contains(u)) {
+        return false;
+    }
+    !uses.is_empty() || env_path
+}
+
+/// The variable an initializer reads from the environment: `std::env::var("X")`,
+/// `env::var_os("X")`, through `unwrap_or..`, `ok()`, `expect(..)` and `?`.
+fn env_var_read(file: &RustFile, id: ExprId) -> Option<String> {
+    match &file.expr(file.strip(id)).kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if matches!(
+            method.name.as_str(),
+            "unwrap_or" | "unwrap_or_else" | "unwrap_or_default" | "ok" | "expect" | "unwrap"
+        ) =>
+        {
+            env_var_read(file, *receiver)
+        }
+        ExprKind::Call { func, args } => {
+            let ExprKind::Path(p) = &file.expr(*func).kind else {
+                return None;
+            };
+            let [.., module, function] = p.segments.as_slice() else {
+                return None;
+            };
+            if module != "env" || !matches!(function.as_str(), "var" | "var_os") {
+                return None;
+            }
+            file.static_str(*args.first()?)
+        }
+        _ => None,
+    }
 }
 
 fn logged_values(
@@ -165,6 +266,7 @@ fn logged_values(
             captured: None,
             debug: a.sigil == Some('?'),
             span: a.span,
+            location: false,
         });
     }
     let Some(t) = template.filter(|_| kind != LogKind::Span) else {
@@ -232,6 +334,7 @@ fn logged_values(
             captured: None,
             debug: debug_args.contains(&i),
             span: a.span,
+            location: false,
         });
     }
     for (name, debug, span) in captured {
@@ -241,6 +344,7 @@ fn logged_values(
             captured: Some(name),
             debug,
             span,
+            location: false,
         });
     }
     values

@@ -4,6 +4,7 @@
 //! data about public crates only, never an identifier of a linted project. Imports `syntax` and
 //! `semantic` only.
 
+pub mod file_locations;
 pub mod http;
 pub mod secret_wrappers;
 pub mod server_values;

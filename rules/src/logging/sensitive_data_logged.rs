@@ -43,6 +43,15 @@ declare_rule! {
     /// `checkout_token` transaction reference) were judged not to be.
     /// Set `trust-masking-files = false` to report them.
     ///
+    /// ## Not reported
+    /// A file's location rather than its contents: a binding that the function uses, besides
+    /// logging it, only as the path of file and path APIs (`std::fs::read(&key_file)`,
+    /// `tokio::fs::read_to_string`, `File::open`, `Path::new`, `PathBuf::from`), or that it
+    /// reads from an environment variable libraries read as a file's path
+    /// (`GOOGLE_APPLICATION_CREDENTIALS`, `AWS_SHARED_CREDENTIALS_FILE`, `KUBECONFIG`...) and
+    /// uses nowhere else. A binding also used anywhere else (a header, a signer, a template,
+    /// another call) is judged as usual.
+    ///
     /// ## Why is this bad?
     /// The cheat sheet asks for tenant context in every log line but never sensitive tenant data
     /// in plain text. Logs are shipped to aggregators, kept for months and read by operators and
@@ -221,6 +230,10 @@ struct Judge<'a> {
 
 fn leak(file: &RustFile, judge: &Judge<'_>, call: &LogCall, value: &LoggedValue) -> Option<Leak> {
     let ws = judge.ws;
+    // The path of a key file, not the key.
+    if value.location {
+        return None;
+    }
     let Some(expr) = value.expr else {
         // A binding captured by the template: only its name is known here.
         let name = value.captured.as_deref()?;
