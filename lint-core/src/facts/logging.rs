@@ -175,10 +175,10 @@ fn is_file_location(file: &RustFile, f: FnId, name: &str, at: u32, log_spans: &[
     file.walk_block(&function.body, &mut |id| {
         let e = file.expr(id);
         match &e.kind {
-            ExprKind::Path(p) if p.is_ident(name) && same_binding(e.span.start) => {
-                if !in_log(e.span) {
-                    uses.push(id);
-                }
+            ExprKind::Path(p)
+                if p.is_ident(name) && same_binding(e.span.start) && !in_log(e.span) =>
+            {
+                uses.push(id)
             }
             ExprKind::Call { func, args } => {
                 if let (ExprKind::Path(p), Some(first)) = (&file.expr(*func).kind, args.first()) {

@@ -115,9 +115,9 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
     if taint.checks.whole_function {
         return Vec::new();
     }
-    let (constant, stored) = taint.equality_guards();
-    taint.checks.validated.extend(constant);
-    taint.checks.looked_up.extend(stored);
+    let guards = taint.equality_guards();
+    taint.checks.validated.extend(guards.constant);
+    taint.checks.looked_up.extend(guards.stored);
     let mut out = Vec::new();
     taint.walk(key, 0, None, &mut out);
     out
@@ -351,7 +351,7 @@ impl Taint<'_> {
     /// Those equal to a literal are validated; those equal to anything else the server holds
     /// (a stored record's field) are checked like a lookup, since clients may have chosen the
     /// stored value earlier.
-    fn equality_guards(&self) -> (Vec<(String, u32)>, Vec<(String, u32)>) {
+    fn equality_guards(&self) -> Guards {
         let file = self.file;
         let sink = Span {
             start: self.sink_at,
@@ -394,7 +394,7 @@ impl Taint<'_> {
             }
             _ => {}
         });
-        (out.constant, out.stored)
+        out
     }
 
     /// Records the names `cond` compares with `cmp` against a server-side value, in an operand
