@@ -427,23 +427,65 @@ impl Taint<'_> {
         }
     }
 
-    /// Whether nothing the client sent reaches `id`: no handler input is named in it, and
-    /// following its bindings finds no client-controlled part.
+    /// Whether nothing the client sent reaches `id`: no handler input is named in it or in the
+    /// initializers of the bindings it names, and following its bindings finds no
+    /// client-controlled part.
     fn is_server_value(&self, id: ExprId) -> bool {
-        let file = self.file;
-        let mut names_input = false;
-        file.walk_expr(id, &mut |e| {
-            if let ExprKind::Path(p) = &file.expr(e).kind {
-                names_input |=
-                    p.segments.len() == 1 && self.inputs.iter().any(|i| i.name == p.last());
-            }
-        });
-        if names_input {
+        let mut lookups = Vec::new();
+        let_elses(
+            self.file,
+            &self.function.body,
+            &mut |pat, _, otherwise, span| {
+                if is_some_pat(self.file, pat) && diverges(self.file, otherwise, self.index) {
+                    lookups.push(span);
+                }
+            },
+        );
+        if self.reaches_input(id, 0, &lookups) {
             return false;
         }
         let mut parts = Vec::new();
         self.walk(id, 0, None, &mut parts);
         parts.is_empty()
+    }
+
+    /// Whether a handler input is named in `id`, or in the initializer of a `let` (plain or
+    /// destructuring) binding a name it uses, except a lookup that must find a stored record
+    /// (`let Some(row) = find(&id) else { return }`, `find(&id).ok_or(..)?`): that gives the
+    /// record, not the key. Past the depth limit, assumed to.
+    fn reaches_input(&self, id: ExprId, depth: u32, lookups: &[Span]) -> bool {
+        if depth > MAX_DEPTH {
+            return true;
+        }
+        let file = self.file;
+        let mut found = false;
+        file.walk_expr(id, &mut |e| {
+            let ExprKind::Path(p) = &file.expr(e).kind else {
+                return;
+            };
+            if found || p.segments.len() != 1 {
+                return;
+            }
+            let name = p.last();
+            if self.inputs.iter().any(|i| i.name == name) {
+                found = true;
+                return;
+            }
+            let at = file.expr(e).span.start;
+            let site = self.function.lets.lets.iter().rev().find(|l| {
+                let mut names = Vec::new();
+                file.bindings(l.pat, &mut names);
+                l.span.end <= at && names.iter().any(|(n, _)| n == name)
+            });
+            let Some(site) = site else { return };
+            if lookups.contains(&site.span) {
+                return;
+            }
+            if let Some(init) = site.init.filter(|i| !is_ok_or_lookup(file, *i)) {
+                found = self.reaches_input(init, depth + 1, lookups);
+            }
+        });
+        found
     }
 
     /// The whole-request input a method chain starts from (`req` in `req.match_info().get(..)`).
@@ -584,6 +626,15 @@ fn lookup_args(file: &RustFile, id: ExprId, end: u32, out: &mut Vec<(String, u32
             out.push((name.to_string(), end));
         }
     }
+}
+
+/// `find(&id).await.ok_or(NotFound)?`: a lookup that leaves when nothing is found.
+fn is_ok_or_lookup(file: &RustFile, id: ExprId) -> bool {
+    let ExprKind::Try(inner) = &file.expr(id).kind else {
+        return false;
+    };
+    matches!(&file.expr(file.strip(*inner)).kind,
+        ExprKind::MethodCall { method, .. } if matches!(method.name.as_str(), "ok_or" | "ok_or_else"))
 }
 
 fn is_none_pat(file: &RustFile, pat: PatId) -> bool {

@@ -32,7 +32,8 @@ declare_rule! {
     /// (also as one operand of `&&`). Equal to a string literal, it is validated; equal to a
     /// stored value (a record's field), it counts as a lookup, so `lookup-validates = false`
     /// reports it. A comparison on one branch only, one that leaves when the values are equal,
-    /// or one against another request value checks nothing.
+    /// or one against a value read or computed from the request (through `let`s, but not
+    /// through a lookup that must find a stored record) checks nothing.
     /// These do not, and are reported with a note: `.replace("..", "")` (`....//` survives),
     /// `trim_start_matches('/')`, `strip_prefix("/")`, and a `contains("..")` whose result is
     /// ignored.
