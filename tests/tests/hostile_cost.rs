@@ -167,6 +167,23 @@ fn handlers_in_one_file() {
     });
 }
 
+/// Many `impl` blocks, each with a method that queries: every SQL site asked whether its
+/// function is test code by scanning every `impl` and module of the file.
+#[test]
+fn impl_blocks_in_one_file() {
+    assert_near_linear("impl blocks", 60, |n| {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "pub struct S{i};\nimpl S{i} {{\n    pub async fn f(&self, pool: &sqlx::PgPool, \
+                     id: i64) {{\n        sqlx::query(\"SELECT a FROM items WHERE id = $1\")\
+                     .bind(id).execute(pool).await.unwrap();\n    }}\n}}\n"
+                )
+            })
+            .collect()
+    });
+}
+
 #[test]
 fn tables_in_one_migration() {
     assert_files_near_linear("tables", 150, &|n| {

@@ -31,6 +31,8 @@ pub struct RustFile {
     /// The work spent analysing the file: the engine shares its `SourceFile`'s meter here, so
     /// what reads only the model counts on the same file.
     pub work: std::sync::Arc<crate::syntax::work::Work>,
+    /// Per function, whether it is test code: filled on first use by `semantic::test_code`.
+    pub test_functions: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl RustFile {
@@ -245,6 +247,7 @@ impl RustFile {
 
     /// The function a byte offset falls in (the innermost one).
     pub fn function_at(&self, offset: u32) -> Option<FnId> {
+        self.work.charge(self.functions.len() as u64);
         self.function_ids()
             .filter(|&f| {
                 let s = self.function(f).span;
