@@ -25,7 +25,7 @@ pub use output::{baseline, diff, render};
 pub use semantic::bindings as flow;
 pub use semantic::test_code;
 pub(crate) use syntax::lower;
-pub use syntax::{format, ir, model, parse, safe_read, source, span};
+pub use syntax::{format, ir, model, parse, safe_read, source, span, work};
 
 pub use sqlparser;
 

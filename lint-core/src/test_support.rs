@@ -52,6 +52,7 @@ pub fn report_of(diagnostics: Vec<Diagnostic>) -> Report {
         diagnostics,
         summary: Summary::default(),
         workspace: Workspace::new(PathBuf::from("/repo"), Config::default(), Schema::default()),
+        file_work: Vec::new(),
     };
     report.recount();
     report

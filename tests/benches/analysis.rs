@@ -13,7 +13,9 @@
 //! linear in code size.
 //!
 //! `--only full|floor [--threads N]` runs one of the two once and prints its figures: for a
-//! profiler, or for timing the two as whole processes in turn under the same load.
+//! profiler, or for timing the two as whole processes in turn under the same load. `--only
+//! full` also prints the work units counted (`Report::file_work`) and the three costliest
+//! files, to set the per-file cap (`syntax::work::Work::CAP`) against.
 
 use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
@@ -41,8 +43,18 @@ fn main() {
     let path = std::fs::canonicalize(&path).expect("the folder exists");
     match only.as_deref() {
         Some("full") => {
-            let statements = full(&path, threads);
-            println!("full analysis, {threads} threads: {statements} SQL statements analysed");
+            let report = full_report(&path, threads);
+            println!(
+                "full analysis, {threads} threads: {} SQL statements analysed",
+                report.summary.sql_statements
+            );
+            let total: u64 = report.file_work.iter().map(|(_, w)| w).sum();
+            println!("work units: {total} in all");
+            let mut costly: Vec<&(String, u64)> = report.file_work.iter().collect();
+            costly.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            for (file, work) in costly.into_iter().take(3) {
+                println!("  {work:>12} {file}");
+            }
             return;
         }
         Some("floor") => {
@@ -168,7 +180,11 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 fn full(path: &Path, threads: usize) -> usize {
-    let report = engine::lint(
+    full_report(path, threads).summary.sql_statements
+}
+
+fn full_report(path: &Path, threads: usize) -> engine::Report {
+    engine::lint(
         LintOptions {
             paths: vec![path.to_path_buf()],
             root: path.to_path_buf(),
@@ -178,8 +194,7 @@ fn full(path: &Path, threads: usize) -> usize {
             only_rules: None,
         },
         tenantlint_rules::ALL,
-    );
-    report.summary.sql_statements
+    )
 }
 
 struct SqlLiterals(Vec<String>);

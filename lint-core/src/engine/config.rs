@@ -255,6 +255,7 @@ impl Config {
             shared_storage_prefixes: raw.shared_storage_prefixes,
             rules,
             overrides,
+            max_file_work: crate::syntax::work::Work::CAP,
             anchor: Anchor::Same,
         })
     }

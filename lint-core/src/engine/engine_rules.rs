@@ -8,6 +8,11 @@ declare_rule! {
     /// ## What it does
     /// Reports a Rust file that syn cannot parse.
     ///
+    /// Also reports a file whose analysis went past the work cap one file may spend (counted
+    /// in units of work, not time: far above any real file; a generated file of thousands of
+    /// near-identical functions can reach it). Its findings are not reported; the other files
+    /// are still analysed.
+    ///
     /// ## Why is this bad?
     /// A file that does not parse is not analysed: its tenant-isolation bugs stay hidden. The
     /// rest of the workspace is still linted.

@@ -311,7 +311,7 @@ fn build_call_graph(root: &Path, files: &[AnalyzedFile]) -> crate::semantic::cal
 #[allow(clippy::too_many_arguments)]
 fn check_all(
     mut files: Vec<AnalyzedFile>,
-    engine_diags: Vec<Diagnostic>,
+    mut engine_diags: Vec<Diagnostic>,
     root: PathBuf,
     config: Config,
     (inline_suppressions, only_rules): (bool, Option<Vec<String>>),
@@ -340,22 +340,41 @@ fn check_all(
     workspace.tenant_inference = inference;
     workspace.consts = collect_consts(&files);
     workspace.orm = Computed::skipped(orm);
-    files.par_iter_mut().for_each(|f| {
-        if let Some(rust) = &f.rust {
-            let extracted = crate::sql_sites::extract(&f.source, rust, &workspace);
-            f.sql_sites = extracted.sites;
-            f.unresolved_sql = extracted.unresolved;
-            f.unreadable_sql = extracted.unreadable;
-        }
-    });
+    let cap = workspace.config.max_file_work;
+    let mut stopped = vec![false; files.len()];
+    stop_over_cap(&files, cap, "parsing", &mut stopped, &mut engine_diags);
+    files
+        .par_iter_mut()
+        .zip(&stopped)
+        .for_each(|(f, &stopped)| {
+            if let Some(rust) = f.rust.as_ref().filter(|_| !stopped) {
+                let extracted = crate::sql_sites::extract(&f.source, rust, &workspace);
+                f.sql_sites = extracted.sites;
+                f.unresolved_sql = extracted.unresolved;
+                f.unreadable_sql = extracted.unreadable;
+            }
+        });
+    stop_over_cap(
+        &files,
+        cap,
+        "SQL extraction",
+        &mut stopped,
+        &mut engine_diags,
+    );
     for fact in Fact::ALL.into_iter().filter(|f| needs.contains(f)) {
-        run_pass(fact, &mut files, &mut workspace);
+        run_pass(fact, &mut files, &mut workspace, &stopped);
+        stop_over_cap(&files, cap, fact.as_str(), &mut stopped, &mut engine_diags);
     }
     let metas = all_metas(rules);
     progress.stage(Stage::Checking, files.len());
     let per_file: Vec<Vec<Diagnostic>> = files
         .par_iter()
-        .map(|f| {
+        .zip(&stopped)
+        .map(|(f, &stopped)| {
+            if stopped {
+                progress.file_done();
+                return Vec::new();
+            }
             let diags = check_file(
                 f,
                 &workspace,
@@ -399,14 +418,60 @@ fn check_all(
     }));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.elapsed = started.elapsed();
+    let mut file_work: Vec<(String, u64)> = files
+        .iter()
+        .map(|f| (f.source.rel_path.clone(), f.source.work.spent()))
+        .collect();
+    file_work.sort();
     let mut report = Report {
         root,
         diagnostics,
         summary,
         workspace,
+        file_work,
     };
     report.recount();
     report
+}
+
+/// Stops the analysis of each file that went past `cap` work units by the end of `stage`:
+/// its rules do not run and the per-file passes skip it, but the workspace passes still read
+/// it (other files' calls resolve into it), each bounded by its own limits. Checked between
+/// stages, so which files stop depends only on the input.
+fn stop_over_cap(
+    files: &[AnalyzedFile],
+    cap: u64,
+    stage: &str,
+    stopped: &mut [bool],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (f, stopped) in files.iter().zip(stopped.iter_mut()) {
+        if *stopped || !f.source.work.over(cap) {
+            continue;
+        }
+        *stopped = true;
+        diags.push(Diagnostic {
+            rule: engine_rules::ParseError::META.id,
+            severity: Severity::Warning,
+            message: format!(
+                "analysis stopped: this file went past the work cap of {cap} units ({} spent by \
+                 the end of {stage})",
+                f.source.work.spent()
+            ),
+            file: f.source.clone(),
+            primary: Label {
+                span: Span::default(),
+                message: String::new(),
+            },
+            secondary: Vec::new(),
+            help: Some(
+                "the rest of the workspace was still linted; this file's findings were not \
+                 reported. Split the file, or exclude it if it is generated"
+                    .into(),
+            ),
+            suppressed: None,
+        });
+    }
 }
 
 /// The facts the rules that run somewhere in this workspace declare they need.
@@ -438,7 +503,8 @@ fn needed_facts(
 }
 
 /// Computes one fact into the workspace and its files.
-fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
+/// Files in `stopped` went past their work cap: the per-file parts of the pass skip them.
+fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace, stopped: &[bool]) {
     match fact {
         Fact::OrmQueries => {
             let mut orm = std::mem::take(&mut workspace.orm).into_value();
@@ -450,10 +516,11 @@ fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
                 files.iter().filter_map(|f| f.rust.as_ref()),
                 &workspace.config.secret_names,
             ));
-            files.par_iter_mut().for_each(|f| {
+            files.par_iter_mut().zip(stopped).for_each(|(f, &stopped)| {
                 let facts = f
                     .rust
                     .as_ref()
+                    .filter(|_| !stopped)
                     .map(|r| crate::logging::collect(r, &f.source.text));
                 f.logging = Computed::new(facts.unwrap_or_default());
             });
@@ -467,10 +534,11 @@ fn run_pass(fact: Fact, files: &mut [AnalyzedFile], workspace: &mut Workspace) {
         Fact::KeySinks => {
             workspace.keys = Computed::new(crate::keys::KeyIndex::build(files, workspace));
             let ws = &*workspace;
-            files.par_iter_mut().for_each(|f| {
+            files.par_iter_mut().zip(stopped).for_each(|(f, &stopped)| {
                 let sinks = f
                     .rust
                     .as_ref()
+                    .filter(|_| !stopped)
                     .map(|r| crate::keys::extract(r, &f.sql_sites, ws));
                 f.key_sinks = Computed::new(sinks.unwrap_or_default());
             });
@@ -562,6 +630,8 @@ fn analyze_text(
         };
         let mut t = SqlText::default();
         t.push_literal(&source.text[bom..], bom as u32, true);
+        // Parsing the statements costs about a unit per byte.
+        source.work.charge(source.text.len() as u64);
         let mut site = SqlSite::new(
             SqlOrigin::File { migration },
             Span::new(0, source.text.len()),
@@ -589,16 +659,23 @@ fn analyze_text(
     let source = Arc::new(SourceFile::new(path.to_owned(), rel, FileKind::Rust, text));
     let rust = crate::parse::parse_rust(&source.text);
     match rust {
-        Ok(rust) => Ok(AnalyzedFile {
-            logging: Default::default(),
-            source,
-            rust: Some(rust),
-            sql_sites: Vec::new(),
-            unresolved_sql: 0,
-            key_sinks: Default::default(),
-            request_flows: Default::default(),
-            unreadable_sql: Vec::new(),
-        }),
+        Ok(mut rust) => {
+            rust.work = source.work.clone();
+            // Lowering made each expression and pattern once.
+            source
+                .work
+                .charge((rust.exprs.len() + rust.pats.len()) as u64);
+            Ok(AnalyzedFile {
+                logging: Default::default(),
+                source,
+                rust: Some(rust),
+                sql_sites: Vec::new(),
+                unresolved_sql: 0,
+                key_sinks: Default::default(),
+                request_flows: Default::default(),
+                unreadable_sql: Vec::new(),
+            })
+        }
         Err((message, span)) => Err(Box::new(Diagnostic {
             rule: engine_rules::ParseError::META.id,
             severity: Severity::Warning,

@@ -39,6 +39,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
     pub workspace: Workspace,
+    /// The work units (`syntax::work`) spent on each file, by relative path: a measure of cost
+    /// that does not depend on the machine, for tests and benchmarks; no format prints it.
+    pub file_work: Vec<(String, u64)>,
 }
 
 impl Report {

@@ -270,6 +270,7 @@ impl Schema {
         for file in migrations {
             schema.cockroach_ddl |= has_cockroach_ddl(&file.source.text);
             for site in &file.sql_sites {
+                file.source.work.charge(site.statements.len() as u64);
                 for stmt in &site.statements {
                     schema.apply(file, site, stmt);
                 }

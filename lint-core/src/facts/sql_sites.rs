@@ -148,6 +148,7 @@ pub(crate) fn extract(source: &SourceFile, file: &RustFile, ws: &Workspace) -> E
         );
     }
     unreadable.append(&mut resolver.refused_includes.borrow_mut());
+    source.work.charge(resolver.budget.spent.get());
     Extracted {
         sites,
         unresolved,

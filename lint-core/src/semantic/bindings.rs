@@ -16,6 +16,8 @@ pub fn reaching_let(file: &RustFile, function: FnId, name: &str, offset: u32) ->
 /// once at lowering), so a query costs the `let`s of that name at most, not the size of the
 /// body.
 pub fn reaching_let_in(file: &RustFile, f: &Function, name: &str, offset: u32) -> Option<ExprId> {
+    // The shadowing test scans the function's rebinding patterns.
+    file.work.charge(1 + f.lets.rebinds.len() as u64);
     let found = f.lets.last_named(name, offset, false)?;
     (!shadowed_by_pattern(file, f, name, found.span.end, offset)).then_some(found.init)?
 }

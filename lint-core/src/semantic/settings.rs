@@ -72,6 +72,9 @@ pub struct Config {
     pub shared_storage_prefixes: Vec<String>,
     pub rules: BTreeMap<String, RuleSetting>,
     pub overrides: Vec<Override>,
+    /// The work units (`syntax::work`) one file may spend before its analysis stops; not read
+    /// from `tenantlint.toml`: the default is far above any real file, embedders may lower it.
+    pub max_file_work: u64,
     /// How paths relative to the linted root become paths relative to the configuration's
     /// folder, which the globs are written against.
     pub(crate) anchor: Anchor,
@@ -110,6 +113,7 @@ impl Default for Config {
             shared_storage_prefixes: Vec::new(),
             rules: BTreeMap::new(),
             overrides: Vec::new(),
+            max_file_work: crate::syntax::work::Work::CAP,
             anchor: Anchor::Same,
         }
     }

@@ -18,17 +18,49 @@ pub fn is_test_code(source: &SourceFile, rust: Option<&RustFile>, function: Opti
     let (Some(rust), Some(function)) = (rust, function) else {
         return false;
     };
-    let f = rust.function(function);
-    f.attrs
+    let tests = rust.test_functions.get_or_init(|| test_functions(rust));
+    rust.work.charge(1);
+    tests.get(function.0 as usize).copied().unwrap_or(false)
+}
+
+/// Per function of the file, whether it is compiled only for tests or marked as a test: worked
+/// out once per file, so asking per SQL site or cache call does not scan every `impl` and
+/// module again (a file of many `impl` blocks, each with a query, made that quadratic).
+fn test_functions(rust: &RustFile) -> Vec<bool> {
+    let mut tests: Vec<bool> = rust
+        .functions
         .iter()
-        .any(|a| TEST_ATTRS.contains(&a.path.last()) || is_cfg_test(a))
-        || rust
-            .impls
-            .iter()
-            .any(|i| i.functions.contains(&function) && i.attrs.iter().any(is_cfg_test))
-        || rust
-            .modules_around(f.span)
-            .any(|m| m.attrs.iter().any(is_cfg_test))
+        .map(|f| {
+            f.attrs
+                .iter()
+                .any(|a| TEST_ATTRS.contains(&a.path.last()) || is_cfg_test(a))
+        })
+        .collect();
+    for i in rust
+        .impls
+        .iter()
+        .filter(|i| i.attrs.iter().any(is_cfg_test))
+    {
+        for f in &i.functions {
+            if let Some(t) = tests.get_mut(f.0 as usize) {
+                *t = true;
+            }
+        }
+    }
+    let test_modules: Vec<_> = rust
+        .modules
+        .iter()
+        .filter(|m| m.attrs.iter().any(is_cfg_test))
+        .collect();
+    let mut units = rust.functions.len() + rust.impls.len() + rust.modules.len();
+    if !test_modules.is_empty() {
+        units += rust.functions.len() * test_modules.len();
+        for (f, t) in rust.functions.iter().zip(tests.iter_mut()) {
+            *t |= test_modules.iter().any(|m| m.span.contains(f.span));
+        }
+    }
+    rust.work.charge(units as u64);
+    tests
 }
 
 /// `#[cfg(test)]`, or any `cfg` whose predicate cannot hold outside a test build

@@ -9,3 +9,4 @@ pub mod parse;
 pub mod safe_read;
 pub mod source;
 pub mod span;
+pub mod work;

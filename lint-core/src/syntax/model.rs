@@ -28,6 +28,11 @@ pub struct RustFile {
     /// The `#[path = ".."]` of each out-of-line `mod` declaration: files rustc compiles from
     /// here, wherever they are.
     pub module_paths: Vec<String>,
+    /// The work spent analysing the file: the engine shares its `SourceFile`'s meter here, so
+    /// what reads only the model counts on the same file.
+    pub work: std::sync::Arc<crate::syntax::work::Work>,
+    /// Per function, whether it is test code: filled on first use by `semantic::test_code`.
+    pub test_functions: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl RustFile {
@@ -242,6 +247,7 @@ impl RustFile {
 
     /// The function a byte offset falls in (the innermost one).
     pub fn function_at(&self, offset: u32) -> Option<FnId> {
+        self.work.charge(self.functions.len() as u64);
         self.function_ids()
             .filter(|&f| {
                 let s = self.function(f).span;
@@ -253,12 +259,15 @@ impl RustFile {
     /// Calls each expression id reachable from `root`, parents before children.
     pub fn walk_expr(&self, root: ExprId, f: &mut dyn FnMut(ExprId)) {
         let mut stack = vec![root];
+        let mut visited = 0;
         while let Some(id) = stack.pop() {
             f(id);
+            visited += 1;
             let before = stack.len();
             self.children(id, &mut stack);
             stack[before..].reverse();
         }
+        self.work.charge(visited);
     }
 
     /// Calls each expression id of a block, in source order, parents before children.

@@ -1,7 +1,9 @@
 //! A file's text, its path relative to the workspace root, and its line index.
 
 use crate::span::{LineCol, LineIndex, Span};
+use crate::syntax::work::Work;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileKind {
@@ -19,6 +21,8 @@ pub struct SourceFile {
     pub kind: FileKind,
     pub text: String,
     line_index: LineIndex,
+    /// The work spent analysing the file (shared with its `RustFile`).
+    pub work: Arc<Work>,
 }
 
 impl SourceFile {
@@ -30,6 +34,7 @@ impl SourceFile {
             kind,
             text,
             line_index,
+            work: Arc::default(),
         }
     }
 
