@@ -97,6 +97,9 @@ pub struct CallGraph {
     by_site: HashMap<(usize, ExprId), Vec<usize>>,
     handed: Vec<HandedFn>,
     entries: HashMap<FnRef, EntryKind>,
+    /// The workspace registers route handlers where the analysis reads the registration
+    /// (`get(list)`, `.service(list)`): set by the framework layer.
+    registers_routes: bool,
     /// Each function's name, for messages.
     names: HashMap<FnRef, String>,
     /// Each file's index by its workspace-relative path.
@@ -254,6 +257,21 @@ impl CallGraph {
 
     pub fn entries(&self) -> impl Iterator<Item = (FnRef, EntryKind)> + '_ {
         self.entries.iter().map(|(f, k)| (*f, *k))
+    }
+
+    /// Records that the workspace registers routes where the analysis reads them.
+    pub fn set_registers_routes(&mut self) {
+        self.registers_routes = true;
+    }
+
+    pub fn registers_routes(&self) -> bool {
+        self.registers_routes
+    }
+
+    /// Whether anything in the workspace names the function: a call resolved to it, or a call
+    /// (inside a function or not) it is handed to by name.
+    pub fn is_referenced(&self, f: FnRef) -> bool {
+        self.into.contains_key(&f) || self.handed.iter().any(|h| h.func == f)
     }
 
     /// Functions reachable from `f` (itself included) within `depth` calls; recursion is cut
