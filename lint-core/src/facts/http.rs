@@ -429,6 +429,16 @@ pub fn mark_entry_points(graph: &mut CallGraph, files: &[&RustFile]) {
     });
     if registers {
         graph.set_registers_routes();
+        let imported = files
+            .iter()
+            .flat_map(|f| &f.uses)
+            .filter(|u| !u.glob)
+            .filter_map(|u| match u.path.as_slice() {
+                [.., parent, leaf] => Some((parent.clone(), leaf.clone())),
+                _ => None,
+            })
+            .collect();
+        graph.set_imported_names(imported);
     }
     let handed: Vec<(FnRef, EntryKind)> = graph
         .handed_fns()

@@ -156,9 +156,9 @@ declare_rule! {
     ///   workspace registers route handlers where the analysis reads the registration (axum
     ///   `get(list)`, actix `.to(list)`/`.service(list)`/`configure(routes)`, tonic
     ///   `add_service`, poem `at`), a function that reads the request but has no route
-    ///   attribute and that no registration, call or other code names receives no request
-    ///   and is not reported (an old handler kept only in a utoipa `#[openapi(paths(..))]`
-    ///   document, which registers nothing). A route the workspace registers in a way the
+    ///   attribute and that no registration, call, `use` import or other code names receives
+    ///   no request and is not reported (an old handler kept only in a utoipa
+    ///   `#[openapi(paths(..))]` document, which registers nothing). A route the workspace registers in a way the
     ///   analysis cannot read (a macro that builds the router) hides the bugs of its handler.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
