@@ -287,9 +287,10 @@ impl CallGraph {
 
     /// Whether anything in the workspace names the function: a call resolved to it, a call
     /// (inside a function or not) it is handed to by name, or a `use` that imports its name
-    /// from a module of its module's name or from `self`/`super`/`crate` (an import the
-    /// resolver may not have followed, or whose uses sit in a macro it does not read, is taken
-    /// to be this function's: a name keeps a function reachable, it never drops one).
+    /// from a module of its module's name (an import the resolver may not have followed, or
+    /// whose uses sit in a macro it does not read, is taken to be this function's: a name
+    /// keeps a function reachable, it never drops one). `use super::f` is not matched: which
+    /// module `super` is would need the importing file's module path.
     pub fn is_referenced(&self, f: FnRef) -> bool {
         if self.into.contains_key(&f) || self.handed.iter().any(|h| h.func == f) {
             return true;
@@ -297,10 +298,9 @@ impl CallGraph {
         let Some(name) = self.name_of(f) else {
             return false;
         };
-        let parent = self.parents.get(&f).map_or("", String::as_str);
-        [parent, "self", "super", "crate"]
-            .iter()
-            .any(|p| self.imported.contains(&(p.to_string(), name.to_string())))
+        self.parents
+            .get(&f)
+            .is_some_and(|p| self.imported.contains(&(p.clone(), name.to_string())))
     }
 
     /// Functions reachable from `f` (itself included) within `depth` calls; recursion is cut
