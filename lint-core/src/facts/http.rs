@@ -362,6 +362,11 @@ const ROUTE_REGISTRATIONS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "any", "on", "to",
 ];
 
+/// Calls that mount what they are handed on a server, beside [`ROUTE_REGISTRATIONS`]: actix
+/// `.service(list)` (an attribute-routed handler) and `App::configure(routes)`, tonic
+/// `add_service`, poem `at`, axum `nest_service`.
+const MOUNTS: &[&str] = &["service", "configure", "add_service", "nest_service", "at"];
+
 /// Calls that turn the function handed to them into middleware: axum `middleware::from_fn`
 /// and `map_request`, actix `wrap_fn`.
 const MIDDLEWARE_REGISTRATIONS: &[&str] = &[
@@ -417,6 +422,24 @@ pub fn mark_entry_points(graph: &mut CallGraph, files: &[&RustFile]) {
             }
         }
     }
+    let registers = graph.handed_fns().iter().any(|h| {
+        h.receiver_call.last().is_some_and(|c| {
+            ROUTE_REGISTRATIONS.contains(&c.as_str()) || MOUNTS.contains(&c.as_str())
+        })
+    });
+    if registers {
+        graph.set_registers_routes();
+        let imported = files
+            .iter()
+            .flat_map(|f| &f.uses)
+            .filter(|u| !u.glob)
+            .filter_map(|u| match u.path.as_slice() {
+                [.., parent, leaf] => Some((parent.clone(), leaf.clone())),
+                _ => None,
+            })
+            .collect();
+        graph.set_imported_names(imported);
+    }
     let handed: Vec<(FnRef, EntryKind)> = graph
         .handed_fns()
         .iter()
@@ -434,6 +457,15 @@ pub fn mark_entry_points(graph: &mut CallGraph, files: &[&RustFile]) {
     for (f, kind) in handed {
         graph.set_entry(f, kind);
     }
+}
+
+/// Whether a function that reads the request is no entry point: the workspace registers its
+/// routes where the analysis reads them, and nothing marks, calls or names this function (no
+/// route attribute, registration, caller, or call it is handed to). Documentation macros
+/// (utoipa's `#[openapi(paths(..))]`) register nothing. A registration the analysis cannot
+/// read (built by a macro) makes this wrong: the rule's `trust-route-registrations` option.
+pub fn is_unregistered(graph: &CallGraph, f: FnRef) -> bool {
+    graph.registers_routes() && graph.entry(f).is_none() && !graph.is_referenced(f)
 }
 
 /// tonic's service method shape: `async fn m(&self, request: Request<T>) -> Result<Response<U>,

@@ -130,6 +130,27 @@ pub struct FailOpen {
     /// The value after the fallback: the client input's origin, or [`Origin::Fallback`] for a
     /// tenant of the verified identity. Whether it reaches a use is [`FnFlow::reaches`].
     pub origin: Origin,
+    /// A test that holds for the fallback value stops the function before the value reaches
+    /// any use (`let p = h.to_str().unwrap_or_default(); if p.is_empty() { return Err(..) }`):
+    /// no request goes on in the fallback tenant.
+    pub rejected: bool,
+}
+
+/// The value a fail-open fallback puts in, as far as a test that rejects it needs to know.
+#[derive(Debug)]
+enum FallbackValue {
+    /// The type's default or nil value (`unwrap_or_default()`, `Uuid::nil()`): empty.
+    Empty,
+    /// A string literal (`unwrap_or("default")`).
+    Str(String),
+}
+
+/// A fallback recorded in [`FnFlow::fail_open`], while the function is evaluated: which one,
+/// its value, and how many uses were recorded when it was made (a test after a use is late).
+struct PendingFallback {
+    index: usize,
+    value: FallbackValue,
+    uses: usize,
 }
 
 /// The request-derived values of one function and where they flow.
@@ -201,6 +222,13 @@ pub struct FnFlow {
     /// A client input the function compares with a literal (`if org != "_meta" { return .. }`):
     /// it serves one fixed tenant, an operator's, that acts on others.
     pub pinned_tenant: Option<Origin>,
+    /// The function reads the request but is no entry point: the workspace registers its
+    /// routes where the analysis reads them and nothing registers, calls or names this one
+    /// ([`http::is_unregistered`]).
+    pub unregistered: bool,
+    /// The request is authenticated only by instance-wide credential objects
+    /// ([`FlowIndex::credential_objects`]): the first one the function names.
+    pub operator_credential: Option<Span>,
 }
 
 impl FnFlow {
@@ -367,6 +395,12 @@ pub struct FlowIndex {
     pub checked_fields: HashMap<String, Vec<String>>,
     /// Workspace types with methods that take `self`.
     pub object_types: HashSet<String>,
+    /// Workspace types with a method that authenticates a request (takes the request, checks
+    /// a value, or yields the verified identity), and whether each is an instance-wide
+    /// credential: every such method checks a request input, yields no principal (its data
+    /// is `()`), and reads no tenant and no field of `self` (an operator key compared with
+    /// the configured one).
+    pub credential_objects: HashMap<String, bool>,
     /// A verifying extractor guards routes as a layer somewhere in the workspace. Which routes
     /// it guards is not followed, so every handler is taken as guarded: a missed bug is
     /// cheaper than a linter that cries wolf on every handler of a layered app.
@@ -440,6 +474,15 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
     (index, flows)
 }
 
+/// A result type whose data is the unit type: `Result<(), E>`, `Result<((), Kind), E>`.
+fn yields_unit(t: &Ty) -> bool {
+    match t {
+        Ty::Tuple(ts) => ts.first().is_none_or(yields_unit),
+        Ty::Path(p) => p.generics.first().is_some_and(yields_unit),
+        _ => false,
+    }
+}
+
 /// The functions to re-evaluate after the summaries went from `before` to `after`: the callers
 /// (by call-graph edges, functions handed to calls included) of every function whose summary
 /// changed; `None` (all of them) when a workspace-wide fact changed (an extractor's, a type's
@@ -448,6 +491,7 @@ fn dirty_after(before: &FlowIndex, after: &FlowIndex, ws: &Workspace) -> Option<
     let globals_changed = before.extractors != after.extractors
         || before.checked_fields != after.checked_fields
         || before.object_types != after.object_types
+        || before.credential_objects != after.credential_objects
         || before.layer_verified != after.layer_verified
         || before.layer_guarded != after.layer_guarded
         || before.layer_path_guarded != after.layer_path_guarded;
@@ -525,6 +569,27 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             };
             if let (Some(owner), true) = (&summary.owner, has_self) {
                 index.object_types.insert(owner.clone());
+                let checks_request = flow
+                    .checks
+                    .iter()
+                    .any(|c| matches!(c.origin, Origin::Source(_)));
+                let reads_request = f.params.iter().any(|p| {
+                    matches!(
+                        http::param_role(&p.ty, &ws.config),
+                        Some(ParamRole::Carrier(_))
+                    )
+                });
+                if reads_request || !flow.checks.is_empty() || flow.returns_identity {
+                    let instance_wide = checks_request
+                        && !flow.sources.iter().any(|s| s.tenant)
+                        && flow.self_fields.is_empty()
+                        && f.ret.as_ref().is_some_and(yields_unit);
+                    let e = index
+                        .credential_objects
+                        .entry(owner.clone())
+                        .or_insert(true);
+                    *e &= instance_wide;
+                }
             }
             if let Some(owner) = &summary.owner {
                 let fields = index.checked_fields.entry(owner.clone()).or_default();
@@ -802,6 +867,8 @@ fn probed_flow(
         deciding: HashSet::new(),
         collected: None,
         bundled_with_identity: HashSet::new(),
+        fallbacks: Vec::new(),
+        credential_objects: Vec::new(),
         flow: FnFlow {
             function: id,
             sources: Vec::new(),
@@ -839,9 +906,23 @@ fn probed_flow(
             read_params: Vec::new(),
             calls_path_checker: false,
             pinned_tenant: None,
+            unregistered: false,
+            operator_credential: None,
         },
     };
     ev.run(id, file);
+    if ev.credential_objects.iter().all(|(_, wide)| *wide) {
+        ev.flow.operator_credential = ev.credential_objects.first().map(|(span, _)| *span);
+    }
+    if !ev.flow.sources.is_empty() || !ev.flow.fail_open.is_empty() {
+        ev.flow.unregistered = http::is_unregistered(
+            &ws.call_graph,
+            FnRef {
+                file: file_index,
+                func: id,
+            },
+        );
+    }
     (ev.flow, ev.probe.and_then(|(_, v)| v))
 }
 
@@ -894,6 +975,10 @@ struct Eval<'a> {
     collected: Option<Vec<(Span, Val)>>,
     /// Values put into a policy request together with the verified identity.
     bundled_with_identity: HashSet<Origin>,
+    /// The fail-open fallbacks made so far, for the tests that reject them.
+    fallbacks: Vec<PendingFallback>,
+    /// The credential objects the function names, and whether each is instance-wide.
+    credential_objects: Vec<(Span, bool)>,
     flow: FnFlow,
     /// An expression whose value a query asks for, and the value it had (the last time it
     /// was evaluated).
@@ -1395,11 +1480,14 @@ impl<'a> Eval<'a> {
         match &e.kind {
             ExprKind::Lit(_) | ExprKind::Continue | ExprKind::Other => None,
             ExprKind::Path(p) => {
-                if p.segments.len() == 1 {
-                    self.lookup(&p.segments[0]).flatten()
-                } else {
-                    None
+                let local = match p.segments.as_slice() {
+                    [name] => self.lookup(name),
+                    _ => None,
+                };
+                if local.is_none() {
+                    self.note_credential_object(p.last(), e.span);
                 }
+                local.flatten()
             }
             ExprKind::Field { base, member } => {
                 let b = self.eval(*base);
@@ -1472,6 +1560,7 @@ impl<'a> Eval<'a> {
                 first
             }
             ExprKind::Struct { path, fields, rest } => {
+                self.note_credential_object(path.last(), e.span);
                 let mut carried = None;
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
@@ -1521,6 +1610,9 @@ impl<'a> Eval<'a> {
                 self.eval(*cond);
                 let t = self.eval_block(then);
                 self.env.truncate(mark);
+                if crate::facts::decisions::stops(self.file, then) {
+                    self.reject_fallbacks(*cond);
+                }
                 let o = otherwise.and_then(|o| self.eval(o));
                 t.or(o)
             }
@@ -1846,6 +1938,7 @@ impl<'a> Eval<'a> {
             self.eval(func);
             return None;
         };
+        self.note_credential_object(path.last(), span);
         if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
             self.note_passed_on(args, &vals);
         }
@@ -2287,7 +2380,7 @@ impl<'a> Eval<'a> {
             Some(Val::Value(origin @ Origin::Source(s))) => {
                 let src = self.flow.sources.get(s as usize).filter(|s| s.tenant)?;
                 let what = src.describe();
-                self.flow.fail_open.push(FailOpen { span, what, origin });
+                self.push_fallback(method, args, span, what, origin);
                 None
             }
             Some(Val::Trusted) => {
@@ -2295,14 +2388,119 @@ impl<'a> Eval<'a> {
                     .nearest_name(receiver)
                     .filter(|n| self.ws.is_tenant_name(n))?;
                 let origin = Origin::Fallback(self.flow.fail_open.len() as u32);
-                self.flow.fail_open.push(FailOpen {
-                    span,
-                    what: format!("`{name}` of the verified identity"),
-                    origin,
-                });
+                let what = format!("`{name}` of the verified identity");
+                self.push_fallback(method, args, span, what, origin);
                 Some(Val::Value(origin))
             }
             _ => None,
+        }
+    }
+
+    /// A value of a credential object type (`&AdminKeyAuth`, `OrgFromRoute { .. }`).
+    fn note_credential_object(&mut self, ty: &str, span: Span) {
+        if let Some(wide) = self.index.credential_objects.get(ty) {
+            self.credential_objects.push((span, *wide));
+        }
+    }
+
+    fn push_fallback(
+        &mut self,
+        method: &str,
+        args: &[ExprId],
+        span: Span,
+        what: String,
+        origin: Origin,
+    ) {
+        let fallback = match args {
+            [] => Some(FallbackValue::Empty),
+            [a] => {
+                let a = match &self.file.expr(*a).kind {
+                    ExprKind::Closure { body, .. } if method == "unwrap_or_else" => *body,
+                    _ => *a,
+                };
+                self.fallback_value(a)
+            }
+            _ => None,
+        };
+        if let Some(value) = fallback {
+            self.fallbacks.push(PendingFallback {
+                index: self.flow.fail_open.len(),
+                value,
+                uses: self.flow.uses.len(),
+            });
+        }
+        self.flow.fail_open.push(FailOpen {
+            span,
+            what,
+            origin,
+            rejected: false,
+        });
+    }
+
+    /// The value of a fallback expression, when a test can hold for it: a string literal, or
+    /// a constructor of the empty value (`Uuid::nil()`, `Default::default()`).
+    fn fallback_value(&self, e: ExprId) -> Option<FallbackValue> {
+        if let Some(s) = self.file.static_str(e) {
+            return Some(FallbackValue::Str(s));
+        }
+        match &self.file.expr(self.file.strip(e)).kind {
+            ExprKind::Call { func, args } if args.is_empty() => match &self.file.expr(*func).kind {
+                ExprKind::Path(p) if matches!(p.last(), "nil" | "default") => {
+                    Some(FallbackValue::Empty)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `cond` guards a block that stops the function: the fallbacks it holds for, made before
+    /// and not used since, never go on. The tests: `v.is_empty()`, `v.is_nil()` (the empty
+    /// value), `v == "lit"` (that literal).
+    fn reject_fallbacks(&mut self, cond: ExprId) {
+        let (value, test) = match &self.file.expr(cond).kind {
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if args.is_empty() && matches!(method.name.as_str(), "is_empty" | "is_nil") => {
+                (*receiver, FallbackValue::Empty)
+            }
+            ExprKind::Binary {
+                op: BinOp::Eq,
+                lhs,
+                rhs,
+            } => match (self.file.static_str(*lhs), self.file.static_str(*rhs)) {
+                (None, Some(s)) => (*lhs, FallbackValue::Str(s)),
+                (Some(s), None) => (*rhs, FallbackValue::Str(s)),
+                _ => return,
+            },
+            _ => return,
+        };
+        let ExprKind::Path(p) = &self.file.expr(self.file.strip(value)).kind else {
+            return;
+        };
+        if p.segments.len() != 1 {
+            return;
+        }
+        let Some(Some(Val::Value(origin))) = self.lookup(p.last()) else {
+            return;
+        };
+        let holds = |v: &FallbackValue| match (v, &test) {
+            (FallbackValue::Empty, FallbackValue::Empty) => true,
+            (FallbackValue::Str(a), FallbackValue::Str(b)) => a == b,
+            (FallbackValue::Str(s), FallbackValue::Empty)
+            | (FallbackValue::Empty, FallbackValue::Str(s)) => s.is_empty(),
+        };
+        for p in &self.fallbacks {
+            let since = self.flow.uses.get(p.uses..).unwrap_or_default();
+            let used = since.iter().any(|u| u.origin == origin);
+            if let Some(f) = self.flow.fail_open.get_mut(p.index) {
+                if f.origin == origin && holds(&p.value) && !used {
+                    f.rejected = true;
+                }
+            }
         }
     }
 

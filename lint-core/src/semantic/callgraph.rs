@@ -97,6 +97,14 @@ pub struct CallGraph {
     by_site: HashMap<(usize, ExprId), Vec<usize>>,
     handed: Vec<HandedFn>,
     entries: HashMap<FnRef, EntryKind>,
+    /// The workspace registers route handlers where the analysis reads the registration
+    /// (`get(list)`, `.service(list)`): set by the framework layer.
+    registers_routes: bool,
+    /// What `use` declarations import, anywhere in the workspace: (the module named before
+    /// the leaf, the leaf).
+    imported: HashSet<(String, String)>,
+    /// The module each free function is defined in (its path's segment before its name).
+    parents: HashMap<FnRef, String>,
     /// Each function's name, for messages.
     names: HashMap<FnRef, String>,
     /// Each file's index by its workspace-relative path.
@@ -118,6 +126,13 @@ impl CallGraph {
     ) -> CallGraph {
         let defs = Defs::collect(files, crate_names);
         let mut graph = CallGraph::default();
+        for fns in defs.free_by_name.values() {
+            for (r, full, _) in fns {
+                if let [.., parent, _] = full.as_slice() {
+                    graph.parents.insert(*r, parent.clone());
+                }
+            }
+        }
         for (i, (rel, file)) in files.iter().enumerate() {
             graph.file_indexes.insert(rel.to_string(), i);
             for func in file.function_ids() {
@@ -254,6 +269,38 @@ impl CallGraph {
 
     pub fn entries(&self) -> impl Iterator<Item = (FnRef, EntryKind)> + '_ {
         self.entries.iter().map(|(f, k)| (*f, *k))
+    }
+
+    /// Records that the workspace registers routes where the analysis reads them.
+    pub fn set_registers_routes(&mut self) {
+        self.registers_routes = true;
+    }
+
+    pub fn registers_routes(&self) -> bool {
+        self.registers_routes
+    }
+
+    /// Records what the workspace's `use` declarations import: (module before the leaf, leaf).
+    pub fn set_imported_names(&mut self, names: HashSet<(String, String)>) {
+        self.imported = names;
+    }
+
+    /// Whether anything in the workspace names the function: a call resolved to it, a call
+    /// (inside a function or not) it is handed to by name, or a `use` that imports its name
+    /// from a module of its module's name (an import the resolver may not have followed, or
+    /// whose uses sit in a macro it does not read, is taken to be this function's: a name
+    /// keeps a function reachable, it never drops one). `use super::f` is not matched: which
+    /// module `super` is would need the importing file's module path.
+    pub fn is_referenced(&self, f: FnRef) -> bool {
+        if self.into.contains_key(&f) || self.handed.iter().any(|h| h.func == f) {
+            return true;
+        }
+        let Some(name) = self.name_of(f) else {
+            return false;
+        };
+        self.parents
+            .get(&f)
+            .is_some_and(|p| self.imported.contains(&(p.clone(), name.to_string())))
     }
 
     /// Functions reachable from `f` (itself included) within `depth` calls; recursion is cut

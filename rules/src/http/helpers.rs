@@ -35,7 +35,9 @@ pub struct Assumptions {
     /// `trust-operator-tenant`: a handler that compares its verified URL tenant with a literal
     /// (`if org != "_meta" { return .. }`) serves an operator tenant, whose members act on any
     /// tenant: its other tenant inputs are taken as the operator's choice. A literal that
-    /// names a tenant every user joins (`"default"`) hides a bug.
+    /// names a tenant every user joins (`"default"`) hides a bug. A handler authenticated only
+    /// by an instance-wide credential object ([`FnFlow::operator_credential`]) serves the
+    /// operators too: a key checked that way but given beyond them hides a bug.
     pub operator_tenant: bool,
     /// `trust-admin-named-guards`: an extractor whose type is named like an administrator
     /// guard (`AdminToken`, `RequireAdmin`) and that reads no tenant restricts the route to
@@ -45,10 +47,15 @@ pub struct Assumptions {
     /// says it checks access (`is_member`, `authorize`) checks the tenants it takes. Workspace
     /// functions are judged by their code whatever their names.
     pub verifier_names: bool,
+    /// `trust-route-registrations`: when the workspace registers its routes where the
+    /// analysis reads them, a function that reads the request but that nothing registers,
+    /// calls or names is no entry point. A route registered by a macro the analysis cannot
+    /// read hides its bugs.
+    pub route_registrations: bool,
 }
 
 /// The option keys of [`Assumptions`], for the rule's declaration.
-pub const ASSUMPTION_OPTIONS: [&str; 7] = [
+pub const ASSUMPTION_OPTIONS: [&str; 8] = [
     "trust-any-route-layer",
     "trust-calls-with-identity",
     "trust-identity-extractors-reading-path",
@@ -56,11 +63,13 @@ pub const ASSUMPTION_OPTIONS: [&str; 7] = [
     "trust-operator-tenant",
     "trust-admin-named-guards",
     "trust-verifier-names",
+    "trust-route-registrations",
 ];
 
 impl Assumptions {
     pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
-        let [layer, calls, path, middleware, operator, admin, names] = ASSUMPTION_OPTIONS;
+        let [layer, calls, path, middleware, operator, admin, names, registrations] =
+            ASSUMPTION_OPTIONS;
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
             calls_with_identity: cx.bool_option(calls, false),
@@ -69,8 +78,15 @@ impl Assumptions {
             operator_tenant: cx.bool_option(operator, true),
             admin_named_guards: cx.bool_option(admin, true),
             verifier_names: cx.bool_option(names, true),
+            route_registrations: cx.bool_option(registrations, true),
         }
     }
+}
+
+/// Whether the function is a request entry point, or reached from one, under these
+/// assumptions: one that nothing registers, calls or names receives no request.
+pub fn receives_requests(flow: &FnFlow, assume: Assumptions) -> bool {
+    !(assume.route_registrations && flow.unregistered)
 }
 
 /// Whether a value is checked, under these assumptions.
@@ -94,6 +110,9 @@ fn is_checked_alone(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool 
     if assume.admin_named_guards && flow.admin_named_guard.is_some() {
         return true;
     }
+    if assume.operator_tenant && flow.operator_credential.is_some() {
+        return true;
+    }
     flow.is_checked_by(
         origin,
         |c| {
@@ -113,7 +132,10 @@ pub fn unchecked_tenant_uses(
 }
 
 /// Fallbacks whose value goes on to a use or back to the caller: a default tenant that never
-/// reaches anything puts no request in a shared tenant.
+/// reaches anything puts no request in a shared tenant, and neither does one that a test
+/// rejects before any use (`if p.is_empty() { return Err(..) }`).
 pub fn fail_open_reaching_use(flow: &FnFlow) -> impl Iterator<Item = &FailOpen> {
-    flow.fail_open.iter().filter(|f| flow.reaches(f.origin))
+    flow.fail_open
+        .iter()
+        .filter(|f| !f.rejected && flow.reaches(f.origin))
 }

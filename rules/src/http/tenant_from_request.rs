@@ -52,7 +52,9 @@ declare_rule! {
     /// It also reports a request-derived tenant identifier (a client input, or a tenant of
     /// the verified identity) with a fail-open fallback (`unwrap_or("default")`,
     /// `unwrap_or_default()`, `unwrap_or(Uuid::nil())`) when the value after the fallback is
-    /// used or returned.
+    /// used or returned, unless a test that holds for the fallback value stops the function
+    /// before any use (`let p = v.to_str().unwrap_or_default(); if p.is_empty() { return
+    /// Err(..) }`, `if t == "none" { return .. }` after `unwrap_or("none")`).
     ///
     /// ## Why is this bad?
     /// Anyone can send any header or URL. A tenant id taken from the request lets a user of one
@@ -128,7 +130,15 @@ declare_rule! {
     ///   compares its verified URL tenant with a literal and so serves one fixed tenant
     ///   (`if org_id != "_meta" { return Err(..) }`, an operator organization) acts on other
     ///   tenants by design: the tenants in its body or query are the operator's choice. A
-    ///   literal naming a tenant every user belongs to (`"default"`) hides a bug.
+    ///   literal naming a tenant every user belongs to (`"default"`) hides a bug. Likewise a
+    ///   handler whose only authentication is an auth object holding one instance-wide
+    ///   credential (every method of it that authenticates compares a request input with a
+    ///   server value, reads no tenant and no field of the object, and yields no principal,
+    ///   `Result<(), _>`: an operator key compared with the configured one) serves the
+    ///   instance's operators, and the tenants it is given are theirs to choose. When another
+    ///   auth object may run instead, the handler is judged as before. A key so checked but
+    ///   shared beyond the operators (a per-tenant key checked without naming its tenant)
+    ///   hides a bug.
     /// - `trust-admin-named-guards` (on by default; `= false` to switch off): an extractor
     ///   named like an administrator guard (`AdminToken`, `RequireAdmin`) that reads no tenant
     ///   is taken to restrict the route to instance administrators, though its code shows no
@@ -142,12 +152,20 @@ declare_rule! {
     ///   a workspace function so named that reads the tenant (it may hand it to a library's
     ///   check the analysis cannot read). Otherwise a workspace function is judged by its
     ///   code, whatever its name: a stub that ignores the tenant checks nothing.
+    /// - `trust-route-registrations` (on by default; `= false` to switch off): when the
+    ///   workspace registers route handlers where the analysis reads the registration (axum
+    ///   `get(list)`, actix `.to(list)`/`.service(list)`/`configure(routes)`, tonic
+    ///   `add_service`, poem `at`), a function that reads the request but has no route
+    ///   attribute and that no registration, call, `use` import or other code names receives
+    ///   no request and is not reported (an old handler kept only in a utoipa
+    ///   `#[openapi(paths(..))]` document, which registers nothing). A route the workspace registers in a way the
+    ///   analysis cannot read (a macro that builds the router) hides the bugs of its handler.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
-        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-path-checking-middleware", "trust-operator-tenant", "trust-admin-named-guards", "trust-verifier-names"],
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-path-checking-middleware", "trust-operator-tenant", "trust-admin-named-guards", "trust-verifier-names", "trust-route-registrations"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -167,6 +185,9 @@ impl Rule for TenantFromRequest {
         let assume = Assumptions::from_options(cx);
         let mut findings = Vec::new();
         for flow in &cx.file.request_flows {
+            if !helpers::receives_requests(flow, assume) {
+                continue;
+            }
             for (source, uses) in helpers::unchecked_tenant_uses(flow, assume) {
                 let input = source.describe();
                 let Some(first) = uses.first() else { continue };
