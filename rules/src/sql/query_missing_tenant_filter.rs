@@ -53,7 +53,8 @@ declare_rule! {
     /// `update`, `delete`, `insert_into(..).values(..)`, boxed queries filtered over several
     /// statements) and with sea-orm (`Entity::find()`, `find_by_id`, `Condition::all()/any()`,
     /// `find_also_related`, `update_many`, `delete_many`, `ActiveModel { .. }.insert`) get the
-    /// same checks; a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
+    /// same checks (`find_by_id((org_id, id))` and `delete_by_id` are filtered by the tenant
+    /// column when the entity's `#[sea_orm(primary_key)]` fields include it); a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
     /// scopes its callers' queries, and a query keyed by `self`'s primary key acts on a row already loaded.
     /// With foreign keys known (migrations, `joinable!`), rows keyed to the principal
     /// (`user_uuid = $me` on the membership table, on a table whose tenant column is nullable, or
