@@ -38,6 +38,10 @@ pub struct ClientReach {
     handlers: std::collections::HashSet<FnKey>,
     /// The values each function settles the tenant of before it passes them on.
     settled: HashMap<FnKey, Vec<SettledRow>>,
+    /// Parameters a client value reaches only through lookups whose returned row the caller
+    /// checks: it compares the row's tenant field and stops on a mismatch
+    /// (`let p = get(id)?; if p.org_id != org { return Err(NotFound) }`).
+    checked: HashMap<(FnKey, u32), ClientPath>,
 }
 
 impl ClientReach {
@@ -46,9 +50,34 @@ impl ClientReach {
         self.fed.get(&((file.to_string(), function), param))
     }
 
+    /// How a client value reaches parameter `param`, when it does only through lookups whose
+    /// returned row a caller checks before using it (see [`ClientReach::build`]).
+    pub fn checked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        self.checked.get(&((file.to_string(), function), param))
+    }
+
+    /// Records that a client value reaches `key` along `path`, `checked` when it passed a
+    /// lookup whose row the caller checks. An unchecked path wins over a checked one, so one
+    /// request path that uses the row unchecked keeps the parameter client-fed. Whether the
+    /// parameter's state changed (and its callees need the news).
+    fn feed(&mut self, key: &(FnKey, u32), path: ClientPath, checked: bool) -> bool {
+        if self.fed.contains_key(key) || checked && self.checked.contains_key(key) {
+            return false;
+        }
+        if checked {
+            self.checked.insert(key.clone(), path);
+        } else {
+            self.checked.remove(key);
+            self.fed.insert(key.clone(), path);
+        }
+        true
+    }
+
     /// Follows every unchecked request value through the workspace calls that receive it.
     /// A call that comes after the caller compared a row's tenant field (`service.account_id
-    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled.
+    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled. A
+    /// call that loads the row the caller then compares that way, stopping on a mismatch,
+    /// passes a value whose lookup is checked by its result ([`ClientReach::checked_param`]).
     pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> ClientReach {
         let callees = Callees::index(files);
         let mut reach = ClientReach::default();
@@ -62,8 +91,8 @@ impl ClientReach {
             }
         }
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
-        let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
-        let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
+        let mut forward: HashMap<(FnKey, u32), Vec<((FnKey, u32), bool)>> = HashMap::new();
+        let mut queue: VecDeque<((FnKey, u32), bool)> = VecDeque::new();
         for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             let rel = &file.source.rel_path;
@@ -93,6 +122,8 @@ impl ClientReach {
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
                     };
+                    let arg = arg_text(u.span);
+                    let checked = settled.iter().any(|r| r.checks_result_of(&arg, u.span));
                     for (callee, param) in callees.resolve(ws, file_index, &call) {
                         match u.origin {
                             Origin::Source(_) if !flow.is_checked(u.origin) => {
@@ -104,15 +135,14 @@ impl ClientReach {
                                     functions: vec![here.clone(), callee.described.clone()],
                                 };
                                 let key = (callee.key.clone(), param);
-                                if !reach.fed.contains_key(&key) {
-                                    reach.fed.insert(key.clone(), path);
-                                    queue.push_back(key);
+                                if reach.feed(&key, path, checked) {
+                                    queue.push_back((key, checked));
                                 }
                             }
                             Origin::Param(j) => forward
                                 .entry((caller.clone(), j))
                                 .or_default()
-                                .push((callee.key.clone(), param)),
+                                .push(((callee.key.clone(), param), checked)),
                             // Checked inputs, the identity's tenant after a fallback and the
                             // fields of `self` are not values a client chose.
                             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
@@ -122,21 +152,28 @@ impl ClientReach {
                 reach.settled.insert(caller, settled);
             }
         }
-        while let Some(from) = queue.pop_front() {
+        while let Some((from, from_checked)) = queue.pop_front() {
             let Some(next) = forward.get(&from) else {
                 continue;
             };
-            let path = reach.fed[&from].clone();
-            for to in next {
-                if reach.fed.contains_key(to) {
-                    continue;
-                }
+            let path = if from_checked {
+                reach.checked.get(&from)
+            } else {
+                reach.fed.get(&from)
+            };
+            // A checked entry that an unchecked path replaced since it was queued.
+            let Some(path) = path.cloned() else {
+                continue;
+            };
+            for (to, edge_checked) in next {
+                let checked = from_checked || *edge_checked;
                 let mut p = path.clone();
                 if let Some(name) = callees.names.get(&to.0) {
                     p.functions.push(name.clone());
                 }
-                reach.fed.insert(to.clone(), p);
-                queue.push_back(to.clone());
+                if reach.feed(to, p, checked) {
+                    queue.push_back((to.clone(), checked));
+                }
             }
         }
         reach
@@ -151,11 +188,22 @@ impl ClientReach {
 struct SettledRow {
     at: u32,
     keys: Vec<String>,
+    /// The `let` initializer that loaded the row, when the function stops on a mismatch of
+    /// its tenant field (`if row.org_id != org { return .. }`): the lookup in it is checked by
+    /// its result.
+    checked_load: Option<crate::span::Span>,
 }
 
 impl SettledRow {
     fn settles(&self, name: &str, at: u32) -> bool {
         self.at <= at && self.keys.iter().any(|k| k == name)
+    }
+
+    /// Whether the value `name` at `arg` is a key of the lookup whose row this check settles.
+    fn checks_result_of(&self, name: &str, arg: crate::span::Span) -> bool {
+        self.checked_load
+            .is_some_and(|l| l.start <= arg.start && arg.end <= l.end)
+            && self.keys.iter().any(|k| k == name)
     }
 }
 
@@ -215,6 +263,7 @@ fn settled_rows(
                 out.push(SettledRow {
                     at: e.span.end,
                     keys,
+                    checked_load: mismatch_stops(rust, function, id).then(|| rust.expr(init).span),
                 });
             }
         }
@@ -253,7 +302,11 @@ fn settled_by_scoped_lookup(
                 .map(str::to_string)
                 .collect();
             let at = stop_on_no_row(rust, function, site.call?)?;
-            (!keys.is_empty()).then_some(SettledRow { at, keys })
+            (!keys.is_empty()).then_some(SettledRow {
+                at,
+                keys,
+                checked_load: None,
+            })
         })
         .collect()
 }
@@ -391,7 +444,37 @@ fn lookup_under_tenant(
     one_row.then(|| SettledRow {
         at: e.span.end,
         keys: keys.into_iter().map(str::to_string).collect(),
+        checked_load: None,
     })
+}
+
+/// Whether the function stops when the comparison `cmp` says the values differ: it is the
+/// condition of an `if` whose branch for a mismatch leaves (`if a != b { return .. }`,
+/// `if a == b { .. } else { return .. }`).
+fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
+    let ExprKind::Binary { op, .. } = &rust.expr(cmp).kind else {
+        return false;
+    };
+    let mut stops = false;
+    rust.walk_block(&rust.function(function).body, &mut |id| {
+        let ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } = &rust.expr(id).kind
+        else {
+            return;
+        };
+        if rust.strip(*cond) != cmp {
+            return;
+        }
+        stops |= match op {
+            BinOp::Ne => crate::facts::decisions::stops(rust, then),
+            BinOp::Eq => otherwise.is_some_and(|o| crate::facts::decisions::stops_expr(rust, o)),
+            _ => false,
+        };
+    });
+    stops
 }
 
 /// `name (file:line)`.
@@ -536,6 +619,10 @@ pub enum RowChoice {
     Server,
     /// A client value picks them, but a check before the statement settled its tenant: why.
     Settled(String),
+    /// A client value picks them, along this path, only through lookups whose returned row
+    /// the caller checks: it compares the row's tenant field and stops on a mismatch. The
+    /// statement is taken to read the row, not to change it.
+    Checked(ClientPath),
 }
 
 /// Who picks the rows of one SQL site's statements, from the values bound or spliced into it.
@@ -576,6 +663,12 @@ pub fn site_rows(
             _ => {}
         }
     }
+    if let Some(path) = values
+        .iter()
+        .find_map(|e| checked_value(file, reach, function, rust.expr(*e).span))
+    {
+        return RowChoice::Checked(path);
+    }
     if from_params {
         if let Some(t) = trait_of(rust, function) {
             return RowChoice::Dispatched(t);
@@ -607,6 +700,12 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
     };
     if let Some(path) = function_client_value(file, reach, function) {
         return RowChoice::Client(path);
+    }
+    let arity = rust.function(function).params.len() as u32;
+    if let Some(path) =
+        (0..arity).find_map(|i| reach.checked_param(&file.source.rel_path, function, i))
+    {
+        return RowChoice::Checked(path.clone());
     }
     let takes_values = rust.function(function).params.iter().any(|p| {
         !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
@@ -672,6 +771,26 @@ pub fn value_choice(
         }
     }
     found
+}
+
+/// The client path of the value at `span` in `function` when it comes from a parameter that a
+/// client value reaches only through lookups checked by their result.
+fn checked_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    span: crate::span::Span,
+) -> Option<ClientPath> {
+    flow_of(file, function)?
+        .uses
+        .iter()
+        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText) && u.span == span)
+        .find_map(|u| match u.origin {
+            Origin::Param(i) => reach
+                .checked_param(&file.source.rel_path, function, i)
+                .cloned(),
+            _ => None,
+        })
 }
 
 /// A client value the function handles: an unchecked request input it reads, or a parameter a

@@ -91,14 +91,15 @@ fn decisions_in(
 }
 
 /// Whether a block stops the function: it returns, panics or bails, or its value is an error.
-fn stops(file: &RustFile, block: &Block) -> bool {
+pub fn stops(file: &RustFile, block: &Block) -> bool {
     let mut found = false;
     file.walk_block(block, &mut |id| found |= leaves(file, id));
     found
         || matches!(block.stmts.last(), Some(Stmt::Expr { expr, semi: false }) if is_error(file, *expr))
 }
 
-fn stops_expr(file: &RustFile, root: ExprId) -> bool {
+/// [`stops`] for an expression (an `else` branch, a `match` arm).
+pub fn stops_expr(file: &RustFile, root: ExprId) -> bool {
     let mut found = false;
     file.walk_expr(root, &mut |id| found |= leaves(file, id));
     found || is_error(file, root)
