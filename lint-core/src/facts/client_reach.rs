@@ -226,6 +226,10 @@ fn settled_rows(
             out.push(row);
             return;
         }
+        if let Some(row) = guarded_match(rust, ws, id) {
+            out.push(row);
+            return;
+        }
         let ExprKind::Binary {
             op: BinOp::Eq | BinOp::Ne,
             lhs,
@@ -445,6 +449,63 @@ fn lookup_under_tenant(
         at: e.span.end,
         keys: keys.into_iter().map(str::to_string).collect(),
         checked_load: None,
+    })
+}
+
+/// The names of the values the calls under `root` are made with (`get(conn, id)` → `conn`, `id`).
+fn call_keys(rust: &crate::model::RustFile, root: ExprId) -> Vec<String> {
+    let mut keys = Vec::new();
+    rust.walk_expr(root, &mut |x| {
+        if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } = &rust.expr(x).kind
+        {
+            keys.extend(
+                args.iter()
+                    .filter_map(|a| rust.as_ident(rust.strip(*a)))
+                    .map(str::to_string),
+            );
+        }
+    });
+    keys
+}
+
+/// A `match` on a lookup that goes on only with a row whose tenant field a guard compares
+/// (`Ok(Some(r)) if r.org_id == org_id => .., Ok(_) => Err(NotFound), Err(e) => Err(..)`):
+/// every arm without such a guard stops the function. The lookup is checked by its result,
+/// and its keys are settled past the `match`.
+fn guarded_match(rust: &crate::model::RustFile, ws: &Workspace, id: ExprId) -> Option<SettledRow> {
+    let ExprKind::Match { scrutinee, arms } = &rust.expr(id).kind else {
+        return None;
+    };
+    let checks_row = |arm: &crate::ir::Arm| {
+        let Some(guard) = arm.guard else {
+            return false;
+        };
+        let mut bound = Vec::new();
+        rust.bindings(arm.pat, &mut bound);
+        let ExprKind::Binary {
+            op: BinOp::Eq,
+            lhs,
+            rhs,
+        } = &rust.expr(rust.strip(guard)).kind
+        else {
+            return false;
+        };
+        [*lhs, *rhs].iter().any(|side| {
+            matches!(&rust.expr(rust.strip(*side)).kind, ExprKind::Field { base, member }
+                if (ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name))
+                    && rust.as_ident(rust.strip(*base)).is_some_and(|b| bound.iter().any(|(n, _)| n == b)))
+        })
+    };
+    let guarded = arms.iter().filter(|a| checks_row(a)).count();
+    let others_stop = arms
+        .iter()
+        .filter(|a| !checks_row(a))
+        .all(|a| crate::facts::decisions::stops_expr(rust, a.body));
+    let keys = call_keys(rust, *scrutinee);
+    (guarded > 0 && others_stop && !keys.is_empty()).then(|| SettledRow {
+        at: rust.expr(id).span.end,
+        keys,
+        checked_load: Some(rust.expr(*scrutinee).span),
     })
 }
 

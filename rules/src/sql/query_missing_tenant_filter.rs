@@ -97,7 +97,9 @@ declare_rule! {
     /// - *a lookup checked by its result* (`checked-lookups`): every request path that hands
     ///   the client value to the statement gets back the row it loads, compares that row's
     ///   tenant field with another value and stops on a mismatch (`let r = get(id)?; if
-    ///   r.account_id != account_id { return Err(NotFound) }`) before using it; one path that
+    ///   r.account_id != account_id { return Err(NotFound) }`, or a `match` that keeps the row
+    ///   only in an arm guarded by `if r.account_id == account_id` while its other arms
+    ///   return an error) before using it; one path that
     ///   goes on past a mismatch (or only logs it) keeps the statement reported;
     /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
     ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
