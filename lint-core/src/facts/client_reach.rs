@@ -14,6 +14,9 @@ use std::collections::{HashMap, VecDeque};
 /// A function of the workspace: its file's relative path and its id there.
 pub type FnKey = (String, FnId);
 
+/// A parameter of a workspace function (`self` not counted).
+type ParamKey = (FnKey, u32);
+
 /// How a client value reaches a parameter: the request input it started as, and the functions
 /// it passed through, entry first (the function that read the input), the receiving one last.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,8 +94,9 @@ impl ClientReach {
             }
         }
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
-        let mut forward: HashMap<(FnKey, u32), Vec<((FnKey, u32), bool)>> = HashMap::new();
-        let mut queue: VecDeque<((FnKey, u32), bool)> = VecDeque::new();
+        // Each edge says whether the call is a lookup checked by its result.
+        let mut forward: HashMap<ParamKey, Vec<(ParamKey, bool)>> = HashMap::new();
+        let mut queue: VecDeque<(ParamKey, bool)> = VecDeque::new();
         for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             let rel = &file.source.rel_path;
