@@ -48,8 +48,16 @@ pub struct ClientReach {
 }
 
 impl ClientReach {
-    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it does.
+    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it
+    /// does: through unchecked calls or through lookups checked by their result (a checked
+    /// tenant does not make the value safe to splice into SQL).
     pub fn param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        let key = ((file.to_string(), function), param);
+        self.fed.get(&key).or_else(|| self.checked.get(&key))
+    }
+
+    /// [`ClientReach::param`] through unchecked calls only.
+    fn unchecked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
         self.fed.get(&((file.to_string(), function), param))
     }
 
@@ -721,17 +729,18 @@ pub fn site_rows(
             .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
     });
     let mut from_params = false;
+    let mut checked = None;
     for value in values.iter().map(|e| rust.expr(*e).span) {
         match value_choice(file, reach, function, value) {
+            Some(ValueChoice::Client(path)) if is_checked_value(file, reach, function, value) => {
+                checked = checked.or(Some(path))
+            }
             Some(ValueChoice::Client(path)) => return RowChoice::Client(path),
             Some(ValueChoice::Server { param: true }) => from_params = true,
             _ => {}
         }
     }
-    if let Some(path) = values
-        .iter()
-        .find_map(|e| checked_value(file, reach, function, rust.expr(*e).span))
-    {
+    if let Some(path) = checked {
         return RowChoice::Checked(path);
     }
     if from_params {
@@ -763,14 +772,11 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
     let (Some(rust), Some(flow)) = (&file.rust, flow_of(file, function)) else {
         return RowChoice::Unknown;
     };
-    if let Some(path) = function_client_value(file, reach, function) {
+    if let Some(path) = client_value(file, reach, function, false) {
         return RowChoice::Client(path);
     }
-    let arity = rust.function(function).params.len() as u32;
-    if let Some(path) =
-        (0..arity).find_map(|i| reach.checked_param(&file.source.rel_path, function, i))
-    {
-        return RowChoice::Checked(path.clone());
+    if let Some(path) = client_value(file, reach, function, true) {
+        return RowChoice::Checked(path);
     }
     let takes_values = rust.function(function).params.iter().any(|p| {
         !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
@@ -838,23 +844,31 @@ pub fn value_choice(
     found
 }
 
-/// The client path of the value at `span` in `function` when it comes from a parameter that a
-/// client value reaches only through lookups checked by their result.
-fn checked_value(
+/// Whether the client value at `span` in `function` reaches it only through lookups checked
+/// by their result: it comes from such a parameter and from no unchecked input or parameter.
+fn is_checked_value(
     file: &AnalyzedFile,
     reach: &ClientReach,
     function: FnId,
     span: crate::span::Span,
-) -> Option<ClientPath> {
-    flow_of(file, function)?
+) -> bool {
+    let Some(flow) = flow_of(file, function) else {
+        return false;
+    };
+    let rel = &file.source.rel_path;
+    let uses: Vec<_> = flow
         .uses
         .iter()
         .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText) && u.span == span)
-        .find_map(|u| match u.origin {
-            Origin::Param(i) => reach
-                .checked_param(&file.source.rel_path, function, i)
-                .cloned(),
-            _ => None,
+        .collect();
+    let unchecked = uses.iter().any(|u| match u.origin {
+        Origin::Source(_) => !flow.is_checked(u.origin),
+        Origin::Param(i) => reach.unchecked_param(rel, function, i).is_some(),
+        Origin::Fallback(_) | Origin::SelfField(_) => false,
+    });
+    !unchecked
+        && uses.iter().any(|u| {
+            matches!(u.origin, Origin::Param(i) if reach.checked_param(rel, function, i).is_some())
         })
 }
 
@@ -864,6 +878,17 @@ pub fn function_client_value(
     file: &AnalyzedFile,
     reach: &ClientReach,
     function: FnId,
+) -> Option<ClientPath> {
+    client_value(file, reach, function, true)
+}
+
+/// [`function_client_value`], counting parameters reached only through lookups checked by
+/// their result when `checked_too`.
+fn client_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    checked_too: bool,
 ) -> Option<ClientPath> {
     let flow = flow_of(file, function)?;
     let here = || vec![describe_fn(file, function)];
@@ -878,7 +903,14 @@ pub fn function_client_value(
         });
     }
     let arity = file.rust.as_ref()?.function(function).params.len() as u32;
-    (0..arity).find_map(|i| reach.param(&file.source.rel_path, function, i).cloned())
+    let rel = &file.source.rel_path;
+    (0..arity).find_map(|i| {
+        if checked_too {
+            reach.param(rel, function, i).cloned()
+        } else {
+            reach.unchecked_param(rel, function, i).cloned()
+        }
+    })
 }
 
 fn flow_of(file: &AnalyzedFile, function: FnId) -> Option<&FnFlow> {
