@@ -14,6 +14,9 @@ use std::collections::{HashMap, VecDeque};
 /// A function of the workspace: its file's relative path and its id there.
 pub type FnKey = (String, FnId);
 
+/// A parameter of a workspace function (`self` not counted).
+type ParamKey = (FnKey, u32);
+
 /// How a client value reaches a parameter: the request input it started as, and the functions
 /// it passed through, entry first (the function that read the input), the receiving one last.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,17 +41,54 @@ pub struct ClientReach {
     handlers: std::collections::HashSet<FnKey>,
     /// The values each function settles the tenant of before it passes them on.
     settled: HashMap<FnKey, Vec<SettledRow>>,
+    /// Parameters a client value reaches only through lookups whose returned row the caller
+    /// checks: it compares the row's tenant field and stops on a mismatch
+    /// (`let p = get(id)?; if p.org_id != org { return Err(NotFound) }`).
+    checked: HashMap<(FnKey, u32), ClientPath>,
 }
 
 impl ClientReach {
-    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it does.
+    /// How a client value reaches parameter `param` (`self` not counted) of a function, if it
+    /// does: through unchecked calls or through lookups checked by their result (a checked
+    /// tenant does not make the value safe to splice into SQL).
     pub fn param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        let key = ((file.to_string(), function), param);
+        self.fed.get(&key).or_else(|| self.checked.get(&key))
+    }
+
+    /// [`ClientReach::param`] through unchecked calls only.
+    fn unchecked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
         self.fed.get(&((file.to_string(), function), param))
+    }
+
+    /// How a client value reaches parameter `param`, when it does only through lookups whose
+    /// returned row a caller checks before using it (see [`ClientReach::build`]).
+    pub fn checked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
+        self.checked.get(&((file.to_string(), function), param))
+    }
+
+    /// Records that a client value reaches `key` along `path`, `checked` when it passed a
+    /// lookup whose row the caller checks. An unchecked path wins over a checked one, so one
+    /// request path that uses the row unchecked keeps the parameter client-fed. Whether the
+    /// parameter's state changed (and its callees need the news).
+    fn feed(&mut self, key: &(FnKey, u32), path: ClientPath, checked: bool) -> bool {
+        if self.fed.contains_key(key) || checked && self.checked.contains_key(key) {
+            return false;
+        }
+        if checked {
+            self.checked.insert(key.clone(), path);
+        } else {
+            self.checked.remove(key);
+            self.fed.insert(key.clone(), path);
+        }
+        true
     }
 
     /// Follows every unchecked request value through the workspace calls that receive it.
     /// A call that comes after the caller compared a row's tenant field (`service.account_id
-    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled.
+    /// == account.id`, then `delete(service_id)`) passes a value whose tenant is settled. A
+    /// call that loads the row the caller then compares that way, stopping on a mismatch,
+    /// passes a value whose lookup is checked by its result ([`ClientReach::checked_param`]).
     pub fn build(files: &[AnalyzedFile], ws: &Workspace) -> ClientReach {
         let callees = Callees::index(files);
         let mut reach = ClientReach::default();
@@ -62,8 +102,9 @@ impl ClientReach {
             }
         }
         // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
-        let mut forward: HashMap<(FnKey, u32), Vec<(FnKey, u32)>> = HashMap::new();
-        let mut queue: VecDeque<(FnKey, u32)> = VecDeque::new();
+        // Each edge says whether the call is a lookup checked by its result.
+        let mut forward: HashMap<ParamKey, Vec<(ParamKey, bool)>> = HashMap::new();
+        let mut queue: VecDeque<(ParamKey, bool)> = VecDeque::new();
         for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             let rel = &file.source.rel_path;
@@ -93,6 +134,8 @@ impl ClientReach {
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
                     };
+                    let arg = arg_text(u.span);
+                    let checked = settled.iter().any(|r| r.checks_result_of(&arg, u.span));
                     for (callee, param) in callees.resolve(ws, file_index, &call) {
                         match u.origin {
                             Origin::Source(_) if !flow.is_checked(u.origin) => {
@@ -104,15 +147,14 @@ impl ClientReach {
                                     functions: vec![here.clone(), callee.described.clone()],
                                 };
                                 let key = (callee.key.clone(), param);
-                                if !reach.fed.contains_key(&key) {
-                                    reach.fed.insert(key.clone(), path);
-                                    queue.push_back(key);
+                                if reach.feed(&key, path, checked) {
+                                    queue.push_back((key, checked));
                                 }
                             }
                             Origin::Param(j) => forward
                                 .entry((caller.clone(), j))
                                 .or_default()
-                                .push((callee.key.clone(), param)),
+                                .push(((callee.key.clone(), param), checked)),
                             // Checked inputs, the identity's tenant after a fallback and the
                             // fields of `self` are not values a client chose.
                             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
@@ -122,21 +164,28 @@ impl ClientReach {
                 reach.settled.insert(caller, settled);
             }
         }
-        while let Some(from) = queue.pop_front() {
+        while let Some((from, from_checked)) = queue.pop_front() {
             let Some(next) = forward.get(&from) else {
                 continue;
             };
-            let path = reach.fed[&from].clone();
-            for to in next {
-                if reach.fed.contains_key(to) {
-                    continue;
-                }
+            let path = if from_checked {
+                reach.checked.get(&from)
+            } else {
+                reach.fed.get(&from)
+            };
+            // A checked entry that an unchecked path replaced since it was queued.
+            let Some(path) = path.cloned() else {
+                continue;
+            };
+            for (to, edge_checked) in next {
+                let checked = from_checked || *edge_checked;
                 let mut p = path.clone();
                 if let Some(name) = callees.names.get(&to.0) {
                     p.functions.push(name.clone());
                 }
-                reach.fed.insert(to.clone(), p);
-                queue.push_back(to.clone());
+                if reach.feed(to, p, checked) {
+                    queue.push_back((to.clone(), checked));
+                }
             }
         }
         reach
@@ -151,11 +200,22 @@ impl ClientReach {
 struct SettledRow {
     at: u32,
     keys: Vec<String>,
+    /// The `let` initializer that loaded the row, when the function stops on a mismatch of
+    /// its tenant field (`if row.org_id != org { return .. }`): the lookup in it is checked by
+    /// its result.
+    checked_load: Option<crate::span::Span>,
 }
 
 impl SettledRow {
     fn settles(&self, name: &str, at: u32) -> bool {
         self.at <= at && self.keys.iter().any(|k| k == name)
+    }
+
+    /// Whether the value `name` at `arg` is a key of the lookup whose row this check settles.
+    fn checks_result_of(&self, name: &str, arg: crate::span::Span) -> bool {
+        self.checked_load
+            .is_some_and(|l| l.start <= arg.start && arg.end <= l.end)
+            && self.keys.iter().any(|k| k == name)
     }
 }
 
@@ -175,6 +235,10 @@ fn settled_rows(
         if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees)
             .filter(|_| !failure_continues(rust, function, id))
         {
+            out.push(row);
+            return;
+        }
+        if let Some(row) = guarded_match(rust, ws, id) {
             out.push(row);
             return;
         }
@@ -215,6 +279,7 @@ fn settled_rows(
                 out.push(SettledRow {
                     at: e.span.end,
                     keys,
+                    checked_load: mismatch_stops(rust, function, id).then(|| rust.expr(init).span),
                 });
             }
         }
@@ -253,7 +318,11 @@ fn settled_by_scoped_lookup(
                 .map(str::to_string)
                 .collect();
             let at = stop_on_no_row(rust, function, site.call?)?;
-            (!keys.is_empty()).then_some(SettledRow { at, keys })
+            (!keys.is_empty()).then_some(SettledRow {
+                at,
+                keys,
+                checked_load: None,
+            })
         })
         .collect()
 }
@@ -391,7 +460,94 @@ fn lookup_under_tenant(
     one_row.then(|| SettledRow {
         at: e.span.end,
         keys: keys.into_iter().map(str::to_string).collect(),
+        checked_load: None,
     })
+}
+
+/// The names of the values the calls under `root` are made with (`get(conn, id)` → `conn`, `id`).
+fn call_keys(rust: &crate::model::RustFile, root: ExprId) -> Vec<String> {
+    let mut keys = Vec::new();
+    rust.walk_expr(root, &mut |x| {
+        if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } = &rust.expr(x).kind
+        {
+            keys.extend(
+                args.iter()
+                    .filter_map(|a| rust.as_ident(rust.strip(*a)))
+                    .map(str::to_string),
+            );
+        }
+    });
+    keys
+}
+
+/// A `match` on a lookup that goes on only with a row whose tenant field a guard compares
+/// (`Ok(Some(r)) if r.org_id == org_id => .., Ok(_) => Err(NotFound), Err(e) => Err(..)`):
+/// every arm without such a guard stops the function. The lookup is checked by its result,
+/// and its keys are settled past the `match`.
+fn guarded_match(rust: &crate::model::RustFile, ws: &Workspace, id: ExprId) -> Option<SettledRow> {
+    let ExprKind::Match { scrutinee, arms } = &rust.expr(id).kind else {
+        return None;
+    };
+    let checks_row = |arm: &crate::ir::Arm| {
+        let Some(guard) = arm.guard else {
+            return false;
+        };
+        let mut bound = Vec::new();
+        rust.bindings(arm.pat, &mut bound);
+        let ExprKind::Binary {
+            op: BinOp::Eq,
+            lhs,
+            rhs,
+        } = &rust.expr(rust.strip(guard)).kind
+        else {
+            return false;
+        };
+        [*lhs, *rhs].iter().any(|side| {
+            matches!(&rust.expr(rust.strip(*side)).kind, ExprKind::Field { base, member }
+                if (ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name))
+                    && rust.as_ident(rust.strip(*base)).is_some_and(|b| bound.iter().any(|(n, _)| n == b)))
+        })
+    };
+    let guarded = arms.iter().filter(|a| checks_row(a)).count();
+    let others_stop = arms
+        .iter()
+        .filter(|a| !checks_row(a))
+        .all(|a| crate::facts::decisions::stops_expr(rust, a.body));
+    let keys = call_keys(rust, *scrutinee);
+    (guarded > 0 && others_stop && !keys.is_empty()).then(|| SettledRow {
+        at: rust.expr(id).span.end,
+        keys,
+        checked_load: Some(rust.expr(*scrutinee).span),
+    })
+}
+
+/// Whether the function stops when the comparison `cmp` says the values differ: it is the
+/// condition of an `if` whose branch for a mismatch leaves (`if a != b { return .. }`,
+/// `if a == b { .. } else { return .. }`).
+fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
+    let ExprKind::Binary { op, .. } = &rust.expr(cmp).kind else {
+        return false;
+    };
+    let mut stops = false;
+    rust.walk_block(&rust.function(function).body, &mut |id| {
+        let ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } = &rust.expr(id).kind
+        else {
+            return;
+        };
+        if rust.strip(*cond) != cmp {
+            return;
+        }
+        stops |= match op {
+            BinOp::Ne => crate::facts::decisions::stops(rust, then),
+            BinOp::Eq => otherwise.is_some_and(|o| crate::facts::decisions::stops_expr(rust, o)),
+            _ => false,
+        };
+    });
+    stops
 }
 
 /// `name (file:line)`.
@@ -536,6 +692,10 @@ pub enum RowChoice {
     Server,
     /// A client value picks them, but a check before the statement settled its tenant: why.
     Settled(String),
+    /// A client value picks them, along this path, only through lookups whose returned row
+    /// the caller checks: it compares the row's tenant field and stops on a mismatch. The
+    /// statement is taken to read the row, not to change it.
+    Checked(ClientPath),
 }
 
 /// Who picks the rows of one SQL site's statements, from the values bound or spliced into it.
@@ -569,12 +729,19 @@ pub fn site_rows(
             .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
     });
     let mut from_params = false;
+    let mut checked = None;
     for value in values.iter().map(|e| rust.expr(*e).span) {
         match value_choice(file, reach, function, value) {
+            Some(ValueChoice::Client(path)) if is_checked_value(file, reach, function, value) => {
+                checked = checked.or(Some(path))
+            }
             Some(ValueChoice::Client(path)) => return RowChoice::Client(path),
             Some(ValueChoice::Server { param: true }) => from_params = true,
             _ => {}
         }
+    }
+    if let Some(path) = checked {
+        return RowChoice::Checked(path);
     }
     if from_params {
         if let Some(t) = trait_of(rust, function) {
@@ -605,8 +772,11 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
     let (Some(rust), Some(flow)) = (&file.rust, flow_of(file, function)) else {
         return RowChoice::Unknown;
     };
-    if let Some(path) = function_client_value(file, reach, function) {
+    if let Some(path) = client_value(file, reach, function, false) {
         return RowChoice::Client(path);
+    }
+    if let Some(path) = client_value(file, reach, function, true) {
+        return RowChoice::Checked(path);
     }
     let takes_values = rust.function(function).params.iter().any(|p| {
         !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
@@ -674,12 +844,51 @@ pub fn value_choice(
     found
 }
 
+/// Whether the client value at `span` in `function` reaches it only through lookups checked
+/// by their result: it comes from such a parameter and from no unchecked input or parameter.
+fn is_checked_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    span: crate::span::Span,
+) -> bool {
+    let Some(flow) = flow_of(file, function) else {
+        return false;
+    };
+    let rel = &file.source.rel_path;
+    let uses: Vec<_> = flow
+        .uses
+        .iter()
+        .filter(|u| matches!(u.kind, SinkKind::SqlBind | SinkKind::SqlText) && u.span == span)
+        .collect();
+    let unchecked = uses.iter().any(|u| match u.origin {
+        Origin::Source(_) => !flow.is_checked(u.origin),
+        Origin::Param(i) => reach.unchecked_param(rel, function, i).is_some(),
+        Origin::Fallback(_) | Origin::SelfField(_) => false,
+    });
+    !unchecked
+        && uses.iter().any(|u| {
+            matches!(u.origin, Origin::Param(i) if reach.checked_param(rel, function, i).is_some())
+        })
+}
+
 /// A client value the function handles: an unchecked request input it reads, or a parameter a
 /// request path fills.
 pub fn function_client_value(
     file: &AnalyzedFile,
     reach: &ClientReach,
     function: FnId,
+) -> Option<ClientPath> {
+    client_value(file, reach, function, true)
+}
+
+/// [`function_client_value`], counting parameters reached only through lookups checked by
+/// their result when `checked_too`.
+fn client_value(
+    file: &AnalyzedFile,
+    reach: &ClientReach,
+    function: FnId,
+    checked_too: bool,
 ) -> Option<ClientPath> {
     let flow = flow_of(file, function)?;
     let here = || vec![describe_fn(file, function)];
@@ -694,7 +903,14 @@ pub fn function_client_value(
         });
     }
     let arity = file.rust.as_ref()?.function(function).params.len() as u32;
-    (0..arity).find_map(|i| reach.param(&file.source.rel_path, function, i).cloned())
+    let rel = &file.source.rel_path;
+    (0..arity).find_map(|i| {
+        if checked_too {
+            reach.param(rel, function, i).cloned()
+        } else {
+            reach.unchecked_param(rel, function, i).cloned()
+        }
+    })
 }
 
 fn flow_of(file: &AnalyzedFile, function: FnId) -> Option<&FnFlow> {

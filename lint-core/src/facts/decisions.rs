@@ -98,7 +98,8 @@ pub fn stops(file: &RustFile, block: &Block) -> bool {
         || matches!(block.stmts.last(), Some(Stmt::Expr { expr, semi: false }) if is_error(file, *expr))
 }
 
-fn stops_expr(file: &RustFile, root: ExprId) -> bool {
+/// [`stops`] for an expression (an `else` branch, a `match` arm).
+pub fn stops_expr(file: &RustFile, root: ExprId) -> bool {
     let mut found = false;
     file.walk_expr(root, &mut |id| found |= leaves(file, id));
     found || is_error(file, root)

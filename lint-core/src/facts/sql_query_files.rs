@@ -250,10 +250,11 @@ fn rank(rows: &RowChoice) -> u8 {
     match rows {
         RowChoice::Server => 0,
         RowChoice::Settled(_) => 1,
-        RowChoice::Dispatched(_) => 2,
-        RowChoice::Unknown => 3,
-        RowChoice::Request(_) => 4,
-        RowChoice::Client(_) => 5,
+        RowChoice::Checked(_) => 2,
+        RowChoice::Dispatched(_) => 3,
+        RowChoice::Unknown => 4,
+        RowChoice::Request(_) => 5,
+        RowChoice::Client(_) => 6,
     }
 }
 

@@ -53,7 +53,8 @@ declare_rule! {
     /// `update`, `delete`, `insert_into(..).values(..)`, boxed queries filtered over several
     /// statements) and with sea-orm (`Entity::find()`, `find_by_id`, `Condition::all()/any()`,
     /// `find_also_related`, `update_many`, `delete_many`, `ActiveModel { .. }.insert`) get the
-    /// same checks; a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
+    /// same checks (`find_by_id((org_id, id))` and `delete_by_id` are filtered by the tenant
+    /// column when the entity's `#[sea_orm(primary_key)]` fields include it); a project helper that filters on the tenant by a parameter (`secure_find(org_id)`)
     /// scopes its callers' queries, and a query keyed by `self`'s primary key acts on a row already loaded.
     /// With foreign keys known (migrations, `joinable!`), rows keyed to the principal
     /// (`user_uuid = $me` on the membership table, on a table whose tenant column is nullable, or
@@ -93,6 +94,13 @@ declare_rule! {
     ///   then a `?` on the optional row), or it compared the tenant field of a row loaded by
     ///   that value and stopped on a mismatch; a later `DELETE FROM job_logs WHERE job_id = $1`
     ///   acts on that tenant's job;
+    /// - *a lookup checked by its result* (`checked-lookups`): every request path that hands
+    ///   the client value to the statement gets back the row it loads, compares that row's
+    ///   tenant field with another value and stops on a mismatch (`let r = get(id)?; if
+    ///   r.account_id != account_id { return Err(NotFound) }`, or a `match` that keeps the row
+    ///   only in an arm guarded by `if r.account_id == account_id` while its other arms
+    ///   return an error) before using it; one path that
+    ///   goes on past a mismatch (or only logs it) keeps the statement reported;
     /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
     ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
     ///   AND prefix = $2` with the session's email), so the rows are the caller's own. Tenant roots (the table the tenant
@@ -170,12 +178,18 @@ declare_rule! {
     ///   trades recall for precision: a user who belongs to several tenants reaches their own
     ///   rows in every one of them (`DELETE FROM memberships WHERE user_id = $me` leaves every
     ///   tenant). `false` reports such statements.
+    /// - `checked-lookups` (default `true`): a lookup whose returned row every request path
+    ///   checks by its tenant field, stopping on a mismatch, is taken to read that row (see
+    ///   "Not reported"). This trades recall for precision: a statement that writes before the
+    ///   caller's check (`UPDATE reports SET .. WHERE id = $1 RETURNING *`, then `if
+    ///   r.account_id != me { return }`) has already changed another tenant's row. `false`
+    ///   reports such statements, with the path.
     pub struct QueryMissingTenantFilter {
         id: "query-missing-tenant-filter",
         category: Isolation,
         summary: "statement reaches a tenant-scoped table without a tenant filter",
         cheat_sheet: "Database Security: tenant filtering in shared tables",
-        options: ["trust-rls", "client-chosen-rows", "parent-key-joins", "identity-owned-rows"],
+        options: ["trust-rls", "client-chosen-rows", "parent-key-joins", "identity-owned-rows", "checked-lookups"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -190,6 +204,7 @@ impl Rule for QueryMissingTenantFilter {
 
     fn check(&self, cx: &mut RuleContext<'_>) {
         let client_chosen_rows = cx.bool_option("client-chosen-rows", true);
+        let checked_lookups = cx.bool_option("checked-lookups", true);
         for (mut finding, rows) in unscoped_statements(cx) {
             match rows {
                 RowChoice::Client(path) => finding
@@ -201,6 +216,13 @@ impl Rule for QueryMissingTenantFilter {
                 RowChoice::Dispatched(t) => finding.message.push_str(&format!(
                     "; its values come through the trait `{t}`, whose callers are not followed"
                 )),
+                RowChoice::Checked(path) if !checked_lookups || !client_chosen_rows => {
+                    finding.message.push_str(&format!(
+                        "; a client chooses its rows: {} (the caller checks the row's tenant only after the lookup)",
+                        path.describe()
+                    ))
+                }
+                RowChoice::Checked(_) => continue,
                 RowChoice::Unknown => {}
                 RowChoice::Server | RowChoice::Settled(_) if !client_chosen_rows => {}
                 RowChoice::Server | RowChoice::Settled(_) => continue,

@@ -59,6 +59,10 @@ impl Rule for UnscopedQueryAudit {
                     "; no client-chosen value picks its rows on any request path (background work or server-made keys)",
                 ),
                 RowChoice::Settled(why) => finding.message.push_str(&format!("; {why}")),
+                RowChoice::Checked(path) => finding.message.push_str(&format!(
+                    "; {}, and the caller checks the loaded row's tenant before using it",
+                    path.describe()
+                )),
                 _ => continue,
             }
             cx.report(finding);

@@ -176,9 +176,17 @@ impl Ctx<'_> {
                         join: None,
                     },
                 );
-                q.module_of.insert(table, module.clone());
+                q.module_of.insert(table.clone(), module.clone());
                 match method.as_str() {
-                    "find" | "find_by_id" | "update_many" | "delete_many" | "delete_by_id" => {}
+                    "find" | "update_many" | "delete_many" => {}
+                    "find_by_id" | "delete_by_id" => {
+                        if args
+                            .first()
+                            .is_some_and(|a| self.key_holds_tenant(&module, *a))
+                        {
+                            q.filter_groups[0].push(Atom::TenantValue(table.clone()));
+                        }
+                    }
                     "insert" | "insert_many" => {
                         q.is_insert = true;
                         q.insert_sets_tenant = args
@@ -376,6 +384,27 @@ impl Ctx<'_> {
             _ => return None,
         };
         Some(if reversed { (to, from) } else { (from, to) })
+    }
+
+    /// Whether the key handed to `find_by_id` / `delete_by_id` compares the entity's tenant
+    /// column with a value: the entity's primary key (its `#[sea_orm(primary_key)]` fields, in
+    /// order) includes the tenant column, and the key is a tuple of as many values
+    /// (`find_by_id((org_id, slo_id, generation))`) or the one value of a one-column key.
+    fn key_holds_tenant(&self, module: &str, key: ExprId) -> bool {
+        let Some(entity) = self.ws.orm.entities.get(module) else {
+            return false;
+        };
+        let key = self.rust.strip(key);
+        let values = match &self.rust.expr(key).kind {
+            ExprKind::Tuple(v) => v.clone(),
+            _ => vec![key],
+        };
+        values.len() == entity.primary_key.len()
+            && entity
+                .primary_key
+                .iter()
+                .zip(&values)
+                .any(|(c, v)| self.ws.is_tenant_column(c) && self.column(*v).is_none())
     }
 
     /// `application::Column::OrgId` → (`application`'s table, `org_id`).
