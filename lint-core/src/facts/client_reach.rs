@@ -109,10 +109,14 @@ impl ClientReach {
                                     queue.push_back(key);
                                 }
                             }
-                            Origin::Param(j) => forward
-                                .entry((caller.clone(), j))
-                                .or_default()
-                                .push((callee.key.clone(), param)),
+                            Origin::Param(_) | Origin::ParamField(_) => {
+                                if let Some(j) = flow.param_of(u.origin) {
+                                    forward
+                                        .entry((caller.clone(), j))
+                                        .or_default()
+                                        .push((callee.key.clone(), param))
+                                }
+                            }
                             // Checked inputs, the identity's tenant after a fallback and the
                             // fields of `self` are not values a client chose.
                             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
@@ -662,10 +666,13 @@ pub fn value_choice(
                     functions: vec![describe_fn(file, function)],
                 }));
             }
-            Origin::Param(i) => match reach.param(&file.source.rel_path, function, i) {
-                Some(path) => return Some(ValueChoice::Client(path.clone())),
-                None => found = Some(ValueChoice::Server { param: true }),
-            },
+            Origin::Param(_) | Origin::ParamField(_) => {
+                let i = flow.param_of(u.origin).unwrap_or_default();
+                match reach.param(&file.source.rel_path, function, i) {
+                    Some(path) => return Some(ValueChoice::Client(path.clone())),
+                    None => found = Some(ValueChoice::Server { param: true }),
+                }
+            }
             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {
                 found = found.or(Some(ValueChoice::Server { param: false }))
             }
