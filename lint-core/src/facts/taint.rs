@@ -2269,7 +2269,14 @@ impl<'a> Eval<'a> {
             }
             // A client value need not be the struct itself (`Cipher::new(body.kind)` carries
             // the value of what built it): its fields are not the request's.
-            Val::Value(Origin::Param(i)) if tenant => Some(self.param_field(i, field)),
+            // The parameter itself (`core(req)`, `&req`, `req.clone()`), not a part of it
+            // (`core(req.details)`, whose fields are not the parameter's).
+            Val::Value(Origin::Param(i))
+                if tenant && self.file.as_ident(self.file.strip(expr)).is_some() =>
+            {
+                Some(self.param_field(i, field))
+            }
+            Val::Value(Origin::Param(_)) if tenant => None,
             Val::SelfObj => match self.self_field(field) {
                 Val::Value(o) => Some(o),
                 _ => None,
