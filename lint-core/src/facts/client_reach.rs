@@ -151,10 +151,14 @@ impl ClientReach {
                                     queue.push_back((key, checked));
                                 }
                             }
-                            Origin::Param(j) => forward
-                                .entry((caller.clone(), j))
-                                .or_default()
-                                .push(((callee.key.clone(), param), checked)),
+                            Origin::Param(_) | Origin::ParamField(_) => {
+                                if let Some(j) = flow.param_of(u.origin) {
+                                    forward
+                                        .entry((caller.clone(), j))
+                                        .or_default()
+                                        .push(((callee.key.clone(), param), checked))
+                                }
+                            }
                             // Checked inputs, the identity's tenant after a fallback and the
                             // fields of `self` are not values a client chose.
                             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
@@ -832,10 +836,13 @@ pub fn value_choice(
                     functions: vec![describe_fn(file, function)],
                 }));
             }
-            Origin::Param(i) => match reach.param(&file.source.rel_path, function, i) {
-                Some(path) => return Some(ValueChoice::Client(path.clone())),
-                None => found = Some(ValueChoice::Server { param: true }),
-            },
+            Origin::Param(_) | Origin::ParamField(_) => {
+                let i = flow.param_of(u.origin).unwrap_or_default();
+                match reach.param(&file.source.rel_path, function, i) {
+                    Some(path) => return Some(ValueChoice::Client(path.clone())),
+                    None => found = Some(ValueChoice::Server { param: true }),
+                }
+            }
             Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {
                 found = found.or(Some(ValueChoice::Server { param: false }))
             }
@@ -863,12 +870,15 @@ fn is_checked_value(
         .collect();
     let unchecked = uses.iter().any(|u| match u.origin {
         Origin::Source(_) => !flow.is_checked(u.origin),
-        Origin::Param(i) => reach.unchecked_param(rel, function, i).is_some(),
+        Origin::Param(_) | Origin::ParamField(_) => flow
+            .param_of(u.origin)
+            .is_some_and(|i| reach.unchecked_param(rel, function, i).is_some()),
         Origin::Fallback(_) | Origin::SelfField(_) => false,
     });
     !unchecked
         && uses.iter().any(|u| {
-            matches!(u.origin, Origin::Param(i) if reach.checked_param(rel, function, i).is_some())
+            flow.param_of(u.origin)
+                .is_some_and(|i| reach.checked_param(rel, function, i).is_some())
         })
 }
 

@@ -107,7 +107,12 @@ fn of_expr_within(
                 checked: false,
             }
         }
-        (Some(Val::Value(Origin::Param(i))), _) => {
+        (Some(Val::Value(o @ (Origin::Param(_) | Origin::ParamField(_)))), _) => {
+            let i = match (o, &flow) {
+                (Origin::Param(i), _) => i,
+                (_, Some(flow)) => flow.param_of(o).unwrap_or_default(),
+                _ => return Provenance::Unknown,
+            };
             match ws.client_reach.param(&file.source.rel_path, function, i) {
                 Some(path) => Provenance::Client {
                     path: path.clone(),

@@ -36,6 +36,9 @@ pub enum Origin {
     /// A field of `self` (an index into [`FnFlow::self_fields`]): what the object was built
     /// with, for the summaries of auth objects that check the values they receive.
     SelfField(u32),
+    /// A tenant-named field of a parameter (an index into [`FnFlow::param_fields`]): the
+    /// tenant inside a request struct the caller hands over whole (`req.org_id`).
+    ParamField(u32),
 }
 
 /// A client-controlled value read in a function.
@@ -212,6 +215,14 @@ pub struct FnFlow {
     pub reads_path: bool,
     /// The fields of `self` the method reads, by [`Origin::SelfField`] index.
     pub self_fields: Vec<String>,
+    /// The tenant-named fields of parameters the function reads, by [`Origin::ParamField`]
+    /// index: (parameter, field).
+    pub param_fields: Vec<(u32, String)>,
+    /// Parameters the function calls as functions, with another parameter as an argument:
+    /// (the called parameter, the argument's position, the parameter passed there). A
+    /// wrapper that authenticates and then runs the closure it was given with the payload it
+    /// was given (`wrap(payload, |auth, req| core(req))`).
+    pub callbacks: Vec<(u32, u32, u32)>,
     /// A workspace function it calls reads a client tenant and checks it (an extractor's
     /// helper that verifies the workspace named in the path).
     pub calls_tenant_checker: bool,
@@ -235,7 +246,19 @@ impl FnFlow {
     pub fn source(&self, origin: Origin) -> Option<&RequestSource> {
         match origin {
             Origin::Source(i) => self.sources.get(i as usize),
-            Origin::Param(_) | Origin::SelfField(_) | Origin::Fallback(_) => None,
+            Origin::Param(_)
+            | Origin::SelfField(_)
+            | Origin::Fallback(_)
+            | Origin::ParamField(_) => None,
+        }
+    }
+
+    /// The parameter a value is, or is a tenant field of.
+    pub fn param_of(&self, origin: Origin) -> Option<u32> {
+        match origin {
+            Origin::Param(i) => Some(i),
+            Origin::ParamField(k) => self.param_fields.get(k as usize).map(|(i, _)| *i),
+            Origin::Source(_) | Origin::SelfField(_) | Origin::Fallback(_) => None,
         }
     }
 
@@ -330,6 +353,14 @@ pub struct FnSummary {
     pub param_uses: Vec<Option<String>>,
     /// Per parameter: the use at the end of the calls ([`Use::sink`]).
     pub param_sinks: Vec<Option<String>>,
+    /// Per parameter: a tenant-named field of it that reaches a use without a check (the
+    /// tenant inside a request struct), with [`Use::short`] and [`Use::sink`] of that use.
+    pub param_field_uses: Vec<Option<FieldUse>>,
+    /// The fields of `self` that reach a use without a check: what a method does with the
+    /// receiver's fields (`req.to_row()` inserting `self.org_id`).
+    pub self_field_uses: Vec<FieldUse>,
+    /// [`FnFlow::callbacks`].
+    pub callbacks: Vec<(u32, u32, u32)>,
     /// Per parameter: whether the function checks it against something else.
     pub param_checked: Vec<bool>,
     /// Per parameter: the function's name says it checks access (`check_permissions`) and it
@@ -356,6 +387,16 @@ pub struct FnSummary {
     /// It reads a segment of the request path and checks it, itself or through a function it
     /// calls (middleware that verifies the tenant the URL names).
     pub checks_path: bool,
+}
+
+/// A field of a parameter or of `self` that reaches a use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldUse {
+    pub field: String,
+    /// [`Use::short`] of the use.
+    pub short: String,
+    /// [`Use::sink`] of the use.
+    pub sink: String,
 }
 
 /// What a custom extractor does with the request's tenant.
@@ -516,6 +557,20 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             let has_self = f.params.first().is_some_and(|p| is_self_param(rust, p));
             let arity = f.params.len() - usize::from(has_self);
             let param = |i: usize| Origin::Param(i as u32);
+            // A tenant field of a parameter is the parameter for what callers knew before
+            // fields were told apart: checking it checks the parameter, using it uses it.
+            let of_param = |i: usize| {
+                let fields = (0..flow.param_fields.len() as u32)
+                    .map(Origin::ParamField)
+                    .filter(move |o| flow.param_of(*o) == Some(i as u32));
+                std::iter::once(param(i)).chain(fields)
+            };
+            let param_checked = |i: usize| of_param(i).any(|o| flow.is_checked(o));
+            let param_use = |i: usize| {
+                (!param_checked(i))
+                    .then(|| of_param(i).find_map(|o| flow.uses.iter().find(|u| u.origin == o)))
+                    .flatten()
+            };
             let mut returned: Vec<&RequestSource> = flow
                 .returns
                 .iter()
@@ -527,15 +582,42 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             let summary = FnSummary {
                 owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
                 has_self,
-                param_uses: (0..arity)
-                    .map(|i| first_unchecked_use(flow, param(i)).map(Use::short))
-                    .collect(),
+                param_uses: (0..arity).map(|i| param_use(i).map(Use::short)).collect(),
                 param_sinks: (0..arity)
-                    .map(|i| first_unchecked_use(flow, param(i)).map(|u| u.sink.clone()))
+                    .map(|i| param_use(i).map(|u| u.sink.clone()))
                     .collect(),
+                param_field_uses: (0..arity)
+                    .map(|i| {
+                        if param_checked(i) {
+                            return None;
+                        }
+                        of_param(i).skip(1).find_map(|o| {
+                            let Origin::ParamField(k) = o else {
+                                return None;
+                            };
+                            let u = flow.uses.iter().find(|u| u.origin == o)?;
+                            Some(FieldUse {
+                                field: flow.param_fields.get(k as usize)?.1.clone(),
+                                short: u.short(),
+                                sink: u.sink.clone(),
+                            })
+                        })
+                    })
+                    .collect(),
+                self_field_uses: (0..flow.self_fields.len() as u32)
+                    .filter_map(|k| {
+                        let u = first_unchecked_use(flow, Origin::SelfField(k))?;
+                        Some(FieldUse {
+                            field: flow.self_fields[k as usize].clone(),
+                            short: u.short(),
+                            sink: u.sink.clone(),
+                        })
+                    })
+                    .collect(),
+                callbacks: flow.callbacks.clone(),
                 param_checked: (0..arity)
                     .map(|i| {
-                        flow.is_checked(param(i))
+                        param_checked(i)
                             || http::is_configured_verifier(
                                 std::slice::from_ref(&f.name.name),
                                 &ws.config,
@@ -549,7 +631,11 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                     })
                     .collect(),
                 param_returned: (0..arity)
-                    .map(|i| flow.returns.contains(&param(i)))
+                    .map(|i| {
+                        flow.returns
+                            .iter()
+                            .any(|o| flow.param_of(*o) == Some(i as u32))
+                    })
                     .collect(),
                 returns_identity: flow.returns_identity,
                 param_tenant: (0..arity as u32)
@@ -902,6 +988,8 @@ fn probed_flow(
             runs_tenant_extractor: false,
             reads_path: false,
             self_fields: Vec::new(),
+            param_fields: Vec::new(),
+            callbacks: Vec::new(),
             calls_tenant_checker: false,
             read_params: Vec::new(),
             calls_path_checker: false,
@@ -1205,7 +1293,7 @@ impl<'a> Eval<'a> {
             .uses
             .iter()
             .filter(|u| matches!(u.kind, SinkKind::QueryFilter | SinkKind::SqlBind))
-            .filter(|u| matches!(u.origin, Origin::Param(_)))
+            .filter(|u| matches!(u.origin, Origin::Param(_) | Origin::ParamField(_)))
             .map(|u| (u.origin, u.span))
             .collect();
         if !filtered
@@ -1281,6 +1369,14 @@ impl<'a> Eval<'a> {
                     self.bind(*sub, val);
                 }
             }
+            // `match self { Self::Existing(org_id) => .. }`: the variant's fields are fields of
+            // `self`.
+            PatKind::TupleStruct { elems, .. } if val == Some(Val::SelfObj) => {
+                for (i, e) in elems.iter().enumerate() {
+                    let v = self.self_field(&i.to_string());
+                    self.bind(*e, Some(v));
+                }
+            }
             PatKind::Tuple(elems) | PatKind::TupleStruct { elems, .. } | PatKind::Or(elems) => {
                 for e in elems {
                     self.bind(*e, val);
@@ -1291,6 +1387,12 @@ impl<'a> Eval<'a> {
                     let v = match val {
                         Some(Val::Carrier(kind)) if self.ws.is_tenant_name(&field.name) => {
                             Some(self.new_source(field.span, kind, field.name.clone(), true, None))
+                        }
+                        Some(Val::SelfObj) => Some(self.self_field(&field.name)),
+                        Some(Val::Value(Origin::Param(i)))
+                            if self.ws.is_tenant_name(&field.name) =>
+                        {
+                            Some(Val::Value(self.param_field(i, &field.name)))
                         }
                         v => v,
                     };
@@ -1429,7 +1531,10 @@ impl<'a> Eval<'a> {
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
         let v = self.eval_kind(id);
-        if let Some(Val::Value(Origin::Param(i))) = v {
+        if let Some(i) = v.and_then(|v| match v {
+            Val::Value(o) => self.flow.param_of(o),
+            _ => None,
+        }) {
             if !self.flow.read_params.contains(&i) {
                 self.flow.read_params.push(i);
             }
@@ -1470,6 +1575,7 @@ impl<'a> Eval<'a> {
             Origin::Param(i) if !self.flow.tenant_params.contains(&i) => {
                 self.flow.tenant_params.push(i)
             }
+            // A tenant field is a tenant id by its name already; the rest of its struct is not.
             _ => {}
         }
     }
@@ -1704,18 +1810,76 @@ impl<'a> Eval<'a> {
                     base
                 }
             }
-            Val::SelfObj => {
-                let i = match self.flow.self_fields.iter().position(|f| f == member) {
-                    Some(i) => i,
-                    None => {
-                        self.flow.self_fields.push(member.to_string());
-                        self.flow.self_fields.len() - 1
-                    }
-                };
-                Some(Val::Value(Origin::SelfField(i as u32)))
+            Val::SelfObj => Some(self.self_field(member)),
+            Val::Value(Origin::Param(i)) if self.ws.is_tenant_name(member) => {
+                Some(Val::Value(self.param_field(i, member)))
             }
             Val::Value(_) | Val::Trusted => base,
         }
+    }
+
+    /// `self.member`, by its [`Origin::SelfField`] index.
+    fn self_field(&mut self, member: &str) -> Val {
+        let i = match self.flow.self_fields.iter().position(|f| f == member) {
+            Some(i) => i,
+            None => {
+                self.flow.self_fields.push(member.to_string());
+                self.flow.self_fields.len() - 1
+            }
+        };
+        Val::Value(Origin::SelfField(i as u32))
+    }
+
+    /// A tenant-named field of parameter `param`, by its [`Origin::ParamField`] index.
+    fn param_field(&mut self, param: u32, field: &str) -> Origin {
+        let fields = &mut self.flow.param_fields;
+        let k = match fields.iter().position(|(p, f)| *p == param && f == field) {
+            Some(k) => k,
+            None => {
+                fields.push((param, field.to_string()));
+                fields.len() - 1
+            }
+        };
+        Origin::ParamField(k as u32)
+    }
+
+    /// The callbacks of the free functions a call site resolves to with this many arguments:
+    /// (closure argument, its parameter, the argument it receives).
+    fn callbacks_at(&self, site: ExprId, arity: usize) -> Vec<(u32, u32, u32)> {
+        let mut out = Vec::new();
+        for s in self.callee_summaries(site) {
+            if s.has_self || s.param_uses.len() != arity {
+                continue;
+            }
+            for c in &s.callbacks {
+                if !out.contains(c) {
+                    out.push(*c);
+                }
+            }
+        }
+        out
+    }
+
+    fn note_callback(&mut self, c: (u32, u32, u32)) {
+        if !self.flow.callbacks.contains(&c) {
+            self.flow.callbacks.push(c);
+        }
+    }
+
+    /// A closure run with a value for each of its parameters.
+    fn closure_with(
+        &mut self,
+        params: &[PatId],
+        body: ExprId,
+        inputs: &[Option<Val>],
+    ) -> Option<Val> {
+        let mark = self.env.len();
+        for (p, v) in params.iter().zip(inputs) {
+            self.bind(*p, *v);
+        }
+        let v = self.eval(body);
+        self.env.truncate(mark);
+        v
     }
 
     fn closure(&mut self, params: &[PatId], body: ExprId, input: Option<Val>) -> Option<Val> {
@@ -1790,7 +1954,10 @@ impl<'a> Eval<'a> {
                         Some(self.new_source(span, k, name, tenant, None))
                     }
                     None if keeps_container(method) => r,
-                    None => None,
+                    // A workspace method of the deserialised request (`body.to_row()`).
+                    None => {
+                        self.workspace_call(id, method, args, &arg_vals, span, Some((receiver, r)))
+                    }
                 }
             }
             Some(Val::Value(_)) if PREDICATES.contains(&method) => None,
@@ -1798,7 +1965,7 @@ impl<'a> Eval<'a> {
             // `self.store.put(id)`): the methods the call graph resolves run with the
             // arguments.
             Some(Val::Value(_)) => self
-                .workspace_call(id, method, args, &arg_vals, span, true)
+                .workspace_call(id, method, args, &arg_vals, span, Some((receiver, r)))
                 .or(closure_val)
                 .or(r),
             Some(Val::Trusted) => Some(Val::Trusted),
@@ -1808,7 +1975,7 @@ impl<'a> Eval<'a> {
                         return Some(*v);
                     }
                 }
-                self.workspace_call(id, method, args, &arg_vals, span, true)
+                self.workspace_call(id, method, args, &arg_vals, span, Some((receiver, r)))
             }
         }
     }
@@ -1916,8 +2083,18 @@ impl<'a> Eval<'a> {
             ExprKind::Path(p) => self.index.object_types.contains(p.last()).then(|| p.last()),
             _ => None,
         };
+        let callbacks = self.callbacks_at(id, args.len());
+        let mut deferred = Vec::new();
         for (i, a) in args.iter().enumerate() {
             let before = self.flow.checks.len();
+            // A closure the callee calls with another argument runs once that one is known.
+            if let ExprKind::Closure { params, body } = &file.expr(*a).kind {
+                if callbacks.iter().any(|(k, _, _)| *k as usize == i) {
+                    deferred.push((i, params, *body));
+                    vals.push(None);
+                    continue;
+                }
+            }
             vals.push(self.eval(*a));
             // `Wrapper(OrgFromRoute(org_id))`: the inner object checks the tenant only when
             // it runs, and a wrapper that does not check its field may authenticate otherwise.
@@ -1934,11 +2111,34 @@ impl<'a> Eval<'a> {
                 }
             }
         }
+        for (i, params, body) in deferred {
+            let inputs: Vec<Option<Val>> = (0..params.len())
+                .map(|j| {
+                    callbacks
+                        .iter()
+                        .find(|(k, p, _)| *k as usize == i && *p as usize == j)
+                        .and_then(|(_, _, from)| vals.get(*from as usize).copied().flatten())
+                })
+                .collect();
+            self.closure_with(params, body, &inputs);
+        }
         let ExprKind::Path(path) = &file.expr(func).kind else {
             self.eval(func);
             return None;
         };
         self.note_credential_object(path.last(), span);
+        if let Some(Some(Val::Value(Origin::Param(k)))) = path
+            .segments
+            .first()
+            .filter(|_| path.segments.len() == 1)
+            .and_then(|n| self.lookup(n))
+        {
+            for (j, v) in vals.iter().enumerate() {
+                if let Some(Val::Value(Origin::Param(i))) = v {
+                    self.note_callback((k, j as u32, *i));
+                }
+            }
+        }
         if !path.last().starts_with(|c: char| c.is_ascii_uppercase()) {
             self.note_passed_on(args, &vals);
         }
@@ -2023,7 +2223,7 @@ impl<'a> Eval<'a> {
                 return Some(Val::Trusted);
             }
         }
-        self.workspace_call(id, last, args, &vals, span, false)
+        self.workspace_call(id, last, args, &vals, span, None)
     }
 
     /// A call of workspace functions, by the summaries of the functions the call graph resolves
@@ -2035,8 +2235,9 @@ impl<'a> Eval<'a> {
         args: &[ExprId],
         vals: &[Option<Val>],
         span: Span,
-        method: bool,
+        receiver: Option<(ExprId, Option<Val>)>,
     ) -> Option<Val> {
+        let method = receiver.is_some();
         // A method every library type has (`get`, `insert`, `is_empty`) on a receiver of
         // unknown type is more likely the library's than a workspace one of that name.
         let common = method && (STD_METHOD_NAMES.contains(&name) || PREDICATES.contains(&name));
@@ -2055,7 +2256,126 @@ impl<'a> Eval<'a> {
             })
             .collect();
         let dispatch = edges.iter().all(|e| e.how == Resolved::TraitImpl);
+        if let Some((expr, r)) = receiver {
+            let guessed = edges.iter().any(|e| e.how == Resolved::NameArity);
+            self.apply_self_summaries(&candidates, dispatch, guessed, name, expr, r);
+        }
         self.apply_summaries(&candidates, dispatch, name, args, vals, span, method)
+    }
+
+    /// What a method does with the fields of `self`, applied to its receiver: a field it
+    /// uses is a use of the receiver's value (of the tenant field of a request struct, for a
+    /// deserialised request or a parameter holding one), a field it checks a check of it.
+    /// A method resolved by its name alone (`guessed`: the receiver's type is unknown) may be
+    /// a library's: its uses count only where every candidate agrees, its checks not at all.
+    fn apply_self_summaries(
+        &mut self,
+        candidates: &[&FnSummary],
+        dispatch: bool,
+        guessed: bool,
+        name: &str,
+        receiver: ExprId,
+        r: Option<Val>,
+    ) {
+        if candidates.is_empty()
+            || !matches!(r, Some(Val::Carrier(_) | Val::Value(_) | Val::SelfObj))
+        {
+            return;
+        }
+        let span = self.file.expr(receiver).span;
+        let has = |s: &FnSummary, f: &str| s.self_field_uses.iter().any(|u| u.field == f);
+        let used: Vec<FieldUse> = candidates
+            .iter()
+            .flat_map(|s| s.self_field_uses.iter())
+            .filter(|u| {
+                if dispatch {
+                    true
+                } else {
+                    candidates.iter().all(|s| has(s, &u.field))
+                }
+            })
+            .cloned()
+            .collect();
+        // An auth object's own fields are checked by the objects it builds or delegates to by
+        // construction (`OrgFromRoute { org_id: self.0 }`), not by a method call on a field: a
+        // wrapper may return before it runs the object it holds.
+        let own = matches!(r, Some(Val::SelfObj | Val::Value(Origin::SelfField(_))));
+        let checked: Vec<String> = candidates
+            .iter()
+            .filter(|_| !own && !guessed)
+            .flat_map(|s| s.checked_fields.iter())
+            .filter(|f| {
+                if dispatch {
+                    candidates.iter().all(|s| s.checked_fields.contains(f))
+                } else {
+                    true
+                }
+            })
+            .cloned()
+            .collect();
+        for field in checked {
+            if let Some(origin) = self.field_origin(r, receiver, &field) {
+                self.flow.checks.push(Check {
+                    origin,
+                    span,
+                    called_with_identity: false,
+                    by_name: false,
+                });
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for u in used {
+            if seen.contains(&u.field) {
+                continue;
+            }
+            seen.push(u.field.clone());
+            let Some(origin) = self.field_origin(r, receiver, &u.field) else {
+                continue;
+            };
+            self.flow.uses.push(Use {
+                origin,
+                span,
+                kind: SinkKind::Call,
+                detail: format!(
+                    "the receiver of `{name}`, which uses its `{}` as {}",
+                    u.field, u.short
+                ),
+                sink: u.sink,
+                via: Some(name.to_string()),
+            });
+        }
+    }
+
+    /// The value of field `field` of a value `v` (the expression `expr`) handed to a callee
+    /// whole: a tenant-named field of a deserialised request or of a parameter is a value of
+    /// its own (the request's tenant); another field, or a field of any other value, is the
+    /// value itself.
+    fn field_origin(&mut self, v: Option<Val>, expr: ExprId, field: &str) -> Option<Origin> {
+        let tenant = self.ws.is_tenant_name(field);
+        let span = self.file.expr(expr).span;
+        match v? {
+            Val::Carrier(kind) if tenant && kind != InputKind::Request => {
+                match self.new_source(span, kind, field.to_string(), true, None) {
+                    Val::Value(o) => Some(o),
+                    _ => None,
+                }
+            }
+            // A client value need not be the struct itself (`Cipher::new(body.kind)` carries
+            // the value of what built it): its fields are not the request's.
+            // The parameter itself (`core(req)`, `&req`, `req.clone()`), not a part of it
+            // (`core(req.details)`, whose fields are not the parameter's).
+            Val::Value(Origin::Param(i))
+                if tenant && self.file.as_ident(self.file.strip(expr)).is_some() =>
+            {
+                Some(self.param_field(i, field))
+            }
+            Val::Value(Origin::Param(_)) if tenant => None,
+            Val::SelfObj => match self.self_field(field) {
+                Val::Value(o) => Some(o),
+                _ => None,
+            },
+            v => self.origin_at(Some(v), expr),
+        }
     }
 
     /// Workspace functions handed by name to a combinator (`tenant.map(parse)`,
@@ -2129,18 +2449,63 @@ impl<'a> Eval<'a> {
         self.flow.calls_path_checker |= candidates.iter().all(|s| s.checks_path);
         let param_of = |s: &FnSummary, i: usize| i.checked_sub(usize::from(s.has_self && !method));
         let mut result = None;
+        if !method {
+            // A wrapper handing its own closure and payload parameters on to a function that
+            // calls one with the other calls them so itself.
+            for s in candidates.iter().filter(|s| !s.has_self) {
+                for &(k, j, i) in &s.callbacks {
+                    if let (
+                        Some(Some(Val::Value(Origin::Param(k)))),
+                        Some(Some(Val::Value(Origin::Param(i)))),
+                    ) = (vals.get(k as usize), vals.get(i as usize))
+                    {
+                        self.note_callback((*k, j, *i));
+                    }
+                }
+            }
+        }
         for (i, (arg, v)) in args.iter().zip(vals).enumerate() {
             let param = |s: &FnSummary| param_of(s, i);
+            // A request struct handed over whole whose tenant field the callee uses.
+            let field_use = may(&|s| {
+                param(s).is_some_and(|p| matches!(s.param_field_uses.get(p), Some(Some(_))))
+            })
+            .then(|| {
+                candidates
+                    .iter()
+                    .find_map(|s| s.param_field_uses.get(param(s)?)?.clone())
+            })
+            .flatten();
+            let field_used = field_use.is_some();
+            if let Some(fu) = field_use {
+                if let Some(origin) = self.field_origin(*v, *arg, &fu.field) {
+                    if !matches!(v, Some(Val::Value(o)) if *o == origin) {
+                        self.flow.uses.push(Use {
+                            origin,
+                            span: self.file.expr(*arg).span,
+                            kind: SinkKind::Call,
+                            detail: format!(
+                                "an argument of `{name}`, which uses its `{}` as {}",
+                                fu.field, fu.short
+                            ),
+                            sink: fu.sink,
+                            via: Some(name.to_string()),
+                        });
+                    }
+                }
+            }
             // A whole extracted input (`Path(id)` with a non-tenant name, the URI's path text)
             // passed on to a helper that uses or checks it: read here.
+            // The struct's tenant field stands for it: the whole struct is not another source.
             let carried = match v {
                 Some(Val::Carrier(_))
-                    if may(&|s| {
-                        param(s).is_some_and(|p| {
-                            matches!(s.param_uses.get(p), Some(Some(_)))
-                                || s.param_checked.get(p) == Some(&true)
-                        })
-                    }) =>
+                    if !field_used
+                        && may(&|s| {
+                            param(s).is_some_and(|p| {
+                                matches!(s.param_uses.get(p), Some(Some(_)))
+                                    || s.param_checked.get(p) == Some(&true)
+                            })
+                        }) =>
                 {
                     self.origin_at(*v, *arg)
                 }

@@ -14,6 +14,14 @@ declare_rule! {
     /// `match` arms, workspace helpers and custom extractors (axum, actix-web, rocket, poem,
     /// warp, salvo, tonic). A value the code binds where SQL compares or inserts a tenant
     /// column is a tenant id whatever it is called (`Path(id)` bound at `tenant_id = $1`).
+    /// A deserialised body or query handed whole to core code is followed field by field:
+    /// its tenant-named field (`req.org_id`), read by the callee, by a method of the request
+    /// type (`req.to_row()` reading `self.org_id`, also through a trait impl) or by an enum
+    /// built from it and matched in a method (`Choice::Existing { org_id }`), is reported at
+    /// the call as the request's tenant. A wrapper that authenticates and then runs a closure
+    /// with the payload it was given (`wrap(payload, |auth, req| core(req))`, through any
+    /// number of forwarding wrappers) runs the closure with that payload. Verifying one tenant
+    /// (the route's, or the one a header names) says nothing of another the body names.
     ///
     /// It stays silent when the tenant is compared with a value from the verified identity
     /// (`if org_id != claims.org_id { return Err(..) }`, `assert_eq!`, `ensure!`), passed to a
@@ -55,6 +63,12 @@ declare_rule! {
     /// used or returned, unless a test that holds for the fallback value stops the function
     /// before any use (`let p = v.to_str().unwrap_or_default(); if p.is_empty() { return
     /// Err(..) }`, `if t == "none" { return .. }` after `unwrap_or("none")`).
+    ///
+    /// Not followed yet: the fields of a client value that is not itself the request struct
+    /// (an element of a list in the body, an object built from a body field); a method
+    /// resolved by its name alone (its receiver's type unknown) is applied only where every
+    /// candidate agrees, and its checks of the receiver are not credited. A check anywhere in
+    /// the function clears the tenant, even one made after its use.
     ///
     /// ## Why is this bad?
     /// Anyone can send any header or URL. A tenant id taken from the request lets a user of one

@@ -134,9 +134,12 @@ impl Eval<'_> {
             LibraryCheck::Policy(_) if deciding => {
                 // The principal: the verified identity, a caller's parameter beside the
                 // resource (a port's impl), or a request built with the identity.
-                let from_caller = origins
-                    .iter()
-                    .any(|o| matches!(o, Origin::Param(_) | Origin::SelfField(_)));
+                let from_caller = origins.iter().any(|o| {
+                    matches!(
+                        o,
+                        Origin::Param(_) | Origin::ParamField(_) | Origin::SelfField(_)
+                    )
+                });
                 let identity = seen.contains(&Val::Trusted)
                     || (from_caller && origins.len() >= 2)
                     || origins
@@ -157,7 +160,10 @@ impl Eval<'_> {
                 let from_client = seen.iter().any(|v| {
                     matches!(
                         v,
-                        Val::Carrier(_) | Val::Value(Origin::Source(_) | Origin::Param(_))
+                        Val::Carrier(_)
+                            | Val::Value(
+                                Origin::Source(_) | Origin::Param(_) | Origin::ParamField(_)
+                            )
                     )
                 });
                 if from_client {
