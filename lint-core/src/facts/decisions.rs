@@ -91,7 +91,7 @@ fn decisions_in(
 }
 
 /// Whether a block stops the function: it returns, panics or bails, or its value is an error.
-fn stops(file: &RustFile, block: &Block) -> bool {
+pub fn stops(file: &RustFile, block: &Block) -> bool {
     let mut found = false;
     file.walk_block(block, &mut |id| found |= leaves(file, id));
     found
