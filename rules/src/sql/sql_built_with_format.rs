@@ -291,13 +291,56 @@ fn is_safe_value(
         }
         ExprKind::Macro(m) if matches!(m.path.last(), "format" | "vec" | "concat") => match &m.args
         {
-            MacroArgs::List(args) => args
-                .iter()
-                .all(|a| is_safe_value(opts, file, function, a.expr, depth + 1)),
+            MacroArgs::List(args) => {
+                args.iter()
+                    .all(|a| is_safe_value(opts, file, function, a.expr, depth + 1))
+                    && captures_safe(
+                        opts,
+                        file,
+                        function,
+                        m.path.last(),
+                        args,
+                        expr.span.start,
+                        depth,
+                    )
+            }
             _ => false,
         },
         _ => false,
     }
+}
+
+/// The bindings a `format!` template captures by name (`format!("{table} x")`), which are not
+/// among the macro's arguments, cannot carry SQL either.
+fn captures_safe(
+    opts: Opts,
+    file: &RustFile,
+    function: Option<FnId>,
+    macro_name: &str,
+    args: &[lint_core::ir::MacroArg],
+    offset: u32,
+    depth: u32,
+) -> bool {
+    if macro_name != "format" {
+        return true;
+    }
+    let Some(ExprKind::Lit(Lit::Str(template))) = args.first().map(|a| &file.expr(a.expr).kind)
+    else {
+        return true;
+    };
+    lint_core::format::parse_template(&template.value)
+        .into_iter()
+        .all(|piece| match piece {
+            lint_core::format::Piece::Hole {
+                arg: lint_core::format::HoleArg::Named(name),
+                ..
+            } => {
+                args.iter()
+                    .any(|a| a.name.as_ref().is_some_and(|n| n.name == name))
+                    || is_safe_binding(opts, file, function, &name, offset, depth + 1)
+            }
+            _ => true,
+        })
 }
 
 /// `.replace('"', "\"\"")`, `.replace('\'', "''")`: an identifier or literal quoted by doubling
