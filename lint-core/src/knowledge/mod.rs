@@ -6,6 +6,7 @@
 
 pub mod file_locations;
 pub mod http;
+pub mod patterns;
 pub mod secret_wrappers;
 pub mod server_values;
 pub mod wrappers;

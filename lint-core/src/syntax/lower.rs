@@ -188,16 +188,7 @@ impl Lowerer<'_> {
                 self.out.enums.push(def);
             }
             syn::Item::Macro(m) => {
-                // `lazy_static! { static ref X: T = .. }` and `thread_local! { static X: T = .. }`
-                // declare statics: their declared types are what calls on them resolve to.
-                if matches!(m.mac.path.segments.last(), Some(s) if s.ident == "lazy_static" || s.ident == "thread_local")
-                {
-                    if let Ok(statics) = Parser::parse2(parse_macro_statics, m.mac.tokens.clone()) {
-                        for (ident, ty, expr, token) in &statics {
-                            self.const_item(ident, ty, expr, *token);
-                        }
-                    }
-                }
+                self.macro_statics(&m.mac);
                 let span = self.span2(
                     m.mac
                         .path
@@ -251,6 +242,20 @@ impl Lowerer<'_> {
             syn::UseTree::Group(g) => {
                 for t in &g.items {
                     self.use_tree(t, prefix);
+                }
+            }
+        }
+    }
+
+    /// `lazy_static! { static ref X: T = .. }` and `thread_local! { static X: T = .. }` declare
+    /// statics, at module level or in a function body: their declared types are what calls on
+    /// them resolve to, their values what they hold (a compiled pattern).
+    fn macro_statics(&mut self, mac: &syn::Macro) {
+        if matches!(mac.path.segments.last(), Some(s) if s.ident == "lazy_static" || s.ident == "thread_local")
+        {
+            if let Ok(statics) = Parser::parse2(parse_macro_statics, mac.tokens.clone()) {
+                for (ident, ty, expr, token) in &statics {
+                    self.const_item(ident, ty, expr, *token);
                 }
             }
         }
@@ -562,6 +567,7 @@ impl Lowerer<'_> {
                     semi: semi.is_some(),
                 },
                 syn::Stmt::Macro(m) => {
+                    self.macro_statics(&m.mac);
                     let expr = self.mac(&m.mac);
                     Stmt::Expr {
                         expr,

@@ -1,8 +1,10 @@
 use lint_core::client_reach::{function_client_value, value_choice, ValueChoice};
 use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
+use lint_core::facts::decisions;
 use lint_core::ir::is_const_name;
 use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
+use lint_core::knowledge::patterns;
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::sql::SqlSite;
@@ -15,7 +17,10 @@ declare_rule! {
     /// are fine: literals, consts, numbers, booleans, UUIDs, placeholder numbers (`${}`), and
     /// values chosen from a fixed allow-list (a `match` or `if` over literals, an index into a
     /// const slice), and values the function rejects before use unless a const list or an array
-    /// of literals holds them (`if !KINDS.contains(&kind) { return Err(..) }`).
+    /// of literals holds them (`if !KINDS.contains(&kind) { return Err(..) }`). Text the code
+    /// writes itself is fine too: an empty `String::new()` and lists or strings it pushes only
+    /// such pieces onto (`clauses.push(format!("owner = ${n}"))`, the counter `n += 1`), joined;
+    /// one pushed piece from elsewhere makes the text unsafe.
     ///
     /// ## Why is this bad?
     /// A spliced value is SQL injection waiting for an unexpected input, and in a multi-tenant
@@ -50,14 +55,23 @@ declare_rule! {
     /// earlier and the server reads back (second-order injection) is not reported. Set
     /// `client-values-only = false` to report every unsafe splice.
     ///
+    /// An identifier the function rejects unless a `regex` pattern matches it
+    /// (`if !VALID_NAME.is_match(name) { return Err(..) }`, before the splice, in a block the
+    /// splice is in, on the binding spliced), the pattern a literal (directly, or through a
+    /// `lazy_static!`, `LazyLock` or `once_cell` static) anchored at both ends (`^..$`) and
+    /// admitting only `[A-Za-z0-9_-]`, `\w` and `\d`, is not reported: it cannot carry quotes,
+    /// spaces or `;`. This trades recall for precision: such a name can still pick any table
+    /// or schema the database user reaches. Set `identifier-patterns-clear = false` to report it.
+    ///
     /// ## Options
     /// - `client-values-only` (default `true`): see above.
+    /// - `identifier-patterns-clear` (default `true`): see above.
     pub struct SqlBuiltWithFormat {
         id: "sql-built-with-format",
         category: Isolation,
         summary: "runtime value spliced into SQL text",
         cheat_sheet: "Database Security: parameterized queries",
-        options: ["client-values-only"],
+        options: ["client-values-only", "identifier-patterns-clear"],
         cwe: 89,
         precision: "high",
         security_severity: "8.8",
@@ -73,6 +87,9 @@ impl Rule for SqlBuiltWithFormat {
     fn check(&self, cx: &mut RuleContext<'_>) {
         let Some(file) = &cx.file.rust else { return };
         let client_values_only = cx.bool_option("client-values-only", true);
+        let opts = Opts {
+            identifier_patterns_clear: cx.bool_option("identifier-patterns-clear", true),
+        };
         let reach = &cx.workspace.client_reach;
         let text = &cx.file.source.text;
         let mut findings = Vec::new();
@@ -87,9 +104,10 @@ impl Rule for SqlBuiltWithFormat {
                     continue;
                 }
                 let safe = match expr {
-                    Some(e) => is_safe_value(file, site.function, e, 0),
-                    None => captured_name(text, span)
-                        .is_some_and(|n| is_safe_binding(file, site.function, n, span.start, 0)),
+                    Some(e) => is_safe_value(opts, file, site.function, e, 0),
+                    None => captured_name(text, span).is_some_and(|n| {
+                        is_safe_binding(opts, file, site.function, n, span.start, 0)
+                    }),
                 };
                 if safe {
                     continue;
@@ -161,9 +179,22 @@ fn captured_name(text: &str, span: lint_core::span::Span) -> Option<&str> {
 
 const MAX_DEPTH: u32 = 16;
 
+/// The rule's options that decide which values are safe.
+#[derive(Clone, Copy)]
+struct Opts {
+    /// A value an identifier pattern accepted before the splice is safe.
+    identifier_patterns_clear: bool,
+}
+
 /// Whether a spliced value cannot carry SQL: a literal, a const, a number, a value chosen from
 /// literals.
-fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32) -> bool {
+fn is_safe_value(
+    opts: Opts,
+    file: &RustFile,
+    function: Option<FnId>,
+    id: ExprId,
+    depth: u32,
+) -> bool {
     if depth > MAX_DEPTH {
         return false;
     }
@@ -172,32 +203,33 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
         ExprKind::Lit(_) => true,
         ExprKind::Path(p) if p.segments.len() == 1 => {
             is_const_name(&p.segments[0])
-                || is_safe_binding(file, function, &p.segments[0], expr.span.start, depth)
+                || is_safe_binding(opts, file, function, &p.segments[0], expr.span.start, depth)
         }
         ExprKind::Path(p) => p.segments.last().is_some_and(|s| is_const_name(s)),
         ExprKind::Cast { ty, .. } => is_safe_type(ty),
         ExprKind::Match { arms, .. } => arms
             .iter()
-            .all(|a| is_safe_value(file, function, a.body, depth + 1)),
+            .all(|a| is_safe_value(opts, file, function, a.body, depth + 1)),
         ExprKind::If {
             then, otherwise, ..
         } => {
             let then_safe = match then.stmts.last() {
                 Some(Stmt::Expr { expr, semi: false }) => {
-                    is_safe_value(file, function, *expr, depth + 1)
+                    is_safe_value(opts, file, function, *expr, depth + 1)
                 }
                 _ => false,
             };
-            then_safe && otherwise.is_some_and(|o| is_safe_value(file, function, o, depth + 1))
+            then_safe
+                && otherwise.is_some_and(|o| is_safe_value(opts, file, function, o, depth + 1))
         }
         ExprKind::Block(b) => match b.stmts.last() {
             Some(Stmt::Expr { expr, semi: false }) => {
-                is_safe_value(file, function, *expr, depth + 1)
+                is_safe_value(opts, file, function, *expr, depth + 1)
             }
             _ => false,
         },
         // An entry of a const table: `COLUMNS[i]`.
-        ExprKind::Index { base, .. } => is_safe_value(file, function, *base, depth + 1),
+        ExprKind::Index { base, .. } => is_safe_value(opts, file, function, *base, depth + 1),
         // Derived from safe values only: `FIELDS.iter().join(",")`, `(1..=n).map(|i| format!("${i}"))`.
         ExprKind::MethodCall {
             receiver,
@@ -207,31 +239,40 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
         } => {
             let args_safe = || {
                 args.iter()
-                    .all(|a| is_safe_value(file, function, *a, depth + 1))
+                    .all(|a| is_safe_value(opts, file, function, *a, depth + 1))
             };
             matches!(method.name.as_str(), "len" | "count" | "is_empty")
                 || is_escaping(file, &method.name, args)
                 // `.map(|(i, _)| format!("${}", i + 2))`: the items are the closure's results.
                 || (matches!(method.name.as_str(), "map" | "filter_map" | "flat_map") && args_safe())
-                || (is_safe_value(file, function, *receiver, depth + 1) && args_safe())
-                || returns_constant(file, &method.name, depth)
+                || (is_safe_value(opts, file, function, *receiver, depth + 1) && args_safe())
+                || returns_constant(opts, file, &method.name, depth)
         }
         ExprKind::Call { func, .. } => match &file.expr(*func).kind {
+            // An empty string, to which only the function's own pieces are added.
+            ExprKind::Path(p)
+                if matches!(
+                    p.segments.as_slice(),
+                    [.., s, f] if s == "String" && matches!(f.as_str(), "new" | "with_capacity")
+                ) =>
+            {
+                true
+            }
             ExprKind::Path(p) => {
                 is_escaping_name(p.last())
                     || is_escaping_fn(file, p.last())
-                    || returns_constant(file, p.last(), depth)
+                    || returns_constant(opts, file, p.last(), depth)
             }
             _ => false,
         },
-        ExprKind::Closure { body, .. } => is_safe_value(file, function, *body, depth + 1),
+        ExprKind::Closure { body, .. } => is_safe_value(opts, file, function, *body, depth + 1),
         ExprKind::Range { start, end } => start
             .iter()
             .chain(end.iter())
-            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+            .all(|e| is_safe_value(opts, file, function, *e, depth + 1)),
         ExprKind::Array(items) | ExprKind::Tuple(items) => items
             .iter()
-            .all(|e| is_safe_value(file, function, *e, depth + 1)),
+            .all(|e| is_safe_value(opts, file, function, *e, depth + 1)),
         // Arithmetic with a number is a number.
         ExprKind::Binary { op, lhs, rhs } => {
             let is_number = |e: ExprId| {
@@ -245,18 +286,61 @@ fn is_safe_value(file: &RustFile, function: Option<FnId>, id: ExprId, depth: u32
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
             ) && (is_number(*lhs)
                 || is_number(*rhs)
-                || (is_safe_value(file, function, *lhs, depth + 1)
-                    && is_safe_value(file, function, *rhs, depth + 1)))
+                || (is_safe_value(opts, file, function, *lhs, depth + 1)
+                    && is_safe_value(opts, file, function, *rhs, depth + 1)))
         }
         ExprKind::Macro(m) if matches!(m.path.last(), "format" | "vec" | "concat") => match &m.args
         {
-            MacroArgs::List(args) => args
-                .iter()
-                .all(|a| is_safe_value(file, function, a.expr, depth + 1)),
+            MacroArgs::List(args) => {
+                args.iter()
+                    .all(|a| is_safe_value(opts, file, function, a.expr, depth + 1))
+                    && captures_safe(
+                        opts,
+                        file,
+                        function,
+                        m.path.last(),
+                        args,
+                        expr.span.start,
+                        depth,
+                    )
+            }
             _ => false,
         },
         _ => false,
     }
+}
+
+/// The bindings a `format!` template captures by name (`format!("{table} x")`), which are not
+/// among the macro's arguments, cannot carry SQL either.
+fn captures_safe(
+    opts: Opts,
+    file: &RustFile,
+    function: Option<FnId>,
+    macro_name: &str,
+    args: &[lint_core::ir::MacroArg],
+    offset: u32,
+    depth: u32,
+) -> bool {
+    if macro_name != "format" {
+        return true;
+    }
+    let Some(ExprKind::Lit(Lit::Str(template))) = args.first().map(|a| &file.expr(a.expr).kind)
+    else {
+        return true;
+    };
+    lint_core::format::parse_template(&template.value)
+        .into_iter()
+        .all(|piece| match piece {
+            lint_core::format::Piece::Hole {
+                arg: lint_core::format::HoleArg::Named(name),
+                ..
+            } => {
+                args.iter()
+                    .any(|a| a.name.as_ref().is_some_and(|n| n.name == name))
+                    || is_safe_binding(opts, file, function, &name, offset, depth + 1)
+            }
+            _ => true,
+        })
 }
 
 /// `.replace('"', "\"\"")`, `.replace('\'', "''")`: an identifier or literal quoted by doubling
@@ -305,7 +389,7 @@ fn is_escaping_fn(file: &RustFile, name: &str) -> bool {
 
 /// A function or method of this file, without arguments, whose value is a literal or a choice
 /// among literals (`fn order_by(&self) -> &'static str { match self { .. => "calls DESC" } }`).
-fn returns_constant(file: &RustFile, name: &str, depth: u32) -> bool {
+fn returns_constant(opts: Opts, file: &RustFile, name: &str, depth: u32) -> bool {
     depth < MAX_DEPTH
         && file.function_ids().any(|id| {
             let f = file.function(id);
@@ -316,13 +400,14 @@ fn returns_constant(file: &RustFile, name: &str, depth: u32) -> bool {
                 && f.params.iter().all(is_self)
                 && matches!(
                     f.body.stmts.last(),
-                    Some(Stmt::Expr { expr, semi: false }) if is_safe_value(file, Some(id), *expr, MAX_DEPTH - 4)
+                    Some(Stmt::Expr { expr, semi: false }) if is_safe_value(opts, file, Some(id), *expr, MAX_DEPTH - 4)
                 )
         })
 }
 
 /// A `for` loop variable over a fixed list: `for table in ["a", "b"]`, `for t in &TABLES`.
 fn is_loop_over_safe_list(
+    opts: Opts,
     file: &RustFile,
     function: FnId,
     name: &str,
@@ -342,7 +427,7 @@ fn is_loop_over_safe_list(
             file.bindings(*pat, &mut names);
             let in_body = body.span.start <= offset && offset < body.span.end;
             if in_body && names.iter().any(|(n, _)| n == name) {
-                safe = is_safe_value(file, Some(function), *head, depth + 1);
+                safe = is_safe_value(opts, file, Some(function), *head, depth + 1);
             }
         }
     });
@@ -351,6 +436,7 @@ fn is_loop_over_safe_list(
 
 /// A closure parameter fed from a fixed list: `FIELDS.iter().map(|f| ..)`.
 fn is_closure_param_over_safe_list(
+    opts: Opts,
     file: &RustFile,
     function: FnId,
     name: &str,
@@ -375,7 +461,7 @@ fn is_closure_param_over_safe_list(
                 file.bindings(*p, &mut names);
             }
             if names.iter().any(|(n, _)| n == name) {
-                safe = is_safe_value(file, Some(function), *receiver, depth + 1);
+                safe = is_safe_value(opts, file, Some(function), *receiver, depth + 1);
             }
         }
     });
@@ -383,7 +469,7 @@ fn is_closure_param_over_safe_list(
 }
 
 /// A parameter every caller in this file passes a literal or const for.
-fn callers_pass_constants(file: &RustFile, function: FnId, param_index: usize) -> bool {
+fn callers_pass_constants(opts: Opts, file: &RustFile, function: FnId, param_index: usize) -> bool {
     let f = file.function(function);
     let has_self = f.params.first().is_some_and(
         |p| matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"),
@@ -401,13 +487,14 @@ fn callers_pass_constants(file: &RustFile, function: FnId, param_index: usize) -
             _ => return true,
         };
         calls += 1;
-        arg.is_some_and(|&a| is_safe_value(file, caller, a, MAX_DEPTH - 1))
+        arg.is_some_and(|&a| is_safe_value(opts, file, caller, a, MAX_DEPTH - 1))
     });
     calls > 0 && all_constant
 }
 
 /// A local binding or parameter whose value cannot carry SQL.
 fn is_safe_binding(
+    opts: Opts,
     file: &RustFile,
     function: Option<FnId>,
     name: &str,
@@ -417,14 +504,15 @@ fn is_safe_binding(
     let Some(function) = function else {
         return false;
     };
-    if checked_against_allow_list(file, function, name, offset) {
+    if checked_against_allow_list(opts, file, function, name, offset) {
         return true;
     }
     if let Some(init) = lint_core::flow::reaching_let(file, function, name, offset) {
-        return is_safe_value(file, Some(function), init, depth + 1);
+        return is_safe_value(opts, file, Some(function), init, depth + 1)
+            && additions_safe(opts, file, function, name, depth);
     }
-    if is_loop_over_safe_list(file, function, name, offset, depth)
-        || is_closure_param_over_safe_list(file, function, name, offset, depth)
+    if is_loop_over_safe_list(opts, file, function, name, offset, depth)
+        || is_closure_param_over_safe_list(opts, file, function, name, offset, depth)
     {
         return true;
     }
@@ -436,14 +524,66 @@ fn is_safe_binding(
             let mut names = Vec::new();
             file.bindings(p.pat, &mut names);
             names.iter().any(|(n, _)| n == name)
-                && (is_safe_type(&p.ty) || callers_pass_constants(file, function, i))
+                && (is_safe_type(&p.ty) || callers_pass_constants(opts, file, function, i))
         })
 }
 
-/// Whether the function rejects the value before `offset` unless a fixed list holds it:
-/// `if !KINDS.contains(&kind) { return Err(..) }`, the list a const or an array of literals.
-fn checked_against_allow_list(file: &RustFile, function: FnId, name: &str, offset: u32) -> bool {
-    let body = file.function(function).span;
+/// Whether everything the function adds to a binding cannot carry SQL either: the pieces it
+/// pushes onto a list or a string (`filters.push(format!("path = ${n}"))`), the values it assigns
+/// or appends (`n += 1`). One piece from elsewhere makes the whole text unsafe.
+fn additions_safe(opts: Opts, file: &RustFile, function: FnId, name: &str, depth: u32) -> bool {
+    let names_binding = |e: ExprId| matches!(&file.expr(file.strip(e)).kind, ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0] == name);
+    let mut safe = true;
+    file.walk_block(&file.function(function).body, &mut |id| {
+        if !safe {
+            return;
+        }
+        match &file.expr(id).kind {
+            ExprKind::MethodCall {
+                receiver,
+                method,
+                args,
+                ..
+            } if names_binding(*receiver)
+                && matches!(
+                    method.name.as_str(),
+                    "push"
+                        | "push_str"
+                        | "push_back"
+                        | "push_front"
+                        | "insert"
+                        | "extend"
+                        | "append"
+                ) =>
+            {
+                safe = args
+                    .iter()
+                    .all(|a| is_safe_value(opts, file, Some(function), *a, depth + 1));
+            }
+            ExprKind::Assign { lhs, rhs, .. } if names_binding(*lhs) => {
+                safe = is_safe_value(opts, file, Some(function), *rhs, depth + 1);
+            }
+            _ => {}
+        }
+    });
+    safe
+}
+
+/// Whether the function rejects the value before `offset` unless it is one a fixed list holds
+/// (`if !KINDS.contains(&kind) { return Err(..) }`, the list a const or an array of literals) or
+/// one an identifier pattern matches (`if !VALID_NAME.is_match(name) { return Err(..) }`, the
+/// pattern anchored and admitting identifier characters only). The failing branch must stop the
+/// function, the check must be a statement of a block the splice is in, and the binding it
+/// tests must be the one spliced.
+fn checked_against_allow_list(
+    opts: Opts,
+    file: &RustFile,
+    function: FnId,
+    name: &str,
+    offset: u32,
+) -> bool {
+    let f = file.function(function);
+    let spliced = lint_core::flow::reaching_let(file, function, name, offset);
     let names_value = |e: ExprId| matches!(&file.expr(file.strip(e)).kind, ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0] == name);
     let fixed_list = |e: ExprId| match &file.expr(file.strip(e)).kind {
         ExprKind::Path(p) => p.segments.last().is_some_and(|s| is_const_name(s)),
@@ -452,13 +592,11 @@ fn checked_against_allow_list(file: &RustFile, function: FnId, name: &str, offse
             .all(|i| matches!(file.expr(*i).kind, ExprKind::Lit(_))),
         _ => false,
     };
-    let diverges = |b: &lint_core::ir::Block| {
-        b.stmts.iter().any(|s| {
-            matches!(s, Stmt::Expr { expr, .. }
-                if matches!(file.expr(*expr).kind, ExprKind::Return(_)))
-        })
-    };
-    file.exprs.iter().any(|e| {
+    let rejects = |stmt: &Stmt| {
+        let Stmt::Expr { expr, .. } = stmt else {
+            return false;
+        };
+        let e = file.expr(*expr);
         let ExprKind::If { cond, then, .. } = &e.kind else {
             return false;
         };
@@ -478,13 +616,72 @@ fn checked_against_allow_list(file: &RustFile, function: FnId, name: &str, offse
         else {
             return false;
         };
-        body.start <= e.span.start
-            && e.span.end <= offset
-            && method.name == "contains"
-            && fixed_list(*receiver)
+        let admits = (method.name == "contains" && fixed_list(*receiver))
+            || (opts.identifier_patterns_clear
+                && patterns::MATCH_METHODS.contains(&method.name.as_str())
+                && is_identifier_pattern(file, *receiver, 0));
+        e.span.end <= offset
+            && admits
             && args.first().is_some_and(|a| names_value(*a))
-            && diverges(then)
-    })
+            && decisions::stops(file, then)
+            && lint_core::flow::reaching_let(file, function, name, e.span.start) == spliced
+    };
+    let mut found = f.body.stmts.iter().any(rejects);
+    file.walk_block(&f.body, &mut |id| {
+        let block = match &file.expr(id).kind {
+            ExprKind::Block(b) | ExprKind::Loop { body: b, .. } => b,
+            ExprKind::If { then, .. } => then,
+            _ => return,
+        };
+        if block.span.start <= offset && offset < block.span.end {
+            found |= block.stmts.iter().any(rejects);
+        }
+    });
+    found
+}
+
+/// A compiled pattern that admits identifiers only: `Regex::new(r"^[a-z_]+$")` (unwrapped), or a
+/// static holding one (`lazy_static!`, `LazyLock`, `once_cell`'s `Lazy`).
+fn is_identifier_pattern(file: &RustFile, id: ExprId, depth: u32) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    match &file.expr(file.strip(id)).kind {
+        ExprKind::MethodCall {
+            receiver, method, ..
+        } if patterns::UNWRAPS.contains(&method.name.as_str()) => {
+            is_identifier_pattern(file, *receiver, depth + 1)
+        }
+        ExprKind::Call { func, args } => {
+            let ExprKind::Path(p) = &file.expr(*func).kind else {
+                return false;
+            };
+            if patterns::listed(patterns::PATTERN_CONSTRUCTORS, &p.segments) {
+                args.first().is_some_and(|a| {
+                    matches!(&file.expr(file.strip(*a)).kind,
+                        ExprKind::Lit(Lit::Str(s)) if patterns::admits_only_identifiers(&s.value))
+                })
+            } else if patterns::listed(patterns::LAZY_HOLDERS, &p.segments) {
+                args.first()
+                    .is_some_and(|a| is_identifier_pattern(file, *a, depth + 1))
+            } else {
+                false
+            }
+        }
+        ExprKind::Closure { body, .. } => is_identifier_pattern(file, *body, depth + 1),
+        ExprKind::Block(b) => matches!(b.stmts.last(),
+            Some(Stmt::Expr { expr, semi: false }) if is_identifier_pattern(file, *expr, depth + 1)),
+        ExprKind::Path(p) => {
+            let name = p.last();
+            let mut statics = file.consts.iter().filter(|c| c.name.name == name);
+            // A name two statics share is not resolved to either.
+            match (statics.next(), statics.next()) {
+                (Some(c), None) => is_identifier_pattern(file, c.value, depth + 1),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Numbers, booleans, UUIDs, and references, slices, options and collections of them
