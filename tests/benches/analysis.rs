@@ -15,14 +15,69 @@
 //! `--only full|floor [--threads N]` runs one of the two once and prints its figures: for a
 //! profiler, or for timing the two as whole processes in turn under the same load. `--only
 //! full` also prints the work units counted (`Report::file_work`) and the three costliest
-//! files, to set the per-file cap (`syntax::work::Work::CAP`) against.
+//! files, to set the per-file cap (`syntax::work::Work::CAP`) against. Both `--only` runs print
+//! the peak of live heap bytes too (counted by this binary's allocator), which tells memory the
+//! analysis holds from memory the allocator keeps after it was freed.
 
 use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
 use rayon::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use syn::visit::Visit;
+
+/// The system allocator, counting live bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+impl Counting {
+    fn grew(by: usize) {
+        let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is passed to `System` unchanged; the counters only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            Counting::grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            Counting::grew(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            Counting::grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The peak of live heap bytes so far, in MiB.
+fn peak_heap_mib() -> usize {
+    PEAK.load(Ordering::Relaxed) >> 20
+}
 
 fn main() {
     let mut args: Vec<String> = std::env::args()
@@ -55,6 +110,7 @@ fn main() {
             for (file, work) in costly.into_iter().take(3) {
                 println!("  {work:>12} {file}");
             }
+            println!("peak live heap: {} MiB", peak_heap_mib());
             return;
         }
         Some("floor") => {
@@ -63,6 +119,7 @@ fn main() {
                 "parse-only floor, {threads} threads: {} files, {} lines, {} SQL statements",
                 stats.files, stats.lines, stats.sql_statements
             );
+            println!("peak live heap: {} MiB", peak_heap_mib());
             return;
         }
         Some(other) => {
