@@ -12,7 +12,7 @@
 //! `--scale` repeats the full analysis on 1x, 2x and 4x copies of the folder to show that cost is
 //! linear in code size.
 //!
-//! `--only full|floor [--threads N]` runs one of the two once and prints its figures: for a
+//! `--only full|floor|lowered [--threads N]` runs one of them once and prints its figures: for a
 //! profiler, or for timing the two as whole processes in turn under the same load. `--only
 //! full` also prints the work units counted (`Report::file_work`) and the three costliest
 //! files, to set the per-file cap (`syntax::work::Work::CAP`) against. Both `--only` runs print
@@ -91,7 +91,7 @@ fn main() {
     let Some(path) = args.first().map(PathBuf::from) else {
         eprintln!(
             "usage: cargo bench -p tenantlint-tests --bench analysis -- PATH [--scale] \
-             [--only full|floor [--threads N]]"
+             [--only full|floor|lowered [--threads N]]"
         );
         std::process::exit(2);
     };
@@ -122,8 +122,18 @@ fn main() {
             println!("peak live heap: {} MiB", peak_heap_mib());
             return;
         }
+        Some("lowered") => {
+            let (models, text_bytes) = lowered(&path, threads);
+            println!(
+                "lowered, {threads} threads: {} Rust files held ({} MiB of source)",
+                models.len(),
+                text_bytes >> 20
+            );
+            println!("peak live heap: {} MiB", peak_heap_mib());
+            return;
+        }
         Some(other) => {
-            eprintln!("--only takes `full` or `floor`, not `{other}`");
+            eprintln!("--only takes `full`, `floor` or `lowered`, not `{other}`");
             std::process::exit(2);
         }
         None => {}
@@ -299,6 +309,25 @@ fn floor(path: &Path, threads: usize) -> Stats {
         lines: per_file.iter().map(|f| f.0).sum(),
         sql_statements: per_file.iter().map(|f| f.1).sum(),
     }
+}
+
+/// Every Rust file parsed and lowered, the models held together: the memory the lowered
+/// files alone take, beside the facts the full analysis adds. Also the source bytes read.
+fn lowered(path: &Path, threads: usize) -> (Vec<lint_core::model::RustFile>, usize) {
+    let (files, _) =
+        lint_core::discovery::discover(&[path.to_path_buf()], path, &Config::default());
+    let read: Vec<(usize, Option<lint_core::model::RustFile>)> = pool(threads).install(|| {
+        files
+            .par_iter()
+            .filter(|file| file.extension().is_some_and(|e| e == "rs"))
+            .map(|file| {
+                let text = std::fs::read_to_string(file).unwrap_or_default();
+                (text.len(), lint_core::parse::parse_rust(&text).ok())
+            })
+            .collect()
+    });
+    let bytes = read.iter().map(|(n, _)| n).sum();
+    (read.into_iter().filter_map(|(_, m)| m).collect(), bytes)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
