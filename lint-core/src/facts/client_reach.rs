@@ -391,10 +391,25 @@ fn stop_on_no_row(rust: &crate::model::RustFile, function: FnId, call: ExprId) -
     at
 }
 
-/// The pattern of a found row: `Ok(..)`, `Some(..)`.
+/// The pattern of a found row: `Ok(..)`, `Some(..)`, but not `Ok(None)`, the miss of a
+/// lookup that returns `Result<Option<_>, _>`.
 fn is_success(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
-    matches!(&rust.pat(pat).kind, crate::ir::PatKind::TupleStruct { path, .. }
-        if matches!(path.last(), "Ok" | "Some"))
+    let crate::ir::PatKind::TupleStruct { path, elems } = &rust.pat(pat).kind else {
+        return false;
+    };
+    // syn reads a bare `None` in a pattern as a binding named `None`.
+    let holds_none = || {
+        matches!(elems.as_slice(), [inner] if match &rust.pat(*inner).kind {
+            crate::ir::PatKind::Path(p) => p.last() == "None",
+            crate::ir::PatKind::Ident { name, sub: None } => name == "None",
+            _ => false,
+        })
+    };
+    match path.last() {
+        "Some" => true,
+        "Ok" => !holds_none(),
+        _ => false,
+    }
 }
 
 /// Whether the function goes on when `call` finds nothing: an `if let Some(hit) = call`, or a
