@@ -279,11 +279,12 @@ fn settled_rows(
                     );
                 }
             });
-            if !keys.is_empty() {
+            let stops = mismatch_stops(rust, function, id);
+            if !keys.is_empty() && (stops || comparison_decides(rust, function, id)) {
                 out.push(SettledRow {
                     at: e.span.end,
                     keys,
-                    checked_load: mismatch_stops(rust, function, id).then(|| rust.expr(init).span),
+                    checked_load: stops.then(|| rust.expr(init).span),
                 });
             }
         }
@@ -567,6 +568,14 @@ fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) ->
         };
     });
     stops
+}
+
+/// Whether the answer of the comparison `cmp` decides whether `function` goes on (a condition
+/// whose branch stops, `ensure!`, the function's result): one whose answer is only logged or
+/// dropped settles nothing.
+fn comparison_decides(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
+    let decision = |e: ExprId| (e == cmp).then_some(crate::knowledge::http::authz::Denial::False);
+    crate::facts::decisions::deciding_calls(rust, rust.function(function), &decision).contains(&cmp)
 }
 
 /// `name (file:line)`.
