@@ -255,30 +255,13 @@ fn settled_rows(
             return;
         };
         for side in [*lhs, *rhs] {
-            let ExprKind::Field { base, member } = &rust.expr(rust.strip(side)).kind else {
-                continue;
-            };
-            if !(ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name)) {
-                continue;
-            }
-            let Some(row) = rust.as_ident(rust.strip(*base)) else {
+            let Some(row) = tenant_field_of(rust, ws, side) else {
                 continue;
             };
             let Some(init) = crate::flow::reaching_let(rust, function, row, e.span.start) else {
                 continue;
             };
-            let mut keys = Vec::new();
-            rust.walk_expr(init, &mut |x| {
-                if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } =
-                    &rust.expr(x).kind
-                {
-                    keys.extend(
-                        args.iter()
-                            .filter_map(|a| rust.as_ident(rust.strip(*a)))
-                            .map(str::to_string),
-                    );
-                }
-            });
+            let keys = call_keys(rust, init);
             let stops = mismatch_stops(rust, function, id);
             if !keys.is_empty() && (stops || comparison_decides(rust, function, id)) {
                 out.push(SettledRow {
@@ -484,6 +467,20 @@ fn lookup_under_tenant(
     })
 }
 
+/// The binding whose tenant field `side` reads (`row.org_id` → `row`).
+fn tenant_field_of<'a>(
+    rust: &'a crate::model::RustFile,
+    ws: &Workspace,
+    side: ExprId,
+) -> Option<&'a str> {
+    let ExprKind::Field { base, member } = &rust.expr(rust.strip(side)).kind else {
+        return None;
+    };
+    (ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name))
+        .then(|| rust.as_ident(rust.strip(*base)))
+        .flatten()
+}
+
 /// The names of the values the calls under `root` are made with (`get(conn, id)` → `conn`, `id`).
 fn call_keys(rust: &crate::model::RustFile, root: ExprId) -> Vec<String> {
     let mut keys = Vec::new();
@@ -523,9 +520,7 @@ fn guarded_match(rust: &crate::model::RustFile, ws: &Workspace, id: ExprId) -> O
             return false;
         };
         [*lhs, *rhs].iter().any(|side| {
-            matches!(&rust.expr(rust.strip(*side)).kind, ExprKind::Field { base, member }
-                if (ws.is_tenant_column(&member.name) || ws.is_tenant_name(&member.name))
-                    && rust.as_ident(rust.strip(*base)).is_some_and(|b| bound.iter().any(|(n, _)| n == b)))
+            tenant_field_of(rust, ws, *side).is_some_and(|b| bound.iter().any(|(n, _)| n == b))
         })
     };
     let guarded = arms.iter().filter(|a| checks_row(a)).count();
