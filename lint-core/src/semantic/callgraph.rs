@@ -96,6 +96,8 @@ pub struct CallGraph {
     into: HashMap<FnRef, Vec<usize>>,
     by_site: HashMap<(usize, ExprId), Vec<usize>>,
     handed: Vec<HandedFn>,
+    /// The functions in [`CallGraph::handed`], for [`CallGraph::is_referenced`].
+    handed_funcs: HashSet<FnRef>,
     entries: HashMap<FnRef, EntryKind>,
     /// The workspace registers route handlers where the analysis reads the registration
     /// (`get(list)`, `.service(list)`): set by the framework layer.
@@ -185,6 +187,7 @@ impl CallGraph {
                         if let Some(caller) = caller {
                             graph.push(caller, site, func, Resolved::FnValue);
                         }
+                        graph.handed_funcs.insert(func);
                         graph.handed.push(HandedFn {
                             caller,
                             site,
@@ -292,7 +295,7 @@ impl CallGraph {
     /// keeps a function reachable, it never drops one). `use super::f` is not matched: which
     /// module `super` is would need the importing file's module path.
     pub fn is_referenced(&self, f: FnRef) -> bool {
-        if self.into.contains_key(&f) || self.handed.iter().any(|h| h.func == f) {
+        if self.into.contains_key(&f) || self.handed_funcs.contains(&f) {
             return true;
         }
         let Some(name) = self.name_of(f) else {
