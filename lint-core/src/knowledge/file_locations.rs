@@ -36,10 +36,5 @@ pub const PATH_ENV_VARS: &[&str] = &[
 
 /// Whether a call path's first argument is a file's location.
 pub fn takes_path(segments: &[String]) -> bool {
-    let [.., owner, function] = segments else {
-        return false;
-    };
-    PATH_ARGUMENT_CALLS
-        .iter()
-        .any(|(o, f)| o == owner && f == function)
+    super::by_last_two(PATH_ARGUMENT_CALLS, segments).is_some()
 }

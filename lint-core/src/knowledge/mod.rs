@@ -10,3 +10,13 @@ pub mod patterns;
 pub mod secret_wrappers;
 pub mod server_values;
 pub mod wrappers;
+
+/// The entry of a `(qualifier, function)` table that a call path names by its last two
+/// segments: `regex::Regex::new` and `Regex::new` both name `("Regex", "new")`.
+pub fn by_last_two<'t>(
+    table: &'t [(&'static str, &'static str)],
+    path: &[String],
+) -> Option<&'t (&'static str, &'static str)> {
+    let [.., q, f] = path else { return None };
+    table.iter().find(|(t, name)| t == q && name == f)
+}

@@ -16,12 +16,6 @@ pub const MATCH_METHODS: &[&str] = &["is_match"];
 /// Methods that give the compiled pattern or fail: `Regex::new(..).unwrap()`.
 pub const UNWRAPS: &[&str] = &["unwrap", "expect"];
 
-/// Whether `(qualifier, function)` is listed in `table`.
-pub fn listed(table: &[(&str, &str)], path: &[String]) -> bool {
-    let [.., q, f] = path else { return false };
-    table.iter().any(|(t, name)| t == q && name == f)
-}
-
 /// Whether a pattern, in the `regex` crate's syntax, is anchored at both ends (`^..$`, `\A..\z`)
 /// and between them admits only `[A-Za-z0-9_-]` (or `\w`, `\d`): a sequence of such characters
 /// and classes, each optionally repeated. Alternation, groups, flags, `.` and negated classes

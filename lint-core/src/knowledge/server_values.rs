@@ -25,9 +25,5 @@ pub const RANDOM_METHODS: &[&str] = &["gen", "gen_range", "next_u32", "next_u64"
 
 /// What a call path generates, when it is one of [`SERVER_GENERATED`].
 pub fn generated_by(path: &[String]) -> Option<&'static str> {
-    let [.., q, f] = path else { return None };
-    SERVER_GENERATED
-        .iter()
-        .find(|(t, name)| t == q && name == f)
-        .map(|(_, name)| *name)
+    super::by_last_two(SERVER_GENERATED, path).map(|(_, name)| *name)
 }

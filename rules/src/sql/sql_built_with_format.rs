@@ -4,7 +4,7 @@ use lint_core::diagnostic::Finding;
 use lint_core::facts::decisions;
 use lint_core::ir::is_const_name;
 use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
-use lint_core::knowledge::patterns;
+use lint_core::knowledge::{by_last_two, patterns};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
 use lint_core::sql::SqlSite;
@@ -656,12 +656,12 @@ fn is_identifier_pattern(file: &RustFile, id: ExprId, depth: u32) -> bool {
             let ExprKind::Path(p) = &file.expr(*func).kind else {
                 return false;
             };
-            if patterns::listed(patterns::PATTERN_CONSTRUCTORS, &p.segments) {
+            if by_last_two(patterns::PATTERN_CONSTRUCTORS, &p.segments).is_some() {
                 args.first().is_some_and(|a| {
                     matches!(&file.expr(file.strip(*a)).kind,
                         ExprKind::Lit(Lit::Str(s)) if patterns::admits_only_identifiers(&s.value))
                 })
-            } else if patterns::listed(patterns::LAZY_HOLDERS, &p.segments) {
+            } else if by_last_two(patterns::LAZY_HOLDERS, &p.segments).is_some() {
                 args.first()
                     .is_some_and(|a| is_identifier_pattern(file, *a, depth + 1))
             } else {
