@@ -1,6 +1,8 @@
 //! Cargo's `--message-format=json` lines: one `compiler-message` per finding, then
 //! `build-finished`. rust-analyzer's `check.overrideCommand` reads exactly this, so findings
-//! show in the editor (docs/ci.md has the setup).
+//! show in the editor (docs/ci.md has the setup). Built by hand rather than from
+//! `cargo_metadata`'s message types: those drop `manifest_path` and `$message_type`, which cargo
+//! and rustc write and editors other than rust-analyzer read.
 
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::engine::report::Report;

@@ -1,14 +1,21 @@
 //! SARIF 2.1.0 as GitHub code scanning ingests it: every rule with its documentation, CWE tag,
 //! precision and security severity; results with repository-relative locations, related
 //! locations for secondary labels, line-independent fingerprints, and suppressions for findings
-//! silenced in source or by the baseline.
+//! silenced in source or by the baseline. The log is built from `serde_sarif`'s types, which
+//! are generated from the SARIF 2.1.0 schema, so a misspelt or misplaced member does not compile.
 
 use super::CiContext;
 use crate::baseline::finding_fingerprints;
 use crate::diagnostic::{Diagnostic, Label, Severity, SuppressionKind};
 use crate::engine::report::Report;
 use crate::rule::{Level, RuleMeta};
-use serde_json::{json, Value};
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactContent, ArtifactLocation, Location, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -18,141 +25,180 @@ const MAX_SNIPPET_BYTES: usize = 2048;
 
 pub fn render(report: &Report, cx: &CiContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     let fingerprints = finding_fingerprints(&report.diagnostics);
-    let results: Vec<Value> = report
+    let results: Vec<SarifResult> = report
         .diagnostics
         .iter()
         .zip(&fingerprints)
         .map(|(d, fp)| result(d, fp, cx))
         .collect();
     let s = &report.summary;
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "cargo-tenantlint",
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": cx.metas.iter().map(|m| rule(m)).collect::<Vec<_>>(),
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {
-                "errors": s.errors,
-                "warnings": s.warnings,
-                "notes": s.notes,
-                "suppressedInSource": s.suppressed,
-                "suppressedByBaseline": s.baselined,
-                "staleBaselineEntries": s.stale_baseline,
-                "outsideDiff": s.outside_diff,
-            }
-        }]
-    });
+    let driver = ToolComponent::builder()
+        .name("cargo-tenantlint")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
+        .rules(cx.metas.iter().map(|m| rule(m)).collect::<Vec<_>>())
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .column_kind(json!("unicodeCodePoints"))
+        .results(results)
+        .properties(properties([
+            ("errors", json!(s.errors)),
+            ("warnings", json!(s.warnings)),
+            ("notes", json!(s.notes)),
+            ("suppressedInSource", json!(s.suppressed)),
+            ("suppressedByBaseline", json!(s.baselined)),
+            ("staleBaselineEntries", json!(s.stale_baseline)),
+            ("outsideDiff", json!(s.outside_diff)),
+        ]))
+        .build();
+    let log = Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
-fn rule(meta: &RuleMeta) -> Value {
-    let mut tags = vec![json!("security"), json!(meta.category.as_str())];
-    if let Some(cwe) = meta.cwe {
-        tags.push(json!(format!("external/cwe/cwe-{cwe}")));
+fn properties<const N: usize>(entries: [(&str, serde_json::Value); N]) -> PropertyBag {
+    PropertyBag {
+        additional_properties: entries
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect(),
+        ..Default::default()
     }
-    let doc = meta.doc_markdown();
-    json!({
-        "id": meta.id,
-        "name": pascal_case(meta.id),
-        "shortDescription": { "text": capitalized_sentence(meta.summary) },
-        "fullDescription": { "text": truncate(&super::what_it_does(meta), 1024) },
-        "help": { "text": doc, "markdown": doc },
-        "helpUri": meta.docs_url(),
-        "defaultConfiguration": { "level": level(meta.default_level()) },
-        "properties": {
-            "tags": tags,
-            "precision": meta.precision(),
-            "problem.severity": problem_severity(meta.default_level()),
-            "security-severity": meta.security_severity(),
-        }
-    })
 }
 
-fn result(d: &Diagnostic, fingerprint: &str, cx: &CiContext<'_>) -> Value {
+fn text(text: String) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(text).build()
+}
+
+fn message(text: String) -> Message {
+    Message {
+        text: Some(text),
+        ..Default::default()
+    }
+}
+
+fn rule(meta: &RuleMeta) -> ReportingDescriptor {
+    let mut tags = vec!["security".to_string(), meta.category.as_str().to_string()];
+    if let Some(cwe) = meta.cwe {
+        tags.push(format!("external/cwe/cwe-{cwe}"));
+    }
+    let doc = meta.doc_markdown();
+    let mut properties = properties([
+        ("precision", json!(meta.precision())),
+        (
+            "problem.severity",
+            json!(problem_severity(meta.default_level())),
+        ),
+        ("security-severity", json!(meta.security_severity())),
+    ]);
+    properties.tags = Some(tags);
+    ReportingDescriptor::builder()
+        .id(meta.id)
+        .name(pascal_case(meta.id))
+        .short_description(text(capitalized_sentence(meta.summary)))
+        .full_description(text(truncate(&super::what_it_does(meta), 1024)))
+        .help(
+            MultiformatMessageString::builder()
+                .text(doc.clone())
+                .markdown(doc)
+                .build(),
+        )
+        .help_uri(meta.docs_url())
+        .default_configuration(ReportingConfiguration {
+            level: Some(json!(level(meta.default_level()))),
+            ..Default::default()
+        })
+        .properties(properties)
+        .build()
+}
+
+fn result(d: &Diagnostic, fingerprint: &str, cx: &CiContext<'_>) -> SarifResult {
     let mut text = sentence(&d.message);
     if let Some(help) = &d.help {
         text += &format!(" Help: {}", sentence(help));
     }
-    let mut result = json!({
-        "ruleId": d.rule,
-        "level": severity(d.severity),
-        "message": { "text": text },
-        "locations": [location(d, &d.primary, cx)],
-        "partialFingerprints": { "primaryLocationLineHash": fingerprint },
+    let related: Vec<Location> = d
+        .secondary
+        .iter()
+        .zip(0..)
+        .map(|(label, id)| Location {
+            id: Some(id),
+            ..location(d, label, cx)
+        })
+        .collect();
+    let mut result = SarifResult::builder()
+        .rule_id(d.rule)
+        .level(severity(d.severity))
+        .message(message(text))
+        .locations(vec![location(d, &d.primary, cx)])
+        .partial_fingerprints(BTreeMap::from([(
+            "primaryLocationLineHash".to_string(),
+            fingerprint.to_string(),
+        )]))
+        .build();
+    // The builder takes present values only; the members that may be absent are set after it.
+    result.rule_index = cx.meta(d.rule).map(|(index, _)| index as i64);
+    result.related_locations = (!related.is_empty()).then_some(related);
+    result.suppressions = d.suppressed.as_ref().map(|s| {
+        let kind = match s.kind {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::Baseline => "external",
+        };
+        let mut suppression = Suppression::builder()
+            .kind(json!(kind))
+            .status(json!("accepted"))
+            .build();
+        suppression.justification = s.reason.clone();
+        vec![suppression]
     });
-    if let Some((index, _)) = cx.meta(d.rule) {
-        result["ruleIndex"] = json!(index);
-    }
-    if !d.secondary.is_empty() {
-        result["relatedLocations"] = d
-            .secondary
-            .iter()
-            .enumerate()
-            .map(|(id, label)| {
-                let mut related = location(d, label, cx);
-                related["id"] = json!(id);
-                related
-            })
-            .collect();
-    }
-    if let Some(s) = &d.suppressed {
-        let mut suppression = json!({
-            "kind": match s.kind {
-                SuppressionKind::InSource => "inSource",
-                SuppressionKind::Baseline => "external",
-            },
-            "status": "accepted",
-        });
-        if let Some(reason) = &s.reason {
-            suppression["justification"] = json!(reason);
-        }
-        result["suppressions"] = json!([suppression]);
-    }
     result
 }
 
-fn location(d: &Diagnostic, label: &Label, cx: &CiContext<'_>) -> Value {
+fn location(d: &Diagnostic, label: &Label, cx: &CiContext<'_>) -> Location {
     let start = d.file.line_col(label.span.start);
     let end = d.file.line_col(label.span.end);
-    let mut location = json!({
-        "physicalLocation": {
-            "artifactLocation": { "uri": uri_path(&cx.repo_path(d)) },
-            "region": {
-                "startLine": start.line,
-                "startColumn": start.column,
-                "endLine": end.line,
-                "endColumn": end.column,
-            }
-        }
-    });
     let snippet = d.file.slice(label.span);
-    if !snippet.is_empty() && snippet.len() <= MAX_SNIPPET_BYTES {
-        location["physicalLocation"]["region"]["snippet"] = json!({ "text": snippet });
+    let region = Region {
+        start_line: Some(start.line.into()),
+        start_column: Some(start.column.into()),
+        end_line: Some(end.line.into()),
+        end_column: Some(end.column.into()),
+        snippet: (!snippet.is_empty() && snippet.len() <= MAX_SNIPPET_BYTES).then(|| {
+            ArtifactContent {
+                text: Some(snippet.to_string()),
+                ..Default::default()
+            }
+        }),
+        ..Default::default()
+    };
+    Location {
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(ArtifactLocation {
+                uri: Some(uri_path(&cx.repo_path(d))),
+                ..Default::default()
+            }),
+            region: Some(region),
+            ..Default::default()
+        }),
+        message: (!label.message.is_empty()).then(|| message(sentence(&label.message))),
+        ..Default::default()
     }
-    if !label.message.is_empty() {
-        location["message"] = json!({ "text": sentence(&label.message) });
-    }
-    location
 }
 
-fn level(level: Level) -> &'static str {
-    level.severity().map_or("none", severity)
+fn level(level: Level) -> ResultLevel {
+    level.severity().map_or(ResultLevel::None, severity)
 }
 
-fn severity(severity: Severity) -> &'static str {
+fn severity(severity: Severity) -> ResultLevel {
     match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Note => ResultLevel::Note,
     }
 }
 
