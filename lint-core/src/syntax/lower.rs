@@ -31,6 +31,7 @@ pub(crate) fn lower_file(file: &syn::File, text: &str, shift: usize) -> RustFile
     };
     l.items(&file.items, None);
     l.out.index_lets();
+    l.out.release_slack();
     l.out
 }
 
@@ -971,23 +972,23 @@ impl Lowerer<'_> {
             return MacroArgs::List(Vec::new());
         }
         if let Ok(raw) = Parser::parse2(parse_macro_list, tokens.clone()) {
-            let args = raw
-                .into_iter()
-                .map(|a| {
-                    let expr = self.expr(&a.expr);
-                    let name = a.name.map(|(n, s)| Ident {
-                        name: n,
-                        span: self.span(s),
-                    });
-                    let start = name.as_ref().map_or(self.span_of(expr), |n| n.span);
-                    MacroArg {
-                        name,
-                        sigil: a.sigil,
-                        expr,
-                        span: start.cover(self.span_of(expr)),
-                    }
-                })
-                .collect();
+            // Not `into_iter().map().collect()`: that reuses the buffer of the raw arguments,
+            // which hold whole syn expressions, and the file would keep it until the run ends.
+            let mut args = Vec::with_capacity(raw.len());
+            for a in raw {
+                let expr = self.expr(&a.expr);
+                let name = a.name.map(|(n, s)| Ident {
+                    name: n,
+                    span: self.span(s),
+                });
+                let start = name.as_ref().map_or(self.span_of(expr), |n| n.span);
+                args.push(MacroArg {
+                    name,
+                    sigil: a.sigil,
+                    expr,
+                    span: start.cover(self.span_of(expr)),
+                });
+            }
             return MacroArgs::List(args);
         }
         if let Ok(stmts) = Parser::parse2(syn::Block::parse_within, tokens.clone()) {

@@ -36,6 +36,15 @@ pub struct RustFile {
 }
 
 impl RustFile {
+    /// Gives back the room the arenas grew into while lowering: a lowered file is read-only from
+    /// here on and lives until the run ends, and doubling growth leaves up to half of it unused.
+    pub(crate) fn release_slack(&mut self) {
+        self.exprs.shrink_to_fit();
+        self.pats.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.calls.shrink_to_fit();
+    }
+
     /// The inline modules (`mod v1 { .. }`) whose block holds `span`.
     pub fn modules_around(&self, span: Span) -> impl Iterator<Item = &ModuleDef> {
         self.modules.iter().filter(move |m| m.span.contains(span))
