@@ -209,6 +209,7 @@ pub fn analyze_workspace(
                 rust: Some(rust),
                 sql_sites: extracted.sites,
                 unresolved_sql: extracted.unresolved,
+                flow_sinks: Default::default(),
                 unreadable_sql: extracted.unreadable,
                 request_flows: Default::default(),
                 logging: Default::default(),

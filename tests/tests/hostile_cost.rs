@@ -22,7 +22,7 @@ const SCHEMA: &str =
 
 /// The work units spent on the generated files (the whole run's, summed over `files`) when
 /// linting them in memory with every rule, on a thread bounded by [`DEADLINE`].
-fn lint_work(case: &str, files: Vec<(&'static str, String)>) -> u64 {
+fn lint_work(case: &str, config: Config, files: Vec<(&'static str, String)>) -> u64 {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         let root = PathBuf::from("/nonexistent/tenantlint-cost");
@@ -30,7 +30,7 @@ fn lint_work(case: &str, files: Vec<(&'static str, String)>) -> u64 {
             .into_iter()
             .map(|(rel, text)| (root.join(rel), text))
             .collect();
-        let report = engine::lint_sources(root, Config::default(), sources, tenantlint_rules::ALL);
+        let report = engine::lint_sources(root, config, sources, tenantlint_rules::ALL);
         let _ = send.send(report.file_work.iter().map(|(_, w)| w).sum::<u64>());
     });
     receive
@@ -41,7 +41,7 @@ fn lint_work(case: &str, files: Vec<(&'static str, String)>) -> u64 {
 /// Fails when linting `8n` repetitions costs more than [`MAX_RATIO`] times the work of `n`;
 /// `generate` writes `src/lib.rs` beside a one-table schema.
 fn assert_near_linear(case: &str, n: usize, generate: fn(usize) -> String) {
-    assert_files_near_linear(case, n, &|n| {
+    assert_files_near_linear(case, n, &Config::default(), &|n| {
         vec![
             ("migrations/0001_items.sql", SCHEMA.to_string()),
             ("src/lib.rs", generate(n)),
@@ -52,10 +52,11 @@ fn assert_near_linear(case: &str, n: usize, generate: fn(usize) -> String) {
 fn assert_files_near_linear(
     case: &str,
     n: usize,
+    config: &Config,
     file: &dyn Fn(usize) -> Vec<(&'static str, String)>,
 ) {
-    let small = lint_work(case, file(n)).max(1);
-    let large = lint_work(case, file(8 * n));
+    let small = lint_work(case, config.clone(), file(n)).max(1);
+    let large = lint_work(case, config.clone(), file(8 * n));
     let ratio = large as f64 / small as f64;
     eprintln!(
         "{case}: {n} cost {small} units, {} cost {large} ({ratio:.1}x)",
@@ -167,6 +168,43 @@ fn handlers_in_one_file() {
     });
 }
 
+/// Handlers that each read a path id into a query with no tenant filter, all registered on one
+/// router: each is a finding whose message asks the request-flow pass where the bound value came
+/// from. Every such query rebuilt the sinks of the whole file, and every function's evaluation
+/// scanned every SQL site of the file (the pass's expressions are counted since).
+#[test]
+fn request_flows_of_handlers_in_one_file() {
+    let mut config = Config::default();
+    config.tenant_columns = vec!["org_id".into()];
+    config.tenant_columns_configured = true;
+    assert_files_near_linear("request flows", 40, &config, &|n| {
+        let handlers: String = (0..n)
+            .map(|i| {
+                format!(
+                    "pub async fn h{i}(Path(id): Path<i64>, State(pool): State<sqlx::PgPool>) \
+                     -> String {{\n    let r: (i64,) = sqlx::query_as(\"SELECT a FROM items \
+                     WHERE id = $1\").bind(id).fetch_one(&pool).await.unwrap();\n    \
+                     r.0.to_string()\n}}\n"
+                )
+            })
+            .collect();
+        let routes: String = (0..n)
+            .map(|i| format!("    let r = r.route(\"/items{i}/:id\", get(h{i}));\n"))
+            .collect();
+        vec![
+            ("migrations/0001_items.sql", SCHEMA.to_string()),
+            (
+                "src/lib.rs",
+                format!(
+                    "use axum::{{extract::{{Path, State}}, routing::get, Router}};\n{handlers}\
+                     pub fn app() -> Router<sqlx::PgPool> {{\n    let r = Router::new();\n\
+                     {routes}    r\n}}\n"
+                ),
+            ),
+        ]
+    });
+}
+
 /// Many `impl` blocks, each with a method that queries: every SQL site asked whether its
 /// function is test code by scanning every `impl` and module of the file.
 #[test]
@@ -186,7 +224,7 @@ fn impl_blocks_in_one_file() {
 
 #[test]
 fn tables_in_one_migration() {
-    assert_files_near_linear("tables", 150, &|n| {
+    assert_files_near_linear("tables", 150, &Config::default(), &|n| {
         let tables: String = (0..n)
             .map(|i| {
                 format!(

@@ -653,6 +653,7 @@ fn analyze_text(
             logging: Default::default(),
             key_sinks: Default::default(),
             request_flows: Default::default(),
+            flow_sinks: Default::default(),
             unreadable_sql: Vec::new(),
         });
     }
@@ -673,6 +674,7 @@ fn analyze_text(
                 unresolved_sql: 0,
                 key_sinks: Default::default(),
                 request_flows: Default::default(),
+                flow_sinks: Default::default(),
                 unreadable_sql: Vec::new(),
             })
         }

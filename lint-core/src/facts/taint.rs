@@ -469,13 +469,12 @@ const MAX_ROUNDS: usize = 12;
 /// Computes the workspace's function summaries to a fixpoint over the call graph, then every
 /// file's flows (indexed like `files`).
 pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<FnFlow>>) {
-    let sinks: Vec<HashMap<ExprId, (SinkKind, String)>> =
-        files.par_iter().map(file_sinks).collect();
+    let sinks: Vec<&FileSinks> = files.par_iter().map(sinks_of).collect();
     let empty = FlowIndex::default();
     let mut flows: Vec<Vec<FnFlow>> = files
         .par_iter()
         .enumerate()
-        .map(|(i, f)| file_flows_with(i, f, ws, &empty, &sinks[i]))
+        .map(|(i, f)| file_flows_with(i, f, ws, &empty, sinks[i]))
         .collect();
     let mut index = summarize(files, &flows, ws);
     let mut dirty = dirty_after(&empty, &index, ws);
@@ -499,7 +498,7 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
                             rust,
                             ws,
                             &index,
-                            &sinks[i],
+                            sinks[i],
                             flow.function,
                             &files[i],
                             None,
@@ -821,7 +820,7 @@ pub fn file_flows(
     ws: &Workspace,
     index: &FlowIndex,
 ) -> Vec<FnFlow> {
-    file_flows_with(file_index, file, ws, index, &file_sinks(file))
+    file_flows_with(file_index, file, ws, index, sinks_of(file))
 }
 
 fn file_flows_with(
@@ -829,7 +828,7 @@ fn file_flows_with(
     file: &AnalyzedFile,
     ws: &Workspace,
     index: &FlowIndex,
-    sinks: &HashMap<ExprId, (SinkKind, String)>,
+    sinks: &FileSinks,
 ) -> Vec<FnFlow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
@@ -839,12 +838,39 @@ fn file_flows_with(
         .collect()
 }
 
-/// SQL binds and text holes, cache and storage keys of one file, by expression.
-fn file_sinks(file: &AnalyzedFile) -> HashMap<ExprId, (SinkKind, String)> {
+/// What the flow pass reads of one file's sinks, indexed once per file so that evaluating a
+/// function costs its own size, not the file's.
+#[derive(Debug, Default)]
+pub struct FileSinks {
+    /// SQL binds and text holes, cache and storage keys, by expression.
+    by_expr: HashMap<ExprId, (SinkKind, String)>,
+    /// The file's SQL sites (indices into `sql_sites`) by the function they are in.
+    sites_of_fn: HashMap<FnId, Vec<usize>>,
+    /// The SQL sites each bind expression belongs to.
+    sites_of_bind: HashMap<ExprId, Vec<usize>>,
+}
+
+/// The file's [`FileSinks`], built on first use (after the key sinks, which the request-flow
+/// pass reads).
+fn sinks_of(file: &AnalyzedFile) -> &FileSinks {
+    file.flow_sinks.get_or_init(|| file_sinks(file))
+}
+
+fn file_sinks(file: &AnalyzedFile) -> FileSinks {
     let Some(rust) = &file.rust else {
-        return HashMap::new();
+        return FileSinks::default();
     };
-    let mut sinks: HashMap<ExprId, (SinkKind, String)> = HashMap::new();
+    rust.work.charge(file.sql_sites.len() as u64);
+    let mut index = FileSinks::default();
+    for (i, site) in file.sql_sites.iter().enumerate() {
+        if let Some(f) = site.function {
+            index.sites_of_fn.entry(f).or_default().push(i);
+        }
+        for b in &site.binds {
+            index.sites_of_bind.entry(*b).or_default().push(i);
+        }
+    }
+    let sinks = &mut index.by_expr;
     for site in &file.sql_sites {
         for b in &site.binds {
             sinks.insert(*b, (SinkKind::SqlBind, "SQL bind parameter".into()));
@@ -874,6 +900,7 @@ fn file_sinks(file: &AnalyzedFile) -> HashMap<ExprId, (SinkKind, String)> {
         })
         .collect();
     if !keys.is_empty() {
+        rust.work.charge(rust.exprs.len() as u64);
         for (i, e) in rust.exprs.iter().enumerate() {
             if let Some(sink) = keys.get(&e.span) {
                 sinks
@@ -882,7 +909,7 @@ fn file_sinks(file: &AnalyzedFile) -> HashMap<ExprId, (SinkKind, String)> {
             }
         }
     }
-    sinks
+    index
 }
 
 /// What the flow pass knows of the value of `expr` in `function` (after the workspace's
@@ -898,13 +925,12 @@ pub fn value_of(
     let Some(rust) = &file.rust else {
         return (None, None);
     };
-    let sinks = file_sinks(file);
     let (flow, v) = probed_flow(
         file_index,
         rust,
         ws,
         &ws.flow_index,
-        &sinks,
+        sinks_of(file),
         function,
         file,
         Some(expr),
@@ -919,14 +945,15 @@ fn probed_flow(
     rust: &RustFile,
     ws: &Workspace,
     index: &FlowIndex,
-    sinks: &HashMap<ExprId, (SinkKind, String)>,
+    sinks: &FileSinks,
     id: FnId,
     file: &AnalyzedFile,
     probe: Option<ExprId>,
 ) -> (FnFlow, Option<Val>) {
     let mut tenant_binds: HashSet<ExprId> = HashSet::new();
     let is_tenant = |c: &str| ws.is_tenant_column(c) || ws.is_tenant_name(c);
-    for site in file.sql_sites.iter().filter(|s| s.function == Some(id)) {
+    let own_sites = sinks.sites_of_fn.get(&id).into_iter().flatten();
+    for site in own_sites.map(|&i| &file.sql_sites[i]) {
         for st in &site.statements {
             for i in crate::facts::sql_util::tenant_placeholders(&st.statement, &is_tenant) {
                 tenant_binds.extend(site.binds.get(i));
@@ -934,6 +961,7 @@ fn probed_flow(
         }
     }
     let mut ev = Eval {
+        evaluated: 0,
         probe: probe.map(|e| (e, None)),
         file_index,
         file: rust,
@@ -999,6 +1027,7 @@ fn probed_flow(
         },
     };
     ev.run(id, file);
+    rust.work.charge(ev.evaluated);
     if ev.credential_objects.iter().all(|(_, wide)| *wide) {
         ev.flow.operator_credential = ev.credential_objects.first().map(|(span, _)| *span);
     }
@@ -1028,13 +1057,15 @@ pub enum Val {
 }
 
 struct Eval<'a> {
+    /// Expressions evaluated so far (the file's work meter gets them once, at the end).
+    evaluated: u64,
     /// The file's index in the workspace (the call graph's file numbering).
     file_index: usize,
     file: &'a RustFile,
     ws: &'a Workspace,
     index: &'a FlowIndex,
     /// SQL binds and text holes, cache and storage keys, by expression.
-    sinks: &'a HashMap<ExprId, (SinkKind, String)>,
+    sinks: &'a FileSinks,
     /// SQL binds at a tenant column (`WHERE org_id = $2`).
     tenant_binds: HashSet<ExprId>,
     /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
@@ -1248,7 +1279,17 @@ impl<'a> Eval<'a> {
     /// user-named parameter) is a membership or ownership check of that value.
     fn membership_checks(&mut self, file: &AnalyzedFile) {
         self.membership_filters();
-        for site in &file.sql_sites {
+        // Only the sites with a bind this function evaluated can hold a principal, in file
+        // order as before.
+        let mut sites: Vec<usize> = (self.seen_binds.keys())
+            .filter_map(|b| self.sinks.sites_of_bind.get(b))
+            .flatten()
+            .copied()
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        self.evaluated += sites.len() as u64;
+        for site in sites.into_iter().map(|i| &file.sql_sites[i]) {
             let vals: Vec<(ExprId, Val)> = site
                 .binds
                 .iter()
@@ -1530,6 +1571,7 @@ impl<'a> Eval<'a> {
     }
 
     fn eval(&mut self, id: ExprId) -> Option<Val> {
+        self.evaluated += 1;
         let v = self.eval_kind(id);
         if let Some(i) = v.and_then(|v| match v {
             Val::Value(o) => self.flow.param_of(o),
@@ -1548,7 +1590,7 @@ impl<'a> Eval<'a> {
             }
         }
         self.flow.reads_path |= v == Some(Val::Carrier(InputKind::PathParam));
-        if let Some((kind, detail)) = self.sinks.get(&id) {
+        if let Some((kind, detail)) = self.sinks.by_expr.get(&id) {
             if *kind == SinkKind::SqlBind {
                 self.seen_binds.insert(id, v);
             }

@@ -28,6 +28,10 @@ pub struct AnalyzedFile {
     pub request_flows: Computed<Vec<crate::taint::FnFlow>>,
     /// SQL files named by `query_file!` that cannot be read: the path argument and why.
     pub unreadable_sql: Vec<(Span, String)>,
+    /// The request-flow pass's sinks and SQL-site indexes, built on first use after the key
+    /// sinks (each flow query reads them; rebuilding them per query made the rule pass
+    /// quadratic in the functions of a file).
+    pub flow_sinks: std::sync::OnceLock<crate::taint::FileSinks>,
 }
 
 impl AnalyzedFile {
