@@ -6,6 +6,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SourceSpan,
     SpanContents,
 };
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -31,12 +32,21 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
         .with_urls(true);
     let unparsed = |d: &&Diagnostic| d.rule == crate::engine_rules::SqlParseError::META.id;
     if !opts.quiet {
+        // Once per file, not per finding: thousands of findings in one large file would
+        // otherwise rescan it for each (issue 13).
+        let mut shown: HashMap<&str, Shown> = HashMap::new();
         for d in report
             .active()
             .filter(|d| opts.show_unparsed || !unparsed(d))
         {
+            let file = shown
+                .entry(d.file.rel_path.as_str())
+                .or_insert_with(|| Shown::of(&d.file.text));
             let mut text = String::new();
-            if handler.render_report(&mut text, &View::new(d)).is_err() {
+            if handler
+                .render_report(&mut text, &View::new(d, file))
+                .is_err()
+            {
                 text = format!(
                     "{}: {} [{}]\n",
                     d.severity.as_str(),
@@ -114,12 +124,11 @@ struct View<'a> {
     d: &'a Diagnostic,
     message: String,
     help: Option<String>,
-    /// The file's text with control characters escaped, when it has any.
-    safe: Option<SafeText>,
+    shown: &'a Shown,
 }
 
 impl<'a> View<'a> {
-    fn new(d: &'a Diagnostic) -> View<'a> {
+    fn new(d: &'a Diagnostic, shown: &'a Shown) -> View<'a> {
         View {
             d,
             message: super::escape_control(&d.message).into_owned(),
@@ -127,17 +136,43 @@ impl<'a> View<'a> {
                 .help
                 .as_ref()
                 .map(|h| super::escape_control(h).into_owned()),
-            safe: SafeText::of(&d.file.text),
+            shown,
         }
     }
 
     fn text(&self) -> &str {
-        self.safe.as_ref().map_or(&self.d.file.text, |s| &s.text)
+        self.shown
+            .safe
+            .as_ref()
+            .map_or(&self.d.file.text, |s| &s.text)
     }
 
     /// A span of the original text in the text shown.
     fn shown(&self, offset: usize) -> usize {
-        self.safe.as_ref().map_or(offset, |s| s.map(offset))
+        self.shown.safe.as_ref().map_or(offset, |s| s.map(offset))
+    }
+}
+
+/// What one file looks like on screen, computed once for all its findings.
+struct Shown {
+    /// The file's text with control characters escaped, when it has any.
+    safe: Option<SafeText>,
+    /// Where each line of the shown text starts.
+    line_starts: Vec<usize>,
+}
+
+impl Shown {
+    fn of(original: &str) -> Shown {
+        let safe = SafeText::of(original);
+        let text = safe.as_ref().map_or(original, |s| &s.text);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Shown { safe, line_starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
     }
 }
 
@@ -259,16 +294,69 @@ impl SourceCode for View<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette finds the context lines by scanning from the text's start; scanning a window
+        // that starts a line earlier than it needs gives the same lines at a cost that does not
+        // grow with the file.
+        let text = self.text();
+        let lines = &self.shown.line_starts;
+        let first = self.shown.line_of(span.offset().min(text.len()));
+        let last = self
+            .shown
+            .line_of((span.offset() + span.len()).min(text.len()));
+        let from_line = first.saturating_sub(context_lines_before + 1);
+        let start = lines[from_line];
+        let end = lines
+            .get(last + context_lines_after + 3)
+            .copied()
+            .unwrap_or(text.len());
+        let local: SourceSpan = (span.offset().saturating_sub(start), span.len()).into();
+        let inner =
+            text[start..end].read_span(&local, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.d.file.rel_path.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            (inner.span().offset() + start, inner.span().len()).into(),
+            inner.line() + from_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + from_line,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{diagnostic, source};
+
+    /// The window `read_span` scans must give exactly what miette finds scanning the whole text,
+    /// at every offset, near both ends, across CRLF line ends and escaped control characters.
+    #[test]
+    fn windowed_spans_match_whole_text_spans() {
+        let text = "fn a() {}\r\nlet x = 1;\n\n\u{1b}[31m red\nlast line\nend";
+        let file = source("src/lib.rs", text);
+        let d = diagnostic(&file, "demo", 0, 0);
+        let shown = Shown::of(text);
+        let view = View::new(&d, &shown);
+        let whole = view.text();
+        for offset in 0..=whole.len() {
+            for len in [0, 1, 3, 12] {
+                let span: SourceSpan = (offset, len).into();
+                for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                    let ours = view.read_span(&span, before, after);
+                    let theirs = whole.read_span(&span, before, after);
+                    match (ours, theirs) {
+                        (Ok(ours), Ok(theirs)) => {
+                            let at = format!("{offset}+{len} ({before},{after})");
+                            assert_eq!(ours.data(), theirs.data(), "{at}");
+                            assert_eq!(ours.span(), theirs.span(), "{at}");
+                            assert_eq!(ours.line(), theirs.line(), "{at}");
+                            assert_eq!(ours.column(), theirs.column(), "{at}");
+                            assert_eq!(ours.line_count(), theirs.line_count(), "{at}");
+                        }
+                        (ours, theirs) => assert_eq!(ours.is_ok(), theirs.is_ok()),
+                    }
+                }
+            }
+        }
     }
 }
