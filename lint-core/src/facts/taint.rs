@@ -862,25 +862,22 @@ fn file_sinks(file: &AnalyzedFile) -> FileSinks {
     };
     rust.work.charge(file.sql_sites.len() as u64);
     let mut index = FileSinks::default();
+    let sinks = &mut index.by_expr;
     for (i, site) in file.sql_sites.iter().enumerate() {
         if let Some(f) = site.function {
             index.sites_of_fn.entry(f).or_default().push(i);
         }
         for b in &site.binds {
             index.sites_of_bind.entry(*b).or_default().push(i);
-        }
-    }
-    let sinks = &mut index.by_expr;
-    for site in &file.sql_sites {
-        for b in &site.binds {
             sinks.insert(*b, (SinkKind::SqlBind, "SQL bind parameter".into()));
         }
-        for (_, expr, _) in site.text.holes() {
-            if let Some(e) = expr {
-                sinks
-                    .entry(e)
-                    .or_insert((SinkKind::SqlText, "SQL text".into()));
-            }
+    }
+    // Text holes after every bind: an expression that is both keeps its bind kind.
+    for (_, expr, _) in file.sql_sites.iter().flat_map(|s| s.text.holes()) {
+        if let Some(e) = expr {
+            sinks
+                .entry(e)
+                .or_insert((SinkKind::SqlText, "SQL text".into()));
         }
     }
     // Cache and object-storage keys as keys.rs found them (by the client's type).

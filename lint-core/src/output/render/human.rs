@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::report::Report;
+use crate::span::LineIndex;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode, SourceSpan,
     SpanContents,
@@ -34,17 +35,17 @@ pub fn render(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> io::
     if !opts.quiet {
         // Once per file, not per finding: thousands of findings in one large file would
         // otherwise rescan it for each (issue 13).
-        let mut shown: HashMap<&str, Shown> = HashMap::new();
+        let mut escaped: HashMap<&str, Option<SafeText>> = HashMap::new();
         for d in report
             .active()
             .filter(|d| opts.show_unparsed || !unparsed(d))
         {
-            let file = shown
+            let safe = escaped
                 .entry(d.file.rel_path.as_str())
-                .or_insert_with(|| Shown::of(&d.file.text));
+                .or_insert_with(|| SafeText::of(&d.file.text));
             let mut text = String::new();
             if handler
-                .render_report(&mut text, &View::new(d, file))
+                .render_report(&mut text, &View::new(d, safe.as_ref()))
                 .is_err()
             {
                 text = format!(
@@ -124,11 +125,12 @@ struct View<'a> {
     d: &'a Diagnostic,
     message: String,
     help: Option<String>,
-    shown: &'a Shown,
+    /// The file's text with control characters escaped, when it has any.
+    safe: Option<&'a SafeText>,
 }
 
 impl<'a> View<'a> {
-    fn new(d: &'a Diagnostic, shown: &'a Shown) -> View<'a> {
+    fn new(d: &'a Diagnostic, safe: Option<&'a SafeText>) -> View<'a> {
         View {
             d,
             message: super::escape_control(&d.message).into_owned(),
@@ -136,43 +138,21 @@ impl<'a> View<'a> {
                 .help
                 .as_ref()
                 .map(|h| super::escape_control(h).into_owned()),
-            shown,
+            safe,
         }
     }
 
     fn text(&self) -> &str {
-        self.shown
-            .safe
-            .as_ref()
-            .map_or(&self.d.file.text, |s| &s.text)
+        self.safe.map_or(&self.d.file.text, |s| &s.text)
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.safe.map_or(self.d.file.line_index(), |s| &s.lines)
     }
 
     /// A span of the original text in the text shown.
     fn shown(&self, offset: usize) -> usize {
-        self.shown.safe.as_ref().map_or(offset, |s| s.map(offset))
-    }
-}
-
-/// What one file looks like on screen, computed once for all its findings.
-struct Shown {
-    /// The file's text with control characters escaped, when it has any.
-    safe: Option<SafeText>,
-    /// Where each line of the shown text starts.
-    line_starts: Vec<usize>,
-}
-
-impl Shown {
-    fn of(original: &str) -> Shown {
-        let safe = SafeText::of(original);
-        let text = safe.as_ref().map_or(original, |s| &s.text);
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Shown { safe, line_starts }
-    }
-
-    fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset) - 1
+        self.safe.map_or(offset, |s| s.map(offset))
     }
 }
 
@@ -181,6 +161,7 @@ struct SafeText {
     text: String,
     /// (offset in the original of an escaped character, bytes added up to and including it).
     shifts: Vec<(usize, usize)>,
+    lines: LineIndex,
 }
 
 impl SafeText {
@@ -208,7 +189,12 @@ impl SafeText {
                 text.push(c);
             }
         }
-        Some(SafeText { text, shifts })
+        let lines = LineIndex::new(&text);
+        Some(SafeText {
+            text,
+            shifts,
+            lines,
+        })
     }
 
     /// An offset of the original: an escaped character's start maps to its escape's start, the
@@ -297,18 +283,14 @@ impl SourceCode for View<'_> {
         // miette finds the context lines by scanning from the text's start; scanning a window
         // that starts a line earlier than it needs gives the same lines at a cost that does not
         // grow with the file.
-        let text = self.text();
-        let lines = &self.shown.line_starts;
-        let first = self.shown.line_of(span.offset().min(text.len()));
-        let last = self
-            .shown
-            .line_of((span.offset() + span.len()).min(text.len()));
+        let (text, lines) = (self.text(), self.lines());
+        let line_of = |offset: usize| lines.line_of(offset.min(text.len()) as u32);
+        let first = line_of(span.offset());
+        let last = line_of(span.offset() + span.len());
         let from_line = first.saturating_sub(context_lines_before + 1);
-        let start = lines[from_line];
-        let end = lines
-            .get(last + context_lines_after + 3)
-            .copied()
-            .unwrap_or(text.len());
+        let line_start = |line: usize| lines.line_start(line).map(|s| s as usize);
+        let start = line_start(from_line).unwrap_or(0);
+        let end = line_start(last + context_lines_after + 3).unwrap_or(text.len());
         let local: SourceSpan = (span.offset().saturating_sub(start), span.len()).into();
         let inner =
             text[start..end].read_span(&local, context_lines_before, context_lines_after)?;
@@ -332,11 +314,19 @@ mod tests {
     /// at every offset, near both ends, across CRLF line ends and escaped control characters.
     #[test]
     fn windowed_spans_match_whole_text_spans() {
-        let text = "fn a() {}\r\nlet x = 1;\n\n\u{1b}[31m red\nlast line\nend";
-        let file = source("src/lib.rs", text);
-        let d = diagnostic(&file, "demo", 0, 0);
-        let shown = Shown::of(text);
-        let view = View::new(&d, &shown);
+        let escaped = "fn a() {}\r\nlet x = 1;\n\n\u{1b}[31m red\nlast line\nend";
+        let plain = "fn a() {}\r\nlet x = 1;\n\n  red\nlast line\nend\n";
+        for text in [escaped, plain] {
+            let file = source("src/lib.rs", text);
+            let d = diagnostic(&file, "demo", 0, 0);
+            let safe = SafeText::of(text);
+            assert_eq!(safe.is_some(), text == escaped);
+            let view = View::new(&d, safe.as_ref());
+            spans_match(&view);
+        }
+    }
+
+    fn spans_match(view: &View<'_>) {
         let whole = view.text();
         for offset in 0..=whole.len() {
             for len in [0, 1, 3, 12] {
