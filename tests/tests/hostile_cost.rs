@@ -39,9 +39,13 @@ fn lint_work(case: &str, config: Config, files: Vec<(&'static str, String)>) -> 
 }
 
 /// Fails when linting `8n` repetitions costs more than [`MAX_RATIO`] times the work of `n`;
-/// `generate` writes `src/lib.rs` beside a one-table schema.
+/// `generate` writes `src/lib.rs` beside a one-table schema scoped by `org_id`, so that the
+/// scope analysis of its queries has instances to anchor.
 fn assert_near_linear(case: &str, n: usize, generate: fn(usize) -> String) {
-    assert_files_near_linear(case, n, &Config::default(), &|n| {
+    let mut config = Config::default();
+    config.tenant_columns = vec!["org_id".into()];
+    config.tenant_columns_configured = true;
+    assert_files_near_linear(case, n, &config, &|n| {
         vec![
             ("migrations/0001_items.sql", SCHEMA.to_string()),
             ("src/lib.rs", generate(n)),
@@ -90,16 +94,48 @@ fn typed_lets_used_as_keys() {
     });
 }
 
+/// A function running one query on `items t0` and `n - 1` more instances, the `i`th joined
+/// `ON` the condition `on(i)`, filtered by `filter` with `$1` bound to the org and `$2` to an id.
+fn joining_query(n: usize, on: &dyn Fn(usize) -> String, filter: &str) -> String {
+    let joins: String = (1..n)
+        .map(|i| format!(" JOIN items t{i} ON {}", on(i)))
+        .collect();
+    format!(
+        "pub async fn f(pool: &sqlx::PgPool, org: i64, id: i64) {{\n    sqlx::query(\"SELECT 1 FROM \
+         items t0{joins} WHERE {filter}\").bind(org).bind(id).execute(pool).await.unwrap();\n}}\n"
+    )
+}
+
 /// One query joining the same table again and again, each instance keyed to the previous.
 #[test]
 fn joins_in_one_query() {
     assert_near_linear("joins", 150, |n| {
-        let joins: String = (1..n)
-            .map(|i| format!(" JOIN items t{i} ON t{i}.id = t{p}.a", p = i - 1))
-            .collect();
-        format!(
-            "pub async fn f(pool: &sqlx::PgPool, org: i64) {{\n    sqlx::query(\"SELECT 1 FROM \
-             items t0{joins} WHERE t0.org_id = $1\").bind(org).execute(pool).await.unwrap();\n}}\n"
+        joining_query(n, &|i| format!("t{i}.id = t{}.a", i - 1), "t0.org_id = $1")
+    });
+}
+
+/// One query whose joined instances are all keyed by the same placeholder: each equality
+/// was compared with every other to find the columns they equate.
+#[test]
+fn joins_keyed_by_one_placeholder() {
+    assert_near_linear("one placeholder", 150, |n| {
+        joining_query(
+            n,
+            &|i| format!("t{i}.id = $2"),
+            "t0.org_id = $1 AND t0.id = $2",
+        )
+    });
+}
+
+/// One query whose chain of parent-key joins is anchored at its far end: every child was
+/// found one pass over the joins after its parent.
+#[test]
+fn parent_key_joins_anchored_at_the_end() {
+    assert_near_linear("parent keys", 150, |n| {
+        joining_query(
+            n,
+            &|i| format!("t{}.a = t{i}.id", i - 1),
+            &format!("t{}.org_id = $1", n - 1),
         )
     });
 }

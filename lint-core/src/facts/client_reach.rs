@@ -9,7 +9,7 @@ use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
 use crate::semantic::callgraph::{EntryKind, FnRef};
 use crate::taint::{FnFlow, Origin, SinkKind};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// A function of the workspace: its file's relative path and its id there.
 pub type FnKey = (String, FnId);
@@ -294,10 +294,18 @@ fn settled_by_scoped_lookup(
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
-    file.sql_sites
+    let scoped: Vec<&crate::sql::SqlSite> = file
+        .sql_sites
         .iter()
         .filter(|s| s.function == Some(function))
-        .filter(|s| crate::sql_scope::site_finds_tenant_rows(s, ws))
+        .filter(|s| crate::sql_scope::site_finds_tenant_rows(s, ws, &file.source.work))
+        .collect();
+    if scoped.is_empty() {
+        return Vec::new();
+    }
+    let stops = stops_on_no_row(rust, function);
+    scoped
+        .into_iter()
         .filter_map(|site| {
             let keys: Vec<String> = site
                 .binds
@@ -305,7 +313,7 @@ fn settled_by_scoped_lookup(
                 .filter_map(|b| rust.as_ident(rust.strip(*b)))
                 .map(str::to_string)
                 .collect();
-            let at = stop_on_no_row(rust, function, site.call?)?;
+            let at = *stops.get(&site.call?)?;
             (!keys.is_empty()).then_some(SettledRow {
                 at,
                 keys,
@@ -315,64 +323,108 @@ fn settled_by_scoped_lookup(
         .collect()
 }
 
-/// Where the function stops unless the statement handed over by `call` returned a row.
-fn stop_on_no_row(rust: &crate::model::RustFile, function: FnId, call: ExprId) -> Option<u32> {
+/// For each expression handed to a row fetch of `function`, where the function stops unless
+/// that fetch returned a row: the end of a `fetch_one`, or the first `?` that consumes what a
+/// `fetch_optional` returns (the fetch itself, or a name its row is bound to). One pass over
+/// the body serves every SQL call of the function.
+fn stops_on_no_row(rust: &crate::model::RustFile, function: FnId) -> HashMap<ExprId, u32> {
     let body = &rust.function(function).body;
-    let holds = |root: ExprId, target: ExprId| {
-        let mut found = false;
-        rust.walk_expr(root, &mut |x| found |= x == target);
-        found
-    };
-    let mut fetch = None;
+    let mut fetches: Vec<(ExprId, ExprId, bool)> = Vec::new();
     rust.walk_block(body, &mut |id| {
         if let ExprKind::MethodCall {
             receiver, method, ..
         } = &rust.expr(id).kind
         {
-            let fetches = ONE_ROW_FETCHES.contains(&method.name.as_str())
-                || OPTIONAL_FETCHES.contains(&method.name.as_str());
-            if fetch.is_none() && fetches && holds(*receiver, call) {
-                fetch = Some((id, ONE_ROW_FETCHES.contains(&method.name.as_str())));
+            let one_row = ONE_ROW_FETCHES.contains(&method.name.as_str());
+            if one_row || OPTIONAL_FETCHES.contains(&method.name.as_str()) {
+                fetches.push((id, *receiver, one_row));
             }
         }
     });
-    let (fetch, one_row) = fetch?;
-    if one_row {
-        return Some(rust.expr(fetch).span.end);
+    // The first fetch, in walk order, whose receiver holds each expression.
+    let mut fetch_of: HashMap<ExprId, (ExprId, bool)> = HashMap::new();
+    for &(fetch, receiver, one_row) in &fetches {
+        rust.walk_expr(receiver, &mut |x| {
+            fetch_of.entry(x).or_insert((fetch, one_row));
+        });
     }
-    // The names the optional row is bound to.
-    let mut rows: Vec<(String, crate::span::Span)> = Vec::new();
-    rust.visit_lets(body, &mut |pat, init, _| {
-        if init.is_some_and(|i| holds(i, fetch)) {
-            rust.bindings(pat, &mut rows);
-        }
-    });
-    let is_row = |e: ExprId| {
-        rust.as_ident(rust.strip(e))
-            .is_some_and(|n| rows.iter().any(|(r, _)| r == n))
-    };
-    let mut at = None;
-    rust.walk_block(body, &mut |id| {
-        let ExprKind::Try(inner) = &rust.expr(id).kind else {
-            return;
-        };
-        let mut inner = rust.strip(*inner);
-        while let ExprKind::Await(i) = &rust.expr(inner).kind {
-            inner = rust.strip(*i);
-        }
-        let consumes = match &rust.expr(inner).kind {
-            ExprKind::MethodCall { receiver, args, .. } => {
-                inner != fetch && (holds(*receiver, fetch) || is_row(*receiver))
-                    || args.iter().any(|a| is_row(*a))
+    let optional: HashSet<ExprId> = fetch_of
+        .values()
+        .filter(|(_, one_row)| !one_row)
+        .map(|(f, _)| *f)
+        .collect();
+    let mut consumed_at: HashMap<ExprId, u32> = HashMap::new();
+    if !optional.is_empty() {
+        // The optional fetches each name's row comes from.
+        let mut rows_of: HashMap<String, Vec<ExprId>> = HashMap::new();
+        rust.visit_lets(body, &mut |pat, init, _| {
+            let Some(init) = init else { return };
+            let mut held = Vec::new();
+            rust.walk_expr(init, &mut |x| {
+                if optional.contains(&x) {
+                    held.push(x);
+                }
+            });
+            if held.is_empty() {
+                return;
             }
-            ExprKind::Call { args, .. } => args.iter().any(|a| is_row(*a)),
-            _ => false,
+            let mut names = Vec::new();
+            rust.bindings(pat, &mut names);
+            for (name, _) in names {
+                rows_of.entry(name).or_default().extend(&held);
+            }
+        });
+        let rows_named = |e: ExprId| -> &[ExprId] {
+            rust.as_ident(rust.strip(e))
+                .and_then(|n| rows_of.get(n))
+                .map_or(&[], Vec::as_slice)
         };
-        if consumes && at.is_none() {
-            at = Some(rust.expr(id).span.end);
-        }
-    });
-    at
+        rust.walk_block(body, &mut |id| {
+            let ExprKind::Try(inner) = &rust.expr(id).kind else {
+                return;
+            };
+            let mut inner = rust.strip(*inner);
+            while let ExprKind::Await(i) = &rust.expr(inner).kind {
+                inner = rust.strip(*i);
+            }
+            let mut consumed: Vec<ExprId> = Vec::new();
+            match &rust.expr(inner).kind {
+                ExprKind::MethodCall { receiver, args, .. } => {
+                    rust.walk_expr(*receiver, &mut |x| {
+                        if optional.contains(&x) {
+                            consumed.push(x);
+                        }
+                    });
+                    consumed.extend(rows_named(*receiver));
+                    consumed.retain(|&f| f != inner);
+                    for a in args {
+                        consumed.extend(rows_named(*a));
+                    }
+                }
+                ExprKind::Call { args, .. } => {
+                    for a in args {
+                        consumed.extend(rows_named(*a));
+                    }
+                }
+                _ => {}
+            }
+            let end = rust.expr(id).span.end;
+            for f in consumed {
+                consumed_at.entry(f).or_insert(end);
+            }
+        });
+    }
+    fetch_of
+        .into_iter()
+        .filter_map(|(x, (fetch, one_row))| {
+            let at = if one_row {
+                rust.expr(fetch).span.end
+            } else {
+                *consumed_at.get(&fetch)?
+            };
+            Some((x, at))
+        })
+        .collect()
 }
 
 /// The pattern of a found row: `Ok(..)`, `Some(..)`, but not `Ok(None)`, the miss of a

@@ -236,7 +236,10 @@ fn tenant_row(file: &AnalyzedFile, ws: &Workspace, function: FnId, expr: ExprId)
         .filter(|s| s.function == Some(function))
         .filter(|s| s.call.is_some_and(|c| inner.contains(&c)))
         .collect();
-    !sites.is_empty() && sites.iter().all(|s| crate::sql_scope::site_anchored(s, ws))
+    !sites.is_empty()
+        && sites
+            .iter()
+            .all(|s| crate::sql_scope::site_anchored(s, ws, &file.source.work))
 }
 
 #[cfg(test)]

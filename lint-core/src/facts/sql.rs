@@ -558,6 +558,9 @@ struct Chunk {
     /// Whether the last token can end an operand (a name, a literal, a closing bracket) or a
     /// join's kind (`LEFT`, `OUTER`..).
     ends_operand: bool,
+    /// Whether the last token was a `.`: the word after it is a name, even a keyword's
+    /// (`ON b.a_id = a.id JOIN ..`).
+    after_period: bool,
 }
 
 impl Chunk {
@@ -568,11 +571,16 @@ impl Chunk {
             counted: 0,
             deepest: 0,
             ends_operand: false,
+            after_period: false,
         }
     }
 
     fn token(&mut self, token: &Token) {
-        let ends_operand = std::mem::replace(&mut self.ends_operand, ends_operand(token));
+        let after_period = std::mem::replace(&mut self.after_period, *token == Token::Period);
+        let ends_operand = std::mem::replace(
+            &mut self.ends_operand,
+            ends_operand(token) || after_period && matches!(token, Token::Word(_)),
+        );
         match token {
             // sqlparser keeps the joins of a FROM item in a list, so a JOIN after an operand
             // starts a sibling, not a child: like a comma. (After an operator, `join` is a
@@ -728,17 +736,20 @@ mod tests {
 
     /// The joins of a FROM item are a list in sqlparser's tree: a JOIN after an operand is a
     /// sibling, so thousands of joins are parsed. A `join` column in an operator chain is no
-    /// join, and the chain stays bounded.
+    /// join, and the chain stays bounded. A condition may end in a column named like a keyword
+    /// (`t1.id`).
     #[test]
     fn joins_are_siblings_but_join_columns_are_operands() {
-        let joins: String = (1..3_000)
-            .map(|i| format!(" JOIN t t{i} ON t{i}.a = t{}.a", i - 1))
-            .collect();
-        let (parsed, errors) = parse_statements(
-            &format!("SELECT 1 FROM t t0{joins} WHERE t0.a = 1"),
-            SqlDialect::Postgres,
-        );
-        assert!(parsed.len() == 1 && errors.is_empty(), "{errors:?}");
+        for last in ["a", "id"] {
+            let joins: String = (1..3_000)
+                .map(|i| format!(" JOIN t t{i} ON t{i}.a = t{}.{last}", i - 1))
+                .collect();
+            let (parsed, errors) = parse_statements(
+                &format!("SELECT 1 FROM t t0{joins} WHERE t0.a = 1"),
+                SqlDialect::Postgres,
+            );
+            assert!(parsed.len() == 1 && errors.is_empty(), "{last}: {errors:?}");
+        }
         for chain in [
             vec!["a = 1 AND join"; 3_000].join(" AND "),
             vec!["join = 1"; 6_000].join(" AND "),

@@ -12,13 +12,14 @@ use crate::facts::workspace::Workspace;
 use crate::schema::{object_name, table_key};
 use crate::sql::HOLE_PREFIX;
 use crate::sql_util::function_name;
+use crate::syntax::work::Work;
 use sqlparser::ast::{
     AccessExpr, AssignmentTarget, BinaryOperator, Expr, FromTable, Join, JoinConstraint,
     JoinOperator, OnConflictAction, OnInsert, Query, SetExpr, Spanned, Statement, TableFactor,
     TableObject, TableWithJoins, UnaryOperator, UpdateTableFromKind, Visit, Visitor,
 };
 use sqlparser::tokenizer::Span as SqlSpan;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::ops::{ControlFlow, Range};
 
@@ -81,41 +82,44 @@ impl Assumptions<'_> {
 }
 
 /// Whether a site's SQL parses and every statement anchors every table instance to one tenant.
-pub fn site_anchored(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+/// The analysis is charged to `work`, the meter of the file that asks.
+pub fn site_anchored(site: &crate::sql::SqlSite, ws: &Workspace, work: &Work) -> bool {
     site.errors.is_empty()
         && !site.statements.is_empty()
         && site
             .statements
             .iter()
-            .all(|st| check_statement(&st.statement, ws, &Assumptions::DEFAULT).is_empty())
+            .all(|st| check_statement(&st.statement, ws, &Assumptions::DEFAULT, work).is_empty())
 }
 
 /// Whether every statement of a site reads or changes rows of tenant-scoped tables, each
 /// instance anchored to one tenant: what it finds is the tenant's (a statement on global
 /// tables alone says nothing of whose a key is).
-pub fn site_finds_tenant_rows(site: &crate::sql::SqlSite, ws: &Workspace) -> bool {
+pub fn site_finds_tenant_rows(site: &crate::sql::SqlSite, ws: &Workspace, work: &Work) -> bool {
     site.errors.is_empty()
         && !site.statements.is_empty()
         && site.statements.iter().all(|st| {
-            let (issues, rows) = analyze(&st.statement, ws, &Assumptions::DEFAULT);
+            let (issues, rows) = analyze(&st.statement, ws, &Assumptions::DEFAULT, work);
             issues.is_empty() && rows == Rows::Scoped
         })
 }
 
-/// Checks one statement under the given assumptions.
+/// Checks one statement under the given assumptions, charging the analysis to `work`.
 pub fn check_statement(
     stmt: &Statement,
     ws: &Workspace,
     assumptions: &Assumptions<'_>,
+    work: &Work,
 ) -> Vec<ScopeIssue> {
-    analyze(stmt, ws, assumptions).0
+    analyze(stmt, ws, assumptions, work).0
 }
 
-/// A statement's issues, and what its rows are.
+/// A statement's issues, and what its rows are; the steps taken are charged to `work`.
 fn analyze(
     stmt: &Statement,
     ws: &Workspace,
     assumptions: &Assumptions<'_>,
+    work: &Work,
 ) -> (Vec<ScopeIssue>, Rows) {
     let mut a = Analyzer {
         ws,
@@ -129,8 +133,10 @@ fn analyze(
         subqueries: HashMap::new(),
         owner_lookup_pending: false,
         qualifiers: RefCell::new(None),
+        steps: Cell::new(0),
     };
     let rows = a.statement(stmt);
+    work.charge(a.steps.get());
     let mut issues: Vec<ScopeIssue> = Vec::new();
     for (n, i) in a.issues.into_iter().enumerate() {
         if !a.withdrawn.contains(&n) && !issues.contains(&i) {
@@ -245,13 +251,16 @@ enum Condition<'q> {
 }
 
 /// Each instance's keys and the key equalities of a scope, indexed so that anchoring is
-/// propagated along them once, not re-scanned per instance.
+/// propagated along them once, not re-scanned per instance. Nodes past the instances stand
+/// for placeholder values shared by several equalities.
 struct KeyGraph {
     keys: Vec<Vec<Vec<String>>>,
     /// The equalities on each instance's columns.
     on: Vec<Vec<KeyEquality>>,
     /// The instances whose equalities read each instance's rows.
     readers: Vec<Vec<usize>>,
+    /// Work units spent propagating: readers visited, equalities read.
+    steps: Cell<usize>,
 }
 
 impl KeyGraph {
@@ -270,7 +279,12 @@ impl KeyGraph {
                 list.push(e);
             }
         }
-        KeyGraph { keys, on, readers }
+        KeyGraph {
+            keys,
+            on,
+            readers,
+            steps: Cell::new(0),
+        }
     }
 
     /// Marks the instances whose key the marked ones determine, transitively (`mark` is
@@ -283,7 +297,9 @@ impl KeyGraph {
         mark: &mut dyn FnMut(usize),
     ) {
         while let Some(i) = queue.pop() {
-            for &n in self.readers.get(i).map_or(&[][..], Vec::as_slice) {
+            let readers = self.readers.get(i).map_or(&[][..], Vec::as_slice);
+            self.steps.set(self.steps.get() + readers.len());
+            for &n in readers {
                 if !marked.get(n).copied().unwrap_or(true)
                     && self.determined(n, marked, follow_reported)
                 {
@@ -293,6 +309,13 @@ impl KeyGraph {
                 }
             }
         }
+    }
+
+    /// One mark per node: the instances' marks, then the placeholder value nodes, unmarked.
+    fn marks(&self, instances: impl Iterator<Item = bool>) -> Vec<bool> {
+        let mut marks: Vec<bool> = instances.collect();
+        marks.resize(self.keys.len(), false);
+        marks
     }
 
     /// Marks, then propagates from, every instance whose key is determined now.
@@ -308,6 +331,8 @@ impl KeyGraph {
     }
 
     fn determined(&self, n: usize, marked: &[bool], follow_reported: bool) -> bool {
+        self.steps
+            .set(self.steps.get() + 1 + self.on.get(n).map_or(0, Vec::len));
         let source = |i: usize| marked.get(i).copied().unwrap_or(false);
         key_determined(
             n,
@@ -378,6 +403,9 @@ struct Analyzer<'w> {
     owner_lookup_pending: bool,
     /// While a scope is anchored: its instances by the name they answer to.
     qualifiers: RefCell<Option<Qualifiers>>,
+    /// Work units spent: expression nodes examined, instances and conditions visited per
+    /// anchoring pass, key equalities compared.
+    steps: Cell<u64>,
 }
 
 /// The first instance answering to each alias and to each unaliased table name, so that a
@@ -411,6 +439,11 @@ impl Qualifiers {
 }
 
 impl Analyzer<'_> {
+    fn step(&self, units: usize) {
+        self.steps
+            .set(self.steps.get().saturating_add(units as u64));
+    }
+
     /// Checks a statement; what its rows are (an INSERT's are none the statement picks).
     fn statement(&mut self, stmt: &Statement) -> Rows {
         match stmt {
@@ -952,10 +985,11 @@ impl Analyzer<'_> {
                 && !(self.accept_unscoped)(&i.table)
         };
         // A derived table whose body is reported inside is a root already.
-        let mut carried: Vec<bool> = instances
-            .iter()
-            .map(|i| i.anchored || matches!(i.kind, Kind::Derived(Rows::Unscoped)))
-            .collect();
+        let mut carried = graph.marks(
+            instances
+                .iter()
+                .map(|i| i.anchored || matches!(i.kind, Kind::Derived(Rows::Unscoped))),
+        );
         let mut follows = vec![false; instances.len()];
         let looked_up = |n: usize| {
             graph
@@ -985,6 +1019,7 @@ impl Analyzer<'_> {
 
     /// Computes which instances are anchored, from scratch.
     fn anchor(&self, instances: &mut [Instance], conditions: &[Condition<'_>]) -> KeyGraph {
+        self.step(instances.len() + conditions.len());
         for inst in instances.iter_mut() {
             // `FROM t {}`: the fragment after a table may be its WHERE clause.
             let spliced_clause = inst
@@ -1034,20 +1069,37 @@ impl Analyzer<'_> {
             }
         }
         self.qualifiers.replace(None);
+        let mut keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
         // `j.id = $3 AND l.job_id = $3` equates `l.job_id` with `j.id`, where both hold for
-        // every row of the result.
+        // every row of the result: a placeholder's value is fixed by the rows of any instance
+        // whose column equals it everywhere, and it fixes every column compared with it. One
+        // value node per placeholder, keyed by itself, keeps this linear in the equalities
+        // (pairing them made a chain of joins on one placeholder quadratic).
+        self.step(2 * key_equalities.len());
+        let mut values: HashMap<&str, usize> = HashMap::new();
         let mut shared = Vec::new();
         for a in key_equalities.iter().filter(|e| e.everywhere) {
             let KeySource::Value(Some(p)) = &a.source else {
                 continue;
             };
-            for b in &key_equalities {
-                if b.target != a.target && matches!(&b.source, KeySource::Value(Some(q)) if q == p)
-                {
+            let node = *values.entry(p).or_insert_with(|| {
+                keys.push(vec![vec![String::new()]]);
+                keys.len() - 1
+            });
+            shared.push(KeyEquality {
+                target: node,
+                column: String::new(),
+                source: KeySource::Rows(vec![a.target]),
+                everywhere: true,
+            });
+        }
+        for b in &key_equalities {
+            if let KeySource::Value(Some(q)) = &b.source {
+                if let Some(&node) = values.get(q.as_str()) {
                     shared.push(KeyEquality {
                         target: b.target,
                         column: b.column.clone(),
-                        source: KeySource::Rows(vec![a.target]),
+                        source: KeySource::Rows(vec![node]),
                         everywhere: b.everywhere,
                     });
                 }
@@ -1056,7 +1108,6 @@ impl Analyzer<'_> {
         key_equalities.extend(shared);
         // Join equalities carry the filter, tenant columns and keys alike: propagate to a fixed
         // point, each newly anchored instance once along its edges and the keys it determines.
-        let keys: Vec<Vec<Vec<String>>> = instances.iter().map(|i| self.keys_of(i)).collect();
         let graph = KeyGraph::new(keys, key_equalities);
         let mut edges_from: Vec<Vec<usize>> = vec![Vec::new(); instances.len()];
         for (from, to) in edges {
@@ -1064,17 +1115,39 @@ impl Analyzer<'_> {
                 list.push(to);
             }
         }
-        let mut anchored: Vec<bool> = instances.iter().map(|i| i.anchored).collect();
+        let mut anchored = graph.marks(instances.iter().map(|i| i.anchored));
         graph.close(&mut anchored, false, &mut |_| {});
         let mut queue: Vec<usize> = (0..anchored.len()).filter(|&n| anchored[n]).collect();
         // Rows a tenant row owns: anchored tenant instances and, transitively, their children.
         // A shared row an anchored row merely points to (its author in `users`) owns nothing
-        // of one tenant: its other children (the author's memberships) span tenants.
-        let mut owned: Vec<bool> = vec![false; instances.len()];
+        // of one tenant: its other children (the author's memberships) span tenants. Each
+        // owner's references are followed once, when it becomes one.
+        let mut refs_by_parent: Vec<Vec<usize>> = vec![Vec::new(); anchored.len()];
+        for r in &parent_refs {
+            let whole_key = graph.keys.get(r.parent).is_some_and(|ks| {
+                ks.iter().any(
+                    |k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)),
+                )
+            });
+            if let Some(children) = refs_by_parent.get_mut(r.parent).filter(|_| whole_key) {
+                children.push(r.child);
+            }
+        }
+        let mut owned: Vec<bool> = vec![false; anchored.len()];
+        let mut is_owner: Vec<bool> = vec![false; anchored.len()];
+        let mut owners: Vec<usize> = Vec::new();
         loop {
             while let Some(i) = queue.pop() {
+                if instances
+                    .get(i)
+                    .is_some_and(|p| matches!(p.kind, Kind::Tenant))
+                    && !is_owner[i]
+                {
+                    is_owner[i] = true;
+                    owners.push(i);
+                }
                 let mut reached = Vec::new();
-                for &to in &edges_from[i] {
+                for &to in edges_from.get(i).map_or(&[][..], Vec::as_slice) {
                     if !anchored.get(to).copied().unwrap_or(true) {
                         anchored[to] = true;
                         reached.push(to);
@@ -1085,35 +1158,26 @@ impl Analyzer<'_> {
                 });
                 queue.extend(reached);
             }
-            let mut owned_more = false;
-            for r in &parent_refs {
-                let owner = instances.get(r.parent).is_some_and(|p| {
-                    anchored[r.parent] && matches!(p.kind, Kind::Tenant)
-                        || owned.get(r.parent).copied().unwrap_or(false)
-                });
-                let whole_key = graph.keys.get(r.parent).is_some_and(|ks| {
-                    ks.iter().any(
-                        |k| matches!(k.as_slice(), [c] if c.eq_ignore_ascii_case(&r.parent_column)),
-                    )
-                });
-                if owner && whole_key && !owned.get(r.child).copied().unwrap_or(true) {
-                    owned[r.child] = true;
-                    owned_more = true;
-                    if !anchored[r.child] {
-                        anchored[r.child] = true;
-                        queue.push(r.child);
-                        graph
-                            .propagate(&mut anchored, vec![r.child], false, &mut |n| queue.push(n));
-                    }
+            let Some(owner) = owners.pop() else { break };
+            self.step(refs_by_parent[owner].len());
+            for &child in &refs_by_parent[owner] {
+                if std::mem::replace(&mut owned[child], true) {
+                    continue;
                 }
-            }
-            if !owned_more && queue.is_empty() {
-                break;
+                if !std::mem::replace(&mut is_owner[child], true) {
+                    owners.push(child);
+                }
+                if !anchored[child] {
+                    anchored[child] = true;
+                    queue.push(child);
+                    graph.propagate(&mut anchored, vec![child], false, &mut |n| queue.push(n));
+                }
             }
         }
         for (inst, anchored) in instances.iter_mut().zip(anchored) {
             inst.anchored = anchored;
         }
+        self.step(graph.steps.get());
         graph
     }
 
@@ -1154,6 +1218,7 @@ impl Analyzer<'_> {
         everywhere: bool,
         out: &mut Vec<KeyEquality>,
     ) {
+        self.step(1);
         match expr {
             Expr::Nested(inner) => self.key_equalities(inner, instances, everywhere, out),
             Expr::BinaryOp {
@@ -1231,6 +1296,7 @@ impl Analyzer<'_> {
     /// The `child.column = parent.column` equalities of a condition's AND-spine between two
     /// instances, both ways round; [`Analyzer::anchor`] keeps those on the parent's key.
     fn parent_references(&self, expr: &Expr, instances: &[Instance], out: &mut Vec<ParentRef>) {
+        self.step(1);
         match expr {
             Expr::Nested(inner) => self.parent_references(inner, instances, out),
             Expr::BinaryOp {
@@ -1294,6 +1360,7 @@ impl Analyzer<'_> {
     /// A value read from other instances' rows: a column, an element of an array column, a
     /// JSON field. Arithmetic or `COALESCE` with a bind would let the client steer it.
     fn row_value(&self, expr: &Expr, target: usize, instances: &[Instance]) -> Option<KeySource> {
+        self.step(1);
         match expr {
             Expr::Nested(e) | Expr::Cast { expr: e, .. } => self.row_value(e, target, instances),
             // `f.versions[..]` parses as `f` with the accesses `.versions` and `[..]`.
@@ -1371,6 +1438,7 @@ impl Analyzer<'_> {
 
     /// The anchoring facts of a condition's AND-spine.
     fn facts(&self, expr: &Expr, instances: &[Instance]) -> Vec<Fact> {
+        self.step(1);
         match expr {
             Expr::Nested(inner) => self.facts(inner, instances),
             Expr::BinaryOp {
@@ -1545,6 +1613,7 @@ impl Analyzer<'_> {
     /// Resolves a reference to a tenant column: `d.tenant_id`, or a bare `tenant_id` that only
     /// one instance can own.
     fn tenant_ref(&self, expr: &Expr, instances: &[Instance]) -> Option<ColRef> {
+        self.step(1);
         match expr {
             Expr::Nested(e) | Expr::Cast { expr: e, .. } => self.tenant_ref(e, instances),
             Expr::CompoundIdentifier(parts) => {
@@ -1882,7 +1951,7 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         stmts
             .iter()
-            .flat_map(|s| check_statement(&s.statement, &ws, assumptions))
+            .flat_map(|s| check_statement(&s.statement, &ws, assumptions, &Work::default()))
             .collect()
     }
 

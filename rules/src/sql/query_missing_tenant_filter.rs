@@ -268,7 +268,7 @@ pub fn unscoped_statements(cx: &RuleContext<'_>) -> Vec<(Finding, RowChoice)> {
             let named = names.as_ref().and_then(|n| n.get(i)?.as_deref());
             let statement_rows =
                 named.and_then(|n| ws.query_callers.rows(&file.source.rel_path, n).cloned());
-            for issue in check_statement(&stmt.statement, ws, &assumptions) {
+            for issue in check_statement(&stmt.statement, ws, &assumptions, &file.source.work) {
                 let span = if issue.span().start.line == 0 {
                     site.statement_span(text, stmt)
                 } else {
