@@ -280,63 +280,97 @@ fn tables_in_one_migration() {
     });
 }
 
+/// A function whose query sets the tenant of the session from its argument.
+fn tenant_setting_query(i: usize) -> String {
+    format!(
+        "pub async fn f{i}(pool: &sqlx::PgPool, org: &str) {{\n    sqlx::query(\"SELECT \
+         set_config('app.org_id', $1, false)\").bind(org).execute(pool).await.unwrap();\n}}\n"
+    )
+}
+
+/// Lints a small file with one such query and a big one with 400, under `cap`.
+fn lint_small_and_big(cap: u64) -> engine::Report {
+    let root = PathBuf::from("/nonexistent/tenantlint-cap");
+    let mut config = Config::default();
+    config.max_file_work = cap;
+    let sources = vec![
+        (root.join("migrations/0001_items.sql"), SCHEMA.to_string()),
+        (root.join("src/ok.rs"), tenant_setting_query(0)),
+        (
+            root.join("src/big.rs"),
+            (0..400).map(tenant_setting_query).collect(),
+        ),
+    ];
+    engine::lint_sources(root.clone(), config, sources, tenantlint_rules::ALL)
+}
+
+fn spent(report: &engine::Report, rel: &str) -> u64 {
+    report
+        .file_work
+        .iter()
+        .find(|(p, _)| p == rel)
+        .map_or(0, |(_, w)| *w)
+}
+
+fn found_in(report: &engine::Report, rel: &str) -> Vec<&'static str> {
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.rel_path == rel)
+        .map(|d| d.rule)
+        .collect()
+}
+
+/// The only diagnostic of `rel` is the cap's, naming `cap` and `stage`.
+fn assert_stopped(report: &engine::Report, rel: &str, cap: u64, stage: &str) {
+    let stopped: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.rel_path == rel)
+        .collect();
+    assert_eq!(stopped.len(), 1, "only the cap is reported: {stopped:?}");
+    assert_eq!(stopped[0].rule, "parse-error");
+    let message = &stopped[0].message;
+    assert!(
+        message.contains(&format!("work cap of {cap} units")),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("by the end of {stage}")),
+        "{message}"
+    );
+}
+
 /// A file that goes past the per-file work cap gets a `parse-error` naming the cap and no
 /// other finding, while the other files of the run keep theirs.
 #[test]
 fn a_file_past_the_work_cap_stops_alone() {
-    let root = PathBuf::from("/nonexistent/tenantlint-cap");
-    let query = |i: usize| {
-        format!(
-            "pub async fn f{i}(pool: &sqlx::PgPool, org: &str) {{\n    sqlx::query(\"SELECT \
-             set_config('app.org_id', $1, false)\").bind(org).execute(pool).await.unwrap();\n}}\n"
-        )
-    };
-    let files = |cap: u64| {
-        let mut config = Config::default();
-        config.max_file_work = cap;
-        let sources = vec![
-            (root.join("migrations/0001_items.sql"), SCHEMA.to_string()),
-            (root.join("src/ok.rs"), query(0)),
-            (root.join("src/big.rs"), (0..400).map(query).collect()),
-        ];
-        engine::lint_sources(root.clone(), config, sources, tenantlint_rules::ALL)
-    };
-    let uncapped = files(u64::MAX);
-    let spent = |rel: &str| {
-        uncapped
-            .file_work
-            .iter()
-            .find(|(p, _)| p == rel)
-            .map_or(0, |(_, w)| *w)
-    };
-    let (ok, big) = (spent("src/ok.rs"), spent("src/big.rs"));
+    let uncapped = lint_small_and_big(u64::MAX);
+    let (ok, big) = (
+        spent(&uncapped, "src/ok.rs"),
+        spent(&uncapped, "src/big.rs"),
+    );
     assert!(big > 8 * ok, "the big file costs more: {ok} vs {big}");
-    let found_in = |report: &engine::Report, rel: &str| -> Vec<&'static str> {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.file.rel_path == rel)
-            .map(|d| d.rule)
-            .collect()
-    };
     let ok_alone = found_in(&uncapped, "src/ok.rs");
     assert!(!ok_alone.is_empty(), "the small file has a finding");
 
     let cap = 2 * ok;
-    let capped = files(cap);
+    let capped = lint_small_and_big(cap);
     assert_eq!(found_in(&capped, "src/ok.rs"), ok_alone);
-    let stopped: Vec<_> = capped
-        .diagnostics
-        .iter()
-        .filter(|d| d.file.rel_path == "src/big.rs")
-        .collect();
-    assert_eq!(stopped.len(), 1, "only the cap is reported: {stopped:?}");
-    assert_eq!(stopped[0].rule, "parse-error");
-    assert!(
-        stopped[0]
-            .message
-            .contains(&format!("work cap of {cap} units")),
-        "{}",
-        stopped[0].message
+    assert_stopped(&capped, "src/big.rs", cap, "parsing");
+}
+
+/// What the rules spend while checking (request flows and the other analyses computed on
+/// demand) counts against the cap too: a file that goes past it only then is stopped the
+/// same way, its findings dropped.
+#[test]
+fn the_work_cap_counts_what_checking_spends() {
+    let uncapped = lint_small_and_big(u64::MAX);
+    let big = spent(&uncapped, "src/big.rs");
+    let capped = lint_small_and_big(big - 1);
+    assert_eq!(
+        found_in(&capped, "src/ok.rs"),
+        found_in(&uncapped, "src/ok.rs")
     );
+    assert_stopped(&capped, "src/big.rs", big - 1, "checking");
 }

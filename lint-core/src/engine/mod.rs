@@ -387,6 +387,15 @@ fn check_all(
             diags
         })
         .collect();
+    // Request flows and other analyses computed on demand while checking are charged too;
+    // checked once every file is done, so the totals, and which files stop, depend only on
+    // the input.
+    let checked = stopped.clone();
+    stop_over_cap(&files, cap, "checking", &mut stopped, &mut engine_diags);
+    let per_file = per_file
+        .into_iter()
+        .zip(checked.iter().zip(&stopped))
+        .map(|(diags, (&before, &after))| if before == after { diags } else { Vec::new() });
 
     let mut summary = Summary {
         files: files.len(),
