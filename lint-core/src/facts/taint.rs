@@ -966,7 +966,7 @@ fn probed_flow(
         index,
         sinks,
         tenant_binds,
-        env: Vec::new(),
+        env: Bindings::default(),
         seen_binds: HashMap::new(),
         param_names: Vec::new(),
         extractor: http::is_extractor_impl(rust.function(id)),
@@ -1040,6 +1040,60 @@ fn probed_flow(
     (ev.flow, ev.probe.and_then(|(_, v)| v))
 }
 
+/// The bindings in scope, innermost last, indexed by name: a body of thousands of `let`s
+/// looks a name up without scanning every binding before it.
+#[derive(Default)]
+struct Bindings {
+    entries: Vec<(String, Option<Val>)>,
+    /// Each name's positions in `entries`, innermost last.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Bindings {
+    fn push(&mut self, (name, val): (String, Option<Val>)) {
+        self.by_name
+            .entry(name.clone())
+            .or_default()
+            .push(self.entries.len());
+        self.entries.push((name, val));
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Drops the bindings past `mark` (a scope that ended).
+    fn truncate(&mut self, mark: usize) {
+        while self.entries.len() > mark {
+            let Some((name, _)) = self.entries.pop() else {
+                break;
+            };
+            if let Some(positions) = self.by_name.get_mut(&name) {
+                positions.pop();
+                if positions.is_empty() {
+                    self.by_name.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// What the innermost binding of `name` carries.
+    fn get(&self, name: &str) -> Option<Option<Val>> {
+        let at = *self.by_name.get(name)?.last()?;
+        self.entries.get(at).map(|(_, v)| *v)
+    }
+
+    /// `name = value`: the innermost binding of `name` carries `value` from here.
+    fn assign(&mut self, name: &str, value: Option<Val>) {
+        let Some(&at) = self.by_name.get(name).and_then(|p| p.last()) else {
+            return;
+        };
+        if let Some(slot) = self.entries.get_mut(at) {
+            slot.1 = value;
+        }
+    }
+}
+
 /// A tracked value: what the flow pass knows of where an expression's value comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Val {
@@ -1065,8 +1119,8 @@ struct Eval<'a> {
     sinks: &'a FileSinks,
     /// SQL binds at a tenant column (`WHERE org_id = $2`).
     tenant_binds: HashSet<ExprId>,
-    /// Bindings in scope, innermost last; `None` is a binding that carries nothing tracked.
-    env: Vec<(String, Option<Val>)>,
+    /// Bindings in scope; `None` is a binding that carries nothing tracked.
+    env: Bindings,
     /// The values of SQL bind expressions, to recognize membership queries.
     seen_binds: HashMap<ExprId, Option<Val>>,
     param_names: Vec<String>,
@@ -1371,11 +1425,7 @@ impl<'a> Eval<'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<Option<Val>> {
-        self.env
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
+        self.env.get(name)
     }
 
     fn bind(&mut self, pat: PatId, val: Option<Val>) {
@@ -1801,9 +1851,7 @@ impl<'a> Eval<'a> {
                 let v = self.eval(*rhs);
                 match file.as_ident(*lhs) {
                     Some(name) => {
-                        if let Some(slot) = self.env.iter_mut().rev().find(|(n, _)| n == name) {
-                            slot.1 = v;
-                        }
+                        self.env.assign(name, v);
                     }
                     None => {
                         self.eval(*lhs);
@@ -3070,6 +3118,26 @@ mod tests {
     use super::*;
 
     use crate::test_support::analyze_workspace;
+
+    /// The innermost binding of a name answers, an assignment changes only it, and the end
+    /// of a scope uncovers the binding it shadowed.
+    #[test]
+    fn bindings_shadow_and_unshadow_by_scope() {
+        let mut env = Bindings::default();
+        env.push(("x".into(), Some(Val::SelfObj)));
+        let mark = env.len();
+        env.push(("x".into(), None));
+        env.push(("y".into(), None));
+        assert_eq!(env.get("x"), Some(None));
+        env.assign("x", Some(Val::SelfObj));
+        assert_eq!(env.get("x"), Some(Some(Val::SelfObj)));
+        env.assign("x", None);
+        env.truncate(mark);
+        assert_eq!(env.get("x"), Some(Some(Val::SelfObj)));
+        assert_eq!(env.get("y"), None);
+        env.assign("z", None);
+        assert_eq!(env.get("z"), None);
+    }
 
     /// The flow of the function `name` in file `file` (the `owner::name` of a method).
     fn flow_in<'a>(files: &'a [AnalyzedFile], file: usize, name: &str) -> &'a FnFlow {
