@@ -10,7 +10,6 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use lint_core::config::Config;
 use lint_core::engine::{self, LintOptions};
-use lint_core::render;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -161,15 +160,7 @@ fuzz_target!(|entries: Vec<Entry>| {
         },
         tenantlint_rules::ALL,
     );
-    let mut out = Vec::new();
-    let human = render::human::HumanOptions {
-        color: false,
-        quiet: false,
-        width: 100,
-        show_unparsed: true,
-    };
-    render::human::render(&report, &human, &mut out).expect("rendering to memory");
-    render::json::render(&report, &mut out).expect("rendering to memory");
+    let out = tenantlint_fuzz::render_all(&report);
     let _ = std::fs::remove_dir_all(&outer);
     assert!(
         !String::from_utf8_lossy(&out).contains(SECRET),

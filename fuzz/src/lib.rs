@@ -52,6 +52,12 @@ pub fn lint(files: Vec<(&str, String)>) -> Report {
             );
         }
     }
+    render_all(&report);
+    report
+}
+
+/// The report rendered the way users see it, human (no colour, unparsed SQL shown) then JSON.
+pub fn render_all(report: &Report) -> Vec<u8> {
     let mut out = Vec::new();
     let human = render::human::HumanOptions {
         color: false,
@@ -59,7 +65,7 @@ pub fn lint(files: Vec<(&str, String)>) -> Report {
         width: 100,
         show_unparsed: true,
     };
-    render::human::render(&report, &human, &mut out).expect("rendering to memory");
-    render::json::render(&report, &mut out).expect("rendering to memory");
-    report
+    render::human::render(report, &human, &mut out).expect("rendering to memory");
+    render::json::render(report, &mut out).expect("rendering to memory");
+    out
 }
