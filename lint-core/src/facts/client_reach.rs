@@ -383,10 +383,7 @@ fn stops_on_no_row(rust: &crate::model::RustFile, function: FnId) -> HashMap<Exp
             let ExprKind::Try(inner) = &rust.expr(id).kind else {
                 return;
             };
-            let mut inner = rust.strip(*inner);
-            while let ExprKind::Await(i) = &rust.expr(inner).kind {
-                inner = rust.strip(*i);
-            }
+            let inner = rust.strip(*inner);
             let mut consumed: Vec<ExprId> = Vec::new();
             match &rust.expr(inner).kind {
                 ExprKind::MethodCall { receiver, args, .. } => {
@@ -453,13 +450,6 @@ fn is_success(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
 /// (`if let Some(hit) = cached(org, id) { return hit }`, `Err(_) => fallback(id)`).
 fn failure_continues(rust: &crate::model::RustFile, function: FnId, call: ExprId) -> bool {
     let body = &rust.function(function).body;
-    let unawait = |mut e: ExprId| {
-        e = rust.strip(e);
-        while let ExprKind::Await(i) = &rust.expr(e).kind {
-            e = rust.strip(*i);
-        }
-        e
-    };
     let returns = |root: ExprId| {
         let mut found = false;
         rust.walk_expr(root, &mut |x| {
@@ -470,10 +460,10 @@ fn failure_continues(rust: &crate::model::RustFile, function: FnId, call: ExprId
     let mut continues = false;
     rust.walk_block(body, &mut |id| match &rust.expr(id).kind {
         ExprKind::Let { pat, expr } => {
-            continues |= unawait(*expr) == call && is_success(rust, *pat)
+            continues |= rust.strip(*expr) == call && is_success(rust, *pat)
         }
         ExprKind::Match { scrutinee, arms } => {
-            continues |= unawait(*scrutinee) == call
+            continues |= rust.strip(*scrutinee) == call
                 && arms
                     .iter()
                     .any(|a| is_success(rust, a.pat) == returns(a.body))
