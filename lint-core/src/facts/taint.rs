@@ -208,6 +208,10 @@ pub struct FnFlow {
     pub identity_path_layer: bool,
     /// Extractor types this function installs as route layers (`from_extractor::<T>()`).
     pub layer_guards: Vec<String>,
+    /// The workspace types this evaluation looked up in the index's type tables (extractors,
+    /// checked fields, object types, credential objects), found or not: the fixpoint
+    /// evaluates the function again when one of their entries changes.
+    pub type_lookups: Vec<String>,
     /// The function runs a workspace extractor that reads the request's tenant
     /// (`OrgHeaders::from_request(req)` inside another extractor).
     pub runs_tenant_extractor: bool,
@@ -477,7 +481,7 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
         .map(|(i, f)| file_flows_with(i, f, ws, &empty, sinks[i]))
         .collect();
     let mut index = summarize(files, &flows, ws);
-    let mut dirty = dirty_after(&empty, &index, ws);
+    let mut dirty = dirty_after(&empty, &index, &flows, ws);
     for _ in 1..MAX_ROUNDS {
         if dirty.as_ref().is_some_and(HashSet::is_empty) {
             break;
@@ -508,7 +512,7 @@ pub fn analyze(files: &[AnalyzedFile], ws: &Workspace) -> (FlowIndex, Vec<Vec<Fn
                 }
             });
         let next = summarize(files, &flows, ws);
-        dirty = dirty_after(&index, &next, ws);
+        dirty = dirty_after(&index, &next, &flows, ws);
         index = next;
     }
     (index, flows)
@@ -525,26 +529,70 @@ fn yields_unit(t: &Ty) -> bool {
 
 /// The functions to re-evaluate after the summaries went from `before` to `after`: the callers
 /// (by call-graph edges, functions handed to calls included) of every function whose summary
-/// changed; `None` (all of them) when a workspace-wide fact changed (an extractor's, a type's
-/// checked fields, the layer guards).
-fn dirty_after(before: &FlowIndex, after: &FlowIndex, ws: &Workspace) -> Option<HashSet<FnRef>> {
-    let globals_changed = before.extractors != after.extractors
-        || before.checked_fields != after.checked_fields
-        || before.object_types != after.object_types
-        || before.credential_objects != after.credential_objects
-        || before.layer_verified != after.layer_verified
-        || before.layer_guarded != after.layer_guarded
-        || before.layer_path_guarded != after.layer_path_guarded;
-    if globals_changed {
+/// changed, and the functions that looked up a type whose entry in the type tables changed
+/// ([`FnFlow::type_lookups`]), and the handlers that came under a layer or left one; `None`
+/// (all of them) when [`FlowIndex::layer_verified`], which every function reads, changed.
+fn dirty_after(
+    before: &FlowIndex,
+    after: &FlowIndex,
+    flows: &[Vec<FnFlow>],
+    ws: &Workspace,
+) -> Option<HashSet<FnRef>> {
+    if before.layer_verified != after.layer_verified {
         return None;
     }
-    let mut dirty = HashSet::new();
+    let mut changed_types: HashSet<&str> = changed_keys(&before.extractors, &after.extractors);
+    changed_types.extend(changed_keys(&before.checked_fields, &after.checked_fields));
+    changed_types.extend(changed_keys(
+        &before.credential_objects,
+        &after.credential_objects,
+    ));
+    changed_types.extend(
+        before
+            .object_types
+            .symmetric_difference(&after.object_types)
+            .map(String::as_str),
+    );
+    let mut dirty: HashSet<FnRef> = [
+        (&before.layer_guarded, &after.layer_guarded),
+        (&before.layer_identity_path, &after.layer_identity_path),
+        (&before.layer_path_guarded, &after.layer_path_guarded),
+    ]
+    .into_iter()
+    .flat_map(|(b, a)| b.symmetric_difference(a).copied())
+    .collect();
+    if !changed_types.is_empty() {
+        for (file, file_flows) in flows.iter().enumerate() {
+            let looked_up = |f: &&FnFlow| {
+                f.type_lookups
+                    .iter()
+                    .any(|t| changed_types.contains(t.as_str()))
+            };
+            dirty.extend(file_flows.iter().filter(looked_up).map(|f| FnRef {
+                file,
+                func: f.function,
+            }));
+        }
+    }
     for (f, s) in &after.by_fn {
         if before.by_fn.get(f) != Some(s) {
             dirty.extend(ws.call_graph.callers(*f).map(|e| e.caller));
         }
     }
     Some(dirty)
+}
+
+/// The keys whose entries differ between two tables, present in either.
+fn changed_keys<'a, V: PartialEq>(
+    before: &'a HashMap<String, V>,
+    after: &'a HashMap<String, V>,
+) -> HashSet<&'a str> {
+    let differs = |k: &String, a: &HashMap<String, V>, b: &HashMap<String, V>| b.get(k) != a.get(k);
+    let gone = before.keys().filter(|k| differs(k, before, after));
+    let new = after
+        .keys()
+        .filter(|k| !before.contains_key(*k) && differs(k, before, after));
+    gone.chain(new).map(String::as_str).collect()
 }
 
 fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> FlowIndex {
@@ -1010,6 +1058,7 @@ fn probed_flow(
                 func: id,
             }),
             layer_guards: Vec::new(),
+            type_lookups: Vec::new(),
             runs_tenant_extractor: false,
             reads_path: false,
             self_fields: Vec::new(),
@@ -1225,6 +1274,7 @@ impl<'a> Eval<'a> {
             self.param_names
                 .push(names.first().map(|(n, _)| n.clone()).unwrap_or_default());
             let ty_name = p.ty.name();
+            self.note_type_lookup(ty_name);
             let facts = self.index.extractors.get(ty_name);
             if facts.is_some_and(|f| f.admin_gate && !f.reads_tenant) {
                 self.flow.admin_gate.get_or_insert(p.span);
@@ -2167,7 +2217,10 @@ impl<'a> Eval<'a> {
         let span = file.expr(id).span;
         let mut vals = Vec::with_capacity(args.len());
         let wrapper = match &file.expr(func).kind {
-            ExprKind::Path(p) => self.index.object_types.contains(p.last()).then(|| p.last()),
+            ExprKind::Path(p) => {
+                self.note_type_lookup(p.last());
+                self.index.object_types.contains(p.last()).then(|| p.last())
+            }
             _ => None,
         };
         let callbacks = self.callbacks_at(id, args.len());
@@ -2257,6 +2310,7 @@ impl<'a> Eval<'a> {
                 Some(ParamRole::Trusted) => return Some(Val::Trusted),
                 _ => {}
             }
+            self.note_type_lookup(ty.name());
             let facts = self.index.extractors.get(ty.name());
             self.flow.runs_tenant_extractor |= facts.is_some_and(|f| f.reads_tenant);
             let verifies =
@@ -2718,6 +2772,7 @@ impl<'a> Eval<'a> {
         let Some(Val::Value(origin)) = v else {
             return false;
         };
+        self.note_type_lookup(ty);
         let checked = self
             .index
             .checked_fields
@@ -2850,8 +2905,15 @@ impl<'a> Eval<'a> {
 
     /// A value of a credential object type (`&AdminKeyAuth`, `OrgFromRoute { .. }`).
     fn note_credential_object(&mut self, ty: &str, span: Span) {
+        self.note_type_lookup(ty);
         if let Some(wide) = self.index.credential_objects.get(ty) {
             self.credential_objects.push((span, *wide));
+        }
+    }
+
+    fn note_type_lookup(&mut self, ty: &str) {
+        if !self.flow.type_lookups.iter().any(|t| t == ty) {
+            self.flow.type_lookups.push(ty.to_string());
         }
     }
 
@@ -3137,6 +3199,41 @@ mod tests {
         assert_eq!(env.get("y"), None);
         env.assign("z", None);
         assert_eq!(env.get("z"), None);
+    }
+
+    /// A type-table entry that changes sends back the functions that looked that type up,
+    /// found or not, and no other; a handler that came under a layer is sent back alone.
+    #[test]
+    fn changed_type_entries_and_layers_dirty_only_their_readers() {
+        let (files, ws) = analyze_workspace(&[(
+            "app/src/a.rs",
+            "fn builds_org_auth() {} fn builds_token_auth() {} fn unrelated() {}",
+        )]);
+        let mut flows = vec![files[0].request_flows.iter().cloned().collect::<Vec<_>>()];
+        assert_eq!(flows[0].len(), 3);
+        flows[0][0].type_lookups = vec!["OrgAuth".into()];
+        flows[0][1].type_lookups = vec!["TokenAuth".into()];
+        let at = |i: usize| FnRef {
+            file: 0,
+            func: flows[0][i].function,
+        };
+        let before = FlowIndex::default();
+        let mut after = FlowIndex::default();
+        after
+            .checked_fields
+            .insert("OrgAuth".into(), vec!["org_id".into()]);
+        let dirty = dirty_after(&before, &after, &flows, &ws).expect("no layer verdict changed");
+        assert_eq!(dirty, HashSet::from([at(0)]));
+        after.credential_objects.insert("TokenAuth".into(), true);
+        after.layer_guarded.insert(at(2));
+        let dirty = dirty_after(&before, &after, &flows, &ws).expect("no layer verdict changed");
+        assert_eq!(dirty, HashSet::from([at(0), at(1), at(2)]));
+        assert_eq!(
+            dirty_after(&after, &after, &flows, &ws),
+            Some(HashSet::new())
+        );
+        after.layer_verified = true;
+        assert_eq!(dirty_after(&before, &after, &flows, &ws), None);
     }
 
     /// The flow of the function `name` in file `file` (the `owner::name` of a method).
