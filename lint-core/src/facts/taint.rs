@@ -587,12 +587,13 @@ fn changed_keys<'a, V: PartialEq>(
     before: &'a HashMap<String, V>,
     after: &'a HashMap<String, V>,
 ) -> HashSet<&'a str> {
-    let differs = |k: &String, a: &HashMap<String, V>, b: &HashMap<String, V>| b.get(k) != a.get(k);
-    let gone = before.keys().filter(|k| differs(k, before, after));
-    let new = after
+    let new = after.keys().filter(|k| !before.contains_key(*k));
+    before
         .keys()
-        .filter(|k| !before.contains_key(*k) && differs(k, before, after));
-    gone.chain(new).map(String::as_str).collect()
+        .chain(new)
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(String::as_str)
+        .collect()
 }
 
 fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> FlowIndex {
