@@ -45,6 +45,25 @@ pub struct ClientReach {
     /// checks: it compares the row's tenant field and stops on a mismatch
     /// (`let p = get(id)?; if p.org_id != org { return Err(NotFound) }`).
     checked: HashMap<(FnKey, u32), ClientPath>,
+    /// The calls of each `Option` parameter: how many pass `Some(..)`, and the others.
+    option_args: HashMap<ParamKey, OptionCalls>,
+}
+
+/// A call that passes `None`, or a value that may be `None`, to an `Option` parameter.
+#[derive(Debug)]
+struct OtherArg {
+    caller: FnKey,
+    described: String,
+    /// The argument as written.
+    passes: String,
+}
+
+/// The calls that pass a value to one `Option` parameter.
+#[derive(Debug, Default)]
+struct OptionCalls {
+    some: usize,
+    /// Calls that pass `None` or a value that may be `None`: the caller and the argument.
+    other: Vec<OtherArg>,
 }
 
 impl ClientReach {
@@ -168,6 +187,7 @@ impl ClientReach {
                 reach.settled.insert(caller, settled);
             }
         }
+        reach.option_args = option_args(files, ws, &callees);
         while let Some((from, from_checked)) = queue.pop_front() {
             let Some(next) = forward.get(&from) else {
                 continue;
@@ -194,6 +214,118 @@ impl ClientReach {
         }
         reach
     }
+
+    /// Who picks the rows of a query in `function` whose tenant filter applies only when its
+    /// parameter `param` is `Some`: the calls that pass anything else, judged as their own
+    /// statements would be, and a note on the call. `None` when no call of it is known.
+    pub fn when_some_rows(
+        &self,
+        file: &str,
+        function: FnId,
+        param: u32,
+    ) -> Option<(RowChoice, String)> {
+        let calls = self
+            .option_args
+            .get(&((file.to_string(), function), param))?;
+        let mut best: Option<(RowChoice, String)> = None;
+        for OtherArg {
+            caller,
+            described,
+            passes,
+        } in &calls.other
+        {
+            let note = format!(
+                "; its tenant filter applies only when it is passed `Some`, and {described} passes `{passes}`"
+            );
+            let fed = self
+                .fed
+                .iter()
+                .chain(&self.checked)
+                .find(|((f, _), _)| f == caller)
+                .map(|(_, path)| path.clone());
+            let choice = match fed {
+                Some(path) => RowChoice::Client(path),
+                None if self.handlers.contains(caller) => RowChoice::Request(described.clone()),
+                None => RowChoice::Server,
+            };
+            let rank = |c: &RowChoice| match c {
+                RowChoice::Client(_) => 2,
+                RowChoice::Request(_) => 1,
+                _ => 0,
+            };
+            if best.as_ref().is_none_or(|(b, _)| rank(&choice) > rank(b)) {
+                best = Some((choice, note));
+            }
+        }
+        best.or_else(|| {
+            (calls.some > 0).then(|| {
+                (
+                    RowChoice::Settled(
+                        "every call passes `Some`, which applies its tenant filter".into(),
+                    ),
+                    String::new(),
+                )
+            })
+        })
+    }
+}
+
+/// Every workspace call's arguments to `Option` parameters: `Some(..)`, or something that may
+/// be `None` (the literal, or a value of the caller's).
+fn option_args(
+    files: &[AnalyzedFile],
+    ws: &Workspace,
+    callees: &Callees,
+) -> HashMap<ParamKey, OptionCalls> {
+    let mut out: HashMap<ParamKey, OptionCalls> = HashMap::new();
+    for (file_index, file) in files.iter().enumerate() {
+        let Some(rust) = &file.rust else { continue };
+        for (call, function) in &rust.calls {
+            let Some(function) = function else { continue };
+            let (args, method): (&[ExprId], bool) = match &rust.expr(*call).kind {
+                ExprKind::Call { args, .. } => (args, false),
+                ExprKind::MethodCall { args, .. } => (args, true),
+                _ => continue,
+            };
+            for (position, arg) in args.iter().enumerate() {
+                let call_arg = CallArg {
+                    call: *call,
+                    position,
+                    args: args.len(),
+                    method,
+                };
+                for (callee, param) in callees.resolve(ws, file_index, &call_arg) {
+                    if !callee.option_params.contains(&param) {
+                        continue;
+                    }
+                    let calls = out.entry((callee.key.clone(), param)).or_default();
+                    let passed = rust.strip(*arg);
+                    let some = matches!(
+                        &rust.expr(passed).kind,
+                        ExprKind::Call { func, args }
+                            if args.len() == 1
+                                && matches!(&rust.expr(*func).kind, ExprKind::Path(p) if p.last() == "Some")
+                    );
+                    if some {
+                        calls.some += 1;
+                    } else {
+                        let span = rust.expr(passed).span;
+                        let text = file
+                            .source
+                            .text
+                            .get(span.start as usize..span.end as usize)
+                            .unwrap_or("..");
+                        calls.other.push(OtherArg {
+                            caller: (file.source.rel_path.clone(), *function),
+                            described: describe_fn(file, *function),
+                            passes: text.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A row loaded by some values whose tenant field the function then compares with another
@@ -681,6 +813,8 @@ struct Callee {
     described: String,
     /// It returns something that is not a collection (`Result<Model>`, `Option<Row>`).
     returns_one_row: bool,
+    /// The parameters (`self` not counted) declared `Option<..>`.
+    option_params: Vec<u32>,
 }
 
 impl Callees {
@@ -715,6 +849,11 @@ impl Callees {
                         arity: f.params.len() - usize::from(has_self),
                         described,
                         returns_one_row,
+                        option_params: (0u32..)
+                            .zip(f.params.iter().skip(usize::from(has_self)))
+                            .filter(|(_, p)| p.ty.name() == "Option")
+                            .map(|(i, _)| i)
+                            .collect(),
                     },
                 );
             }

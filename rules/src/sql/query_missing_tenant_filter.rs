@@ -103,7 +103,11 @@ declare_rule! {
     ///   goes on past a mismatch (or only logs it) keeps the statement reported;
     /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
     ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
-    ///   AND prefix = $2` with the session's email), so the rows are the caller's own. Tenant roots (the table the tenant
+    ///   AND prefix = $2` with the session's email), so the rows are the caller's own;
+    /// - *a tenant filter every call applies* (`optional-tenant-filters`): an ORM query filtered
+    ///   on the tenant under `if let Some(org) = org` whose calls all pass `Some(..)`, or whose
+    ///   calls with `None` run where no client value or request reaches (a nightly job's
+    ///   `list(None)`). Tenant roots (the table the tenant
     /// column references, keyed by that column: the tenants themselves) are not tenant data, so
     /// finding the tenant by its own credential is not reported; list such a table in
     /// `tenant-tables` to check it anyway. A `.sql` file outside the migrations folders that
@@ -184,12 +188,19 @@ declare_rule! {
     ///   caller's check (`UPDATE reports SET .. WHERE id = $1 RETURNING *`, then `if
     ///   r.account_id != me { return }`) has already changed another tenant's row. `false`
     ///   reports such statements, with the path.
+    /// - `optional-tenant-filters` (default `true`): an ORM query that adds its tenant filter
+    ///   only when an `Option` parameter is `Some` (`if let Some(org) = org { q =
+    ///   q.filter(org_id.eq(org)) }`) is judged by the calls that pass something else: `None`
+    ///   from a worker reaches every tenant on purpose, `None` (or a client's optional value)
+    ///   on a request path is reported; when every call passes `Some(..)` it is not. This
+    ///   trades recall for precision: a call the call graph does not resolve (a function
+    ///   pointer, a macro) may pass `None`. `false` judges the query as unfiltered.
     pub struct QueryMissingTenantFilter {
         id: "query-missing-tenant-filter",
         category: Isolation,
         summary: "statement reaches a tenant-scoped table without a tenant filter",
         cheat_sheet: "Database Security: tenant filtering in shared tables",
-        options: ["trust-rls", "client-chosen-rows", "parent-key-joins", "identity-owned-rows", "checked-lookups"],
+        options: ["trust-rls", "client-chosen-rows", "parent-key-joins", "identity-owned-rows", "checked-lookups", "optional-tenant-filters"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",
@@ -345,17 +356,28 @@ fn check_orm_queries(
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
+    let optional_filters = cx.bool_option("optional-tenant-filters", true);
+    let reach = &cx.workspace.client_reach;
     lint_core::orm::check_file(file, cx.workspace)
         .into_iter()
         .filter(|i| !accept(&i.table))
         .filter(|i| !file.is_test_code(rust.function_at(i.span.start)))
         .map(|i| {
-            let rows = rust
-                .function_at(i.span.start)
-                .map_or(RowChoice::Unknown, |f| {
-                    function_rows(file, &cx.workspace.client_reach, f)
-                });
-            (orm_finding(i), rows)
+            let Some(f) = rust.function_at(i.span.start) else {
+                return (orm_finding(i), RowChoice::Unknown);
+            };
+            let by_callers = i
+                .when_some
+                .filter(|_| optional_filters)
+                .and_then(|param| reach.when_some_rows(&file.source.rel_path, f, param));
+            match by_callers {
+                Some((rows, note)) => {
+                    let mut finding = orm_finding(i);
+                    finding.message.push_str(&note);
+                    (finding, rows)
+                }
+                None => (orm_finding(i), function_rows(file, reach, f)),
+            }
         })
         .collect()
 }

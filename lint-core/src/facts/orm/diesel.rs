@@ -223,14 +223,17 @@ impl Ctx<'_> {
                 }
                 None if p.segments.len() == 1 && depth < MAX_DEPTH => {
                     let name = p.segments[0].as_str();
-                    let (init, assigns) = variable_builds(self.rust, function, name, offset);
-                    let mut q = self.query(init?, function, offset, depth + 1)?;
-                    for a in assigns {
-                        let (b, more) = unroll(self.rust, a);
-                        if self.rust.as_ident(b) == Some(name) {
-                            for s in more {
-                                self.step(&mut q, s);
-                            }
+                    let builds = variable_builds(self.rust, function, name, offset);
+                    let mut q = self.query(builds.init?, function, offset, depth + 1)?;
+                    self.apply_assigns(&mut q, name, &builds.assigns);
+                    // Filters added only when one parameter is `Some`.
+                    if let Some(&(param, _)) = builds.when_some.first() {
+                        if builds.when_some.iter().all(|(p, _)| *p == param) {
+                            let mut some = q.clone();
+                            let assigns: Vec<ExprId> =
+                                builds.when_some.iter().map(|(_, a)| *a).collect();
+                            self.apply_assigns(&mut some, name, &assigns);
+                            q.when_some = Some((param, Box::new(some)));
                         }
                     }
                     q
@@ -272,8 +275,23 @@ impl Ctx<'_> {
         };
         for s in steps {
             self.step(&mut q, s);
+            if let Some((_, some)) = &mut q.when_some {
+                self.step(some, s);
+            }
         }
         Some(q)
+    }
+
+    /// Applies the steps of `name = name.filter(..)..` reassignments to the query.
+    fn apply_assigns(&self, q: &mut Query, name: &str, assigns: &[ExprId]) {
+        for a in assigns {
+            let (b, more) = unroll(self.rust, *a);
+            if self.rust.as_ident(b) == Some(name) {
+                for s in more {
+                    self.step(q, s);
+                }
+            }
+        }
     }
 
     fn step(&self, q: &mut Query, step: ExprId) {

@@ -176,6 +176,9 @@ pub struct OrmIssue {
     /// The query root or the joined table.
     pub span: Span,
     pub joined: bool,
+    /// The query filters on the tenant when this parameter (`self` not counted) is `Some`
+    /// (`if let Some(org) = org { q = q.filter(org_id.eq(org)) }`): its callers decide.
+    pub when_some: Option<u32>,
     /// The code to add, in the DSL's syntax.
     pub fix: String,
 }
@@ -258,6 +261,9 @@ pub struct Query {
     /// Aliased instances (diesel's `alias!`) by the name their columns are qualified with
     /// (`ColumnRef::table` of `a.field(users::id)` is `a`).
     pub aliases: HashMap<String, usize>,
+    /// The query as built when a parameter (by index, `self` not counted) is `Some`, when
+    /// filters are added only then.
+    pub when_some: Option<(u32, Box<Query>)>,
 }
 
 impl Query {
@@ -272,6 +278,7 @@ impl Query {
             reassigned: Vec::new(),
             module_of: HashMap::new(),
             aliases: HashMap::new(),
+            when_some: None,
         }
     }
 
@@ -350,6 +357,7 @@ impl Query {
                 column,
                 span: inst.span,
                 joined: inst.join.is_some(),
+                when_some: None,
             });
         }
         if let (Some(false), true) = (self.insert_sets_tenant, tenant[0]) {
@@ -361,6 +369,7 @@ impl Query {
                     column,
                     span: self.instances[0].span,
                     joined: false,
+                    when_some: None,
                 });
             }
         }
@@ -372,7 +381,19 @@ impl Query {
                 column: column.clone(),
                 span: *span,
                 joined: false,
+                when_some: None,
             });
+        }
+        if let Some((param, when_some)) = &self.when_some {
+            let still = when_some.issues(ws);
+            for issue in out.iter_mut().filter(|i| i.kind == OrmIssueKind::Unscoped) {
+                let scoped = !still
+                    .iter()
+                    .any(|s| s.kind == OrmIssueKind::Unscoped && s.span == issue.span);
+                if scoped {
+                    issue.when_some = Some(*param);
+                }
+            }
         }
         out
     }
@@ -711,62 +732,125 @@ pub(crate) fn unroll(rust: &RustFile, top: ExprId) -> (ExprId, Vec<ExprId>) {
     (id, steps)
 }
 
-/// How a local query variable is built: its `let` initializer and the unconditional
-/// `q = q.filter(..)` reassignments before `offset`, in source order.
+/// How a local query variable is built before `offset`, in source order.
+pub(crate) struct VariableBuilds {
+    /// Its `let` initializer.
+    pub init: Option<ExprId>,
+    /// The unconditional `q = q.filter(..)` reassignments.
+    pub assigns: Vec<ExprId>,
+    /// The reassignments under `if let Some(x) = param { q = q.filter(..) }`, with that
+    /// parameter's index (`self` not counted): filters that apply when a caller passes `Some`.
+    pub when_some: Vec<(u32, ExprId)>,
+}
+
 pub(crate) fn variable_builds(
     rust: &RustFile,
     function: FnId,
     name: &str,
     offset: u32,
-) -> (Option<ExprId>, Vec<ExprId>) {
-    let init = crate::flow::reaching_let(rust, function, name, offset);
-    let mut assigns = Vec::new();
-    fn walk(
-        rust: &RustFile,
-        id: ExprId,
-        conditional: bool,
-        name: &str,
+) -> VariableBuilds {
+    let mut builds = VariableBuilds {
+        init: crate::flow::reaching_let(rust, function, name, offset),
+        assigns: Vec::new(),
+        when_some: Vec::new(),
+    };
+    /// Where a reassignment sits: unconditionally, directly under `if let Some(..) = param`,
+    /// or deeper in a branch.
+    #[derive(Clone, Copy)]
+    enum Place {
+        Always,
+        WhenSome(u32),
+        Branch,
+    }
+    struct Walk<'a> {
+        rust: &'a RustFile,
+        function: FnId,
+        name: &'a str,
         offset: u32,
-        out: &mut Vec<ExprId>,
-    ) {
-        let e = rust.expr(id);
-        if e.span.start >= offset {
-            return;
-        }
-        if let ExprKind::Assign {
-            lhs,
-            rhs,
-            compound: None,
-        } = &e.kind
-        {
-            if !conditional && rust.as_ident(*lhs) == Some(name) {
-                out.push(*rhs);
+    }
+    impl Walk<'_> {
+        fn walk(&self, id: ExprId, place: Place, out: &mut VariableBuilds) {
+            let e = self.rust.expr(id);
+            if e.span.start >= self.offset {
+                return;
             }
-        }
-        let nested = conditional
-            || matches!(
+            if let ExprKind::Assign {
+                lhs,
+                rhs,
+                compound: None,
+            } = &e.kind
+            {
+                if self.rust.as_ident(*lhs) == Some(self.name) {
+                    match place {
+                        Place::Always => out.assigns.push(*rhs),
+                        Place::WhenSome(param) => out.when_some.push((param, *rhs)),
+                        Place::Branch => {}
+                    }
+                }
+            }
+            if let (
+                Place::Always,
+                ExprKind::If {
+                    cond,
+                    then,
+                    otherwise: None,
+                },
+            ) = (place, &e.kind)
+            {
+                if let Some(param) = self.some_of_param(*cond) {
+                    for stmt in &then.stmts {
+                        if let Stmt::Expr { expr, .. } = stmt {
+                            self.walk(*expr, Place::WhenSome(param), out);
+                        }
+                    }
+                    return;
+                }
+            }
+            let branches = matches!(
                 e.kind,
                 ExprKind::If { .. } | ExprKind::Match { .. } | ExprKind::Loop { .. }
             );
-        let mut kids = Vec::new();
-        rust.children(id, &mut kids);
-        for k in kids {
-            walk(rust, k, nested, name, offset, out);
+            let nested = if branches { Place::Branch } else { place };
+            let mut kids = Vec::new();
+            self.rust.children(id, &mut kids);
+            for k in kids {
+                self.walk(k, nested, out);
+            }
+        }
+
+        /// `let Some(x) = param`: the index of the parameter (`self` not counted).
+        fn some_of_param(&self, cond: ExprId) -> Option<u32> {
+            let ExprKind::Let { pat, expr } = &self.rust.expr(cond).kind else {
+                return None;
+            };
+            let PatKind::TupleStruct { path, elems } = &self.rust.pat(*pat).kind else {
+                return None;
+            };
+            if path.last() != "Some" || elems.len() != 1 {
+                return None;
+            }
+            let name = self.rust.as_ident(self.rust.strip(*expr))?;
+            let params = &self.rust.function(self.function).params;
+            let named = |p: &crate::ir::Param, n: &str| matches!(&self.rust.pat(p.pat).kind, PatKind::Ident { name, .. } if name == n);
+            let skip = usize::from(params.first().is_some_and(|p| named(p, "self")));
+            let index = params.iter().skip(skip).position(|p| named(p, name))?;
+            u32::try_from(index).ok()
         }
     }
-    let body = &rust.function(function).body;
-    let mut top = Vec::new();
-    for stmt in &body.stmts {
+    let walk = Walk {
+        rust,
+        function,
+        name,
+        offset,
+    };
+    for stmt in &rust.function(function).body.stmts {
         match stmt {
-            Stmt::Let { init: Some(i), .. } => top.push(*i),
-            Stmt::Expr { expr, .. } => top.push(*expr),
+            Stmt::Let { init: Some(i), .. } => walk.walk(*i, Place::Always, &mut builds),
+            Stmt::Expr { expr, .. } => walk.walk(*expr, Place::Always, &mut builds),
             _ => {}
         }
     }
-    for t in top {
-        walk(rust, t, false, name, offset, &mut assigns);
-    }
-    (init, assigns)
+    builds
 }
 
 #[cfg(test)]
