@@ -311,6 +311,21 @@ impl Query {
         t.columns.iter().find(|c| ws.is_tenant_column(c)).cloned()
     }
 
+    /// Whether this query compares a tenant column that `other`, the same query with fewer
+    /// filters, does not.
+    pub(crate) fn adds_tenant_value(&self, other: &Query) -> bool {
+        let tenant_atoms = |q: &Query| -> Vec<Atom> {
+            q.filter_groups
+                .iter()
+                .flatten()
+                .filter(|a| matches!(a, Atom::TenantValue(_)))
+                .cloned()
+                .collect()
+        };
+        let before = tenant_atoms(other);
+        tenant_atoms(self).iter().any(|a| !before.contains(a))
+    }
+
     /// The instances no tenant predicate anchors, one per root cause, and the insert/update
     /// problems.
     pub fn issues(&self, ws: &Workspace) -> Vec<OrmIssue> {

@@ -211,14 +211,22 @@ impl Ctx<'_> {
                 let builds = variable_builds(self.rust, function, name, offset);
                 let mut q = self.query(builds.init?, function, offset, depth + 1)?;
                 self.apply_assigns(&mut q, name, &builds.assigns);
-                // Filters added only when one parameter is `Some`.
-                if let Some(&(param, _)) = builds.when_some.first() {
-                    if builds.when_some.iter().all(|(p, _)| *p == param) {
-                        let mut some = q.clone();
-                        let assigns: Vec<ExprId> =
-                            builds.when_some.iter().map(|(_, a)| *a).collect();
-                        self.apply_assigns(&mut some, name, &assigns);
+                // Filters added only when a parameter is `Some`: the first parameter whose
+                // filters put the tenant column in.
+                let mut params: Vec<u32> = builds.when_some.iter().map(|(p, _)| *p).collect();
+                params.dedup();
+                for param in params {
+                    let mut some = q.clone();
+                    let assigns: Vec<ExprId> = builds
+                        .when_some
+                        .iter()
+                        .filter(|(p, _)| *p == param)
+                        .map(|(_, a)| *a)
+                        .collect();
+                    self.apply_assigns(&mut some, name, &assigns);
+                    if some.adds_tenant_value(&q) {
                         q.when_some = Some((param, Box::new(some)));
+                        break;
                     }
                 }
                 q
