@@ -2,7 +2,9 @@
 //! lowered into a [`Query`] from its root (`t::table`, `t::dsl::t`, a glob-imported `t`,
 //! `update(..)`, `delete(..)`, `insert_into(..)`, or a local query variable).
 
-use super::{intersect, unroll, variable_builds, Atom, ColumnRef, Dsl, Instance, Join, Query};
+use super::{
+    apply_builds, intersect, unroll, variable_builds, Atom, ColumnRef, Dsl, Instance, Join, Query,
+};
 use crate::facts::workspace::Workspace;
 use crate::ir::*;
 use crate::model::RustFile;
@@ -225,25 +227,7 @@ impl Ctx<'_> {
                     let name = p.segments[0].as_str();
                     let builds = variable_builds(self.rust, function, name, offset);
                     let mut q = self.query(builds.init?, function, offset, depth + 1)?;
-                    self.apply_assigns(&mut q, name, &builds.assigns);
-                    // Filters added only when a parameter is `Some`: the first parameter whose
-                    // filters put the tenant column in.
-                    let mut params: Vec<u32> = builds.when_some.iter().map(|(p, _)| *p).collect();
-                    params.dedup();
-                    for param in params {
-                        let mut some = q.clone();
-                        let assigns: Vec<ExprId> = builds
-                            .when_some
-                            .iter()
-                            .filter(|(p, _)| *p == param)
-                            .map(|(_, a)| *a)
-                            .collect();
-                        self.apply_assigns(&mut some, name, &assigns);
-                        if some.adds_tenant_value(&q) {
-                            q.when_some = Some((param, Box::new(some)));
-                            break;
-                        }
-                    }
+                    apply_builds(self.rust, &mut q, name, &builds, &|q, s| self.step(q, s));
                     q
                 }
                 None => return None,
@@ -288,18 +272,6 @@ impl Ctx<'_> {
             }
         }
         Some(q)
-    }
-
-    /// Applies the steps of `name = name.filter(..)..` reassignments to the query.
-    fn apply_assigns(&self, q: &mut Query, name: &str, assigns: &[ExprId]) {
-        for a in assigns {
-            let (b, more) = unroll(self.rust, *a);
-            if self.rust.as_ident(b) == Some(name) {
-                for s in more {
-                    self.step(q, s);
-                }
-            }
-        }
     }
 
     fn step(&self, q: &mut Query, step: ExprId) {

@@ -758,6 +758,44 @@ pub(crate) struct VariableBuilds {
     pub when_some: Vec<(u32, ExprId)>,
 }
 
+/// Applies a query variable's reassignments with `step` (one DSL's query step), and keeps the
+/// variant built with the filters added only when one parameter is `Some`: the first parameter
+/// whose filters compare a tenant column.
+pub(crate) fn apply_builds(
+    rust: &RustFile,
+    q: &mut Query,
+    name: &str,
+    builds: &VariableBuilds,
+    step: &dyn Fn(&mut Query, ExprId),
+) {
+    let apply = |q: &mut Query, assigns: &mut dyn Iterator<Item = ExprId>| {
+        for a in assigns {
+            let (b, more) = unroll(rust, a);
+            if rust.as_ident(b) == Some(name) {
+                for s in more {
+                    step(q, s);
+                }
+            }
+        }
+    };
+    apply(q, &mut builds.assigns.iter().copied());
+    let mut params: Vec<u32> = builds.when_some.iter().map(|(p, _)| *p).collect();
+    params.dedup();
+    for param in params {
+        let mut some = q.clone();
+        let mut assigns = builds
+            .when_some
+            .iter()
+            .filter(|(p, _)| *p == param)
+            .map(|(_, a)| *a);
+        apply(&mut some, &mut assigns);
+        if some.adds_tenant_value(q) {
+            q.when_some = Some((param, Box::new(some)));
+            return;
+        }
+    }
+}
+
 pub(crate) fn variable_builds(
     rust: &RustFile,
     function: FnId,
