@@ -107,7 +107,9 @@ declare_rule! {
     /// - *a tenant filter every call applies* (`optional-tenant-filters`): an ORM query filtered
     ///   on the tenant under `if let Some(org) = org` whose calls all pass `Some(..)`, or whose
     ///   calls with `None` run where no client value or request reaches (a nightly job's
-    ///   `list(None)`). Tenant roots (the table the tenant
+    ///   `list(None)`).
+    ///
+    /// Tenant roots (the table the tenant
     /// column references, keyed by that column: the tenants themselves) are not tenant data, so
     /// finding the tenant by its own credential is not reported; list such a table in
     /// `tenant-tables` to check it anyway. A `.sql` file outside the migrations folders that
