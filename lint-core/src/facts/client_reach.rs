@@ -132,12 +132,7 @@ impl ClientReach {
                 let here = describe_fn(file, flow.function);
                 let settled = settled_rows(file, file_index, flow.function, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
-                    file.source
-                        .text
-                        .get(span.start as usize..span.end as usize)
-                        .unwrap_or("")
-                        .trim_start_matches('&')
-                        .to_string()
+                    file.source.slice(span).trim_start_matches('&').to_string()
                 };
                 for u in flow
                     .uses
@@ -309,16 +304,10 @@ fn option_args(
                     if some {
                         calls.some += 1;
                     } else {
-                        let span = rust.expr(passed).span;
-                        let text = file
-                            .source
-                            .text
-                            .get(span.start as usize..span.end as usize)
-                            .unwrap_or("..");
                         calls.other.push(OtherArg {
                             caller: (file.source.rel_path.clone(), *function),
                             described: describe_fn(file, *function),
-                            passes: text.to_string(),
+                            passes: file.source.slice(rust.expr(passed).span).to_string(),
                         });
                     }
                 }
