@@ -4,11 +4,11 @@
 //! `super::`, a crate's own name); a path that names no definition directly falls back to a
 //! definition whose path ends the same way (re-exports). A method call resolves by the
 //! receiver's known type (`self`, a parameter, an annotated or constructed `let`, a field of
-//! `self`), through `&`, `Arc`, `Box` and `Rc`; a trait object or `impl Trait` receiver, and a
-//! `Trait::method` path, reach every impl of that trait. A receiver of unknown type resolves by
-//! name and arity. A function handed by name to another call (`.map(parse)`, `get(handler)`,
-//! `from_fn(auth)`) is an edge too, and is kept with the call it was handed to, so the framework
-//! layer can recognise entry points. Calls inside closures belong to the enclosing function.
+//! any of these, `ctx.repos.users`), through `&`, `Arc`, `Box` and `Rc`; a trait object or
+//! `impl Trait` receiver, and a `Trait::method` path, reach every impl of that trait. A
+//! receiver of unknown type resolves by name and arity. A function handed by name to another
+//! call (`.map(parse)`, `get(handler)`, `from_fn(auth)`) is an edge too, and is kept with the
+//! call it was handed to, so the framework layer can recognise entry points. Calls inside closures belong to the enclosing function.
 //! Every edge says how it was resolved ([`Resolved`]), so a client can trust some and not others.
 //!
 //! Module paths come from file paths (`crates/api/src/orgs/mod.rs` is `api::orgs`); inline
@@ -750,14 +750,12 @@ impl<'a> FileCx<'a> {
             ExprKind::Path(p) if p.segments.len() == 1 => {
                 self.local_types(caller.func).get(p.last()).cloned()
             }
+            // `self.repo`, `ctx.repos.users`: the declared type of the field, on the type of
+            // whatever holds it.
             ExprKind::Field { base, member } => {
-                let ExprKind::Path(b) = &self.file.expr(self.file.strip(*base)).kind else {
+                let Some(ReceiverTy::Named(owner)) = self.receiver_type(caller, *base) else {
                     return None;
                 };
-                if !b.is_ident("self") {
-                    return None;
-                }
-                let owner = f.owner.as_ref()?.self_ty.name().to_string();
                 let ty = self.defs.fields.get(&(owner, member.name.clone()))?;
                 ReceiverTy::of(ty)
             }
@@ -1062,6 +1060,30 @@ mod tests {
         assert_eq!(callees(&files, &g, find(&files, 1, "run")), both);
         assert_eq!(callees(&files, &g, find(&files, 1, "boxed")), both);
         assert_eq!(callees(&files, &g, find(&files, 1, "ufcs")), both);
+    }
+
+    #[test]
+    fn field_chains_of_typed_values_resolve_by_the_declared_field_types() {
+        let (files, g) = graph(&[
+            (
+                "app/src/repos.rs",
+                "pub trait NoteRepo { fn find(&self, id: &str) -> Option<Note>; }
+                 pub struct PgNotes;
+                 impl NoteRepo for PgNotes { fn find(&self, id: &str) -> Option<Note> { None } }
+                 pub struct Repos { pub notes: Arc<dyn NoteRepo> }
+                 pub struct Context { pub repos: Repos }",
+            ),
+            (
+                "app/src/api.rs",
+                "struct Other;
+                 impl Other { fn find(&self, id: &str) -> Option<Note> { None } }
+                 fn load(ctx: &Context, id: &str) { ctx.repos.notes.find(id); }",
+            ),
+        ]);
+        assert_eq!(
+            callees(&files, &g, find(&files, 1, "load")),
+            [("PgNotes::find".to_string(), Resolved::TraitImpl)]
+        );
     }
 
     #[test]
