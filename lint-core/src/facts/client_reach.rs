@@ -1,9 +1,12 @@
 //! Which parameters of workspace functions receive a client-chosen value on some request path:
 //! the request-value flows of [`crate::taint`] followed from the function that reads a request
 //! input, through the workspace calls that pass it on unchecked, to the functions that use it.
-//! A statement whose row-picking values come from such a parameter (or from a request input
-//! read in its own function) lets a client choose its rows; one whose values do not (ids a
-//! worker selected, keys the server made) does not, whatever its filter.
+//! A value set into a struct literal's field (`DeleteNote { id: path.id }`) reaches every
+//! method of that type that reads the field as `self.id`, so a command object handed to a
+//! generic executor carries the client's value on. A statement whose row-picking values come
+//! from such a parameter or field (or from a request input read in its own function) lets a
+//! client choose its rows; one whose values do not (ids a worker selected, keys the server
+//! made) does not, whatever its filter.
 
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
@@ -16,6 +19,22 @@ pub type FnKey = (String, FnId);
 
 /// A parameter of a workspace function (`self` not counted).
 type ParamKey = (FnKey, u32);
+
+/// A field of a workspace type, by type name and field name.
+type FieldKey = (String, String);
+
+/// What a client value can reach: a parameter, or a field its methods read as `self.field`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    Param(ParamKey),
+    Field(FieldKey),
+}
+
+impl Node {
+    fn param(file: &str, function: FnId, param: u32) -> Node {
+        Node::Param(((file.to_string(), function), param))
+    }
+}
 
 /// How a client value reaches a parameter: the request input it started as, and the functions
 /// it passed through, entry first (the function that read the input), the receiving one last.
@@ -35,18 +54,21 @@ impl ClientPath {
 
 #[derive(Debug, Default)]
 pub struct ClientReach {
-    fed: HashMap<(FnKey, u32), ClientPath>,
+    fed: HashMap<Node, ClientPath>,
     /// Route handlers and RPC methods (call-graph entry points): every request runs them,
     /// whether or not they read a client value.
     handlers: std::collections::HashSet<FnKey>,
     /// The values each function settles the tenant of before it passes them on.
     settled: HashMap<FnKey, Vec<SettledRow>>,
-    /// Parameters a client value reaches only through lookups whose returned row the caller
-    /// checks: it compares the row's tenant field and stops on a mismatch
+    /// Parameters and fields a client value reaches only through lookups whose returned row
+    /// the caller checks: it compares the row's tenant field and stops on a mismatch
     /// (`let p = get(id)?; if p.org_id != org { return Err(NotFound) }`).
-    checked: HashMap<(FnKey, u32), ClientPath>,
+    checked: HashMap<Node, ClientPath>,
     /// The calls of each `Option` parameter: how many pass `Some(..)`, and the others.
     option_args: HashMap<ParamKey, OptionCalls>,
+    /// Functions some workspace call resolves to by its path or its receiver's type (a
+    /// name-and-arity guess does not count: `table.find(id)` is not a call of every `find`).
+    called: HashSet<FnKey>,
 }
 
 /// A call that passes `None`, or a value that may be `None`, to an `Option` parameter.
@@ -71,26 +93,47 @@ impl ClientReach {
     /// does: through unchecked calls or through lookups checked by their result (a checked
     /// tenant does not make the value safe to splice into SQL).
     pub fn param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
-        let key = ((file.to_string(), function), param);
+        let key = Node::param(file, function, param);
         self.fed.get(&key).or_else(|| self.checked.get(&key))
     }
 
     /// [`ClientReach::param`] through unchecked calls only.
     fn unchecked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
-        self.fed.get(&((file.to_string(), function), param))
+        self.fed.get(&Node::param(file, function, param))
     }
 
     /// How a client value reaches parameter `param`, when it does only through lookups whose
     /// returned row a caller checks before using it (see [`ClientReach::build`]).
     pub fn checked_param(&self, file: &str, function: FnId, param: u32) -> Option<&ClientPath> {
-        self.checked.get(&((file.to_string(), function), param))
+        self.checked.get(&Node::param(file, function, param))
+    }
+
+    /// How a client value reaches the field of `self` that `origin` (an
+    /// [`Origin::SelfField`] of `flow`) reads in a method, and whether only through lookups
+    /// checked by their result.
+    fn self_field(
+        &self,
+        file: &AnalyzedFile,
+        function: FnId,
+        flow: &FnFlow,
+        origin: Origin,
+    ) -> Option<(&ClientPath, bool)> {
+        let Origin::SelfField(k) = origin else {
+            return None;
+        };
+        let ty = owner_type(file.rust.as_ref()?, function)?;
+        let key = Node::Field((ty, flow.self_fields.get(k as usize)?.clone()));
+        self.fed
+            .get(&key)
+            .map(|p| (p, false))
+            .or_else(|| self.checked.get(&key).map(|p| (p, true)))
     }
 
     /// Records that a client value reaches `key` along `path`, `checked` when it passed a
     /// lookup whose row the caller checks. An unchecked path wins over a checked one, so one
     /// request path that uses the row unchecked keeps the parameter client-fed. Whether the
     /// parameter's state changed (and its callees need the news).
-    fn feed(&mut self, key: &(FnKey, u32), path: ClientPath, checked: bool) -> bool {
+    fn feed(&mut self, key: &Node, path: ClientPath, checked: bool) -> bool {
         if self.fed.contains_key(key) || checked && self.checked.contains_key(key) {
             return false;
         }
@@ -120,30 +163,33 @@ impl ClientReach {
                 }
             }
         }
-        // Edges from a caller's parameter to a callee's, followed once the caller's is fed.
-        // Each edge says whether the call is a lookup checked by its result.
-        let mut forward: HashMap<ParamKey, Vec<(ParamKey, bool)>> = HashMap::new();
-        let mut queue: VecDeque<(ParamKey, bool)> = VecDeque::new();
+        // Edges from a caller's parameter (or a field its method reads) to a callee's
+        // parameter or a struct field, followed once the first is fed. Each edge says whether
+        // the call is a lookup checked by its result.
+        let mut forward: HashMap<Node, Vec<(Node, bool)>> = HashMap::new();
+        let mut queue: VecDeque<(Node, bool)> = VecDeque::new();
         for (file_index, file) in files.iter().enumerate() {
             let Some(rust) = &file.rust else { continue };
             let rel = &file.source.rel_path;
             for flow in &file.request_flows {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
+                let owner = owner_type(rust, flow.function);
                 let settled = settled_rows(file, file_index, flow.function, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
                     file.source.slice(span).trim_start_matches('&').to_string()
                 };
+                let is_settled = |span: crate::span::Span| {
+                    let arg = arg_text(span);
+                    settled.iter().any(|r| r.settles(&arg, span.start))
+                };
+                // Each value handed on: where it goes, and whether a lookup checked by its
+                // result takes it.
+                let mut edges: Vec<(Origin, Node, bool)> = Vec::new();
                 for u in flow
                     .uses
                     .iter()
-                    .filter(|u| u.kind == SinkKind::Call)
-                    .filter(|u| {
-                        let arg = arg_text(u.span);
-                        !settled
-                            .iter()
-                            .any(|r| r.at < u.span.start && r.keys.contains(&arg))
-                    })
+                    .filter(|u| u.kind == SinkKind::Call && !is_settled(u.span))
                 {
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
@@ -151,38 +197,62 @@ impl ClientReach {
                     let arg = arg_text(u.span);
                     let checked = settled.iter().any(|r| r.checks_result_of(&arg, u.span));
                     for (callee, param) in callees.resolve(ws, file_index, &call) {
-                        match u.origin {
-                            Origin::Source(_) if !flow.is_checked(u.origin) => {
-                                let input = flow
-                                    .source(u.origin)
-                                    .map_or_else(|| "a request value".into(), |s| s.describe());
-                                let path = ClientPath {
-                                    input,
-                                    functions: vec![here.clone(), callee.described.clone()],
-                                };
-                                let key = (callee.key.clone(), param);
-                                if reach.feed(&key, path, checked) {
-                                    queue.push_back((key, checked));
-                                }
+                        edges.push((u.origin, Node::Param((callee.key.clone(), param)), checked));
+                    }
+                }
+                for init in flow.field_inits.iter().filter(|i| !is_settled(i.span)) {
+                    let field = Node::Field((init.ty.clone(), init.field.clone()));
+                    edges.push((init.origin, field, false));
+                }
+                for (origin, to, checked) in edges {
+                    match origin {
+                        Origin::Source(_) if !flow.is_checked(origin) => {
+                            let input = flow
+                                .source(origin)
+                                .map_or_else(|| "a request value".into(), |s| s.describe());
+                            let mut functions = vec![here.clone()];
+                            functions.extend(callees.node_name(&to));
+                            let path = ClientPath { input, functions };
+                            if reach.feed(&to, path, checked) {
+                                queue.push_back((to, checked));
                             }
-                            Origin::Param(_) | Origin::ParamField(_) => {
-                                if let Some(j) = flow.param_of(u.origin) {
-                                    forward
-                                        .entry((caller.clone(), j))
-                                        .or_default()
-                                        .push(((callee.key.clone(), param), checked))
-                                }
-                            }
-                            // Checked inputs, the identity's tenant after a fallback and the
-                            // fields of `self` are not values a client chose.
-                            Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {}
                         }
+                        Origin::Param(_) | Origin::ParamField(_) => {
+                            if let Some(j) = flow.param_of(origin) {
+                                forward
+                                    .entry(Node::Param((caller.clone(), j)))
+                                    .or_default()
+                                    .push((to, checked))
+                            }
+                        }
+                        Origin::SelfField(k) => {
+                            let field = flow.self_fields.get(k as usize);
+                            if let (Some(ty), Some(field)) = (&owner, field) {
+                                forward
+                                    .entry(Node::Field((ty.clone(), field.clone())))
+                                    .or_default()
+                                    .push((to, checked))
+                            }
+                        }
+                        // Checked inputs and the identity's tenant after a fallback are not
+                        // values a client chose.
+                        Origin::Source(_) | Origin::Fallback(_) => {}
                     }
                 }
                 reach.settled.insert(caller, settled);
             }
         }
         reach.option_args = option_args(files, ws, &callees);
+        reach.called = callees
+            .by_fn
+            .iter()
+            .filter(|(f, _)| {
+                ws.call_graph
+                    .callers(**f)
+                    .any(|e| e.how != crate::semantic::callgraph::Resolved::NameArity)
+            })
+            .map(|(_, c)| c.key.clone())
+            .collect();
         while let Some((from, from_checked)) = queue.pop_front() {
             let Some(next) = forward.get(&from) else {
                 continue;
@@ -199,9 +269,7 @@ impl ClientReach {
             for (to, edge_checked) in next {
                 let checked = from_checked || *edge_checked;
                 let mut p = path.clone();
-                if let Some(name) = callees.names.get(&to.0) {
-                    p.functions.push(name.clone());
-                }
+                p.functions.extend(callees.node_name(to));
                 if reach.feed(to, p, checked) {
                     queue.push_back((to.clone(), checked));
                 }
@@ -236,7 +304,7 @@ impl ClientReach {
                 .fed
                 .iter()
                 .chain(&self.checked)
-                .find(|((f, _), _)| f == caller)
+                .find(|(node, _)| matches!(node, Node::Param((f, _)) if f == caller))
                 .map(|(_, path)| path.clone());
             let choice = match fed {
                 Some(path) => RowChoice::Client(path),
@@ -320,10 +388,13 @@ fn option_args(
 /// A row loaded by some values whose tenant field the function then compares with another
 /// value (`let s = find(id)?; if s.account_id != me.account_id { return .. }`), or that a
 /// statement anchored to the tenant found (see [`settled_by_scoped_lookup`]): where the check
-/// ends, and the names of the values the row was loaded by.
+/// ends, and the names of the values the row was loaded by (`id`, `self.id`).
 #[derive(Debug)]
 struct SettledRow {
     at: u32,
+    /// Where the check stops holding: the end of the `match` arm whose guard made it, or
+    /// the end of the file.
+    until: u32,
     keys: Vec<String>,
     /// The `let` initializer that loaded the row, when the function stops on a mismatch of
     /// its tenant field (`if row.org_id != org { return .. }`): the lookup in it is checked by
@@ -333,7 +404,7 @@ struct SettledRow {
 
 impl SettledRow {
     fn settles(&self, name: &str, at: u32) -> bool {
-        self.at <= at && self.keys.iter().any(|k| k == name)
+        (self.at..self.until).contains(&at) && self.keys.iter().any(|k| k == name)
     }
 
     /// Whether the value `name` at `arg` is a key of the lookup whose row this check settles.
@@ -363,8 +434,9 @@ fn settled_rows(
             out.push(row);
             return;
         }
-        if let Some(row) = guarded_match(rust, ws, id) {
-            out.push(row);
+        let guarded = guarded_match(rust, ws, function, id);
+        if !guarded.is_empty() {
+            out.extend(guarded);
             return;
         }
         let ExprKind::Binary {
@@ -387,6 +459,7 @@ fn settled_rows(
             if !keys.is_empty() && (stops || comparison_decides(rust, function, id)) {
                 out.push(SettledRow {
                     at: e.span.end,
+                    until: u32::MAX,
                     keys,
                     checked_load: stops.then(|| rust.expr(init).span),
                 });
@@ -431,12 +504,12 @@ fn settled_by_scoped_lookup(
             let keys: Vec<String> = site
                 .binds
                 .iter()
-                .filter_map(|b| rust.as_ident(rust.strip(*b)))
-                .map(str::to_string)
+                .filter_map(|b| value_name(rust, *b))
                 .collect();
             let at = *stops.get(&site.call?)?;
             (!keys.is_empty()).then_some(SettledRow {
                 at,
+                until: u32::MAX,
                 keys,
                 checked_load: None,
             })
@@ -625,6 +698,7 @@ fn lookup_under_tenant(
         .any(|c| c.returns_one_row && c.arity + usize::from(c.has_self) >= args.len());
     one_row.then(|| SettledRow {
         at: e.span.end,
+        until: u32::MAX,
         keys: keys.into_iter().map(str::to_string).collect(),
         checked_load: None,
     })
@@ -644,30 +718,53 @@ fn tenant_field_of<'a>(
         .flatten()
 }
 
-/// The names of the values the calls under `root` are made with (`get(conn, id)` → `conn`, `id`).
+/// The names of the values the calls under `root` are made with (`get(conn, &self.id)` →
+/// `conn`, `self.id`).
 fn call_keys(rust: &crate::model::RustFile, root: ExprId) -> Vec<String> {
     let mut keys = Vec::new();
     rust.walk_expr(root, &mut |x| {
         if let ExprKind::Call { args, .. } | ExprKind::MethodCall { args, .. } = &rust.expr(x).kind
         {
-            keys.extend(
-                args.iter()
-                    .filter_map(|a| rust.as_ident(rust.strip(*a)))
-                    .map(str::to_string),
-            );
+            keys.extend(args.iter().filter_map(|a| value_name(rust, *a)));
         }
     });
     keys
 }
 
-/// A `match` on a lookup that goes on only with a row whose tenant field a guard compares
-/// (`Ok(Some(r)) if r.org_id == org_id => .., Ok(_) => Err(NotFound), Err(e) => Err(..)`):
-/// every arm without such a guard stops the function. The lookup is checked by its result,
-/// and its keys are settled past the `match`.
-fn guarded_match(rust: &crate::model::RustFile, ws: &Workspace, id: ExprId) -> Option<SettledRow> {
-    let ExprKind::Match { scrutinee, arms } = &rust.expr(id).kind else {
+/// How a settled value is named: a binding (`id`), or a field of `self` (`self.id`), as
+/// its text reads.
+fn value_name(rust: &crate::model::RustFile, e: ExprId) -> Option<String> {
+    let e = rust.strip(e);
+    if let Some(name) = rust.as_ident(e) {
+        return Some(name.to_string());
+    }
+    let ExprKind::Field { base, member } = &rust.expr(e).kind else {
         return None;
     };
+    (rust.as_ident(rust.strip(*base)) == Some("self")).then(|| format!("self.{}", member.name))
+}
+
+/// A `match` on a lookup that goes on only with a row whose tenant field a guard compares
+/// (`Ok(Some(r)) if r.org_id == org_id => .., Ok(_) => Err(NotFound), Err(e) => Err(..)`):
+/// every arm without such a guard stops the function. The lookup is the scrutinee, or the
+/// `let` that bound it (`let res = find(id).await?; match res { .. }`). It is checked by its
+/// result, and its keys are settled in the guarded arms and past the `match`.
+fn guarded_match(
+    rust: &crate::model::RustFile,
+    ws: &Workspace,
+    function: FnId,
+    id: ExprId,
+) -> Vec<SettledRow> {
+    let ExprKind::Match { scrutinee, arms } = &rust.expr(id).kind else {
+        return Vec::new();
+    };
+    let scrutinee = rust.strip(*scrutinee);
+    let lookup = rust
+        .as_ident(scrutinee)
+        .and_then(|name| {
+            crate::flow::reaching_let(rust, function, name, rust.expr(scrutinee).span.start)
+        })
+        .unwrap_or(scrutinee);
     let checks_row = |arm: &crate::ir::Arm| {
         let Some(guard) = arm.guard else {
             return false;
@@ -686,17 +783,31 @@ fn guarded_match(rust: &crate::model::RustFile, ws: &Workspace, id: ExprId) -> O
             tenant_field_of(rust, ws, *side).is_some_and(|b| bound.iter().any(|(n, _)| n == b))
         })
     };
-    let guarded = arms.iter().filter(|a| checks_row(a)).count();
-    let others_stop = arms
+    let (guarded, others): (Vec<&crate::ir::Arm>, Vec<&crate::ir::Arm>) =
+        arms.iter().partition(|a| checks_row(a));
+    let others_stop = others
         .iter()
-        .filter(|a| !checks_row(a))
         .all(|a| crate::facts::decisions::stops_expr(rust, a.body));
-    let keys = call_keys(rust, *scrutinee);
-    (guarded > 0 && others_stop && !keys.is_empty()).then(|| SettledRow {
+    let keys = call_keys(rust, lookup);
+    if guarded.is_empty() || !others_stop || keys.is_empty() {
+        return Vec::new();
+    }
+    let in_arms = guarded.iter().map(|a| {
+        let body = rust.expr(a.body).span;
+        SettledRow {
+            at: body.start,
+            until: body.end,
+            keys: keys.clone(),
+            checked_load: None,
+        }
+    });
+    let past = SettledRow {
         at: rust.expr(id).span.end,
-        keys,
-        checked_load: Some(rust.expr(*scrutinee).span),
-    })
+        until: u32::MAX,
+        keys: keys.clone(),
+        checked_load: Some(rust.expr(lookup).span),
+    };
+    in_arms.chain([past]).collect()
 }
 
 /// Whether the function stops when the comparison `cmp` says the values differ: it is the
@@ -799,7 +910,6 @@ struct Callee {
     key: FnKey,
     has_self: bool,
     arity: usize,
-    described: String,
     /// It returns something that is not a collection (`Result<Model>`, `Option<Row>`).
     returns_one_row: bool,
     /// The parameters (`self` not counted) declared `Option<..>`.
@@ -807,6 +917,14 @@ struct Callee {
 }
 
 impl Callees {
+    /// How a path names a node it passes through: the function, or `Type.field`.
+    fn node_name(&self, node: &Node) -> Option<String> {
+        match node {
+            Node::Param((f, _)) => self.names.get(f).cloned(),
+            Node::Field((ty, field)) => Some(format!("`{ty}.{field}`")),
+        }
+    }
+
     fn index(files: &[AnalyzedFile]) -> Callees {
         let mut by_fn = HashMap::new();
         let mut names = HashMap::new();
@@ -818,8 +936,7 @@ impl Callees {
                     matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
                 });
                 let key = (file.source.rel_path.clone(), id);
-                let described = describe_fn(file, id);
-                names.insert(key.clone(), described.clone());
+                names.insert(key.clone(), describe_fn(file, id));
                 let unit = |t: &crate::ir::Ty| matches!(t, crate::ir::Ty::Tuple(v) if v.is_empty());
                 let returns_one_row = f.ret.as_ref().is_some_and(|t| {
                     !COLLECTIONS.iter().any(|c| t.mentions(c))
@@ -836,7 +953,6 @@ impl Callees {
                         key,
                         has_self,
                         arity: f.params.len() - usize::from(has_self),
-                        described,
                         returns_one_row,
                         option_params: (0u32..)
                             .zip(f.params.iter().skip(usize::from(has_self)))
@@ -877,8 +993,9 @@ pub enum RowChoice {
     Request(String),
     /// The SQL is not in a function (a `.sql` query file): its callers are not known.
     Unknown,
-    /// The values come from the parameters of a trait method's impl (a repository trait):
-    /// calls through the trait are not followed, so its callers are not known.
+    /// The values come from the parameters of a trait method's impl (a repository trait)
+    /// that no workspace call resolves to (a generic receiver, a caller outside the
+    /// workspace): its callers are not known.
     Dispatched(String),
     /// No client value reaches what picks the rows: bound values the server made or read
     /// from the database, in functions no request value reaches (workers, schedulers, CLIs).
@@ -918,8 +1035,7 @@ pub fn site_rows(
         .map_or(&[][..], Vec::as_slice);
     let (settled_values, values): (Vec<ExprId>, Vec<ExprId>) = all_values.iter().partition(|e| {
         let at = rust.expr(**e).span.start;
-        rust.as_ident(rust.strip(**e))
-            .is_some_and(|n| settled.iter().any(|r| r.settles(n, at)))
+        value_name(rust, **e).is_some_and(|n| settled.iter().any(|r| r.settles(&n, at)))
     });
     let mut from_params = false;
     let mut checked = None;
@@ -937,7 +1053,7 @@ pub fn site_rows(
         return RowChoice::Checked(path);
     }
     if from_params {
-        if let Some(t) = trait_of(rust, function) {
+        if let Some(t) = reach.uncalled_trait_method(file, function) {
             return RowChoice::Dispatched(t);
         }
     }
@@ -947,7 +1063,7 @@ pub fn site_rows(
             .handlers
             .contains(&(file.source.rel_path.clone(), function));
     if let Some(v) = settled_values.first() {
-        let name = rust.as_ident(rust.strip(*v)).unwrap_or_default();
+        let name = value_name(rust, *v).unwrap_or_default();
         return RowChoice::Settled(format!(
             "`{name}` was settled under the tenant earlier in {}",
             describe_fn(file, function)
@@ -975,7 +1091,7 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
         !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
     });
     if takes_values {
-        if let Some(t) = trait_of(rust, function) {
+        if let Some(t) = reach.uncalled_trait_method(file, function) {
             return RowChoice::Dispatched(t);
         }
     }
@@ -985,10 +1101,21 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
     RowChoice::Server
 }
 
-/// The trait a method implements, when the function is in a trait `impl`.
-fn trait_of(rust: &crate::model::RustFile, function: FnId) -> Option<String> {
+/// The type a method is defined on (`impl Type`, `impl Trait for Type`).
+fn owner_type(rust: &crate::model::RustFile, function: FnId) -> Option<String> {
     let owner = rust.function(function).owner.as_ref()?;
-    owner.trait_path.as_ref().map(|t| t.last().to_string())
+    Some(owner.self_ty.name().to_string())
+}
+
+impl ClientReach {
+    /// The trait a method implements, when the function is in a trait `impl` and no call of
+    /// the workspace resolves to it (a generic receiver, a caller outside the workspace).
+    fn uncalled_trait_method(&self, file: &AnalyzedFile, function: FnId) -> Option<String> {
+        let owner = file.rust.as_ref()?.function(function).owner.as_ref()?;
+        let t = owner.trait_path.as_ref()?;
+        let key = (file.source.rel_path.clone(), function);
+        (!self.called.contains(&key)).then(|| t.last().to_string())
+    }
 }
 
 /// What the flow analysis knows of one value used as SQL (a bind or a spliced value).
@@ -1032,7 +1159,11 @@ pub fn value_choice(
                     None => found = Some(ValueChoice::Server { param: true }),
                 }
             }
-            Origin::Source(_) | Origin::Fallback(_) | Origin::SelfField(_) => {
+            Origin::SelfField(_) => match reach.self_field(file, function, flow, u.origin) {
+                Some((path, _)) => return Some(ValueChoice::Client(path.clone())),
+                None => found = found.or(Some(ValueChoice::Server { param: false })),
+            },
+            Origin::Source(_) | Origin::Fallback(_) => {
                 found = found.or(Some(ValueChoice::Server { param: false }))
             }
         }
@@ -1062,12 +1193,18 @@ fn is_checked_value(
         Origin::Param(_) | Origin::ParamField(_) => flow
             .param_of(u.origin)
             .is_some_and(|i| reach.unchecked_param(rel, function, i).is_some()),
-        Origin::Fallback(_) | Origin::SelfField(_) => false,
+        Origin::SelfField(_) => reach
+            .self_field(file, function, flow, u.origin)
+            .is_some_and(|(_, checked)| !checked),
+        Origin::Fallback(_) => false,
     });
     !unchecked
         && uses.iter().any(|u| {
             flow.param_of(u.origin)
                 .is_some_and(|i| reach.checked_param(rel, function, i).is_some())
+                || reach
+                    .self_field(file, function, flow, u.origin)
+                    .is_some_and(|(_, checked)| checked)
         })
 }
 

@@ -123,6 +123,21 @@ pub struct Check {
     pub called_with_identity: bool,
     /// The check is only the callee's name (`is_member`), with no code to judge it by.
     pub by_name: bool,
+    /// The check is made by the impls of a trait that check; the others always allow
+    /// (`Ok(())` whatever they are given), so a deployment that installs one has no check.
+    pub switchable: bool,
+}
+
+/// A field of a struct literal set from a tracked value: the value a method of the type reads
+/// as `self.field` may be that one.
+#[derive(Clone, Debug)]
+pub struct FieldInit {
+    /// The struct's type name (`Self` resolved to the impl's type).
+    pub ty: String,
+    pub field: String,
+    pub origin: Origin,
+    /// The value set.
+    pub span: Span,
 }
 
 /// A request-derived tenant identifier that falls back to a constant (`unwrap_or_default()`).
@@ -222,6 +237,8 @@ pub struct FnFlow {
     /// The tenant-named fields of parameters the function reads, by [`Origin::ParamField`]
     /// index: (parameter, field).
     pub param_fields: Vec<(u32, String)>,
+    /// The fields of struct literals set from tracked values (`Cmd { id: path.id }`).
+    pub field_inits: Vec<FieldInit>,
     /// Parameters the function calls as functions, with another parameter as an argument:
     /// (the called parameter, the argument's position, the parameter passed there). A
     /// wrapper that authenticates and then runs the closure it was given with the payload it
@@ -353,6 +370,8 @@ pub struct FnSummary {
     /// The type of the `impl` block the function is in.
     pub owner: Option<String>,
     pub has_self: bool,
+    /// Its body is only a constant success (`Ok(())`, `true`): an impl that allows anything.
+    pub always_allows: bool,
     /// Per parameter (`self` not counted): the use it reaches without a check ([`Use::short`]).
     pub param_uses: Vec<Option<String>>,
     /// Per parameter: the use at the end of the calls ([`Use::sink`]).
@@ -596,6 +615,27 @@ fn changed_keys<'a, V: PartialEq>(
         .collect()
 }
 
+/// Whether a function's body is only a constant success (`Ok(())`, `Ok(true)`, `true`, `()`)
+/// or empty: whatever it is given, it allows.
+fn always_allows(rust: &RustFile, f: &Function) -> bool {
+    fn success(rust: &RustFile, e: ExprId) -> bool {
+        match &rust.expr(rust.strip(e)).kind {
+            ExprKind::Tuple(items) => items.is_empty(),
+            ExprKind::Lit(Lit::Bool(b)) => *b,
+            ExprKind::Call { func, args } => {
+                matches!(&rust.expr(*func).kind, ExprKind::Path(p) if p.last() == "Ok")
+                    && matches!(args.as_slice(), [a] if success(rust, *a))
+            }
+            _ => false,
+        }
+    }
+    match f.body.stmts.as_slice() {
+        [] => true,
+        [Stmt::Expr { expr, semi: false }] => success(rust, *expr),
+        _ => false,
+    }
+}
+
 fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> FlowIndex {
     let mut index = FlowIndex::default();
     for (file_index, (file, flows)) in files.iter().zip(flows).enumerate() {
@@ -630,6 +670,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
             let summary = FnSummary {
                 owner: f.owner.as_ref().map(|o| o.self_ty.name().to_string()),
                 has_self,
+                always_allows: always_allows(rust, f),
                 param_uses: (0..arity).map(|i| param_use(i).map(Use::short)).collect(),
                 param_sinks: (0..arity)
                     .map(|i| param_use(i).map(|u| u.sink.clone()))
@@ -1025,6 +1066,7 @@ fn probed_flow(
         object_uses: Vec::new(),
         passed_on: HashSet::new(),
         deciding: HashSet::new(),
+        deciding_comparisons: HashSet::new(),
         collected: None,
         bundled_with_identity: HashSet::new(),
         fallbacks: Vec::new(),
@@ -1064,6 +1106,7 @@ fn probed_flow(
             reads_path: false,
             self_fields: Vec::new(),
             param_fields: Vec::new(),
+            field_inits: Vec::new(),
             callbacks: Vec::new(),
             calls_tenant_checker: false,
             read_params: Vec::new(),
@@ -1190,6 +1233,9 @@ struct Eval<'a> {
     passed_on: HashSet<Origin>,
     /// Library checks (policy engines, signature verifiers) whose denial stops the function.
     deciding: HashSet<ExprId>,
+    /// Comparisons whose answer decides whether the function goes on (see
+    /// [`crate::facts::decisions`]): only these check the fields of `self`.
+    deciding_comparisons: HashSet<Span>,
     /// While a library check's arguments are evaluated: every value they carry, with the
     /// expression that carried it.
     collected: Option<Vec<(Span, Val)>>,
@@ -1262,6 +1308,7 @@ impl<'a> Eval<'a> {
         let f = self.file.function(id);
         let route_params = http::route_params(f);
         self.deciding = self.deciding_library_calls();
+        self.deciding_comparisons = self.deciding_comparisons();
         let mut index = 0u32;
         for p in &f.params {
             if is_self_param(self.file, p) {
@@ -1416,6 +1463,7 @@ impl<'a> Eval<'a> {
                         span,
                         called_with_identity: false,
                         by_name: false,
+                        switchable: false,
                     });
                 }
             }
@@ -1451,6 +1499,7 @@ impl<'a> Eval<'a> {
                 span,
                 called_with_identity: false,
                 by_name: false,
+                switchable: false,
             });
         }
     }
@@ -1657,12 +1706,18 @@ impl<'a> Eval<'a> {
             if y_literal && matches!(origin, Origin::Source(_)) {
                 self.flow.pinned_tenant.get_or_insert(origin);
             }
-            if !y_client && !y_literal {
+            // A command object's method that only filters by its field (`.filter(|e| e.id
+            // != self.id)`) does not verify what the object was built with.
+            let decides = || {
+                !matches!(origin, Origin::SelfField(_)) || self.deciding_comparisons.contains(&span)
+            };
+            if !y_client && !y_literal && decides() {
                 self.flow.checks.push(Check {
                     origin,
                     span,
                     called_with_identity: false,
                     by_name: false,
+                    switchable: false,
                 });
             }
         }
@@ -1811,6 +1866,9 @@ impl<'a> Eval<'a> {
                 let context = self.is_context_struct(path);
                 for (name, value) in fields {
                     let v = self.eval(*value);
+                    if let Some(Val::Value(origin)) = v {
+                        self.note_field_init(path, &name.name, origin, *value);
+                    }
                     // An auth object's field is still a use: its check may be dropped when
                     // another strategy for the same request can skip it.
                     let by_object = self.checked_by_object(path.last(), &name.name, v, *value);
@@ -1957,6 +2015,39 @@ impl<'a> Eval<'a> {
     }
 
     /// `self.member`, by its [`Origin::SelfField`] index.
+    fn deciding_comparisons(&self) -> HashSet<Span> {
+        let function = self.file.function(self.flow.function);
+        // As a denial by error, a comparison also decides inside a call whose error stops
+        // the function (`when(a != b, || Err(..))?`).
+        let comparison = |id: ExprId| match &self.file.expr(id).kind {
+            ExprKind::Binary {
+                op: BinOp::Eq | BinOp::Ne,
+                ..
+            } => Some(crate::knowledge::http::authz::Denial::Err),
+            _ => None,
+        };
+        crate::facts::decisions::deciding_calls(self.file, function, &comparison)
+            .into_iter()
+            .map(|id| self.file.expr(id).span)
+            .collect()
+    }
+
+    fn note_field_init(&mut self, path: &Path, field: &str, origin: Origin, value: ExprId) {
+        let ty = match path.last() {
+            "Self" => match &self.file.function(self.flow.function).owner {
+                Some(owner) => owner.self_ty.name().to_string(),
+                None => return,
+            },
+            ty => ty.to_string(),
+        };
+        self.flow.field_inits.push(FieldInit {
+            ty,
+            field: field.to_string(),
+            origin,
+            span: self.file.expr(value).span,
+        });
+    }
+
     fn self_field(&mut self, member: &str) -> Val {
         let i = match self.flow.self_fields.iter().position(|f| f == member) {
             Some(i) => i,
@@ -2208,6 +2299,7 @@ impl<'a> Eval<'a> {
                     span,
                     called_with_identity: named.is_none(),
                     by_name: named == Some(verifier_names::ByName::Words),
+                    switchable: false,
                 });
             }
         }
@@ -2348,6 +2440,11 @@ impl<'a> Eval<'a> {
         for (i, (arg, v)) in args.iter().zip(&vals).enumerate() {
             self.checked_by_object(last, &i.to_string(), *v, *arg);
         }
+        if crate::knowledge::by_last_two(crate::knowledge::std_moves::VALUE_MOVES, &path.segments)
+            .is_some()
+        {
+            return vals.first().copied().flatten();
+        }
         if CONVERSIONS.contains(&last) || last.starts_with(|c: char| c.is_ascii_uppercase()) {
             if let Some(v) = vals
                 .iter()
@@ -2462,6 +2559,7 @@ impl<'a> Eval<'a> {
                     span,
                     called_with_identity: false,
                     by_name: false,
+                    switchable: false,
                 });
             }
         }
@@ -2579,9 +2677,22 @@ impl<'a> Eval<'a> {
                 candidates.iter().all(|s| f(s))
             }
         };
+        // The impls of a dispatch that do something: one that always allows beside them is
+        // taken for a switch that turns the check off ([`Check::switchable`]).
+        let acting: Vec<&FnSummary> = candidates
+            .iter()
+            .copied()
+            .filter(|s| !dispatch || !s.always_allows)
+            .collect();
+        let acting = if acting.is_empty() {
+            candidates.to_vec()
+        } else {
+            acting
+        };
+        let switchable = acting.len() < candidates.len();
         let must = |f: &dyn Fn(&FnSummary) -> bool| {
             if dispatch {
-                candidates.iter().all(|s| f(s))
+                acting.iter().all(|s| f(s))
             } else {
                 candidates.iter().any(|s| f(s))
             }
@@ -2674,6 +2785,7 @@ impl<'a> Eval<'a> {
                     span,
                     called_with_identity: false,
                     by_name,
+                    switchable,
                 });
                 continue;
             }
@@ -2787,6 +2899,7 @@ impl<'a> Eval<'a> {
                 span,
                 called_with_identity: false,
                 by_name: false,
+                switchable: false,
             });
         }
         checked
@@ -3373,10 +3486,14 @@ mod tests {
                 "#
             );
             let (files, _) = analyze_workspace(&[("app/src/lib.rs", &text)]);
-            tenant_uses(flow_in(&files, 0, "handler")).is_empty()
+            let flow = flow_in(&files, 0, "handler");
+            let switchable = flow.checks.iter().any(|c| c.switchable);
+            (tenant_uses(flow).is_empty(), switchable)
         };
-        assert!(checked_by("tenant_id == claims.tenant_id"));
-        assert!(!checked_by("true"));
+        assert_eq!(checked_by("tenant_id == claims.tenant_id"), (true, false));
+        assert_eq!(checked_by("claims.admin"), (false, false));
+        // An impl that only allows is a switch: the others' check holds, as a switchable one.
+        assert_eq!(checked_by("true"), (true, true));
     }
 
     #[test]

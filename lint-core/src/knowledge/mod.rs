@@ -9,6 +9,7 @@ pub mod http;
 pub mod patterns;
 pub mod secret_wrappers;
 pub mod server_values;
+pub mod std_moves;
 pub mod wrappers;
 
 /// The entry of a `(qualifier, function)` table that a call path names by its last two

@@ -14,7 +14,8 @@ use lint_core::taint::{FailOpen, FnFlow, Origin, RequestSource, Use};
 /// the fifth, every operator endpoint that acts on the tenant it is given; without the sixth,
 /// every operator route behind an administrator token whose meaning the code does not show (a
 /// secret compared elsewhere); without the seventh, every tenant handed to a library's access
-/// check the analysis cannot read.
+/// check the analysis cannot read; without the ninth, every check made through a trait that
+/// also has an always-allow impl.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Assumptions {
     /// `trust-any-route-layer`: a verifying extractor installed as a route layer anywhere in
@@ -52,10 +53,14 @@ pub struct Assumptions {
     /// calls or names is no entry point. A route registered by a macro the analysis cannot
     /// read hides its bugs.
     pub route_registrations: bool,
+    /// `trust-switchable-checks`: a check made through a trait whose other impls always
+    /// allow (`Ok(())` whatever they are given: a no-op access control for deployments that
+    /// switch it off) counts. A deployment that installs the always-allow impl hides a bug.
+    pub switchable_checks: bool,
 }
 
 /// The option keys of [`Assumptions`], for the rule's declaration.
-pub const ASSUMPTION_OPTIONS: [&str; 8] = [
+pub const ASSUMPTION_OPTIONS: [&str; 9] = [
     "trust-any-route-layer",
     "trust-calls-with-identity",
     "trust-identity-extractors-reading-path",
@@ -64,11 +69,12 @@ pub const ASSUMPTION_OPTIONS: [&str; 8] = [
     "trust-admin-named-guards",
     "trust-verifier-names",
     "trust-route-registrations",
+    "trust-switchable-checks",
 ];
 
 impl Assumptions {
     pub fn from_options(cx: &RuleContext<'_>) -> Assumptions {
-        let [layer, calls, path, middleware, operator, admin, names, registrations] =
+        let [layer, calls, path, middleware, operator, admin, names, registrations, switchable] =
             ASSUMPTION_OPTIONS;
         Assumptions {
             any_route_layer: cx.bool_option(layer, false),
@@ -79,6 +85,7 @@ impl Assumptions {
             admin_named_guards: cx.bool_option(admin, true),
             verifier_names: cx.bool_option(names, true),
             route_registrations: cx.bool_option(registrations, true),
+            switchable_checks: cx.bool_option(switchable, true),
         }
     }
 }
@@ -118,6 +125,7 @@ fn is_checked_alone(flow: &FnFlow, origin: Origin, assume: Assumptions) -> bool 
         |c| {
             (assume.calls_with_identity || !c.called_with_identity)
                 && (assume.verifier_names || !c.by_name)
+                && (assume.switchable_checks || !c.switchable)
         },
         url_verified,
     )

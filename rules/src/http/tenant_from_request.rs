@@ -48,8 +48,8 @@ declare_rule! {
     /// `authorize(..)?`, cedar-policy's `Authorizer::is_authorized` on a request built from
     /// both (`if response.decision() != Decision::Allow { return .. }`). An answer that is
     /// dropped or only logged checks nothing, and neither does one about a principal the
-    /// client names. A workspace trait method checks only if every impl does (an impl that
-    /// allows everything means it checks nothing).
+    /// client names. A workspace trait method checks only if every impl does, an impl that
+    /// only allows (`Ok(())` whatever it is given) aside (`trust-switchable-checks`).
     ///
     /// An endpoint that authenticates its request by a signature and stops on a bad one (an
     /// incoming webhook: hmac's `verify_slice`, ring's `hmac::verify`, a constant-time
@@ -174,12 +174,18 @@ declare_rule! {
     ///   no request and is not reported (an old handler kept only in a utoipa
     ///   `#[openapi(paths(..))]` document, which registers nothing). A route the workspace registers in a way the
     ///   analysis cannot read (a macro that builds the router) hides the bugs of its handler.
+    /// - `trust-switchable-checks` (on by default; `= false` to switch off): a check made
+    ///   through a trait object whose impls include ones that always allow (a
+    ///   method that is only `Ok(())` or `true`, whatever it is given: the no-op access
+    ///   control a deployment installs to switch checking off) counts when every other impl
+    ///   checks. A deployment that installs the always-allow impl has no check, and its bugs
+    ///   are hidden.
     pub struct TenantFromRequest {
         id: "tenant-from-request",
         category: Isolation,
         summary: "tenant identifier taken from client-controlled input without a check against the verified identity",
         cheat_sheet: "Tenant Identification: never trust client-supplied tenant identifiers",
-        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-path-checking-middleware", "trust-operator-tenant", "trust-admin-named-guards", "trust-verifier-names", "trust-route-registrations"],
+        options: ["trust-any-route-layer", "trust-calls-with-identity", "trust-identity-extractors-reading-path", "trust-path-checking-middleware", "trust-operator-tenant", "trust-admin-named-guards", "trust-verifier-names", "trust-route-registrations", "trust-switchable-checks"],
         cwe: 639,
         precision: "high",
         security_severity: "8.8",

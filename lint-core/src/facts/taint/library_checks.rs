@@ -152,6 +152,7 @@ impl Eval<'_> {
                             span,
                             called_with_identity: false,
                             by_name: false,
+                            switchable: false,
                         });
                     }
                 }
