@@ -75,7 +75,12 @@ declare_rule! {
     /// spliced into it is a request input read in its function (not checked against the
     /// verified identity there), or a parameter that some request path fills with a request
     /// input through the workspace calls, unchecked on the way (`handler → use case →
-    /// repository`). The message names the input and that path, from the handler. A statement
+    /// repository`). A value set into a struct's field (`DeleteDoc { id: path.id }`) reaches
+    /// every method of that type that reads `self.id`, so a command object handed to a generic
+    /// executor carries it on. The parameters of a trait impl that no call is seen reaching
+    /// (its callers are outside the workspace, or call it through a generic type parameter)
+    /// are taken as client-filled. The message names the input and that path, from the
+    /// handler. A statement
     /// that binds nothing is reported when its function handles a request. A named statement
     /// of a `.sql` query file (`--! name`) is judged by the functions that call its generated
     /// code (`<file stem>::<name>` or `<file stem>::<verb>_<name>`): reported when one of them
@@ -227,7 +232,7 @@ impl Rule for QueryMissingTenantFilter {
                     .message
                     .push_str(&format!("; it runs for every request to {handler}")),
                 RowChoice::Dispatched(t) => finding.message.push_str(&format!(
-                    "; its values come through the trait `{t}`, whose callers are not followed"
+                    "; its values come through the trait `{t}`, and no call of this impl is seen"
                 )),
                 RowChoice::Checked(path) if !checked_lookups || !client_chosen_rows => {
                     finding.message.push_str(&format!(
