@@ -69,6 +69,9 @@ pub struct ClientReach {
     /// Functions some workspace call resolves to by its path or its receiver's type (a
     /// name-and-arity guess does not count: `table.find(id)` is not a call of every `find`).
     called: HashSet<FnKey>,
+    /// The trait impls (trait, type) some of whose methods are so called: the workspace's
+    /// calls of that impl are in view.
+    called_impls: HashSet<(String, String)>,
 }
 
 /// A call that passes `None`, or a value that may be `None`, to an `Option` parameter.
@@ -243,16 +246,20 @@ impl ClientReach {
             }
         }
         reach.option_args = option_args(files, ws, &callees);
-        reach.called = callees
-            .by_fn
-            .iter()
-            .filter(|(f, _)| {
-                ws.call_graph
-                    .callers(**f)
-                    .any(|e| e.how != crate::semantic::callgraph::Resolved::NameArity)
-            })
-            .map(|(_, c)| c.key.clone())
-            .collect();
+        for (f, callee) in &callees.by_fn {
+            let typed_call = ws
+                .call_graph
+                .callers(*f)
+                .any(|e| e.how != crate::semantic::callgraph::Resolved::NameArity);
+            if !typed_call {
+                continue;
+            }
+            reach.called.insert(callee.key.clone());
+            let rust = files.get(f.file).and_then(|file| file.rust.as_ref());
+            if let Some(imp) = rust.and_then(|rust| trait_impl_of(rust, f.func)) {
+                reach.called_impls.insert(imp);
+            }
+        }
         while let Some((from, from_checked)) = queue.pop_front() {
             let Some(next) = forward.get(&from) else {
                 continue;
@@ -994,7 +1001,7 @@ pub enum RowChoice {
     /// The SQL is not in a function (a `.sql` query file): its callers are not known.
     Unknown,
     /// The values come from the parameters of a trait method's impl (a repository trait)
-    /// that no workspace call resolves to (a generic receiver, a caller outside the
+    /// none of whose methods a workspace call resolves to (its callers are outside the
     /// workspace): its callers are not known.
     Dispatched(String),
     /// No client value reaches what picks the rows: bound values the server made or read
@@ -1107,14 +1114,23 @@ fn owner_type(rust: &crate::model::RustFile, function: FnId) -> Option<String> {
     Some(owner.self_ty.name().to_string())
 }
 
+/// The trait and type of the trait `impl` a method is in.
+fn trait_impl_of(rust: &crate::model::RustFile, function: FnId) -> Option<(String, String)> {
+    let owner = rust.function(function).owner.as_ref()?;
+    let t = owner.trait_path.as_ref()?;
+    Some((t.last().to_string(), owner.self_ty.name().to_string()))
+}
+
 impl ClientReach {
-    /// The trait a method implements, when the function is in a trait `impl` and no call of
-    /// the workspace resolves to it (a generic receiver, a caller outside the workspace).
+    /// The trait a method implements, when the function is in a trait `impl` whose methods
+    /// no call of the workspace is seen reaching (its callers are outside the workspace). A
+    /// method of an impl whose other methods the workspace calls, that nothing calls itself,
+    /// receives nothing from a request.
     fn uncalled_trait_method(&self, file: &AnalyzedFile, function: FnId) -> Option<String> {
-        let owner = file.rust.as_ref()?.function(function).owner.as_ref()?;
-        let t = owner.trait_path.as_ref()?;
+        let imp = trait_impl_of(file.rust.as_ref()?, function)?;
         let key = (file.source.rel_path.clone(), function);
-        (!self.called.contains(&key)).then(|| t.last().to_string())
+        let seen = self.called.contains(&key) || self.called_impls.contains(&imp);
+        (!seen).then_some(imp.0)
     }
 }
 

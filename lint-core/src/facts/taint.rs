@@ -2496,7 +2496,11 @@ impl<'a> Eval<'a> {
             .collect();
         let dispatch = edges.iter().all(|e| e.how == Resolved::TraitImpl);
         if let Some((expr, r)) = receiver {
-            let guessed = edges.iter().any(|e| e.how == Resolved::NameArity);
+            // Which impl of a type parameter's bounds runs is the caller's type argument's
+            // choice: as uncertain as a guess by name.
+            let guessed = edges
+                .iter()
+                .any(|e| matches!(e.how, Resolved::NameArity | Resolved::BoundImpl));
             self.apply_self_summaries(&candidates, dispatch, guessed, name, expr, r);
         }
         self.apply_summaries(&candidates, dispatch, name, args, vals, span, method)

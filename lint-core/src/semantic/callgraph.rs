@@ -38,6 +38,9 @@ pub enum Resolved {
     /// The receiver is a trait object, `impl Trait`, or the path names the trait: one of its
     /// impls.
     TraitImpl,
+    /// The receiver's type is a type parameter (`fn run<C: Command>(c: C)`): one of the impls
+    /// of its bounds, the one the caller's type argument picks.
+    BoundImpl,
     /// The receiver's type is unknown, or the path names no definition the module paths
     /// reach (a function of an inline `mod`): a function of this name and arity.
     NameArity,
@@ -699,6 +702,19 @@ impl<'a> FileCx<'a> {
         let with = |v: &[FnRef], how| v.iter().map(|r| (*r, how)).collect::<Vec<_>>();
         match self.receiver_type(caller, receiver) {
             Some(ReceiverTy::Named(ty)) => {
+                // `fn run<C: Command>(c: C) { c.execute() }`: every impl of the bounds' method.
+                let bounded: Vec<(FnRef, Resolved)> = self
+                    .bounds_of(caller, &ty)
+                    .filter_map(|t| {
+                        self.defs
+                            .trait_methods
+                            .get(&(t.clone(), method.to_string()))
+                    })
+                    .flat_map(|v| with(v, Resolved::BoundImpl))
+                    .collect();
+                if !bounded.is_empty() {
+                    return bounded;
+                }
                 if let Some(v) = self.defs.methods.get(&(ty.clone(), method.to_string())) {
                     return with(v, Resolved::ReceiverType);
                 }
@@ -737,6 +753,16 @@ impl<'a> FileCx<'a> {
             return Vec::new();
         }
         with(&candidates, Resolved::NameArity)
+    }
+
+    /// The traits that bound the type parameter `name` of the caller or of its impl.
+    fn bounds_of<'b>(&'b self, caller: FnRef, name: &'b str) -> impl Iterator<Item = &'b String> {
+        let f = self.file.function(caller.func);
+        f.bounds
+            .iter()
+            .chain(f.owner.iter().flat_map(|o| &o.bounds))
+            .filter(move |(n, _)| n == name)
+            .flat_map(|(_, traits)| traits)
     }
 
     /// The type of a method receiver, when the function says it.
@@ -1084,6 +1110,26 @@ mod tests {
             callees(&files, &g, find(&files, 1, "load")),
             [("PgNotes::find".to_string(), Resolved::TraitImpl)]
         );
+    }
+
+    #[test]
+    fn receivers_of_a_type_parameter_reach_the_impls_of_its_bounds() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "pub trait Command { fn execute(&self) -> u32; }
+             struct Delete;
+             impl Command for Delete { fn execute(&self) -> u32 { 1 } }
+             struct Other;
+             impl Other { fn execute(&self) -> u32 { 2 } }
+             fn run<C: Command>(c: C) { c.execute(); }
+             fn run_where<C>(c: &C) where C: Send + Command { c.execute(); }
+             struct Service<R> { repo: R }
+             impl<R: Command> Service<R> { fn go(&self) { self.repo.execute(); } }",
+        )]);
+        let delete = [("Delete::execute".to_string(), Resolved::BoundImpl)];
+        assert_eq!(callees(&files, &g, find(&files, 0, "run")), delete);
+        assert_eq!(callees(&files, &g, find(&files, 0, "run_where")), delete);
+        assert_eq!(callees(&files, &g, find(&files, 0, "go")), delete);
     }
 
     #[test]

@@ -388,7 +388,13 @@ pub struct Param {
 pub struct ImplInfo {
     pub trait_path: Option<Path>,
     pub self_ty: Ty,
+    /// The impl's type parameters with their trait bounds (`impl<R: Repo> Service<R>`).
+    pub bounds: TypeBounds,
 }
+
+/// Type parameters and the last segments of the traits that bound them, from the generics
+/// and the `where` clause: `<R: Repo + Send>` is `("R", ["Repo", "Send"])`.
+pub type TypeBounds = Vec<(String, Vec<String>)>;
 
 #[derive(Clone, Debug)]
 pub struct Function {
@@ -400,6 +406,8 @@ pub struct Function {
     pub params: Vec<Param>,
     pub ret: Option<Ty>,
     pub owner: Option<ImplInfo>,
+    /// The function's own type parameters with their trait bounds.
+    pub bounds: TypeBounds,
     pub body: Block,
     /// The body's `let`s and rebinding patterns, indexed once after lowering.
     pub lets: LetIndex,

@@ -88,6 +88,7 @@ impl Lowerer<'_> {
                 let info = ImplInfo {
                     trait_path: imp.trait_.as_ref().map(|(_, p, _)| self.path(p)),
                     self_ty: self.ty(&imp.self_ty),
+                    bounds: type_bounds(&imp.generics),
                 };
                 let mut functions = Vec::new();
                 for it in &imp.items {
@@ -302,6 +303,7 @@ impl Lowerer<'_> {
             params: Vec::new(),
             ret: None,
             owner,
+            bounds: type_bounds(&sig.generics),
             body: Block::default(),
             lets: LetIndex::default(),
         });
@@ -1209,4 +1211,39 @@ fn path_attr(attr: &syn::Attribute) -> Option<String> {
         }) if nv.path.is_ident("path") => Some(s.value()),
         _ => None,
     }
+}
+
+/// The trait bounds of each type parameter, inline and in the `where` clause.
+fn type_bounds(generics: &syn::Generics) -> TypeBounds {
+    fn traits<'a>(bounds: impl IntoIterator<Item = &'a syn::TypeParamBound>) -> Vec<String> {
+        bounds
+            .into_iter()
+            .filter_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => {
+                    t.path.segments.last().map(|s| s.ident.to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+    let mut out: TypeBounds = generics
+        .type_params()
+        .map(|p| (p.ident.to_string(), traits(&p.bounds)))
+        .collect();
+    for predicate in generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        let syn::WherePredicate::Type(t) = predicate else {
+            continue;
+        };
+        let syn::Type::Path(p) = &t.bounded_ty else {
+            continue;
+        };
+        let Some(name) = p.path.get_ident().map(|i| i.to_string()) else {
+            continue;
+        };
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, b)) => b.extend(traits(&t.bounds)),
+            None => out.push((name, traits(&t.bounds))),
+        }
+    }
+    out
 }

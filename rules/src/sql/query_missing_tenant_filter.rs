@@ -77,10 +77,11 @@ declare_rule! {
     /// input through the workspace calls, unchecked on the way (`handler → use case →
     /// repository`). A value set into a struct's field (`DeleteDoc { id: path.id }`) reaches
     /// every method of that type that reads `self.id`, so a command object handed to a generic
-    /// executor carries it on. The parameters of a trait impl that no call is seen reaching
-    /// (its callers are outside the workspace, or call it through a generic type parameter)
-    /// are taken as client-filled. The message names the input and that path, from the
-    /// handler. A statement
+    /// executor carries it on. The parameters of a trait impl none of whose methods a call is
+    /// seen reaching (its callers are outside the workspace) are taken as client-filled; a
+    /// method that nothing calls, of an impl whose other methods the workspace calls, receives
+    /// no request value. The message names the input and that path, from the handler. A
+    /// statement
     /// that binds nothing is reported when its function handles a request. A named statement
     /// of a `.sql` query file (`--! name`) is judged by the functions that call its generated
     /// code (`<file stem>::<name>` or `<file stem>::<verb>_<name>`): reported when one of them
