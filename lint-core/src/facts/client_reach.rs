@@ -939,9 +939,7 @@ impl Callees {
             let Some(rust) = &file.rust else { continue };
             for id in rust.function_ids() {
                 let f = rust.function(id);
-                let has_self = f.params.first().is_some_and(|p| {
-                    matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
-                });
+                let has_self = rust.has_self(f);
                 let key = (file.source.rel_path.clone(), id);
                 names.insert(key.clone(), describe_fn(file, id));
                 let unit = |t: &crate::ir::Ty| matches!(t, crate::ir::Ty::Tuple(v) if v.is_empty());
@@ -1094,9 +1092,11 @@ pub fn function_rows(file: &AnalyzedFile, reach: &ClientReach, function: FnId) -
     if let Some(path) = client_value(file, reach, function, true) {
         return RowChoice::Checked(path);
     }
-    let takes_values = rust.function(function).params.iter().any(|p| {
-        !matches!(&rust.pat(p.pat).kind, crate::ir::PatKind::Ident { name, .. } if name == "self")
-    });
+    let takes_values = rust
+        .function(function)
+        .params
+        .iter()
+        .any(|p| !rust.is_self_param(p));
     if takes_values {
         if let Some(t) = reach.uncalled_trait_method(file, function) {
             return RowChoice::Dispatched(t);

@@ -654,7 +654,7 @@ fn method_owners(f: &Function) -> Vec<String> {
 fn param_names(file: &RustFile, f: &Function) -> Vec<Vec<String>> {
     f.params
         .iter()
-        .filter(|p| !matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"))
+        .filter(|p| !file.is_self_param(p))
         .map(|p| {
             let mut names = Vec::new();
             file.bindings(p.pat, &mut names);
@@ -2001,9 +2001,7 @@ impl Analyzer<'_> {
                 return;
             }
             let name = p.last();
-            let params = func.params.iter().filter(|p| {
-                !matches!(&self.file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
-            });
+            let params = func.params.iter().filter(|p| !self.file.is_self_param(p));
             for (i, param) in params.enumerate() {
                 let mut names = Vec::new();
                 self.file.bindings(param.pat, &mut names);

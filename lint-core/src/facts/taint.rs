@@ -642,7 +642,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
         let Some(rust) = &file.rust else { continue };
         for flow in flows {
             let f = rust.function(flow.function);
-            let has_self = f.params.first().is_some_and(|p| is_self_param(rust, p));
+            let has_self = rust.has_self(f);
             let arity = f.params.len() - usize::from(has_self);
             let param = |i: usize| Origin::Param(i as u32);
             // A tenant field of a parameter is the parameter for what callers knew before
@@ -897,10 +897,6 @@ fn first_unchecked_use(flow: &FnFlow, origin: Origin) -> Option<&Use> {
         return None;
     }
     flow.uses.iter().find(|u| u.origin == origin)
-}
-
-fn is_self_param(file: &RustFile, p: &Param) -> bool {
-    matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
 }
 
 /// The flows of every function in one file.
@@ -1311,7 +1307,7 @@ impl<'a> Eval<'a> {
         self.deciding_comparisons = self.deciding_comparisons();
         let mut index = 0u32;
         for p in &f.params {
-            if is_self_param(self.file, p) {
+            if self.file.is_self_param(p) {
                 self.env.push(("self".into(), Some(Val::SelfObj)));
                 continue;
             }

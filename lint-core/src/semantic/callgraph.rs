@@ -443,7 +443,7 @@ impl Defs {
                                 .or_default()
                                 .push(r);
                         }
-                        if has_self(file, f) {
+                        if file.has_self(f) {
                             d.by_method_name
                                 .entry(f.name.name.clone())
                                 .or_default()
@@ -502,12 +502,6 @@ pub fn module_path(rel: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn has_self(file: &RustFile, f: &Function) -> bool {
-    f.params.first().is_some_and(
-        |p| matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"),
-    )
 }
 
 /// Resolution in one file.

@@ -62,6 +62,16 @@ impl RustFile {
         &self.functions[id.0 as usize]
     }
 
+    /// Whether a parameter is the method's `self`.
+    pub fn is_self_param(&self, p: &Param) -> bool {
+        matches!(&self.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
+    }
+
+    /// Whether a function is a method: its first parameter is `self`.
+    pub fn has_self(&self, f: &Function) -> bool {
+        f.params.first().is_some_and(|p| self.is_self_param(p))
+    }
+
     pub fn function_ids(&self) -> impl Iterator<Item = FnId> {
         (0..self.functions.len() as u32).map(FnId)
     }

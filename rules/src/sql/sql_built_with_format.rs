@@ -3,7 +3,7 @@ use lint_core::declare_rule;
 use lint_core::diagnostic::Finding;
 use lint_core::facts::decisions;
 use lint_core::ir::is_const_name;
-use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, PatKind, Stmt, Ty};
+use lint_core::ir::{BinOp, ExprId, ExprKind, FnId, Lit, MacroArgs, Stmt, Ty};
 use lint_core::knowledge::{by_last_two, patterns};
 use lint_core::model::RustFile;
 use lint_core::rule::{Rule, RuleContext, RuleMeta};
@@ -393,9 +393,7 @@ fn returns_constant(opts: Opts, file: &RustFile, name: &str, depth: u32) -> bool
     depth < MAX_DEPTH
         && file.function_ids().any(|id| {
             let f = file.function(id);
-            let is_self = |p: &lint_core::ir::Param| {
-                matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self")
-            };
+            let is_self = |p: &lint_core::ir::Param| file.is_self_param(p);
             f.name.name == name
                 && f.params.iter().all(is_self)
                 && matches!(
@@ -471,9 +469,7 @@ fn is_closure_param_over_safe_list(
 /// A parameter every caller in this file passes a literal or const for.
 fn callers_pass_constants(opts: Opts, file: &RustFile, function: FnId, param_index: usize) -> bool {
     let f = file.function(function);
-    let has_self = f.params.first().is_some_and(
-        |p| matches!(&file.pat(p.pat).kind, PatKind::Ident { name, .. } if name == "self"),
-    );
+    let has_self = file.has_self(f);
     let mut calls = 0;
     let all_constant = file.calls.iter().all(|&(c, caller)| {
         let arg = match &file.expr(c).kind {
