@@ -646,6 +646,16 @@ fn is_success(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
     }
 }
 
+/// A pattern that matches anything: `_` or a plain binding (not `None`, which syn reads as
+/// one).
+fn is_catch_all(rust: &crate::model::RustFile, pat: crate::ir::PatId) -> bool {
+    match &rust.pat(pat).kind {
+        crate::ir::PatKind::Wild => true,
+        crate::ir::PatKind::Ident { name, sub: None } => name != "None",
+        _ => false,
+    }
+}
+
 /// Whether the function goes on when `call` finds nothing: an `if let Some(hit) = call`, or a
 /// `match` on it whose success arm returns or whose failure arm does not, acts on a miss too
 /// (`if let Some(hit) = cached(org, id) { return hit }`, `Err(_) => fallback(id)`).
@@ -663,11 +673,15 @@ fn failure_continues(rust: &crate::model::RustFile, function: FnId, call: ExprId
         ExprKind::Let { pat, expr } => {
             continues |= rust.strip(*expr) == call && is_success(rust, *pat)
         }
-        ExprKind::Match { scrutinee, arms } => {
-            continues |= rust.strip(*scrutinee) == call
-                && arms
-                    .iter()
-                    .any(|a| is_success(rust, a.pat) == returns(a.body))
+        ExprKind::Match { scrutinee, arms } if rust.strip(*scrutinee) == call => {
+            // A catch-all arm (`_`, a binding) takes what the others leave: the found row
+            // when they only name misses (`Err(_) => return, Ok(None) => return, _ => {}`),
+            // a miss when one of them names the row.
+            let names_row = arms.iter().any(|a| is_success(rust, a.pat));
+            continues |= arms.iter().any(|a| {
+                let found = is_success(rust, a.pat) || (!names_row && is_catch_all(rust, a.pat));
+                found == returns(a.body)
+            })
         }
         _ => {}
     });
