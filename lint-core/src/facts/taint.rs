@@ -1062,7 +1062,7 @@ fn probed_flow(
         object_uses: Vec::new(),
         passed_on: HashSet::new(),
         deciding: HashSet::new(),
-        deciding_comparisons: HashSet::new(),
+        deciding_comparisons: None,
         collected: None,
         bundled_with_identity: HashSet::new(),
         fallbacks: Vec::new(),
@@ -1230,8 +1230,9 @@ struct Eval<'a> {
     /// Library checks (policy engines, signature verifiers) whose denial stops the function.
     deciding: HashSet<ExprId>,
     /// Comparisons whose answer decides whether the function goes on (see
-    /// [`crate::facts::decisions`]): only these check the fields of `self`.
-    deciding_comparisons: HashSet<Span>,
+    /// [`crate::facts::decisions`]): only these check the fields of `self`. Found when the
+    /// first comparison of such a field needs them.
+    deciding_comparisons: Option<HashSet<Span>>,
     /// While a library check's arguments are evaluated: every value they carry, with the
     /// expression that carried it.
     collected: Option<Vec<(Span, Val)>>,
@@ -1304,7 +1305,6 @@ impl<'a> Eval<'a> {
         let f = self.file.function(id);
         let route_params = http::route_params(f);
         self.deciding = self.deciding_library_calls();
-        self.deciding_comparisons = self.deciding_comparisons();
         let mut index = 0u32;
         for p in &f.params {
             if self.file.is_self_param(p) {
@@ -1704,10 +1704,7 @@ impl<'a> Eval<'a> {
             }
             // A command object's method that only filters by its field (`.filter(|e| e.id
             // != self.id)`) does not verify what the object was built with.
-            let decides = || {
-                !matches!(origin, Origin::SelfField(_)) || self.deciding_comparisons.contains(&span)
-            };
-            if !y_client && !y_literal && decides() {
+            if !y_client && !y_literal && self.decides(origin, span) {
                 self.flow.checks.push(Check {
                     origin,
                     span,
@@ -2011,6 +2008,18 @@ impl<'a> Eval<'a> {
     }
 
     /// `self.member`, by its [`Origin::SelfField`] index.
+    fn decides(&mut self, origin: Origin, comparison: Span) -> bool {
+        if !matches!(origin, Origin::SelfField(_)) {
+            return true;
+        }
+        if self.deciding_comparisons.is_none() {
+            self.deciding_comparisons = Some(self.deciding_comparisons());
+        }
+        self.deciding_comparisons
+            .as_ref()
+            .is_some_and(|d| d.contains(&comparison))
+    }
+
     fn deciding_comparisons(&self) -> HashSet<Span> {
         let function = self.file.function(self.flow.function);
         // As a denial by error, a comparison also decides inside a call whose error stops
