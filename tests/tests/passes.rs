@@ -64,30 +64,38 @@ fn findings(case: &Path, only: Option<Vec<String>>) -> Vec<(&'static str, String
 
 #[test]
 fn each_rule_alone_finds_what_it_finds_among_all() {
-    let failures: Vec<String> = cases()
-        .par_iter()
-        .flat_map_iter(|case| {
-            let every = findings(case, None);
-            tenantlint_rules::ALL.iter().filter_map(move |rule| {
-                let id = rule.meta().id;
-                let of_rule = |found: &[(&str, String)]| -> Vec<String> {
-                    found
-                        .iter()
-                        .filter(|(r, _)| *r == id)
-                        .map(|(_, w)| w.clone())
-                        .collect()
-                };
-                let all = of_rule(&every);
-                let alone = of_rule(&findings(case, Some(vec![id.to_string()])));
-                (all != alone).then(|| {
-                    format!(
-                        "{id} on {}: with every rule {all:#?}, alone {alone:#?}",
-                        case.display()
-                    )
+    // A worker waiting for the engine's own pool runs other cases meanwhile, nesting them on
+    // its stack: the default 2 MiB overflows in a debug build now and then.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build()
+        .expect("a thread pool");
+    let failures: Vec<String> = pool.install(|| {
+        cases()
+            .par_iter()
+            .flat_map_iter(|case| {
+                let every = findings(case, None);
+                tenantlint_rules::ALL.iter().filter_map(move |rule| {
+                    let id = rule.meta().id;
+                    let of_rule = |found: &[(&str, String)]| -> Vec<String> {
+                        found
+                            .iter()
+                            .filter(|(r, _)| *r == id)
+                            .map(|(_, w)| w.clone())
+                            .collect()
+                    };
+                    let all = of_rule(&every);
+                    let alone = of_rule(&findings(case, Some(vec![id.to_string()])));
+                    (all != alone).then(|| {
+                        format!(
+                            "{id} on {}: with every rule {all:#?}, alone {alone:#?}",
+                            case.display()
+                        )
+                    })
                 })
             })
-        })
-        .collect();
+            .collect()
+    });
     assert!(
         failures.is_empty(),
         "a rule reads a fact it does not declare in `needs: [..]`:\n{}",
