@@ -399,8 +399,8 @@ fn option_args(
 #[derive(Debug)]
 struct SettledRow {
     at: u32,
-    /// Where the check stops holding: the end of the `match` arm whose guard made it, or
-    /// the end of the file.
+    /// Where the check stops holding: the end of the `match` arm whose guard made it
+    /// (`u32::MAX` for a check that holds to the end of the function).
     until: u32,
     keys: Vec<String>,
     /// The `let` initializer that loaded the row, when the function stops on a mismatch of
