@@ -2008,6 +2008,14 @@ impl<'a> Eval<'a> {
     }
 
     /// `self.member`, by its [`Origin::SelfField`] index.
+    /// Whether the call graph resolves a call by its receiver's known type.
+    fn resolved_by_type(&self, call: ExprId) -> bool {
+        self.ws
+            .call_graph
+            .call_targets(self.file_index, call)
+            .any(|e| e.how == Resolved::ReceiverType)
+    }
+
     fn decides(&mut self, origin: Origin, comparison: Span) -> bool {
         if !matches!(origin, Origin::SelfField(_)) {
             return true;
@@ -2187,7 +2195,8 @@ impl<'a> Eval<'a> {
                         let tenant = self.ws.is_tenant_name(&name);
                         Some(self.new_source(span, k, name, tenant, None))
                     }
-                    None if keeps_container(method) => r,
+                    // `query.into(&org_id)` on a type with a workspace `into`: that method runs.
+                    None if keeps_container(method) && !self.resolved_by_type(id) => r,
                     // A workspace method of the deserialised request (`body.to_row()`).
                     None => {
                         self.workspace_call(id, method, args, &arg_vals, span, Some((receiver, r)))

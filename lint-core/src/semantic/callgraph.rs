@@ -791,9 +791,10 @@ impl<'a> FileCx<'a> {
         let f = self.file.function(func);
         let mut types = HashMap::new();
         for p in &f.params {
+            let (pat, ty) = unwrap_tuple_struct(self.file, p.pat, &p.ty);
             let mut names = Vec::new();
-            self.file.bindings(p.pat, &mut names);
-            if let ([(name, _)], Some(ty)) = (names.as_slice(), ReceiverTy::of(&p.ty)) {
+            self.file.bindings(pat, &mut names);
+            if let ([(name, _)], Some(ty)) = (names.as_slice(), ReceiverTy::of(ty)) {
                 types.insert(name.clone(), ty);
             }
         }
@@ -840,6 +841,19 @@ impl<'a> FileCx<'a> {
             _ => None,
         }
     }
+}
+
+/// The pattern and type inside a destructured single-field wrapper: `Query(q): Query<Filter>`
+/// binds `q` to a `Filter`.
+fn unwrap_tuple_struct<'b>(file: &RustFile, pat: PatId, ty: &'b Ty) -> (PatId, &'b Ty) {
+    if let (PatKind::TupleStruct { path, elems }, Ty::Path(p)) = (&file.pat(pat).kind, ty) {
+        if let ([inner], [inner_ty]) = (elems.as_slice(), p.generics.as_slice()) {
+            if path.last() == p.last() {
+                return (*inner, inner_ty);
+            }
+        }
+    }
+    (pat, ty)
 }
 
 fn visit_let_types<'b>(block: &'b Block, f: &mut dyn FnMut(PatId, &'b Ty)) {
@@ -1124,6 +1138,22 @@ mod tests {
         assert_eq!(callees(&files, &g, find(&files, 0, "run")), delete);
         assert_eq!(callees(&files, &g, find(&files, 0, "run_where")), delete);
         assert_eq!(callees(&files, &g, find(&files, 0, "go")), delete);
+    }
+
+    #[test]
+    fn a_destructured_wrapper_parameter_has_the_wrapped_type() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "pub struct Filter;
+             impl Filter { fn into_params(self, org: &str) -> Params { todo!() } }
+             pub struct Other;
+             impl Other { fn into_params(self, org: &str) -> Params { todo!() } }
+             async fn list(Path(org): Path<String>, Query(q): Query<Filter>) { q.into_params(&org); }",
+        )]);
+        assert_eq!(
+            callees(&files, &g, find(&files, 0, "list")),
+            [("Filter::into_params".to_string(), Resolved::ReceiverType)]
+        );
     }
 
     #[test]
