@@ -5,10 +5,13 @@
 //! definition whose path ends the same way (re-exports). A method call resolves by the
 //! receiver's known type (`self`, a parameter, an annotated or constructed `let`, a field of
 //! any of these, `ctx.repos.users`), through `&`, `Arc`, `Box` and `Rc`; a trait object or
-//! `impl Trait` receiver, and a `Trait::method` path, reach every impl of that trait. A
-//! receiver of unknown type resolves by name and arity. A function handed by name to another
-//! call (`.map(parse)`, `get(handler)`, `from_fn(auth)`) is an edge too, and is kept with the
-//! call it was handed to, so the framework layer can recognise entry points. Calls inside closures belong to the enclosing function.
+//! `impl Trait` receiver, and a `Trait::method` path, reach every impl of that trait; a
+//! receiver whose type is a type parameter reaches the impls of its bounds, and a destructured
+//! wrapper parameter (`Query(q): Query<Filter>`) has the wrapped type. A receiver of unknown
+//! type resolves by name and arity. A function handed by name to another call (`.map(parse)`,
+//! `get(handler)`, `from_fn(auth)`) is an edge too, and is kept with the call it was handed
+//! to, so the framework layer can recognise entry points. Calls inside closures belong to the
+//! enclosing function.
 //! Every edge says how it was resolved ([`Resolved`]), so a client can trust some and not others.
 //!
 //! Module paths come from file paths (`crates/api/src/orgs/mod.rs` is `api::orgs`); inline
