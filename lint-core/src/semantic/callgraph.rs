@@ -3,7 +3,8 @@
 //! Free functions resolve through the file's `use` leaves and module paths (`crate::`, `self::`,
 //! `super::`, a crate's own name); a path that names no definition directly falls back to a
 //! definition whose path ends the same way (re-exports). A method call resolves by the
-//! receiver's known type (`self`, a parameter, an annotated or constructed `let`, a field of
+//! receiver's known type (`self`, a parameter, an annotated or constructed `let`, a `let` bound
+//! to a workspace call, by its declared return type, a field of
 //! any of these, `ctx.repos.users`), through `&`, `Arc`, `Box` and `Rc`; a trait object or
 //! `impl Trait` receiver, and a `Trait::method` path, reach every impl of that trait; a
 //! receiver whose type is a type parameter reaches the impls of its bounds, and a destructured
@@ -390,6 +391,9 @@ struct Defs {
     impl_types: HashSet<String>,
     /// Field types of the workspace's structs by (struct, field).
     fields: HashMap<(String, String), Ty>,
+    /// What each function returns, past `Result` and `Option` (`-> Result<Client, E>` is a
+    /// `Client`), when its declared type says.
+    returns: HashMap<FnRef, ReceiverTy>,
     /// Each file's crate and module path.
     modules: Vec<Vec<String>>,
 }
@@ -405,6 +409,7 @@ impl Defs {
             by_method_name: HashMap::new(),
             impl_types: HashSet::new(),
             fields: HashMap::new(),
+            returns: HashMap::new(),
             modules: Vec::new(),
         };
         for (i, (rel, file)) in files.iter().enumerate() {
@@ -421,6 +426,9 @@ impl Defs {
             for id in file.function_ids() {
                 let f = file.function(id);
                 let r = FnRef { file: i, func: id };
+                if let Some(ty) = f.ret.as_ref().and_then(|t| returned_type(t, f)) {
+                    d.returns.insert(r, ty);
+                }
                 let mut path = module.clone();
                 path.extend(inline_modules(file, f.span));
                 match &f.owner {
@@ -812,7 +820,7 @@ impl<'a> FileCx<'a> {
             let ty = annotated
                 .get(&pat)
                 .and_then(|t| ReceiverTy::of(t))
-                .or_else(|| init.and_then(|i| self.constructed_type(i)));
+                .or_else(|| init.and_then(|i| self.constructed_type(i, func)));
             match ty {
                 Some(ty) => types.insert(name.clone(), ty),
                 None => types.remove(name),
@@ -825,24 +833,60 @@ impl<'a> FileCx<'a> {
 
     /// `Type::new(..)`, `Type::connect(..)?`, `Type { .. }`: a value of `Type` (a constructor
     /// of a workspace type named in the path).
-    fn constructed_type(&self, init: ExprId) -> Option<ReceiverTy> {
+    fn constructed_type(&self, init: ExprId, func: FnId) -> Option<ReceiverTy> {
         let mut e = self.file.strip(init);
         while let ExprKind::Try(i) | ExprKind::Await(i) = &self.file.expr(e).kind {
             e = self.file.strip(*i);
         }
         match &self.file.expr(e).kind {
             ExprKind::Struct { path, .. } => Some(ReceiverTy::Named(path.last().to_string())),
-            ExprKind::Call { func, .. } => match &self.file.expr(*func).kind {
+            ExprKind::Call { func: callee, .. } => match &self.file.expr(*callee).kind {
                 ExprKind::Path(p) => match p.segments.as_slice() {
                     [.., ty, _] if self.defs.is_workspace_type(ty) => {
                         Some(ReceiverTy::Named(ty.clone()))
                     }
-                    _ => None,
+                    segs => self.returned_by(segs, func),
                 },
                 _ => None,
             },
+            // `match build()? { Ok(c) => c, Err(e) => return .. }`: what the call returns.
+            ExprKind::Match { scrutinee, arms } => {
+                let passes_through = arms.iter().any(|a| {
+                    let PatKind::TupleStruct { path, elems } = &self.file.pat(a.pat).kind else {
+                        return false;
+                    };
+                    let [inner] = elems.as_slice() else {
+                        return false;
+                    };
+                    let bound = match &self.file.pat(*inner).kind {
+                        PatKind::Ident { name, sub: None } => Some(name.as_str()),
+                        _ => None,
+                    };
+                    matches!(path.last(), "Ok" | "Some")
+                        && bound.is_some()
+                        && self.file.as_ident(self.file.strip(a.body)) == bound
+                });
+                if passes_through {
+                    self.constructed_type(*scrutinee, func)
+                } else {
+                    None
+                }
+            }
             _ => None,
         }
+    }
+
+    /// The type a call of a workspace function returns, when the path names functions whose
+    /// declared return types agree.
+    fn returned_by(&self, segs: &[String], func: FnId) -> Option<ReceiverTy> {
+        let caller = FnRef {
+            file: self.file_index,
+            func,
+        };
+        let targets = self.resolve_path(segs, caller);
+        let mut types = targets.iter().map(|(f, _)| self.defs.returns.get(f));
+        let first = types.next()??;
+        types.all(|t| t == Some(first)).then(|| first.clone())
     }
 }
 
@@ -859,6 +903,20 @@ fn unwrap_tuple_struct<'b>(file: &RustFile, pat: PatId, ty: &'b Ty) -> (PatId, &
     (pat, ty)
 }
 
+/// What a function's declared return type says its value is: past `Result` and `Option`
+/// (`-> Result<Client, E>` is a `Client`), `Self` as the impl's type.
+fn returned_type(ty: &Ty, f: &Function) -> Option<ReceiverTy> {
+    match ty {
+        Ty::Path(p) if matches!(p.last(), "Result" | "Option") => {
+            returned_type(p.generics.first()?, f)
+        }
+        Ty::Path(p) if p.last() == "Self" => {
+            f.owner.as_ref().and_then(|o| ReceiverTy::of(&o.self_ty))
+        }
+        _ => ReceiverTy::of(ty),
+    }
+}
+
 fn visit_let_types<'b>(block: &'b Block, f: &mut dyn FnMut(PatId, &'b Ty)) {
     for stmt in &block.stmts {
         if let Stmt::Let {
@@ -871,7 +929,7 @@ fn visit_let_types<'b>(block: &'b Block, f: &mut dyn FnMut(PatId, &'b Ty)) {
 }
 
 /// What a receiver's type tells about which method runs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum ReceiverTy {
     Named(String),
     Trait(String),
@@ -1156,6 +1214,35 @@ mod tests {
         assert_eq!(
             callees(&files, &g, find(&files, 0, "list")),
             [("Filter::into_params".to_string(), Resolved::ReceiverType)]
+        );
+    }
+
+    #[test]
+    fn a_local_from_a_workspace_call_has_its_declared_return_type() {
+        let (files, g) = graph(&[(
+            "app/src/lib.rs",
+            "pub struct Repo;
+             impl Repo { fn put(&self, id: &str) {} }
+             pub struct Cache;
+             impl Cache { fn put(&self, id: &str) {} }
+             fn open_repo() -> Result<Repo, Error> { todo!() }
+             fn http_client() -> Result<reqwest::Client, Error> { todo!() }
+             fn f(id: &str) -> Result<(), Error> {
+                 let repo = open_repo()?;
+                 repo.put(id);
+                 let client = match http_client() { Ok(c) => c, Err(e) => return Err(e) };
+                 client.put(id);
+                 Ok(())
+             }",
+        )]);
+        // The library client's `put` is none of ours.
+        assert_eq!(
+            callees(&files, &g, find(&files, 0, "f")),
+            [
+                ("Repo::put".to_string(), Resolved::ReceiverType),
+                ("http_client".to_string(), Resolved::Path),
+                ("open_repo".to_string(), Resolved::Path),
+            ]
         );
     }
 
