@@ -4,8 +4,8 @@
 //! `super::`, a crate's own name); a path that names no definition directly falls back to a
 //! definition whose path ends the same way (re-exports). A method call resolves by the
 //! receiver's known type (`self`, a parameter, an annotated or constructed `let`, a `let` bound
-//! to a workspace call, by its declared return type, a field of
-//! any of these, `ctx.repos.users`), through `&`, `Arc`, `Box` and `Rc`; a trait object or
+//! to a workspace call by its declared return type, a field of any of these,
+//! `ctx.repos.users`), through `&`, `Arc`, `Box` and `Rc`; a trait object or
 //! `impl Trait` receiver, and a `Trait::method` path, reach every impl of that trait; a
 //! receiver whose type is a type parameter reaches the impls of its bounds, and a destructured
 //! wrapper parameter (`Query(q): Query<Filter>`) has the wrapped type. A receiver of unknown
