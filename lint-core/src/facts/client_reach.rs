@@ -182,28 +182,28 @@ impl ClientReach {
                 let arg_text = |span: crate::span::Span| {
                     file.source.slice(span).trim_start_matches('&').to_string()
                 };
-                let is_settled = |span: crate::span::Span| {
-                    let arg = arg_text(span);
-                    settled.iter().any(|r| r.settles(&arg, span.start))
-                };
+                let is_settled = |arg: &str, at: u32| settled.iter().any(|r| r.settles(arg, at));
                 // Each value handed on: where it goes, and whether a lookup checked by its
                 // result takes it.
                 let mut edges: Vec<(Origin, Node, bool)> = Vec::new();
-                for u in flow
-                    .uses
-                    .iter()
-                    .filter(|u| u.kind == SinkKind::Call && !is_settled(u.span))
-                {
+                for u in flow.uses.iter().filter(|u| u.kind == SinkKind::Call) {
+                    let arg = arg_text(u.span);
+                    if is_settled(&arg, u.span.start) {
+                        continue;
+                    }
                     let Some(call) = call_of_arg(rust, flow, u.span) else {
                         continue;
                     };
-                    let arg = arg_text(u.span);
                     let checked = settled.iter().any(|r| r.checks_result_of(&arg, u.span));
                     for (callee, param) in callees.resolve(ws, file_index, &call) {
                         edges.push((u.origin, Node::Param((callee.key.clone(), param)), checked));
                     }
                 }
-                for init in flow.field_inits.iter().filter(|i| !is_settled(i.span)) {
+                for init in flow
+                    .field_inits
+                    .iter()
+                    .filter(|i| !is_settled(&arg_text(i.span), i.span.start))
+                {
                     let field = Node::Field((init.ty.clone(), init.field.clone()));
                     edges.push((init.origin, field, false));
                 }
@@ -864,8 +864,9 @@ fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) ->
 /// whose branch stops, `ensure!`, the function's result): one whose answer is only logged or
 /// dropped settles nothing.
 fn comparison_decides(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
-    let decision = |e: ExprId| (e == cmp).then_some(crate::knowledge::http::authz::Denial::False);
-    crate::facts::decisions::deciding_calls(rust, rust.function(function), &decision).contains(&cmp)
+    let denial = crate::knowledge::http::authz::Denial::False;
+    crate::facts::decisions::deciding_comparisons(rust, rust.function(function), denial)
+        .contains(&cmp)
 }
 
 /// `name (file:line)`.

@@ -70,6 +70,24 @@ pub fn deciding_calls(
     out
 }
 
+/// The `==` and `!=` comparisons of `function` whose answer decides whether it goes on, each
+/// read as a check that denies by `denial`: `Denial::Err` also counts one inside a call whose
+/// error stops the function (`when(a != b, || Err(..))?`).
+pub fn deciding_comparisons(
+    file: &RustFile,
+    function: &Function,
+    denial: Denial,
+) -> HashSet<ExprId> {
+    let comparison = |id: ExprId| match &file.expr(id).kind {
+        ExprKind::Binary {
+            op: BinOp::Eq | BinOp::Ne,
+            ..
+        } => Some(denial),
+        _ => None,
+    };
+    deciding_calls(file, function, &comparison)
+}
+
 /// The deciding calls an expression contains, or reads through a binding.
 fn decisions_in(
     file: &RustFile,

@@ -2032,14 +2032,8 @@ impl<'a> Eval<'a> {
         let function = self.file.function(self.flow.function);
         // As a denial by error, a comparison also decides inside a call whose error stops
         // the function (`when(a != b, || Err(..))?`).
-        let comparison = |id: ExprId| match &self.file.expr(id).kind {
-            ExprKind::Binary {
-                op: BinOp::Eq | BinOp::Ne,
-                ..
-            } => Some(crate::knowledge::http::authz::Denial::Err),
-            _ => None,
-        };
-        crate::facts::decisions::deciding_calls(self.file, function, &comparison)
+        let denial = crate::knowledge::http::authz::Denial::Err;
+        crate::facts::decisions::deciding_comparisons(self.file, function, denial)
             .into_iter()
             .map(|id| self.file.expr(id).span)
             .collect()
