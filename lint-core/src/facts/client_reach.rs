@@ -178,7 +178,7 @@ impl ClientReach {
                 let caller = (rel.clone(), flow.function);
                 let here = describe_fn(file, flow.function);
                 let owner = owner_type(rust, flow.function);
-                let settled = settled_rows(file, file_index, flow.function, ws, &callees);
+                let settled = settled_rows(file, file_index, flow, ws, &callees);
                 let arg_text = |span: crate::span::Span| {
                     file.source.slice(span).trim_start_matches('&').to_string()
                 };
@@ -425,14 +425,16 @@ impl SettledRow {
 fn settled_rows(
     file: &AnalyzedFile,
     file_index: usize,
-    function: FnId,
+    flow: &FnFlow,
     ws: &Workspace,
     callees: &Callees,
 ) -> Vec<SettledRow> {
     let Some(rust) = &file.rust else {
         return Vec::new();
     };
+    let function = flow.function;
     let mut out = settled_by_scoped_lookup(file, ws, function);
+    out.extend(checked_with_identity(rust, file_index, flow, ws, callees));
     rust.walk_block(&rust.function(function).body, &mut |id| {
         let e = rust.expr(id);
         if let Some(row) = lookup_under_tenant(rust, file_index, id, ws, callees)
@@ -480,6 +482,96 @@ fn settled_rows(
 const ONE_ROW_FETCHES: &[&str] = &["fetch_one", "query_one"];
 /// Fetches that return the row when there is one.
 const OPTIONAL_FETCHES: &[&str] = &["fetch_optional", "query_opt"];
+
+/// Rows the function hands, with the caller's verified identity, to a check of the workspace
+/// whose "no" stops it (`let Some(doc) = find(id)? else { .. }; if !doc.readable_by(user.id,
+/// &db).await { return .. }`): what the caller sees of the row is decided by that check, so the
+/// lookup is checked by its result, as by a comparison of the row's tenant field. A check that
+/// reads the row alone, one whose body allows everyone, and one the call graph only guesses by
+/// name do not count.
+fn checked_with_identity(
+    rust: &crate::model::RustFile,
+    file_index: usize,
+    flow: &FnFlow,
+    ws: &Workspace,
+    callees: &Callees,
+) -> Vec<SettledRow> {
+    let f = rust.function(flow.function);
+    let mut identity = Vec::new();
+    for param in f
+        .params
+        .iter()
+        .filter(|p| flow.identity_params.contains(&p.span))
+    {
+        rust.bindings(param.pat, &mut identity);
+    }
+    let identity: Vec<String> = identity.into_iter().map(|(n, _)| n).collect();
+    if identity.is_empty() {
+        return Vec::new();
+    }
+    let loaded_row = |e: ExprId| {
+        let name = rust.as_ident(rust.strip(e))?;
+        if identity.iter().any(|i| i == name) {
+            return None;
+        }
+        let at = rust.expr(e).span.start;
+        // The last `let` before the use that binds the name (`let Some(doc) = .. else`).
+        let init = f.lets.lets.iter().rev().find_map(|l| {
+            let mut names = Vec::new();
+            rust.bindings(l.pat, &mut names);
+            (l.span.end <= at && names.iter().any(|(n, _)| n == name)).then_some(l.init)
+        })??;
+        let keys = call_keys(rust, init);
+        (!keys.is_empty()).then_some((init, keys))
+    };
+    let from_identity =
+        |e: ExprId| root_binding(rust, e).is_some_and(|n| identity.iter().any(|i| i == n));
+    let workspace_check = |call: ExprId| {
+        let mut targets = ws
+            .call_graph
+            .call_targets(file_index, call)
+            .filter(|e| e.how != crate::semantic::callgraph::Resolved::NameArity)
+            .filter_map(|e| callees.by_fn.get(&e.callee))
+            .peekable();
+        targets.peek().is_some() && targets.all(|c| !c.allows_all)
+    };
+    let row_check = |call: ExprId| -> Option<(ExprId, Vec<String>)> {
+        let operands: Vec<ExprId> = match &rust.expr(call).kind {
+            ExprKind::MethodCall { receiver, args, .. } => std::iter::once(*receiver)
+                .chain(args.iter().copied())
+                .collect(),
+            ExprKind::Call { args, .. } => args.clone(),
+            _ => return None,
+        };
+        let row = operands.iter().find_map(|o| loaded_row(*o))?;
+        (operands.iter().any(|o| from_identity(*o)) && workspace_check(call)).then_some(row)
+    };
+    let decision = |id: ExprId| row_check(id).map(|_| crate::knowledge::http::authz::Denial::Err);
+    crate::facts::decisions::deciding_calls(rust, f, &decision)
+        .into_iter()
+        .filter_map(|call| {
+            let (init, keys) = row_check(call)?;
+            Some(SettledRow {
+                at: rust.expr(call).span.end,
+                until: u32::MAX,
+                keys,
+                checked_load: Some(rust.expr(init).span),
+            })
+        })
+        .collect()
+}
+
+/// The binding a value is read from: `user` for `&user.id`, `user.id()`, `user.claims.sub`.
+fn root_binding(rust: &crate::model::RustFile, e: ExprId) -> Option<&str> {
+    let e = rust.strip(e);
+    match &rust.expr(e).kind {
+        ExprKind::Field { base, .. } => root_binding(rust, *base),
+        ExprKind::MethodCall { receiver, args, .. } if args.is_empty() => {
+            root_binding(rust, *receiver)
+        }
+        _ => rust.as_ident(e),
+    }
+}
 
 /// Keys settled by a statement anchored to one tenant that stops the function when it finds no
 /// row: `UPDATE t SET .. WHERE tenant_id = $1 AND id = $2 RETURNING id` run with
@@ -936,6 +1028,8 @@ struct Callee {
     returns_one_row: bool,
     /// The parameters (`self` not counted) declared `Option<..>`.
     option_params: Vec<u32>,
+    /// Its body is only a constant success: as a check, it allows anyone.
+    allows_all: bool,
 }
 
 impl Callees {
@@ -979,6 +1073,7 @@ impl Callees {
                             .filter(|(_, p)| p.ty.name() == "Option")
                             .map(|(i, _)| i)
                             .collect(),
+                        allows_all: crate::taint::always_allows(rust, f),
                     },
                 );
             }

@@ -183,6 +183,8 @@ pub struct FnFlow {
     pub returns: Vec<Origin>,
     /// It returns the verified identity (claims a token decoder checked, a trusted value).
     pub returns_identity: bool,
+    /// A `let` of it binds the verified identity (`let Ok(claims) = decode(token) else { .. }`).
+    pub binds_identity: bool,
     /// Parameters (by index) that the function binds where SQL compares or inserts a tenant
     /// column: the caller's value is a tenant id, whatever it is called.
     pub tenant_params: Vec<u32>,
@@ -194,6 +196,9 @@ pub struct FnFlow {
     pub identity_path_extractor: Option<Span>,
     /// The first parameter that carries the verified identity.
     pub trusted_param: Option<Span>,
+    /// Every parameter that carries the verified identity: of a trusted type, or of a
+    /// workspace extractor whose code returns the identity a verifier checked.
+    pub identity_params: Vec<Span>,
     /// A call that restricts the function to instance administrators (`require_super_admin`),
     /// who may act on any tenant.
     pub admin_gate: Option<Span>,
@@ -442,6 +447,9 @@ pub struct ExtractorFacts {
     pub identity_reads_path: bool,
     /// It verifies the request's signature and rejects the request when it is wrong.
     pub verifies_signature: bool,
+    /// It obtains the identity a verifier checked (a decoded token's claims) and yields it or
+    /// what it built from it.
+    pub authenticates: bool,
 }
 
 /// Summaries of the workspace's functions, and its custom extractors by type name.
@@ -617,7 +625,7 @@ fn changed_keys<'a, V: PartialEq>(
 
 /// Whether a function's body is only a constant success (`Ok(())`, `Ok(true)`, `true`, `()`)
 /// or empty: whatever it is given, it allows.
-fn always_allows(rust: &RustFile, f: &Function) -> bool {
+pub(crate) fn always_allows(rust: &RustFile, f: &Function) -> bool {
     fn success(rust: &RustFile, e: ExprId) -> bool {
         match &rust.expr(rust.strip(e)).kind {
             ExprKind::Tuple(items) => items.is_empty(),
@@ -801,6 +809,7 @@ fn summarize(files: &[AnalyzedFile], flows: &[Vec<FnFlow>], ws: &Workspace) -> F
                 facts.admin_gate |= flow.admin_gate.is_some() && tenant_sources.is_empty();
                 facts.identity_reads_path |= identity && flow.reads_path;
                 facts.verifies_signature |= flow.signature_check.is_some();
+                facts.authenticates |= flow.returns_identity || flow.binds_identity;
             }
             if !implements_std_trait(f) {
                 index
@@ -1075,10 +1084,12 @@ fn probed_flow(
             fail_open: Vec::new(),
             returns: Vec::new(),
             returns_identity: false,
+            binds_identity: false,
             tenant_params: Vec::new(),
             verifying_extractor: None,
             identity_path_extractor: None,
             trusted_param: None,
+            identity_params: Vec::new(),
             admin_gate: None,
             admin_named_guard: None,
             extractor_verified: Vec::new(),
@@ -1345,7 +1356,11 @@ impl<'a> Eval<'a> {
             if facts.is_some_and(|f| f.verifies_signature) {
                 self.flow.signature_check.get_or_insert(p.span);
             }
-            let val = match http::param_role(&p.ty, &self.ws.config) {
+            let role = http::param_role(&p.ty, &self.ws.config);
+            if facts.is_some_and(|f| f.authenticates) || role == Some(ParamRole::Trusted) {
+                self.flow.identity_params.push(p.span);
+            }
+            let val = match role {
                 Some(ParamRole::Trusted) => {
                     self.flow.trusted_param.get_or_insert(p.span);
                     Some(Val::Trusted)
@@ -1602,6 +1617,7 @@ impl<'a> Eval<'a> {
                     ..
                 } => {
                     let v = init.and_then(|e| self.eval(e));
+                    self.flow.binds_identity |= v == Some(Val::Trusted);
                     if let Some(o) = otherwise {
                         self.eval_block(o);
                     }
@@ -1857,8 +1873,12 @@ impl<'a> Eval<'a> {
                 self.note_credential_object(path.last(), e.span);
                 let mut carried = None;
                 let context = self.is_context_struct(path);
+                // Built only from the verified identity (and constants): it is the identity.
+                let (mut trusted, mut untrusted) = (false, false);
                 for (name, value) in fields {
                     let v = self.eval(*value);
+                    trusted |= v == Some(Val::Trusted);
+                    untrusted |= v.is_some() && v != Some(Val::Trusted);
                     if let Some(Val::Value(origin)) = v {
                         self.note_field_init(path, &name.name, origin, *value);
                     }
@@ -1889,9 +1909,9 @@ impl<'a> Eval<'a> {
                     }
                 }
                 if let Some(r) = rest {
-                    self.eval(*r);
+                    untrusted |= self.eval(*r).is_some();
                 }
-                carried
+                carried.or((trusted && !untrusted).then_some(Val::Trusted))
             }
             ExprKind::Closure { params, body } => {
                 self.closure(params, *body, None);

@@ -814,6 +814,8 @@ impl<'a> FileCx<'a> {
             annotated.insert(p, t);
         });
         crate::flow::visit_lets(self.file, &f.body, &mut |pat, init, _| {
+            // `let Some(row) = find(id).await else { .. }`: the binding is what the call yields.
+            let pat = unwrap_success(self.file, pat);
             let PatKind::Ident { name, .. } = &self.file.pat(pat).kind else {
                 return;
             };
@@ -835,8 +837,17 @@ impl<'a> FileCx<'a> {
     /// of a workspace type named in the path).
     fn constructed_type(&self, init: ExprId, func: FnId) -> Option<ReceiverTy> {
         let mut e = self.file.strip(init);
-        while let ExprKind::Try(i) | ExprKind::Await(i) = &self.file.expr(e).kind {
-            e = self.file.strip(*i);
+        loop {
+            match &self.file.expr(e).kind {
+                ExprKind::Try(i) | ExprKind::Await(i) => e = self.file.strip(*i),
+                // std's `Result`/`Option` methods that keep the success value.
+                ExprKind::MethodCall {
+                    receiver, method, ..
+                } if KEEPS_SUCCESS.contains(&method.name.as_str()) => {
+                    e = self.file.strip(*receiver)
+                }
+                _ => break,
+            }
         }
         match &self.file.expr(e).kind {
             ExprKind::Struct { path, .. } => Some(ReceiverTy::Named(path.last().to_string())),
@@ -887,6 +898,22 @@ impl<'a> FileCx<'a> {
         let mut types = targets.iter().map(|(f, _)| self.defs.returns.get(f));
         let first = types.next()??;
         types.all(|t| t == Some(first)).then(|| first.clone())
+    }
+}
+
+/// `Result`/`Option` methods of std whose value is the success value they were called on.
+const KEEPS_SUCCESS: &[&str] = &["map_err", "ok_or", "ok_or_else", "unwrap", "expect"];
+
+/// The binding inside `Some(x)` or `Ok(x)`, else the pattern itself.
+fn unwrap_success(file: &RustFile, pat: PatId) -> PatId {
+    match &file.pat(pat).kind {
+        PatKind::TupleStruct { path, elems } if matches!(path.last(), "Some" | "Ok") => {
+            match elems.as_slice() {
+                [inner] => *inner,
+                _ => pat,
+            }
+        }
+        _ => pat,
     }
 }
 

@@ -105,7 +105,10 @@ declare_rule! {
     ///   tenant field with another value and stops on a mismatch (`let r = get(id)?; if
     ///   r.account_id != account_id { return Err(NotFound) }`, or a `match` that keeps the row
     ///   only in an arm guarded by `if r.account_id == account_id` while its other arms
-    ///   return an error) before using it; one path that
+    ///   return an error) before using it, or hands the row with the caller's verified identity
+    ///   to a check of the workspace whose "no" stops it (`if !doc.visible_to(caller.user_id,
+    ///   &db).await { return Err(NotFound) }`); a check that reads the row alone, one whose body
+    ///   allows everyone, and one the call graph only guesses by name do not count; one path that
     ///   goes on past a mismatch (or only logs it) keeps the statement reported;
     /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
     ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
@@ -191,7 +194,8 @@ declare_rule! {
     ///   rows in every one of them (`DELETE FROM memberships WHERE user_id = $me` leaves every
     ///   tenant). `false` reports such statements.
     /// - `checked-lookups` (default `true`): a lookup whose returned row every request path
-    ///   checks by its tenant field, stopping on a mismatch, is taken to read that row (see
+    ///   checks by its tenant field or by a workspace check given the caller's identity,
+    ///   stopping on a mismatch, is taken to read that row (see
     ///   "Not reported"). This trades recall for precision: a statement that writes before the
     ///   caller's check (`UPDATE reports SET .. WHERE id = $1 RETURNING *`, then `if
     ///   r.account_id != me { return }`) has already changed another tenant's row. `false`
