@@ -339,6 +339,9 @@ fn check_all(
     let mut workspace = Workspace::new(root.clone(), config, schema);
     workspace.tenant_inference = inference;
     workspace.consts = collect_consts(&files);
+    workspace.returning_macros = crate::semantic::macros::ReturningMacros::build(
+        files.iter().filter_map(|f| f.rust.as_ref()),
+    );
     workspace.orm = Computed::skipped(orm);
     let cap = workspace.config.max_file_work;
     let mut stopped = vec![false; files.len()];

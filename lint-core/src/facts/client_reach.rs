@@ -11,6 +11,7 @@
 use crate::facts::workspace::{AnalyzedFile, Workspace};
 use crate::ir::{BinOp, ExprId, ExprKind, FnId};
 use crate::semantic::callgraph::{EntryKind, FnRef};
+use crate::semantic::macros::ReturningMacros;
 use crate::taint::{FnFlow, Origin, SinkKind};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -464,8 +465,10 @@ fn settled_rows(
                 continue;
             };
             let keys = call_keys(rust, init);
-            let stops = mismatch_stops(rust, function, id);
-            if !keys.is_empty() && (stops || comparison_decides(rust, function, id)) {
+            let stops = mismatch_stops(rust, &ws.returning_macros, function, id);
+            if !keys.is_empty()
+                && (stops || comparison_decides(rust, &ws.returning_macros, function, id))
+            {
                 out.push(SettledRow {
                     at: e.span.end,
                     until: u32::MAX,
@@ -515,12 +518,21 @@ fn checked_with_identity(
             return None;
         }
         let at = rust.expr(e).span.start;
-        // The last `let` before the use that binds the name (`let Some(doc) = .. else`).
-        let init = f.lets.lets.iter().rev().find_map(|l| {
+        // The last `let` before the use that binds the name (`let Some(doc) = .. else`), or
+        // the `if let` whose branch holds the use, whichever binds it later.
+        let by_let = f.lets.lets.iter().rev().find_map(|l| {
             let mut names = Vec::new();
             rust.bindings(l.pat, &mut names);
-            (l.span.end <= at && names.iter().any(|(n, _)| n == name)).then_some(l.init)
-        })??;
+            (l.span.end <= at && names.iter().any(|(n, _)| n == name))
+                .then_some((l.init, l.span.end))
+        });
+        let by_if_let = crate::semantic::bindings::reaching_if_let(rust, f, name, at)
+            .map(|(init, from)| (Some(init), from));
+        let init = match (by_let, by_if_let) {
+            (Some(l), Some(i)) => Some(if i.1 > l.1 { i } else { l }),
+            (l, i) => l.or(i),
+        }?
+        .0?;
         let keys = call_keys(rust, init);
         (!keys.is_empty()).then_some((init, keys))
     };
@@ -546,8 +558,8 @@ fn checked_with_identity(
         let row = operands.iter().find_map(|o| loaded_row(*o))?;
         (operands.iter().any(|o| from_identity(*o)) && workspace_check(call)).then_some(row)
     };
-    let decision = |id: ExprId| row_check(id).map(|_| crate::knowledge::http::authz::Denial::Err);
-    crate::facts::decisions::deciding_calls(rust, f, &decision)
+    let decision = |id: ExprId| row_check(id).map(|_| crate::knowledge::http::authz::Denial::False);
+    crate::facts::decisions::branching_calls(rust, f, &ws.returning_macros, &decision)
         .into_iter()
         .filter_map(|call| {
             let (init, keys) = row_check(call)?;
@@ -900,7 +912,7 @@ fn guarded_match(
         arms.iter().partition(|a| checks_row(a));
     let others_stop = others
         .iter()
-        .all(|a| crate::facts::decisions::stops_expr(rust, a.body));
+        .all(|a| crate::facts::decisions::stops_expr(rust, &ws.returning_macros, a.body));
     let keys = call_keys(rust, lookup);
     if guarded.is_empty() || !others_stop || keys.is_empty() {
         return Vec::new();
@@ -926,7 +938,12 @@ fn guarded_match(
 /// Whether the function stops when the comparison `cmp` says the values differ: it is the
 /// condition of an `if` whose branch for a mismatch leaves (`if a != b { return .. }`,
 /// `if a == b { .. } else { return .. }`).
-fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
+fn mismatch_stops(
+    rust: &crate::model::RustFile,
+    macros: &ReturningMacros,
+    function: FnId,
+    cmp: ExprId,
+) -> bool {
     let ExprKind::Binary { op, .. } = &rust.expr(cmp).kind else {
         return false;
     };
@@ -944,8 +961,10 @@ fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) ->
             return;
         }
         stops |= match op {
-            BinOp::Ne => crate::facts::decisions::stops(rust, then),
-            BinOp::Eq => otherwise.is_some_and(|o| crate::facts::decisions::stops_expr(rust, o)),
+            BinOp::Ne => crate::facts::decisions::stops(rust, macros, then),
+            BinOp::Eq => {
+                otherwise.is_some_and(|o| crate::facts::decisions::stops_expr(rust, macros, o))
+            }
             _ => false,
         };
     });
@@ -955,9 +974,14 @@ fn mismatch_stops(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) ->
 /// Whether the answer of the comparison `cmp` decides whether `function` goes on (a condition
 /// whose branch stops, `ensure!`, the function's result): one whose answer is only logged or
 /// dropped settles nothing.
-fn comparison_decides(rust: &crate::model::RustFile, function: FnId, cmp: ExprId) -> bool {
+fn comparison_decides(
+    rust: &crate::model::RustFile,
+    macros: &ReturningMacros,
+    function: FnId,
+    cmp: ExprId,
+) -> bool {
     let denial = crate::knowledge::http::authz::Denial::False;
-    crate::facts::decisions::deciding_comparisons(rust, rust.function(function), denial)
+    crate::facts::decisions::deciding_comparisons(rust, rust.function(function), macros, denial)
         .contains(&cmp)
 }
 

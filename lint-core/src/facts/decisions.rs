@@ -6,13 +6,38 @@
 use crate::ir::*;
 use crate::knowledge::http::authz::Denial;
 use crate::model::RustFile;
+use crate::semantic::macros::ReturningMacros;
 use std::collections::{HashMap, HashSet};
 
 /// The calls among those `decision` recognizes whose denial stops `function` or is its result.
 pub fn deciding_calls(
     file: &RustFile,
     function: &Function,
+    macros: &ReturningMacros,
     decision: &dyn Fn(ExprId) -> Option<Denial>,
+) -> HashSet<ExprId> {
+    decided(file, function, macros, decision, true)
+}
+
+/// The calls among those `decision` recognizes whose answer picks a branch that stops
+/// `function` (`if !allowed(..) { return .. }`, a `match` arm, `ensure!`): a call whose
+/// error is only propagated with `?`, or whose value is the function's result, may fail for
+/// reasons that say nothing about the caller, so it is not one.
+pub fn branching_calls(
+    file: &RustFile,
+    function: &Function,
+    macros: &ReturningMacros,
+    decision: &dyn Fn(ExprId) -> Option<Denial>,
+) -> HashSet<ExprId> {
+    decided(file, function, macros, decision, false)
+}
+
+fn decided(
+    file: &RustFile,
+    function: &Function,
+    macros: &ReturningMacros,
+    decision: &dyn Fn(ExprId) -> Option<Denial>,
+    results_decide: bool,
 ) -> HashSet<ExprId> {
     let body = &function.body;
     let mut bound: HashMap<String, Vec<ExprId>> = HashMap::new();
@@ -39,7 +64,7 @@ pub fn deciding_calls(
                 .filter(|c| only.is_none_or(|d| decision(*c) == Some(d))),
         );
     };
-    if let Some(Stmt::Expr { expr, semi: false }) = body.stmts.last() {
+    if let Some(Stmt::Expr { expr, semi: false }) = body.stmts.last().filter(|_| results_decide) {
         mark(*expr, None, &mut out);
     }
     file.walk_block(body, &mut |id| match &file.expr(id).kind {
@@ -47,10 +72,14 @@ pub fn deciding_calls(
             cond,
             then,
             otherwise,
-        } if stops(file, then) || otherwise.is_some_and(|o| stops_expr(file, o)) => {
+        } if stops(file, macros, then)
+            || otherwise.is_some_and(|o| stops_expr(file, macros, o)) =>
+        {
             mark(*cond, None, &mut out)
         }
-        ExprKind::Match { scrutinee, arms } if arms.iter().any(|a| stops_expr(file, a.body)) => {
+        ExprKind::Match { scrutinee, arms }
+            if arms.iter().any(|a| stops_expr(file, macros, a.body)) =>
+        {
             mark(*scrutinee, None, &mut out)
         }
         ExprKind::Macro(MacroCall {
@@ -63,8 +92,8 @@ pub fn deciding_calls(
             }
         }
         // `authorize(..)?`: the error is the denial.
-        ExprKind::Try(inner) => mark(*inner, Some(Denial::Err), &mut out),
-        ExprKind::Return(Some(value)) => mark(*value, None, &mut out),
+        ExprKind::Try(inner) if results_decide => mark(*inner, Some(Denial::Err), &mut out),
+        ExprKind::Return(Some(value)) if results_decide => mark(*value, None, &mut out),
         _ => {}
     });
     out
@@ -76,6 +105,7 @@ pub fn deciding_calls(
 pub fn deciding_comparisons(
     file: &RustFile,
     function: &Function,
+    macros: &ReturningMacros,
     denial: Denial,
 ) -> HashSet<ExprId> {
     let comparison = |id: ExprId| match &file.expr(id).kind {
@@ -85,7 +115,7 @@ pub fn deciding_comparisons(
         } => Some(denial),
         _ => None,
     };
-    deciding_calls(file, function, &comparison)
+    deciding_calls(file, function, macros, &comparison)
 }
 
 /// The deciding calls an expression contains, or reads through a binding.
@@ -108,26 +138,30 @@ fn decisions_in(
     });
 }
 
-/// Whether a block stops the function: it returns, panics or bails, or its value is an error.
-pub fn stops(file: &RustFile, block: &Block) -> bool {
+/// Whether a block stops the function: it returns, panics or bails (also through a workspace
+/// macro that returns), or its value is an error.
+pub fn stops(file: &RustFile, macros: &ReturningMacros, block: &Block) -> bool {
     let mut found = false;
-    file.walk_block(block, &mut |id| found |= leaves(file, id));
+    file.walk_block(block, &mut |id| found |= leaves(file, macros, id));
     found
         || matches!(block.stmts.last(), Some(Stmt::Expr { expr, semi: false }) if is_error(file, *expr))
 }
 
 /// [`stops`] for an expression (an `else` branch, a `match` arm).
-pub fn stops_expr(file: &RustFile, root: ExprId) -> bool {
+pub fn stops_expr(file: &RustFile, macros: &ReturningMacros, root: ExprId) -> bool {
     let mut found = false;
-    file.walk_expr(root, &mut |id| found |= leaves(file, id));
+    file.walk_expr(root, &mut |id| found |= leaves(file, macros, id));
     found || is_error(file, root)
 }
 
-fn leaves(file: &RustFile, id: ExprId) -> bool {
+fn leaves(file: &RustFile, macros: &ReturningMacros, id: ExprId) -> bool {
     match &file.expr(id).kind {
         ExprKind::Return(_) => true,
         ExprKind::Try(inner) => is_error(file, *inner),
-        ExprKind::Macro(m) => matches!(m.path.last(), "bail" | "panic" | "unreachable"),
+        ExprKind::Macro(m) => {
+            matches!(m.path.last(), "bail" | "panic" | "unreachable")
+                || macros.contains(m.path.last())
+        }
         _ => false,
     }
 }

@@ -256,9 +256,6 @@ pub struct KeyIndex {
     /// Folders of the Cargo packages whose code handles a tenant value (a binding, field,
     /// parameter or type of the tenant vocabulary); `""` is the workspace root.
     tenant_crates: HashSet<String>,
-    /// The workspace's `macro_rules!` whose rules return (`None => fail!(..)` leaves the
-    /// function): by name.
-    returning_macros: HashSet<String>,
 }
 
 impl KeyIndex {
@@ -272,7 +269,6 @@ impl KeyIndex {
             }
         }
         let rust: Vec<&RustFile> = files.iter().filter_map(|f| f.rust.as_ref()).collect();
-        index.returning_macros = returning_macros(&rust);
         let written = written_statics(&rust);
         for file in &rust {
             let imports = Imports::new(file);
@@ -391,20 +387,6 @@ struct PathParams {
 struct ForwardedParam {
     position: usize,
     looked_up: bool,
-}
-
-/// `macro_rules!` definitions that return from the function that invokes them.
-fn returning_macros(rust: &[&RustFile]) -> HashSet<String> {
-    rust.iter()
-        .flat_map(|f| &f.item_macros)
-        .filter(|m| m.path.last() == "macro_rules")
-        .filter(|m| {
-            m.tokens
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .any(|w| w == "return")
-        })
-        .filter_map(|m| m.ident.clone())
-        .collect()
 }
 
 /// Methods that add or replace entries of a map.
@@ -591,7 +573,7 @@ fn path_params(
             cx.params_reached(sink.key, 0, &mut params);
             // What the function checks before the sink, on its own parameters: the caller's
             // value is as safe as the callee makes it.
-            let checks = request_input::checks(file, file.function(f), index);
+            let checks = request_input::checks(file, file.function(f), &ws.returning_macros);
             if checks.whole_function {
                 continue;
             }
@@ -664,11 +646,6 @@ fn param_names(file: &RustFile, f: &Function) -> Vec<Vec<String>> {
 }
 
 impl KeyIndex {
-    /// Whether a workspace `macro_rules!` of this name returns from its caller.
-    pub fn is_returning_macro(&self, name: &str) -> bool {
-        self.returning_macros.contains(name)
-    }
-
     /// Whether the Cargo package holding this file handles a tenant value anywhere: code with
     /// no tenant at all (a proxy keyed by endpoints) has no tenant to put in a key.
     pub fn package_handles_tenant(&self, root: &std::path::Path, rel_path: &str) -> bool {

@@ -10,6 +10,7 @@ use crate::ir::*;
 use crate::keys::{is_tenant_ident, param_binding_ty, KeyIndex};
 use crate::model::RustFile;
 use crate::semantic::bindings::reaching_let_in;
+use crate::semantic::macros::ReturningMacros;
 use crate::span::Span;
 
 const MAX_DEPTH: u32 = 6;
@@ -109,7 +110,7 @@ pub fn untrusted_parts(file: &RustFile, f: FnId, key: ExprId, ws: &Workspace) ->
         ws,
         multipart: function.params.iter().any(|p| http::is_multipart(&p.ty)),
         inputs,
-        checks: checks(file, function, &ws.keys),
+        checks: checks(file, function, &ws.returning_macros),
         sink_at: file.expr(key).span.start,
     };
     if taint.checks.whole_function {
@@ -373,7 +374,9 @@ impl Taint<'_> {
                     otherwise: None,
                 } = &e.kind
                 {
-                    if e.span.end <= self.sink_at && always_leaves(file, then, self.index) {
+                    if e.span.end <= self.sink_at
+                        && always_leaves(file, then, &self.ws.returning_macros)
+                    {
                         self.pinned(*cond, BinOp::Or, BinOp::Ne, e.span.end, out);
                     }
                 }
@@ -436,7 +439,9 @@ impl Taint<'_> {
             self.file,
             &self.function.body,
             &mut |pat, _, otherwise, span| {
-                if is_some_pat(self.file, pat) && diverges(self.file, otherwise, self.index) {
+                if is_some_pat(self.file, pat)
+                    && diverges(self.file, otherwise, &self.ws.returning_macros)
+                {
                     lookups.push(span);
                 }
             },
@@ -546,7 +551,7 @@ impl Taint<'_> {
 /// Records the checks of a function that work: a `components()` check against `ParentDir`,
 /// canonicalize-then-`starts_with`, validation that returns early, and lookups that must find
 /// the value.
-pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks {
+pub fn checks(file: &RustFile, function: &Function, macros: &ReturningMacros) -> Checks {
     let mut components = false;
     let mut parent_dir = false;
     let mut canonicalize = false;
@@ -569,7 +574,7 @@ pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks 
             cond,
             then,
             otherwise: None,
-        } if diverges(file, then, index) && is_validation(file, *cond) => {
+        } if diverges(file, then, macros) && is_validation(file, *cond) => {
             names_in(file, *cond, file.expr(id).span.end, &mut out.validated)
         }
         ExprKind::Macro(m) if matches!(m.path.last(), "ensure" | "assert") => {
@@ -587,7 +592,7 @@ pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks 
         ExprKind::Match { scrutinee, arms }
             if arms
                 .iter()
-                .any(|a| is_none_pat(file, a.pat) && diverges_expr(file, a.body, index)) =>
+                .any(|a| is_none_pat(file, a.pat) && diverges_expr(file, a.body, macros)) =>
         {
             lookup_args(file, *scrutinee, file.expr(id).span.end, &mut out.looked_up)
         }
@@ -606,7 +611,7 @@ pub fn checks(file: &RustFile, function: &Function, index: &KeyIndex) -> Checks 
     });
     // `let Some(row) = db.find(&id).await else { return .. };`
     let_elses(file, &function.body, &mut |pat, init, otherwise, span| {
-        if is_some_pat(file, pat) && diverges(file, otherwise, index) {
+        if is_some_pat(file, pat) && diverges(file, otherwise, macros) {
             lookup_args(file, init, span.end, &mut out.looked_up);
         }
     });
@@ -700,48 +705,48 @@ fn can_hold_path(ty: &Ty) -> bool {
 
 /// Whether every path through a block leaves the function (or the loop): its last statement
 /// leaves, or is an `if`/`else` whose branches all do.
-fn always_leaves(file: &RustFile, block: &Block, index: &KeyIndex) -> bool {
+fn always_leaves(file: &RustFile, block: &Block, macros: &ReturningMacros) -> bool {
     let Some(Stmt::Expr { expr, .. }) = block.stmts.last() else {
         return false;
     };
-    always_leaves_expr(file, *expr, index)
+    always_leaves_expr(file, *expr, macros)
 }
 
-fn always_leaves_expr(file: &RustFile, id: ExprId, index: &KeyIndex) -> bool {
+fn always_leaves_expr(file: &RustFile, id: ExprId, macros: &ReturningMacros) -> bool {
     match &file.expr(id).kind {
-        ExprKind::Block(b) => always_leaves(file, b, index),
+        ExprKind::Block(b) => always_leaves(file, b, macros),
         ExprKind::If {
             then,
             otherwise: Some(otherwise),
             ..
-        } => always_leaves(file, then, index) && always_leaves_expr(file, *otherwise, index),
-        _ => leaves(file, id, index),
+        } => always_leaves(file, then, macros) && always_leaves_expr(file, *otherwise, macros),
+        _ => leaves(file, id, macros),
     }
 }
 
 /// Whether a block leaves the function (or the loop) before falling through.
-fn diverges(file: &RustFile, block: &Block, index: &KeyIndex) -> bool {
+fn diverges(file: &RustFile, block: &Block, macros: &ReturningMacros) -> bool {
     let mut found = false;
-    file.walk_block(block, &mut |id| found |= leaves(file, id, index));
+    file.walk_block(block, &mut |id| found |= leaves(file, id, macros));
     found
 }
 
-fn diverges_expr(file: &RustFile, root: ExprId, index: &KeyIndex) -> bool {
+fn diverges_expr(file: &RustFile, root: ExprId, macros: &ReturningMacros) -> bool {
     let mut found = false;
-    file.walk_expr(root, &mut |id| found |= leaves(file, id, index));
+    file.walk_expr(root, &mut |id| found |= leaves(file, id, macros));
     found
 }
 
 /// `return`, `break`, `continue`, a diverging std macro, or a workspace `macro_rules!` whose
 /// rules return.
-fn leaves(file: &RustFile, id: ExprId, index: &KeyIndex) -> bool {
+fn leaves(file: &RustFile, id: ExprId, macros: &ReturningMacros) -> bool {
     match &file.expr(id).kind {
         ExprKind::Return(_) | ExprKind::Continue | ExprKind::Break(_) => true,
         ExprKind::Macro(m) => {
             matches!(
                 m.path.last(),
                 "bail" | "panic" | "unreachable" | "abort" | "todo"
-            ) || index.is_returning_macro(m.path.last())
+            ) || macros.contains(m.path.last())
         }
         _ => false,
     }

@@ -1927,7 +1927,7 @@ impl<'a> Eval<'a> {
                 self.eval(*cond);
                 let t = self.eval_block(then);
                 self.env.truncate(mark);
-                if crate::facts::decisions::stops(self.file, then) {
+                if crate::facts::decisions::stops(self.file, &self.ws.returning_macros, then) {
                     self.reject_fallbacks(*cond);
                 }
                 let o = otherwise.and_then(|o| self.eval(o));
@@ -2053,10 +2053,15 @@ impl<'a> Eval<'a> {
         // As a denial by error, a comparison also decides inside a call whose error stops
         // the function (`when(a != b, || Err(..))?`).
         let denial = crate::knowledge::http::authz::Denial::Err;
-        crate::facts::decisions::deciding_comparisons(self.file, function, denial)
-            .into_iter()
-            .map(|id| self.file.expr(id).span)
-            .collect()
+        crate::facts::decisions::deciding_comparisons(
+            self.file,
+            function,
+            &self.ws.returning_macros,
+            denial,
+        )
+        .into_iter()
+        .map(|id| self.file.expr(id).span)
+        .collect()
     }
 
     fn note_field_init(&mut self, path: &Path, field: &str, origin: Origin, value: ExprId) {

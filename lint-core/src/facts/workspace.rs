@@ -53,6 +53,8 @@ pub struct Workspace {
     pub schema: Schema,
     /// String consts and statics by name, where the name is unambiguous.
     pub(crate) consts: HashMap<String, Option<String>>,
+    /// The workspace's `macro_rules!` that return from their caller (`err!(..)`).
+    pub returning_macros: crate::semantic::macros::ReturningMacros,
     vocabulary: Vec<String>,
     /// Structs whose derived `Debug` prints credentials; fields declared with redacting types.
     pub credential_types: Computed<crate::logging::CredentialTypes>,
@@ -97,6 +99,7 @@ impl Workspace {
             config,
             schema,
             consts: HashMap::new(),
+            returning_macros: Default::default(),
             vocabulary,
             credential_types: Default::default(),
             key_lookups: Default::default(),

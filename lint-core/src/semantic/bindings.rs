@@ -45,6 +45,46 @@ pub fn visit_lets(
     file.visit_lets(block, f)
 }
 
+/// The value an `if let` / `while let` pattern that binds `name` destructures, for a use of
+/// `name` at `offset` inside that branch (`if let Some(row) = load(id).await { row.. }`): the
+/// innermost such pattern, with where its branch starts.
+pub fn reaching_if_let(
+    file: &RustFile,
+    f: &Function,
+    name: &str,
+    offset: u32,
+) -> Option<(ExprId, u32)> {
+    let mut found: Option<(ExprId, u32)> = None;
+    file.walk_block(&f.body, &mut |id| {
+        let (cond, body) = match &file.expr(id).kind {
+            ExprKind::If { cond, then, .. } => (*cond, then),
+            ExprKind::Loop {
+                pat: None,
+                head: Some(cond),
+                body,
+            } => (*cond, body),
+            _ => return,
+        };
+        let scope = body.span;
+        if !(scope.start <= offset && offset < scope.end)
+            || found.is_some_and(|(_, at)| at > scope.start)
+        {
+            return;
+        }
+        file.walk_expr(cond, &mut |c| {
+            let ExprKind::Let { pat, expr } = &file.expr(c).kind else {
+                return;
+            };
+            let mut names = Vec::new();
+            file.bindings(*pat, &mut names);
+            if names.iter().any(|(n, _)| n == name) {
+                found = Some((*expr, scope.start));
+            }
+        });
+    });
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -828,6 +828,22 @@ impl<'a> FileCx<'a> {
                 None => types.remove(name),
             };
         });
+        // `if let Some(row) = find(id).await { .. }`: a name no `let` gave a type is what the
+        // destructured call yields.
+        self.file.walk_block(&f.body, &mut |id| {
+            let ExprKind::Let { pat, expr } = &self.file.expr(id).kind else {
+                return;
+            };
+            let PatKind::Ident { name, .. } = &self.file.pat(unwrap_success(self.file, *pat)).kind
+            else {
+                return;
+            };
+            if !types.contains_key(name) {
+                if let Some(ty) = self.constructed_type(*expr, func) {
+                    types.insert(name.clone(), ty);
+                }
+            }
+        });
         let types = std::rc::Rc::new(types);
         self.locals.borrow_mut().insert(func, types.clone());
         types

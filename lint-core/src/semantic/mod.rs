@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod callgraph;
 pub mod level;
+pub mod macros;
 pub mod settings;
 pub mod test_code;
 pub mod types;

@@ -107,9 +107,11 @@ declare_rule! {
     ///   only in an arm guarded by `if r.account_id == account_id` while its other arms
     ///   return an error) before using it, or hands the row with the caller's verified identity
     ///   to a check of the workspace whose "no" stops it (`if !doc.visible_to(caller.user_id,
-    ///   &db).await { return Err(NotFound) }`); a check that reads the row alone, one whose body
-    ///   allows everyone, and one the call graph only guesses by name do not count; one path that
-    ///   goes on past a mismatch (or only logs it) keeps the statement reported;
+    ///   &db).await { return Err(NotFound) }`, also with the row bound by `if let` and a
+    ///   workspace macro that returns as the stop); a check that reads the row alone, one whose
+    ///   body allows everyone, one the call graph only guesses by name, and a call whose error
+    ///   is only propagated with `?` do not count; one path that goes on past a mismatch (or
+    ///   only logs it) keeps the statement reported;
     /// - *rows of the caller's own identity* (`identity-owned-rows`): a column of the table is
     ///   equal to a value of the verified identity (`DELETE FROM tokens WHERE owner_email = $1
     ///   AND prefix = $2` with the session's email), so the rows are the caller's own;

@@ -89,6 +89,7 @@ impl Rule for SqlBuiltWithFormat {
         let client_values_only = cx.bool_option("client-values-only", true);
         let opts = Opts {
             identifier_patterns_clear: cx.bool_option("identifier-patterns-clear", true),
+            macros: &cx.workspace.returning_macros,
         };
         let reach = &cx.workspace.client_reach;
         let text = &cx.file.source.text;
@@ -181,15 +182,17 @@ const MAX_DEPTH: u32 = 16;
 
 /// The rule's options that decide which values are safe.
 #[derive(Clone, Copy)]
-struct Opts {
+struct Opts<'a> {
     /// A value an identifier pattern accepted before the splice is safe.
     identifier_patterns_clear: bool,
+    /// The workspace's macros that return from their caller (`err!(..)` ends a branch).
+    macros: &'a lint_core::semantic::macros::ReturningMacros,
 }
 
 /// Whether a spliced value cannot carry SQL: a literal, a const, a number, a value chosen from
 /// literals.
 fn is_safe_value(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: Option<FnId>,
     id: ExprId,
@@ -313,7 +316,7 @@ fn is_safe_value(
 /// The bindings a `format!` template captures by name (`format!("{table} x")`), which are not
 /// among the macro's arguments, cannot carry SQL either.
 fn captures_safe(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: Option<FnId>,
     macro_name: &str,
@@ -389,7 +392,7 @@ fn is_escaping_fn(file: &RustFile, name: &str) -> bool {
 
 /// A function or method of this file, without arguments, whose value is a literal or a choice
 /// among literals (`fn order_by(&self) -> &'static str { match self { .. => "calls DESC" } }`).
-fn returns_constant(opts: Opts, file: &RustFile, name: &str, depth: u32) -> bool {
+fn returns_constant(opts: Opts<'_>, file: &RustFile, name: &str, depth: u32) -> bool {
     depth < MAX_DEPTH
         && file.function_ids().any(|id| {
             let f = file.function(id);
@@ -405,7 +408,7 @@ fn returns_constant(opts: Opts, file: &RustFile, name: &str, depth: u32) -> bool
 
 /// A `for` loop variable over a fixed list: `for table in ["a", "b"]`, `for t in &TABLES`.
 fn is_loop_over_safe_list(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: FnId,
     name: &str,
@@ -434,7 +437,7 @@ fn is_loop_over_safe_list(
 
 /// A closure parameter fed from a fixed list: `FIELDS.iter().map(|f| ..)`.
 fn is_closure_param_over_safe_list(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: FnId,
     name: &str,
@@ -467,7 +470,12 @@ fn is_closure_param_over_safe_list(
 }
 
 /// A parameter every caller in this file passes a literal or const for.
-fn callers_pass_constants(opts: Opts, file: &RustFile, function: FnId, param_index: usize) -> bool {
+fn callers_pass_constants(
+    opts: Opts<'_>,
+    file: &RustFile,
+    function: FnId,
+    param_index: usize,
+) -> bool {
     let f = file.function(function);
     let has_self = file.has_self(f);
     let mut calls = 0;
@@ -490,7 +498,7 @@ fn callers_pass_constants(opts: Opts, file: &RustFile, function: FnId, param_ind
 
 /// A local binding or parameter whose value cannot carry SQL.
 fn is_safe_binding(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: Option<FnId>,
     name: &str,
@@ -527,7 +535,7 @@ fn is_safe_binding(
 /// Whether everything the function adds to a binding cannot carry SQL either: the pieces it
 /// pushes onto a list or a string (`filters.push(format!("path = ${n}"))`), the values it assigns
 /// or appends (`n += 1`). One piece from elsewhere makes the whole text unsafe.
-fn additions_safe(opts: Opts, file: &RustFile, function: FnId, name: &str, depth: u32) -> bool {
+fn additions_safe(opts: Opts<'_>, file: &RustFile, function: FnId, name: &str, depth: u32) -> bool {
     let names_binding = |e: ExprId| matches!(&file.expr(file.strip(e)).kind, ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0] == name);
     let mut safe = true;
     file.walk_block(&file.function(function).body, &mut |id| {
@@ -572,7 +580,7 @@ fn additions_safe(opts: Opts, file: &RustFile, function: FnId, name: &str, depth
 /// function, the check must be a statement of a block the splice is in, and the binding it
 /// tests must be the one spliced.
 fn checked_against_allow_list(
-    opts: Opts,
+    opts: Opts<'_>,
     file: &RustFile,
     function: FnId,
     name: &str,
@@ -619,7 +627,7 @@ fn checked_against_allow_list(
         e.span.end <= offset
             && admits
             && args.first().is_some_and(|a| names_value(*a))
-            && decisions::stops(file, then)
+            && decisions::stops(file, opts.macros, then)
             && lint_core::flow::reaching_let(file, function, name, e.span.start) == spliced
     };
     let mut found = f.body.stmts.iter().any(rejects);

@@ -77,7 +77,12 @@ impl Eval<'_> {
             LibraryCheck::Policy(d) | LibraryCheck::Signature(d) => Some(d),
             LibraryCheck::PolicyRequest => None,
         };
-        crate::facts::decisions::deciding_calls(self.file, function, &decision)
+        crate::facts::decisions::deciding_calls(
+            self.file,
+            function,
+            &self.ws.returning_macros,
+            &decision,
+        )
     }
 
     /// Starts collecting the values of a library check's arguments (and receiver).
